@@ -1,0 +1,33 @@
+// @kubernetes/client-node's informer (makeInformer over CoreV1Api.listPodForAllNamespaces), the
+// incumbent. BENCH_CLIENT_NODE=1 selects 1.4.x (the last version that runs on Node 20) through the
+// `@kubernetes/client-node-1` alias; otherwise 2.x. As its users must, the adapter restarts the
+// informer after an `error` event (client-node does not restart on its own).
+import { runContender } from './harness.mjs';
+
+const k8s = await import(process.env.BENCH_CLIENT_NODE === '1' ? '@kubernetes/client-node-1' : '@kubernetes/client-node');
+let informer;
+let stopped = false;
+
+await runContender({
+  async start({ kubeconfigPath, handlers }) {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(kubeconfigPath);
+    const api = kc.makeApiClient(k8s.CoreV1Api);
+    informer = k8s.makeInformer(kc, '/api/v1/pods', () => api.listPodForAllNamespaces());
+    informer.on('add', (o) => handlers.onAdd(o));
+    informer.on('update', (o) => handlers.onUpdate(undefined, o));
+    informer.on('delete', (o) => handlers.onDelete(o));
+    informer.on('error', (err) => {
+      if (stopped) return;
+      // Reported to the harness: an error before the initial sync completes fails the run.
+      process.send({ type: 'error', message: `client-node: ${err?.message ?? String(err)}` });
+      setTimeout(() => void informer.start(), 100);
+    });
+    await informer.start();
+  },
+  isSynced: () => informer.latestResourceVersion() !== '',
+  async stop() {
+    stopped = true;
+    await informer.stop();
+  },
+});

@@ -1,0 +1,477 @@
+#!/usr/bin/env node
+// kubecache benchmark suite (research/performance.md §3): every contender is a fresh process
+// against the same in-process API server, which runs in its own process so client CPU is measured
+// apart. Reports medians with min/max and ratios to the peers measured in the same run.
+//
+//   npm run bench                     full suite (minutes)
+//   npm run bench -- --large          adds N = 150k to B1 and 160k to B6
+//   npm run bench -- --only B1,B3     a subset
+//   npm run bench -- --runs 3         runs per contender (default 5; quick: 1)
+//   npm run bench -- --write          also writes tools/bench/RESULTS.md, results.json and b6.png
+//   npm run bench:quick               a few seconds, tiny N; checks the harness works, asserts no speed
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeLinePlot } from './plot.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const value = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : dflt;
+};
+const quick = flag('--quick');
+const large = flag('--large');
+const write = flag('--write');
+const only = value('--only', 'B1,B2,B3,B4,B5,B6').split(',');
+const runs = Number(value('--runs', quick ? '1' : '5'));
+const log = (m) => process.stderr.write(`[bench] ${m}\n`);
+
+// System Node 20 for client-node 1.4 (2.x needs Node >= 22.19, which npm scripts provide).
+const node20 = ['/usr/bin/node', '/usr/local/bin/node'].find((p) => existsSync(p));
+const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p));
+
+const cfg = quick
+  ? {
+      b1: [2_000],
+      b2: { n: 1_000, events: 5_000 },
+      b3: 2_000,
+      b4: [2_000],
+      b5: { n: 1_000, rates: [100], durationMs: 2_000 },
+      b6: [500, 1_000, 2_000],
+      timeoutMs: 60_000,
+    }
+  : {
+      b1: large ? [10_000, 50_000, 100_000, 150_000] : [10_000, 50_000, 100_000],
+      b2: { n: 10_000, events: 100_000 },
+      b3: 50_000,
+      b4: [10_000, 100_000],
+      b5: { n: 10_000, rates: [100, 1_000, 5_000], durationMs: 20_000 },
+      b6: large ? [1_000, 10_000, 20_000, 40_000, 80_000, 160_000] : [1_000, 10_000, 20_000, 40_000, 80_000],
+      timeoutMs: 300_000,
+    };
+
+/** The contenders; `peer` ones are what kubecache is compared with. */
+const contenders = {
+  kubecache: { file: 'kubecache.mjs', env: { BENCH_VARIANT: 'default' } },
+  'kubecache-strip': { file: 'kubecache.mjs', env: { BENCH_VARIANT: 'strip' } },
+  'kubecache-meta': { file: 'kubecache.mjs', env: { BENCH_VARIANT: 'meta' } },
+  'kubecache-deltafifo': { file: 'kubecache.mjs', env: { BENCH_VARIANT: 'deltafifo' } },
+  'client-node-2': { file: 'client-node.mjs', env: { BENCH_CLIENT_NODE: '2' } },
+  ...(node20 ? { 'client-node-1.4': { file: 'client-node.mjs', env: { BENCH_CLIENT_NODE: '1' }, execPath: node20 } } : {}),
+  minimal: { file: 'minimal.mjs', env: {} },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+function startProcess(file, { env = {}, execPath = process.execPath, cpu, maxHeapMb = 8192 } = {}) {
+  const nodeArgs = ['--expose-gc', `--max-old-space-size=${maxHeapMb}`, join(here, file)];
+  const [cmd, argv] = taskset && cpu !== undefined ? [taskset, ['-c', String(cpu), execPath, ...nodeArgs]] : [execPath, nodeArgs];
+  const child = spawn(cmd, argv, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, ...env },
+  });
+  const waiters = [];
+  const inbox = [];
+  let exited = null;
+  child.on('message', (msg) => {
+    const i = waiters.findIndex((w) => w.match(msg));
+    if (i >= 0) waiters.splice(i, 1)[0].resolve(msg);
+    else inbox.push(msg);
+  });
+  child.on('exit', (code, signal) => {
+    exited = { code, signal };
+    for (const w of waiters.splice(0)) w.reject(new Error(`${file} exited (${code ?? signal}) while waiting`));
+  });
+  return {
+    child,
+    send: (msg) => child.send(msg),
+    inbox,
+    /** Resolves with the first message matching `match` (or rejects on exit/timeout). */
+    waitFor(match, timeoutMs) {
+      const i = inbox.findIndex(match);
+      if (i >= 0) return Promise.resolve(inbox.splice(i, 1)[0]);
+      if (exited) return Promise.reject(new Error(`${file} already exited (${exited.code ?? exited.signal})`));
+      return new Promise((resolve, reject) => {
+        const w = { match, resolve, reject };
+        const t = setTimeout(() => {
+          waiters.splice(waiters.indexOf(w), 1);
+          reject(new Error(`timed out after ${timeoutMs} ms`));
+        }, timeoutMs);
+        w.resolve = (m) => (clearTimeout(t), resolve(m));
+        w.reject = (e) => (clearTimeout(t), reject(e));
+        waiters.push(w);
+      });
+    },
+    async kill() {
+      if (exited) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await gone;
+    },
+    async exit() {
+      if (exited) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.send({ cmd: 'exit' });
+      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await gone;
+      clearTimeout(t);
+    },
+  };
+}
+
+let nextId = 1;
+async function startServer() {
+  const proc = startProcess('server.mjs', { cpu: 0 });
+  const hello = await proc.waitFor((m) => m.type === 'listening', 60_000);
+  return {
+    ...hello,
+    async call(op, params = {}, timeoutMs = 600_000) {
+      const id = nextId++;
+      proc.send({ id, op, ...params });
+      const reply = await proc.waitFor((m) => m.id === id, timeoutMs);
+      if (!reply.ok) throw new Error(`server ${op}: ${reply.error}`);
+      return reply.result;
+    },
+    close: () => proc.exit(),
+  };
+}
+
+/** Starts a contender, waits for its initial sync; returns the process and the sync report. */
+async function startContender(name, server, n) {
+  const c = contenders[name];
+  const proc = startProcess(join('contenders', c.file), {
+    env: { ...c.env, BENCH_N: String(n), BENCH_KUBECONFIG: server.kubeconfigPath },
+    execPath: c.execPath ?? process.execPath,
+    cpu: 1,
+  });
+  try {
+    const msg = await Promise.race([
+      proc.waitFor((m) => m.type === 'synced', cfg.timeoutMs),
+      proc.waitFor((m) => m.type === 'error', cfg.timeoutMs + 1_000).then((m) => {
+        throw new Error(m.message);
+      }),
+    ]);
+    return { proc, synced: msg };
+  } catch (err) {
+    await proc.kill();
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and reporting
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const percentile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const summary = (xs) => (xs.length ? { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), runs: xs.length } : null);
+const fmt = (x, unit = '') => (x === undefined || x === null || Number.isNaN(x) ? 'n/a' : `${x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)}${unit}`);
+const fmtSummary = (s, unit) => (s ? `${fmt(s.median, unit)} (${fmt(s.min)}–${fmt(s.max)})` : 'n/a');
+const MB = 1024 * 1024;
+
+const results = { machine: { node: process.version, quick, runs, date: new Date().toISOString() }, benches: {} };
+const md = [];
+const section = (title, intro) => md.push(`\n## ${title}\n\n${intro}\n`);
+const table = (head, rows) => {
+  md.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`), '');
+};
+const ratio = (a, b) => (a && b ? (a.median / b.median).toFixed(2) : 'n/a');
+
+// ---------------------------------------------------------------------------------------------
+// B1 / B3 / B6: initial sync
+
+async function initialSync(names, ns, label) {
+  const out = {};
+  for (const n of ns) {
+    log(`${label}: seeding ${n} pods`);
+    const server = await startServer();
+    try {
+      const seeded = await server.call('seed', { n });
+      out[n] = { bytesPerObject: seeded.bytes / n, contenders: {} };
+      for (let r = 0; r < runs; r++) {
+        for (const name of names) {
+          const slot = (out[n].contenders[name] ??= { runs: [], failures: [] });
+          try {
+            const { proc, synced } = await startContender(name, server, n);
+            await proc.exit();
+            slot.runs.push(synced);
+            log(`${label} n=${n} ${name} run ${r + 1}: ${synced.syncMs.toFixed(0)} ms, peak RSS ${(synced.peakRssBytes / MB).toFixed(0)} MB`);
+          } catch (err) {
+            slot.failures.push(String(err.message ?? err));
+            log(`${label} n=${n} ${name} run ${r + 1} FAILED: ${err.message}`);
+          }
+        }
+      }
+    } finally {
+      await server.close();
+    }
+  }
+  return out;
+}
+
+const syncStats = (slot, key) => summary((slot?.runs ?? []).map((r) => r[key]));
+
+async function b1() {
+  const names = ['kubecache', 'kubecache-strip', 'client-node-2', ...(contenders['client-node-1.4'] ? ['client-node-1.4'] : []), 'minimal'];
+  const data = await initialSync(names, cfg.b1, 'B1');
+  results.benches.B1 = data;
+  section('B1 — initial sync', 'Time until synced with every add handler called (ms), peak RSS (MB) and heap after GC (MB); median (min–max) of the runs. Ratios: kubecache ÷ peer, same run.');
+  for (const [n, d] of Object.entries(data)) {
+    md.push(`**N = ${n}** (${(d.bytesPerObject / 1024).toFixed(2)} KB per pod)\n`);
+    const rows = names.map((name) => {
+      const slot = d.contenders[name];
+      const t = syncStats(slot, 'syncMs');
+      const rss = syncStats(slot, 'peakRssBytes');
+      const heap = syncStats(slot, 'heapAfterGcBytes');
+      const fail = slot?.failures.length ? `${slot.failures.length} failed: ${slot.failures[0].slice(0, 80)}` : '';
+      return [name, fmtSummary(t, ' ms'), rss ? fmtSummary({ ...rss, median: rss.median / MB, min: rss.min / MB, max: rss.max / MB }) : 'n/a', heap ? fmt(heap.median / MB) : 'n/a', fail];
+    });
+    table(['contender', 'time', 'peak RSS MB', 'heap MB', 'failures'], rows);
+    const k = d.contenders.kubecache;
+    const lines = [];
+    for (const peer of ['client-node-2', 'client-node-1.4', 'minimal']) {
+      const p = d.contenders[peer];
+      if (!p) continue;
+      lines.push(`- kubecache ÷ ${peer}: time ${ratio(syncStats(k, 'syncMs'), syncStats(p, 'syncMs'))}, peak RSS ${ratio(syncStats(k, 'peakRssBytes'), syncStats(p, 'peakRssBytes'))}`);
+    }
+    md.push(...lines, '');
+  }
+}
+
+async function b3() {
+  const names = ['kubecache', 'kubecache-strip', 'kubecache-meta', 'minimal'];
+  const data = await initialSync(names, [cfg.b3], 'B3');
+  results.benches.B3 = data;
+  section('B3 — retained heap per cached object ÷ JSON bytes', `N = ${cfg.b3}; (heap after GC − heap before start) ÷ (N × JSON bytes per pod). Targets: default ≤ 2.1, stripped ≤ 1.0.`);
+  const [n, d] = Object.entries(data)[0];
+  table(
+    ['contender', 'retained ÷ JSON bytes', 'retained bytes per object'],
+    names.map((name) => {
+      const s = syncStats(d.contenders[name], 'retainedHeapBytes');
+      return [name, s ? fmt(s.median / (Number(n) * d.bytesPerObject)) : 'n/a', s ? fmt(s.median / Number(n)) : 'n/a'];
+    }),
+  );
+}
+
+async function b6() {
+  const names = ['kubecache', 'minimal'];
+  const saved = runs;
+  const data = await initialSync(names, cfg.b6, 'B6');
+  void saved;
+  results.benches.B6 = data;
+  section('B6 — scaling', 'Initial sync time and heap after GC per N (medians).');
+  const ns = Object.keys(data).map(Number);
+  table(
+    ['N', ...names.map((x) => `${x} ms`), ...names.map((x) => `${x} heap MB`)],
+    ns.map((n) => [String(n), ...names.map((x) => fmt(syncStats(data[n].contenders[x], 'syncMs')?.median)), ...names.map((x) => fmt((syncStats(data[n].contenders[x], 'heapAfterGcBytes')?.median ?? NaN) / MB))]),
+  );
+  const lo = ns.includes(10_000) ? 10_000 : ns[0];
+  const hi = ns[ns.length - 1];
+  const t = (x, n) => syncStats(data[n].contenders[x], 'syncMs')?.median;
+  md.push(`time(${hi}) ÷ time(${lo}) for kubecache: ${fmt(t('kubecache', hi) / t('kubecache', lo))} (linear would be ${fmt(hi / lo)}; target ≤ 17.6 for 160k/10k)\n`);
+  if (write) {
+    writeLinePlot(join(here, 'b6.png'), {
+      series: names.map((x, i) => ({ color: i === 0 ? [31, 119, 180] : [255, 127, 14], points: ns.map((n) => [n, t(x, n) ?? 0]) })),
+    });
+    md.push('![B6 scaling: x = N, y = sync ms; blue = kubecache, orange = minimal](b6.png)\n');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// B2: steady watch throughput
+
+async function b2() {
+  const names = ['kubecache', 'kubecache-strip', 'kubecache-deltafifo', 'client-node-2', ...(contenders['client-node-1.4'] ? ['client-node-1.4'] : []), 'minimal'];
+  const { n, events } = cfg.b2;
+  const server = await startServer();
+  const data = {};
+  try {
+    await server.call('seed', { n });
+    for (let r = 0; r < runs; r++) {
+      for (const name of names) {
+        const slot = (data[name] ??= { runs: [], failures: [] });
+        let proc;
+        try {
+          ({ proc } = await startContender(name, server, n));
+          proc.send({ cmd: 'updates', count: events });
+          await proc.waitFor((m) => m.type === 'ready', 10_000);
+          await server.call('modify', { count: events });
+          const done = await proc.waitFor((m) => m.type === 'updates-done', cfg.timeoutMs);
+          slot.runs.push({ eventsPerSec: (events / done.ms) * 1000, cpuUsPerEvent: (done.cpuMs * 1000) / events });
+          log(`B2 ${name} run ${r + 1}: ${((events / done.ms) * 1000).toFixed(0)} ev/s`);
+        } catch (err) {
+          slot.failures.push(String(err.message ?? err));
+          log(`B2 ${name} FAILED: ${err.message}`);
+        } finally {
+          await proc?.exit();
+        }
+      }
+    }
+  } finally {
+    await server.close();
+  }
+  results.benches.B2 = data;
+  section('B2 — steady watch throughput', `${n} cached, ${events} MODIFIED events through list-watch → queue → indexer → one no-op handler. Events/s and client CPU µs per event; target kubecache ≥ 0.9× minimal.`);
+  const s = (name, key) => summary((data[name]?.runs ?? []).map((x) => x[key]));
+  table(
+    ['contender', 'events/s', 'CPU µs/event', 'failures'],
+    names.map((name) => [name, fmtSummary(s(name, 'eventsPerSec')), fmtSummary(s(name, 'cpuUsPerEvent')), String(data[name]?.failures.length ?? 0)]),
+  );
+  for (const peer of ['minimal', 'client-node-2', 'client-node-1.4']) {
+    if (data[peer]) md.push(`- kubecache ÷ ${peer} events/s: ${ratio(s('kubecache', 'eventsPerSec'), s(peer, 'eventsPerSec'))}`);
+  }
+  md.push('');
+}
+
+// ---------------------------------------------------------------------------------------------
+// B4: relist after a 410
+
+async function b4() {
+  const names = ['kubecache', 'client-node-2', 'minimal'];
+  const data = {};
+  for (const n of cfg.b4) {
+    const server = await startServer();
+    data[n] = {};
+    try {
+      await server.call('seed', { n });
+      for (let r = 0; r < Math.max(1, Math.min(runs, 3)); r++) {
+        for (const name of names) {
+          const slot = (data[n][name] ??= { runs: [], failures: [] });
+          let proc;
+          try {
+            const started = await startContender(name, server, n);
+            proc = started.proc;
+            const { changed, deleted } = await server.call('relistPlan', { changedPct: 1, deletedPct: 0.5 });
+            proc.send({ cmd: 'relist', changed, deleted, timeoutMs: cfg.timeoutMs });
+            await proc.waitFor((m) => m.type === 'ready', 10_000);
+            await server.call('relistGo');
+            const done = await proc.waitFor((m) => m.type === 'relist-done', cfg.timeoutMs + 5_000);
+            slot.runs.push({ ...done, expected: { changed, deleted }, syncMs: started.synced.syncMs });
+            log(`B4 n=${n} ${name}: ${done.ms.toFixed(0)} ms, updates ${done.counts.update}/${changed}, deletes ${done.counts.delete}/${deleted}, adds ${done.counts.add}`);
+          } catch (err) {
+            slot.failures.push(String(err.message ?? err));
+            log(`B4 n=${n} ${name} FAILED: ${err.message}`);
+          } finally {
+            await proc?.exit();
+            await server.call('restore');
+          }
+        }
+      }
+    } finally {
+      await server.close();
+    }
+  }
+  results.benches.B4 = data;
+  section('B4 — relist after a 410', '1 % of pods changed and 0.5 % deleted while the watch was blind, then the watch gets ERROR 410. Time to settle, peak RSS during the relist ÷ RSS before it (target ≤ 1.5), and handler calls (expected: updates = changed, deletes = deleted, adds = 0). client-node reports updates without the old object and may notify unchanged objects.');
+  for (const [n, d] of Object.entries(data)) {
+    md.push(`**N = ${n}**\n`);
+    table(
+      ['contender', 'time ms', 'peak ÷ steady RSS', 'updates (expected)', 'deletes (expected)', 'adds', 'failures'],
+      names.map((name) => {
+        const rs = d[name]?.runs ?? [];
+        const last = rs[rs.length - 1];
+        return [
+          name,
+          fmtSummary(summary(rs.map((x) => x.ms))),
+          fmtSummary(summary(rs.map((x) => x.peakRssBytes / x.steadyRssBytes))),
+          last ? `${last.counts.update} (${last.expected.changed})` : 'n/a',
+          last ? `${last.counts.delete} (${last.expected.deleted})` : 'n/a',
+          last ? String(last.counts.add) : 'n/a',
+          String(d[name]?.failures.length ?? 0),
+        ];
+      }),
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// B5: write → handler latency under churn
+
+async function b5() {
+  const names = ['kubecache', 'client-node-2', 'minimal'];
+  const { n, rates, durationMs } = cfg.b5;
+  const server = await startServer();
+  const data = {};
+  try {
+    await server.call('seed', { n });
+    for (const rate of rates) {
+      data[rate] = {};
+      for (const name of names) {
+        let proc;
+        try {
+          ({ proc } = await startContender(name, server, n));
+          proc.send({ cmd: 'latency' });
+          await proc.waitFor((m) => m.type === 'ready', 10_000);
+          const sent = await server.call('churn', { rate, durationMs }, durationMs + 60_000);
+          await new Promise((r) => setTimeout(r, 500));
+          proc.send({ cmd: 'latency-report' });
+          const { samples } = await proc.waitFor((m) => m.type === 'latency-done', 30_000);
+          data[rate][name] = { p50: percentile(samples, 50), p99: percentile(samples, 99), max: Math.max(...samples), received: samples.length, sent: sent.events };
+          log(`B5 ${rate}/s ${name}: p50 ${fmt(data[rate][name].p50)} ms p99 ${fmt(data[rate][name].p99)} ms (${samples.length}/${sent.events})`);
+        } catch (err) {
+          data[rate][name] = { failure: String(err.message ?? err) };
+          log(`B5 ${rate}/s ${name} FAILED: ${err.message}`);
+        } finally {
+          await proc?.exit();
+        }
+      }
+    }
+  } finally {
+    await server.close();
+  }
+  results.benches.B5 = data;
+  section('B5 — server write → handler latency under churn', `${n} cached; the server stamps each write; latency = handler time − stamp (ms), ${durationMs / 1000} s per rate. Targets at 1k ev/s: p50 ≤ 1 ms, p99 ≤ 10 ms.`);
+  const rows = [];
+  for (const [rate, d] of Object.entries(data)) {
+    for (const name of names) {
+      const x = d[name];
+      rows.push([`${rate}/s`, name, fmt(x?.p50), fmt(x?.p99), fmt(x?.max), x?.failure ? `failed: ${x.failure.slice(0, 60)}` : `${x?.received}/${x?.sent}`]);
+    }
+  }
+  table(['rate', 'contender', 'p50 ms', 'p99 ms', 'max ms', 'received/sent'], rows);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const benches = { B1: b1, B2: b2, B3: b3, B4: b4, B5: b5, B6: b6 };
+md.push(`# kubecache benchmarks\n\n${quick ? 'Quick mode (tiny N, 1 run): checks the harness only; the numbers mean little.' : `${runs} runs per contender.`} Node ${process.version}${node20 ? ', client-node 1.4 under system Node 20' : ''}; server pinned to CPU 0 and clients to CPU 1 ${taskset ? 'with taskset' : '(taskset not found: unpinned)'}. ${new Date().toISOString()}.`);
+const started = Date.now();
+for (const b of only) {
+  if (!benches[b]) throw new Error(`unknown benchmark ${b}`);
+  log(`--- ${b}`);
+  await benches[b]();
+}
+md.push(`\nTotal ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+const text = md.join('\n');
+console.log(text);
+console.log('\n```json\n' + JSON.stringify(results) + '\n```');
+if (write) {
+  writeFileSync(join(here, 'RESULTS.md'), text + '\n');
+  writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  log('wrote tools/bench/RESULTS.md and results.json');
+}
+// Sanity check for the quick mode in CI: every contender that kubecache ships must have produced numbers.
+const failures = [];
+for (const [b, d] of Object.entries(results.benches)) {
+  const walk = (o, path) => {
+    if (!o || typeof o !== 'object') return;
+    if (o.failures?.length && path.includes('kubecache')) failures.push(`${b} ${path}: ${o.failures[0]}`);
+    if (o.failure && path.includes('kubecache')) failures.push(`${b} ${path}: ${o.failure}`);
+    for (const [k, v] of Object.entries(o)) walk(v, `${path}/${k}`);
+  };
+  walk(d, '');
+}
+if (failures.length) {
+  console.error(`kubecache contenders failed:\n${failures.join('\n')}`);
+  process.exitCode = 1;
+}
