@@ -81,5 +81,7 @@ export function isBookmarkStore(store: unknown): store is BookmarkStore {
 
 /** Type guard for {@link ResourceVersionUpdater}. */
 export function isResourceVersionUpdater(store: unknown): store is ResourceVersionUpdater {
-  return typeof (store as Partial<ResourceVersionUpdater> | null)?.updateResourceVersion === 'function';
+  return (
+    typeof (store as Partial<ResourceVersionUpdater> | null)?.updateResourceVersion === 'function'
+  );
 }

@@ -1,0 +1,128 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '@kubecache/core';
+import {
+  createIndexer,
+  IndexError,
+  isIndexError,
+  metaNamespaceIndexFunc,
+  namespaceIndex,
+} from './indexer.js';
+
+const pod = (ns: string, name: string, labels: Record<string, string> = {}): KubeObject => ({
+  metadata: { namespace: ns, name, labels },
+});
+const byApp = (o: KubeObject): string[] => (o.metadata?.labels?.app ? [o.metadata.labels.app] : []);
+
+describe('Indexer', () => {
+  it('keeps indices consistent across add, update and delete (thread_safe_store_test TestThreadSafeStoreIndexingFunctionsWithMultipleValues)', () => {
+    const idx = createIndexer(undefined, { [namespaceIndex]: metaNamespaceIndexFunc, app: byApp });
+    idx.add(pod('a', 'p1', { app: 'web' }));
+    idx.add(pod('a', 'p2', { app: 'db' }));
+    idx.add(pod('b', 'p3', { app: 'web' }));
+    expect(
+      idx
+        .byIndex('app', 'web')
+        .map((o) => o.metadata?.name)
+        .sort(),
+    ).toEqual(['p1', 'p3']);
+    idx.update(pod('a', 'p1', { app: 'db' }));
+    expect(idx.indexKeys('app', 'web')).toEqual(['b/p3']);
+    expect(idx.indexKeys('app', 'db').sort()).toEqual(['a/p1', 'a/p2']);
+    idx.delete(pod('b', 'p3'));
+    expect(idx.listIndexFuncValues('app')).toEqual(['db']);
+    expect(idx.byIndex(namespaceIndex, 'a')).toHaveLength(2);
+    expect(idx.index('app', pod('z', 'q', { app: 'db' }))).toHaveLength(2);
+  });
+
+  it('adds indexers after items exist (TestAddIndexerAfterAdd)', () => {
+    const idx = createIndexer();
+    idx.add(pod('a', 'p1', { app: 'web' }));
+    idx.add(pod('b', 'p2'));
+    idx.addIndexers({ app: byApp });
+    expect(idx.indexKeys('app', 'web')).toEqual(['a/p1']);
+    idx.add(pod('c', 'p3', { app: 'web' }));
+    expect(idx.indexKeys('app', 'web').sort()).toEqual(['a/p1', 'c/p3']);
+    expect(() => idx.addIndexers({ app: byApp })).toThrow(IndexError);
+  });
+
+  it('leaves store and indices unchanged when an index function throws', () => {
+    const boom = (o: KubeObject): string[] => {
+      if (o.metadata?.name === 'bad') throw new Error('boom');
+      return byApp(o);
+    };
+    const idx = createIndexer(undefined, { app: boom });
+    idx.add(pod('a', 'p1', { app: 'web' }));
+    let err: unknown;
+    try {
+      idx.update(pod('a', 'bad', { app: 'x' }));
+    } catch (e) {
+      err = e;
+    }
+    expect(isIndexError(err)).toBe(true);
+    expect((err as IndexError).indexName).toBe('app');
+    expect(() => idx.replace([pod('a', 'ok'), pod('a', 'bad')], '5')).toThrow(IndexError);
+    expect(idx.listKeys()).toEqual(['a/p1']);
+    expect(idx.indexKeys('app', 'web')).toEqual(['a/p1']);
+    // A failing addIndexers installs nothing.
+    const idx2 = createIndexer();
+    idx2.add(pod('a', 'bad'));
+    expect(() => idx2.addIndexers({ app: boom })).toThrow(IndexError);
+    expect(Object.keys(idx2.getIndexers())).toEqual([]);
+  });
+
+  it('rejects unknown index names', () => {
+    expect(() => createIndexer().byIndex('nope', 'x')).toThrow(/does not exist/);
+  });
+
+  it('matches a brute-force model after random operation sequences', () => {
+    const name = fc.constantFrom('a', 'b', 'c', 'd', 'e');
+    const app = fc.constantFrom('web', 'db', 'cache', undefined);
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('put' as const), ns: fc.constantFrom('x', 'y'), name, app }),
+      fc.record({ kind: fc.constant('delete' as const), ns: fc.constantFrom('x', 'y'), name }),
+      fc.record({
+        kind: fc.constant('replace' as const),
+        items: fc.array(fc.record({ ns: fc.constantFrom('x', 'y'), name, app }), { maxLength: 6 }),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const idx = createIndexer(undefined, {
+          [namespaceIndex]: metaNamespaceIndexFunc,
+          app: byApp,
+        });
+        const model = new Map<string, KubeObject>();
+        const mk = (ns: string, n: string, a: string | undefined): KubeObject =>
+          pod(ns, n, a ? { app: a } : {});
+        for (const o of ops) {
+          if (o.kind === 'put') {
+            idx.add(mk(o.ns, o.name, o.app));
+            model.set(`${o.ns}/${o.name}`, mk(o.ns, o.name, o.app));
+          } else if (o.kind === 'delete') {
+            idx.delete(pod(o.ns, o.name));
+            model.delete(`${o.ns}/${o.name}`);
+          } else {
+            idx.replace(
+              o.items.map((i) => mk(i.ns, i.name, i.app)),
+              '1',
+            );
+            model.clear();
+            for (const i of o.items) model.set(`${i.ns}/${i.name}`, mk(i.ns, i.name, i.app));
+          }
+        }
+        expect(idx.listKeys().sort()).toEqual([...model.keys()].sort());
+        for (const v of ['web', 'db', 'cache']) {
+          const want = [...model]
+            .filter(([, o]) => o.metadata?.labels?.app === v)
+            .map(([k]) => k)
+            .sort();
+          expect(idx.indexKeys('app', v).sort()).toEqual(want);
+        }
+        const values = new Set([...model.values()].flatMap(byApp));
+        expect(idx.listIndexFuncValues('app').sort()).toEqual([...values].sort());
+      }),
+      { seed: 42, numRuns: 200 },
+    );
+  });
+});

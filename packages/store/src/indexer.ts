@@ -1,0 +1,278 @@
+// Port of k8s.io/client-go/tools/cache/index.go and thread_safe_store.go (client-go v1.36).
+import { hasBrand, type KubeObject } from '@kubecache/core';
+import { metaNamespaceKeyFunc } from './keys.js';
+import type { KeyFunc, Store } from './store.js';
+
+/** Computes the index values of an object (e.g. its namespace). May return several values. */
+export type IndexFunc<T = KubeObject> = (obj: T) => string[];
+
+/** Named index functions. */
+export type Indexers<T = KubeObject> = Record<string, IndexFunc<T>>;
+
+/** The name of the namespace index. */
+export const namespaceIndex = 'namespace';
+
+/** Indexes an object by its namespace (`''` for cluster-scoped objects). */
+export function metaNamespaceIndexFunc(obj: unknown): string[] {
+  const ns = (obj as KubeObject | undefined)?.metadata?.namespace;
+  return [typeof ns === 'string' ? ns : ''];
+}
+
+const indexErrorBrand = Symbol.for('@kubecache/store/IndexError');
+
+/** An index function threw, an index name is unknown, or an indexer name conflicts. */
+export class IndexError extends Error {
+  override readonly name = 'IndexError';
+  readonly [indexErrorBrand] = true;
+  /** The index concerned. */
+  readonly indexName: string;
+  constructor(message: string, indexName: string, options?: ErrorOptions) {
+    super(message, options);
+    this.indexName = indexName;
+  }
+}
+
+/** Type guard for {@link IndexError}. */
+export function isIndexError(err: unknown): err is IndexError {
+  return hasBrand(err, indexErrorBrand);
+}
+
+/**
+ * A {@link Store} that also maintains secondary indices (client-go `cache.Indexer`).
+ *
+ * Contract:
+ * - Every index is kept consistent with the stored objects after each operation: `byIndex(name,
+ *   v)` returns exactly the stored objects whose index function yields `v`.
+ * - `addIndexers` may be called when objects already exist: the new indices are built from the
+ *   current content. Re-adding an existing index name is an {@link IndexError}.
+ * - If an index function throws, the operation fails with an {@link IndexError} and neither the
+ *   objects nor any index change (all index values are computed before anything is mutated).
+ * - Unknown index names throw an {@link IndexError}.
+ */
+export interface Indexer<T = KubeObject> extends Store<T> {
+  /** Stored objects that share an index value with `obj` under index `indexName`. */
+  index(indexName: string, obj: T): T[];
+  /** Keys of stored objects whose index `indexName` yields `value`. */
+  indexKeys(indexName: string, value: string): string[];
+  /** Every value currently present in index `indexName`. */
+  listIndexFuncValues(indexName: string): string[];
+  /** Stored objects whose index `indexName` yields `value`. */
+  byIndex(indexName: string, value: string): T[];
+  /** The index functions. */
+  getIndexers(): Indexers<T>;
+  /** Adds index functions and builds them over the current content. */
+  addIndexers(indexers: Indexers<T>): void;
+}
+
+/** Computes the values of every index for one object; throws an IndexError if a function fails. */
+function indexValues<T>(indexers: Indexers<T>, obj: T): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [name, fn] of Object.entries(indexers)) {
+    let values: string[];
+    try {
+      values = fn(obj);
+    } catch (err) {
+      throw new IndexError(`index function ${JSON.stringify(name)} failed: ${String(err)}`, name, {
+        cause: err,
+      });
+    }
+    if (!Array.isArray(values)) {
+      throw new IndexError(`index function ${JSON.stringify(name)} did not return an array`, name);
+    }
+    out.set(name, values);
+  }
+  return out;
+}
+
+class ThreadSafeIndexer<T> implements Indexer<T> {
+  private items = new Map<string, T>();
+  /** index name → value → keys */
+  private indices = new Map<string, Map<string, Set<string>>>();
+  /** key → index name → values the key is filed under */
+  private filed = new Map<string, Map<string, string[]>>();
+  private indexers: Indexers<T>;
+  private readonly keyFunc: KeyFunc<T>;
+
+  constructor(keyFunc: KeyFunc<T>, indexers: Indexers<T>) {
+    this.keyFunc = keyFunc;
+    this.indexers = { ...indexers };
+    for (const name of Object.keys(this.indexers)) this.indices.set(name, new Map());
+  }
+
+  add(obj: T): void {
+    this.put(this.keyFunc(obj), obj);
+  }
+
+  update(obj: T): void {
+    this.put(this.keyFunc(obj), obj);
+  }
+
+  delete(obj: T): void {
+    this.deleteKey(this.keyFunc(obj));
+  }
+
+  list(): T[] {
+    return [...this.items.values()];
+  }
+
+  listKeys(): string[] {
+    return [...this.items.keys()];
+  }
+
+  get(obj: T): T | undefined {
+    return this.items.get(this.keyFunc(obj));
+  }
+
+  getByKey(key: string): T | undefined {
+    return this.items.get(key);
+  }
+
+  replace(items: T[], _resourceVersion: string): void {
+    // Compute every key and index value first, so a failure leaves the store untouched.
+    const next = new Map<string, T>();
+    const nextFiled = new Map<string, Map<string, string[]>>();
+    for (const obj of items) {
+      const key = this.keyFunc(obj);
+      next.set(key, obj);
+      nextFiled.set(key, indexValues(this.indexers, obj));
+    }
+    this.items = next;
+    this.filed = new Map();
+    for (const name of Object.keys(this.indexers)) this.indices.set(name, new Map());
+    for (const [key, values] of nextFiled) this.file(key, values);
+  }
+
+  resync(): void {
+    // Nothing to do for a plain store.
+  }
+
+  index(indexName: string, obj: T): T[] {
+    const fn = this.indexFunc(indexName);
+    let values: string[];
+    try {
+      values = fn(obj);
+    } catch (err) {
+      throw new IndexError(
+        `index function ${JSON.stringify(indexName)} failed: ${String(err)}`,
+        indexName,
+        { cause: err },
+      );
+    }
+    const index = this.indices.get(indexName)!;
+    const keys = new Set<string>();
+    for (const v of values) for (const k of index.get(v) ?? []) keys.add(k);
+    return [...keys].map((k) => this.items.get(k)!);
+  }
+
+  indexKeys(indexName: string, value: string): string[] {
+    this.indexFunc(indexName);
+    return [...(this.indices.get(indexName)!.get(value) ?? [])];
+  }
+
+  listIndexFuncValues(indexName: string): string[] {
+    this.indexFunc(indexName);
+    return [...this.indices.get(indexName)!.keys()];
+  }
+
+  byIndex(indexName: string, value: string): T[] {
+    return this.indexKeys(indexName, value).map((k) => this.items.get(k)!);
+  }
+
+  getIndexers(): Indexers<T> {
+    return { ...this.indexers };
+  }
+
+  addIndexers(indexers: Indexers<T>): void {
+    for (const name of Object.keys(indexers)) {
+      if (name in this.indexers)
+        throw new IndexError(`indexer conflict: ${JSON.stringify(name)}`, name);
+    }
+    // Build the new indices aside; install them only if every object indexed cleanly.
+    const built = new Map<string, Map<string, Set<string>>>();
+    const perKey = new Map<string, Map<string, string[]>>();
+    for (const name of Object.keys(indexers)) built.set(name, new Map());
+    for (const [key, obj] of this.items) {
+      const values = indexValues(indexers, obj);
+      perKey.set(key, values);
+      for (const [name, vs] of values) {
+        const index = built.get(name)!;
+        for (const v of vs) {
+          let set = index.get(v);
+          if (!set) index.set(v, (set = new Set()));
+          set.add(key);
+        }
+      }
+    }
+    Object.assign(this.indexers, indexers);
+    for (const [name, index] of built) this.indices.set(name, index);
+    for (const [key, values] of perKey) {
+      const filed = this.filed.get(key) ?? new Map<string, string[]>();
+      for (const [name, vs] of values) filed.set(name, vs);
+      this.filed.set(key, filed);
+    }
+  }
+
+  private indexFunc(indexName: string): IndexFunc<T> {
+    const fn = this.indexers[indexName];
+    if (!fn) throw new IndexError(`index ${JSON.stringify(indexName)} does not exist`, indexName);
+    return fn;
+  }
+
+  private put(key: string, obj: T): void {
+    const values = indexValues(this.indexers, obj); // may throw: nothing mutated yet
+    this.unfile(key);
+    this.items.set(key, obj);
+    this.file(key, values);
+  }
+
+  private deleteKey(key: string): void {
+    if (!this.items.has(key)) return;
+    this.unfile(key);
+    this.items.delete(key);
+  }
+
+  private file(key: string, values: Map<string, string[]>): void {
+    for (const [name, vs] of values) {
+      const index = this.indices.get(name)!;
+      for (const v of vs) {
+        let set = index.get(v);
+        if (!set) index.set(v, (set = new Set()));
+        set.add(key);
+      }
+    }
+    if (values.size > 0) this.filed.set(key, values);
+  }
+
+  private unfile(key: string): void {
+    const old = this.filed.get(key);
+    if (!old) return;
+    for (const [name, vs] of old) {
+      const index = this.indices.get(name);
+      if (!index) continue;
+      for (const v of vs) {
+        const set = index.get(v);
+        if (!set) continue;
+        set.delete(key);
+        // Drop empty sets so listIndexFuncValues only reports values in use.
+        if (set.size === 0) index.delete(v);
+      }
+    }
+    this.filed.delete(key);
+  }
+}
+
+/**
+ * Creates an {@link Indexer} with the given key function and index functions (client-go
+ * `NewIndexer`).
+ */
+export function createIndexer<T = KubeObject>(
+  keyFunc: KeyFunc<T> = metaNamespaceKeyFunc,
+  indexers: Indexers<T> = {},
+): Indexer<T> {
+  return new ThreadSafeIndexer<T>(keyFunc, indexers);
+}
+
+/** Creates a plain {@link Store} (client-go `NewStore`). Defaults to {@link metaNamespaceKeyFunc}. */
+export function createStore<T = KubeObject>(keyFunc: KeyFunc<T> = metaNamespaceKeyFunc): Store<T> {
+  return new ThreadSafeIndexer<T>(keyFunc, {});
+}
