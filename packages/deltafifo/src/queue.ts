@@ -1,0 +1,174 @@
+// Port of the Queue contract of k8s.io/client-go/tools/cache/fifo.go and the Delta types of
+// delta_fifo.go (client-go v1.36).
+import { AbortedError, hasBrand, type KubeObject } from '@kubecache/core';
+import type { DeletedFinalStateUnknown, Store } from '@kubecache/store';
+
+/** What happened to an object. `Replaced` comes from a relist, `Sync` from a resync. */
+export type DeltaType = 'Added' | 'Updated' | 'Deleted' | 'Replaced' | 'Sync';
+
+/** One change: its type and the object after it (a tombstone for deletions seen only on relist). */
+export interface Delta<T = KubeObject> {
+  readonly type: DeltaType;
+  readonly object: T | DeletedFinalStateUnknown<T>;
+}
+
+/** The changes of one key, oldest first. Never empty when handed to a process function. */
+export type Deltas<T = KubeObject> = readonly Delta<T>[];
+
+/** The oldest delta, or `undefined` for an empty list. */
+export function oldest<T>(deltas: Deltas<T>): Delta<T> | undefined {
+  return deltas[0];
+}
+
+/** The newest delta, or `undefined` for an empty list. */
+export function newest<T>(deltas: Deltas<T>): Delta<T> | undefined {
+  return deltas[deltas.length - 1];
+}
+
+/**
+ * Processes popped deltas. Synchronous by contract: the queue is not touched by anyone else while
+ * it runs. `isInInitialList` is true while the items of the first `replace` are being popped.
+ * Throwing a {@link RequeueError} puts the deltas back (unless the key was re-queued meanwhile).
+ */
+export type PopProcessFunc<T = KubeObject> = (deltas: Deltas<T>, isInInitialList: boolean) => void;
+
+/** What a queue needs from the cache it feeds: normally the informer's Indexer. */
+export interface KeyListerGetter<T = KubeObject> {
+  listKeys(): string[];
+  getByKey(key: string): T | undefined;
+}
+
+/**
+ * A producer/consumer queue of deltas (client-go `cache.Queue`).
+ *
+ * Contract:
+ * - Producers (the Reflector) call the Store methods: `add`, `update`, `delete`, `replace`,
+ *   `resync`; consumers call `pop`.
+ * - `pop` resolves with the next deltas after `process` ran on them, waiting (without polling)
+ *   while the queue is empty. Aborting `signal` rejects a waiting pop with an AbortedError and
+ *   loses nothing.
+ * - After `close()`, waiting pops and pops on an empty queue reject with {@link FIFOClosedError};
+ *   items still queued are handed out first (as client-go does).
+ * - `hasSynced()` is true once the first `replace` batch was completely popped, or once the first
+ *   `add`/`update`/`delete` happened before any `replace`.
+ */
+export interface Queue<T = KubeObject> extends Store<T> {
+  /** Pops the next item, runs `process` on it, and resolves with it. */
+  pop(process: PopProcessFunc<T>, signal?: AbortSignal): Promise<Deltas<T>>;
+  /** Queues `deltas` unless their key is already queued. */
+  addIfNotPresent(deltas: Deltas<T>): void;
+  /** See the contract above. */
+  hasSynced(): boolean;
+  /** Closes the queue; see the contract above. */
+  close(): void;
+  /** True after `close()`. */
+  isClosed(): boolean;
+  /** Number of items (keys for DeltaFIFO, events for RealFIFO) waiting. */
+  readonly length: number;
+}
+
+const closedBrand = Symbol.for('@kubecache/deltafifo/FIFOClosedError');
+
+/** A pop on a closed, empty queue. */
+export class FIFOClosedError extends Error {
+  override readonly name = 'FIFOClosedError';
+  readonly [closedBrand] = true;
+  constructor(message = 'queue is closed') {
+    super(message);
+  }
+}
+
+/** Type guard for {@link FIFOClosedError}. */
+export function isFIFOClosedError(err: unknown): err is FIFOClosedError {
+  return hasBrand(err, closedBrand);
+}
+
+const requeueBrand = Symbol.for('@kubecache/deltafifo/RequeueError');
+
+/** Thrown by a process function to put the popped deltas back; `cause` is re-thrown by `pop`. */
+export class RequeueError extends Error {
+  override readonly name = 'RequeueError';
+  readonly [requeueBrand] = true;
+}
+
+/** Type guard for {@link RequeueError}. */
+export function isRequeueError(err: unknown): err is RequeueError {
+  return hasBrand(err, requeueBrand);
+}
+
+/**
+ * A FIFO of values with O(1) push and shift (a head index over an array, compacted when the head
+ * passes half of it) — `Array.prototype.shift` is O(n) on long queues.
+ */
+export class FastQueue<V> {
+  private items: V[] = [];
+  private head = 0;
+
+  /** Number of queued values. */
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  /** Appends a value. */
+  push(value: V): void {
+    this.items.push(value);
+  }
+
+  /** Removes and returns the first value. */
+  shift(): V | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const v = this.items[this.head];
+    this.items[this.head] = undefined as V;
+    this.head++;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return v;
+  }
+
+  /** Iterates the queued values in order. */
+  *[Symbol.iterator](): IterableIterator<V> {
+    for (let i = this.head; i < this.items.length; i++) yield this.items[i] as V;
+  }
+
+  /** Removes everything. */
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}
+
+/**
+ * Waiters for "the queue has something (or was closed)", without polling. Shared by the queues.
+ */
+export class Waiters {
+  private waiting = new Set<() => void>();
+
+  /** Wakes every waiter; each re-checks the queue. */
+  wakeAll(): void {
+    const ws = [...this.waiting];
+    this.waiting.clear();
+    for (const w of ws) w();
+  }
+
+  /** Resolves at the next `wakeAll`, or rejects with AbortedError when `signal` aborts. */
+  wait(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(new AbortedError(undefined, { cause: signal.reason }));
+        return;
+      }
+      const onAbort = (): void => {
+        this.waiting.delete(wake);
+        reject(new AbortedError(undefined, { cause: signal?.reason }));
+      };
+      const wake = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      this.waiting.add(wake);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
