@@ -15,7 +15,7 @@ const types = (d: Deltas): string[] => d.map((x) => x.type);
 
 describe('DeltaFIFO', () => {
   it('pops keys in first-in order with all their deltas (TestDeltaFIFO_basic, TestDeltaFIFO_addUpdate)', async () => {
-    const f = new DeltaFIFO();
+    const f = new DeltaFIFO<KubeObject>();
     f.add(obj('a', '1'));
     f.add(obj('b', '1'));
     f.update(obj('a', '2'));
@@ -29,7 +29,7 @@ describe('DeltaFIFO', () => {
   });
 
   it('ignores deletion of an unknown key without knownObjects (TestDeltaFIFO_enqueueingNoLister)', () => {
-    const f = new DeltaFIFO();
+    const f = new DeltaFIFO<KubeObject>();
     f.delete(obj('never'));
     expect(f.length).toBe(0);
     f.add(obj('x'));
@@ -38,16 +38,16 @@ describe('DeltaFIFO', () => {
   });
 
   it('with knownObjects, queues deletion of a known key and ignores unknown ones (TestDeltaFIFO_DeleteExistingNonPropagated)', () => {
-    const known = createStore();
+    const known = createStore<KubeObject>();
     known.add(obj('k'));
-    const f = new DeltaFIFO({ knownObjects: known });
+    const f = new DeltaFIFO<KubeObject>({ knownObjects: known });
     f.delete(obj('k'));
     f.delete(obj('unknown'));
     expect(f.listKeys()).toEqual(['k']);
   });
 
   it('collapses two trailing deletions, keeping the non-tombstone (TestDeltaFIFO_dedupDeltas)', () => {
-    const f = new DeltaFIFO();
+    const f = new DeltaFIFO<KubeObject>();
     f.add(obj('a'));
     f.delete(obj('a', '2'));
     f.delete(new DeletedFinalStateUnknown('a', obj('a', '1')));
@@ -55,7 +55,7 @@ describe('DeltaFIFO', () => {
     expect(types(d)).toEqual(['Added', 'Deleted']);
     expect(isDeletedFinalStateUnknown(d[1]!.object)).toBe(false);
     // The other way round: a tombstone first, then a real deletion → the real one wins.
-    const g = new DeltaFIFO();
+    const g = new DeltaFIFO<KubeObject>();
     g.add(obj('b'));
     g.delete(new DeletedFinalStateUnknown('b', obj('b')));
     g.delete(obj('b', '3'));
@@ -65,11 +65,11 @@ describe('DeltaFIFO', () => {
   });
 
   it('replace emits Sync, and tombstones for keys queued or known but not listed (TestDeltaFIFO_ReplaceMakesDeletions)', async () => {
-    const known = createStore();
+    const known = createStore<KubeObject>();
     known.add(obj('foo', '1'));
     known.add(obj('bar', '1'));
     known.add(obj('baz', '1'));
-    const f = new DeltaFIFO({ knownObjects: known });
+    const f = new DeltaFIFO<KubeObject>({ knownObjects: known });
     f.delete(obj('baz', '2')); // queued deletion for a known key
     f.add(obj('queued-only', '5'));
     f.replace([obj('foo', '3')], '10');
@@ -98,25 +98,28 @@ describe('DeltaFIFO', () => {
   });
 
   it('emits Replaced instead of Sync when asked (TestDeltaFIFO_ReplaceMakesDeletionsReplaced)', async () => {
-    const f = new DeltaFIFO({ knownObjects: createStore(), emitDeltaTypeReplaced: true });
+    const f = new DeltaFIFO<KubeObject>({
+      knownObjects: createStore<KubeObject>(),
+      emitDeltaTypeReplaced: true,
+    });
     f.replace([obj('a')], '1');
     expect(types(await popNow(f))).toEqual(['Replaced']);
   });
 
   it('resync queues Sync only for known keys without queued deltas (TestDeltaFIFO_ResyncNonExisting, TestDeltaFIFO_resync)', () => {
-    const known = createStore();
+    const known = createStore<KubeObject>();
     known.add(obj('a'));
     known.add(obj('b'));
-    const f = new DeltaFIFO({ knownObjects: known });
+    const f = new DeltaFIFO<KubeObject>({ knownObjects: known });
     f.update(obj('a', '2'));
     f.resync();
     expect(types(f.getDeltas('a')!)).toEqual(['Updated']);
     expect(types(f.getDeltas('b')!)).toEqual(['Sync']);
-    new DeltaFIFO().resync(); // no knownObjects: nothing happens, no error
+    new DeltaFIFO<KubeObject>().resync(); // no knownObjects: nothing happens, no error
   });
 
   it('hasSynced after the first replace batch is popped, with isInInitialList on those pops (TestDeltaFIFO_HasSynced)', async () => {
-    const f = new DeltaFIFO({ knownObjects: createStore() });
+    const f = new DeltaFIFO<KubeObject>({ knownObjects: createStore<KubeObject>() });
     expect(f.hasSynced()).toBe(false);
     f.replace([obj('a'), obj('b')], '1');
     const flags: boolean[] = [];
@@ -127,16 +130,16 @@ describe('DeltaFIFO', () => {
     expect(f.hasSynced()).toBe(true);
     await f.pop((_d, initial) => flags.push(initial));
     expect(flags).toEqual([true, true, false]);
-    const g = new DeltaFIFO();
+    const g = new DeltaFIFO<KubeObject>();
     g.add(obj('x'));
     expect(g.hasSynced()).toBe(true); // an add before any replace counts as populated
-    const h = new DeltaFIFO();
+    const h = new DeltaFIFO<KubeObject>();
     h.replace([], '1');
     expect(h.hasSynced()).toBe(true);
   });
 
   it('requeues when the process function throws RequeueError (TestDeltaFIFO_requeueOnPop)', async () => {
-    const f = new DeltaFIFO();
+    const f = new DeltaFIFO<KubeObject>();
     f.add(obj('a'));
     await expect(
       f.pop(() => {
@@ -153,7 +156,7 @@ describe('DeltaFIFO', () => {
   });
 
   it('wakes a waiting pop on add, and an aborted pop loses nothing', async () => {
-    const f = new DeltaFIFO();
+    const f = new DeltaFIFO<KubeObject>();
     const waiting = popNow(f);
     f.add(obj('a'));
     expect(f.keyOf(await waiting)).toBe('a');
@@ -167,11 +170,11 @@ describe('DeltaFIFO', () => {
   });
 
   it('close rejects waiting pops with FIFOClosedError after draining (TestDeltaFIFO_PopShouldUnblockWhenClosed)', async () => {
-    const f = new DeltaFIFO();
+    const f = new DeltaFIFO<KubeObject>();
     const waiting = popNow(f);
     f.close();
     await expect(waiting).rejects.toSatisfy(isFIFOClosedError);
-    const g = new DeltaFIFO();
+    const g = new DeltaFIFO<KubeObject>();
     g.add(obj('left'));
     g.close();
     expect(g.isClosed()).toBe(true);
@@ -182,7 +185,7 @@ describe('DeltaFIFO', () => {
   it('applies the transformer once per object, never to tombstones (TestDeltaFIFO_transformer)', async () => {
     let calls = 0;
     const f = new DeltaFIFO<KubeObject>({
-      knownObjects: createStore(),
+      knownObjects: createStore<KubeObject>(),
       transformer: (o) => {
         calls++;
         return { ...o, metadata: { ...o.metadata, managedFields: [] } };
@@ -199,8 +202,8 @@ describe('DeltaFIFO', () => {
   it('runs the seed controller: deletes everything it is given and reports each deletion once', async () => {
     // shared/seeds/002: a "source" (here a plain store) feeds the FIFO; the controller adds what it
     // gets to downstream and deletes it at the source; deletions are reported.
-    const downstream = createStore();
-    const fifo = new DeltaFIFO({ knownObjects: downstream });
+    const downstream = createStore<KubeObject>();
+    const fifo = new DeltaFIFO<KubeObject>({ knownObjects: downstream });
     const reported: string[] = [];
     const source = new Map<string, KubeObject>();
     const sourceDelete = (o: KubeObject): void => {

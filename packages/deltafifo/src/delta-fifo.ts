@@ -54,7 +54,7 @@ export class DeltaFIFO<T = KubeObject> implements Queue<T> {
   private closed = false;
 
   constructor(options: DeltaFIFOOptions<T> = {}) {
-    this.keyFunction = options.keyFunction ?? (metaNamespaceKeyFunc);
+    this.keyFunction = options.keyFunction ?? metaNamespaceKeyFunc;
     this.knownObjects = options.knownObjects;
     this.emitDeltaTypeReplaced = options.emitDeltaTypeReplaced ?? false;
     this.transformer = options.transformer;

@@ -1,12 +1,8 @@
 // Behaviours of client-go's the_real_fifo_test.go, re-expressed.
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '@kubecache/core';
-import type {
-  DeletedFinalStateUnknown} from '@kubecache/store';
-import {
-  createStore,
-  isDeletedFinalStateUnknown,
-} from '@kubecache/store';
+import type { DeletedFinalStateUnknown } from '@kubecache/store';
+import { createStore, isDeletedFinalStateUnknown } from '@kubecache/store';
 import { RealFIFO } from './real-fifo.js';
 import { isFIFOClosedError, type Delta } from './queue.js';
 
@@ -16,16 +12,16 @@ const drain = async (f: RealFIFO): Promise<Delta[]> => {
   while (f.length > 0) out.push(...(await f.pop(() => {})));
   return out;
 };
-const show = (d: Delta[]): string[] =>
+const show = (d: readonly Delta[]): string[] =>
   d.map((x) =>
     isDeletedFinalStateUnknown(x.object)
       ? `${x.type}:${x.object.key}:tombstone`
-      : `${x.type}:${(x.object).metadata?.name}:${(x.object).metadata?.resourceVersion}`,
+      : `${x.type}:${x.object.metadata?.name}:${x.object.metadata?.resourceVersion}`,
   );
 
 describe('RealFIFO', () => {
   it('hands out every event in order without coalescing (TestRealFIFO_basic, TestRealFIFO_addUpdate)', async () => {
-    const f = new RealFIFO({ knownObjects: createStore() });
+    const f = new RealFIFO<KubeObject>({ knownObjects: createStore<KubeObject>() });
     f.add(obj('a', '1'));
     f.update(obj('a', '2'));
     f.add(obj('b', '3'));
@@ -38,10 +34,10 @@ describe('RealFIFO', () => {
   });
 
   it('replace queues Replaced for listed objects and tombstones for known or pending keys not listed (TestRealFIFO_ReplaceMakesDeletions)', async () => {
-    const known = createStore();
+    const known = createStore<KubeObject>();
     known.add(obj('foo'));
     known.add(obj('bar'));
-    const f = new RealFIFO({ knownObjects: known });
+    const f = new RealFIFO<KubeObject>({ knownObjects: known });
     f.add(obj('pending', '7'));
     f.replace([obj('foo', '2')], '10');
     const out = await drain(f);
@@ -56,18 +52,18 @@ describe('RealFIFO', () => {
   });
 
   it('does not add a second deletion for a key whose deletion is already queued', async () => {
-    const known = createStore();
+    const known = createStore<KubeObject>();
     known.add(obj('gone'));
-    const f = new RealFIFO({ knownObjects: known });
+    const f = new RealFIFO<KubeObject>({ knownObjects: known });
     f.delete(obj('gone', '2'));
     f.replace([], '3');
     expect(show(await drain(f))).toEqual(['Deleted:gone:2']);
   });
 
   it('hasSynced after the initial replace batch, tombstones included (TestRealFIFO_HasSynced)', async () => {
-    const known = createStore();
+    const known = createStore<KubeObject>();
     known.add(obj('old'));
-    const f = new RealFIFO({ knownObjects: known });
+    const f = new RealFIFO<KubeObject>({ knownObjects: known });
     f.replace([obj('a'), obj('b')], '1');
     const flags: boolean[] = [];
     for (let i = 0; i < 3; i++) await f.pop((_d, initial) => flags.push(initial));
@@ -76,16 +72,16 @@ describe('RealFIFO', () => {
   });
 
   it('resync queues Sync for every known object', async () => {
-    const known = createStore();
+    const known = createStore<KubeObject>();
     known.add(obj('a'));
     known.add(obj('b'));
-    const f = new RealFIFO({ knownObjects: known });
+    const f = new RealFIFO<KubeObject>({ knownObjects: known });
     f.resync();
     expect(show(await drain(f)).sort()).toEqual(['Sync:a:1', 'Sync:b:1']);
   });
 
   it('transforms objects from the server, not tombstones or resyncs', async () => {
-    const known = createStore();
+    const known = createStore<KubeObject>();
     known.add(obj('k'));
     let calls = 0;
     const f = new RealFIFO<KubeObject>({
@@ -103,7 +99,7 @@ describe('RealFIFO', () => {
   });
 
   it('close rejects waiting pops after draining', async () => {
-    const f = new RealFIFO({ knownObjects: createStore() });
+    const f = new RealFIFO<KubeObject>({ knownObjects: createStore<KubeObject>() });
     f.add(obj('x'));
     f.close();
     expect(show(await f.pop(() => {}))).toEqual(['Added:x:1']);
@@ -111,7 +107,7 @@ describe('RealFIFO', () => {
   });
 
   it('keeps pops O(1) on a long backlog (no quadratic shift): 100k events drain in order', async () => {
-    const f = new RealFIFO({ knownObjects: createStore() });
+    const f = new RealFIFO<KubeObject>({ knownObjects: createStore<KubeObject>() });
     for (let i = 0; i < 100_000; i++) f.add(obj(`p${i}`));
     let last = -1;
     let ordered = true;

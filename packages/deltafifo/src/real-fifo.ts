@@ -49,7 +49,7 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
   private closed = false;
 
   constructor(options: RealFIFOOptions<T>) {
-    this.keyFunction = options.keyFunction ?? (metaNamespaceKeyFunc);
+    this.keyFunction = options.keyFunction ?? metaNamespaceKeyFunc;
     this.knownObjects = options.knownObjects;
     this.transformer = options.transformer;
   }
@@ -130,7 +130,7 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
       if (this.knownObjects.getByKey(key) !== undefined) continue; // handled below
       const obj: T | undefined = isDeletedFinalStateUnknown<T>(last.object)
         ? last.object.obj
-        : (last.object);
+        : last.object;
       this.enqueue('Deleted', new DeletedFinalStateUnknown<T>(key, obj), false, key);
       deletions++;
     }
