@@ -1,0 +1,224 @@
+// Realistic fixtures, shaped like clusterloader2's load-test Deployment pods (perf-tests
+// clusterloader2/testing/load): labels, an owner ReplicaSet, two containers with env, probes and
+// resources, projected volumes, tolerations, a Running status with conditions, and managedFields
+// from kube-controller-manager and the kubelet — about 5.5 KB of JSON per pod.
+import type { KubeObject } from '@kubecache/core';
+
+/** Options of {@link makePod}. */
+export interface MakePodOptions {
+  namespace: string;
+  name: string;
+  /** Varies owner, node and IPs deterministically. Default 0. */
+  index?: number;
+  /** Default: `node-<index % 100>`. */
+  nodeName?: string;
+  /** Default: `Running`. */
+  phase?: string;
+  /** Extra labels. */
+  labels?: Record<string, string>;
+}
+
+const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0').slice(-width);
+const uidFor = (seed: number): string =>
+  `${hex(seed * 2654435761, 8)}-${hex(seed, 4)}-4${hex(seed * 7, 3)}-8${hex(seed * 13, 3)}-${hex(seed * 40503, 12)}`;
+
+/** A realistic pod (without server-set fields: uid, resourceVersion, creationTimestamp are the server's). */
+export function makePod(options: MakePodOptions): KubeObject {
+  const i = options.index ?? 0;
+  const rs = `deployment-${i % 250}-${hex(i % 250, 10)}`;
+  const node = options.nodeName ?? `node-${i % 100}`;
+  const ts = '2026-11-22T10:00:00Z';
+  const env = (prefix: string): { name: string; value: string }[] =>
+    Array.from({ length: 6 }, (_, k) => ({
+      name: `${prefix}_VAR_${k}`,
+      value: `value-${k}-${hex(i + k, 6)}`,
+    }));
+  const container = (name: string, image: string, port: number): Record<string, unknown> => ({
+    name,
+    image,
+    ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
+    env: env(name.toUpperCase().replace(/-/g, '_')),
+    resources: { requests: { cpu: '1m', memory: '4M' }, limits: { cpu: '100m', memory: '64Mi' } },
+    readinessProbe: {
+      httpGet: { path: '/healthz', port, scheme: 'HTTP' },
+      periodSeconds: 10,
+      timeoutSeconds: 1,
+      successThreshold: 1,
+      failureThreshold: 3,
+    },
+    volumeMounts: [
+      { name: 'configmap', mountPath: '/var/configmap' },
+      {
+        name: 'kube-api-access',
+        readOnly: true,
+        mountPath: '/var/run/secrets/kubernetes.io/serviceaccount',
+      },
+    ],
+    terminationMessagePath: '/dev/termination-log',
+    terminationMessagePolicy: 'File',
+    imagePullPolicy: 'IfNotPresent',
+  });
+  const status = (name: string, image: string): Record<string, unknown> => ({
+    name,
+    state: { running: { startedAt: ts } },
+    lastState: {},
+    ready: true,
+    restartCount: 0,
+    image,
+    imageID: `registry.k8s.io/${image}@sha256:${hex(i * 31, 16)}${hex(i * 17, 16)}${hex(i * 7, 16)}${hex(i, 16)}`,
+    containerID: `containerd://${hex(i * 97, 16)}${hex(i * 89, 16)}${hex(i * 83, 16)}${hex(i * 79, 16)}`,
+    started: true,
+  });
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: options.name,
+      namespace: options.namespace,
+      generateName: `${rs}-`,
+      labels: {
+        group: 'load',
+        name: `deployment-${i % 250}`,
+        'pod-template-hash': hex(i % 250, 10),
+        ...options.labels,
+      },
+      annotations: { 'kubernetes.io/config.seen': ts },
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          name: rs,
+          uid: uidFor((i % 250) + 1),
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+      managedFields: [
+        {
+          manager: 'kube-controller-manager',
+          operation: 'Update',
+          apiVersion: 'v1',
+          time: ts,
+          fieldsType: 'FieldsV1',
+          fieldsV1: {
+            'f:metadata': {
+              'f:generateName': {},
+              'f:labels': { '.': {}, 'f:group': {}, 'f:name': {}, 'f:pod-template-hash': {} },
+              'f:ownerReferences': { '.': {}, [`k:{"uid":"${uidFor((i % 250) + 1)}"}`]: {} },
+            },
+            'f:spec': {
+              'f:containers': {
+                'k:{"name":"app"}': {
+                  '.': {},
+                  'f:env': {},
+                  'f:image': {},
+                  'f:name': {},
+                  'f:resources': {},
+                },
+                'k:{"name":"sidecar"}': { '.': {}, 'f:image': {}, 'f:name': {} },
+              },
+              'f:dnsPolicy': {},
+              'f:restartPolicy': {},
+              'f:tolerations': {},
+              'f:volumes': {},
+            },
+          },
+        },
+        {
+          manager: 'kubelet',
+          operation: 'Update',
+          apiVersion: 'v1',
+          time: ts,
+          fieldsType: 'FieldsV1',
+          subresource: 'status',
+          fieldsV1: {
+            'f:status': {
+              'f:conditions': {
+                'k:{"type":"ContainersReady"}': { '.': {}, 'f:status': {}, 'f:type': {} },
+                'k:{"type":"Initialized"}': { '.': {}, 'f:status': {}, 'f:type': {} },
+                'k:{"type":"Ready"}': { '.': {}, 'f:status': {}, 'f:type': {} },
+              },
+              'f:containerStatuses': {},
+              'f:hostIP': {},
+              'f:phase': {},
+              'f:podIP': {},
+              'f:podIPs': {},
+              'f:startTime': {},
+            },
+          },
+        },
+      ],
+    },
+    spec: {
+      containers: [container('app', 'pause:3.9', 8080), container('sidecar', 'busybox:1.36', 9090)],
+      volumes: [
+        { name: 'configmap', configMap: { name: `configmap-${i % 250}`, defaultMode: 420 } },
+        {
+          name: 'kube-api-access',
+          projected: {
+            sources: [
+              { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+              {
+                configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] },
+              },
+            ],
+            defaultMode: 420,
+          },
+        },
+      ],
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 1,
+      dnsPolicy: 'Default',
+      serviceAccountName: 'default',
+      nodeName: node,
+      schedulerName: 'default-scheduler',
+      tolerations: [
+        {
+          key: 'node.kubernetes.io/not-ready',
+          operator: 'Exists',
+          effect: 'NoExecute',
+          tolerationSeconds: 900,
+        },
+        {
+          key: 'node.kubernetes.io/unreachable',
+          operator: 'Exists',
+          effect: 'NoExecute',
+          tolerationSeconds: 900,
+        },
+      ],
+      priority: 0,
+      enableServiceLinks: true,
+      preemptionPolicy: 'PreemptLowerPriority',
+    },
+    status: {
+      phase: options.phase ?? 'Running',
+      conditions: [
+        'PodReadyToStartContainers',
+        'Initialized',
+        'Ready',
+        'ContainersReady',
+        'PodScheduled',
+      ].map((type) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: ts })),
+      hostIP: `10.0.${Math.floor((i % 100) / 250)}.${i % 100}`,
+      podIP: `10.64.${(i >> 8) & 255}.${i & 255}`,
+      podIPs: [{ ip: `10.64.${(i >> 8) & 255}.${i & 255}` }],
+      startTime: ts,
+      containerStatuses: [status('app', 'pause:3.9'), status('sidecar', 'busybox:1.36')],
+      qosClass: 'Burstable',
+    },
+  } as KubeObject;
+}
+
+/** A small ConfigMap. */
+export function makeConfigMap(options: {
+  namespace: string;
+  name: string;
+  data?: Record<string, string>;
+}): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: options.name, namespace: options.namespace },
+    data: options.data ?? { key: 'value' },
+  } as KubeObject;
+}
