@@ -28,8 +28,7 @@ export interface ListOptions {
 
 /** One event of a watch stream. ERROR events never appear here: they end the stream as an ApiStatusError. */
 export type WatchEvent<T = KubeObject> =
-  | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T }
-  | { type: 'BOOKMARK'; object: T };
+  { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T } | { type: 'BOOKMARK'; object: T };
 
 /** The raw ERROR payload, for decoders that want to keep it. */
 export interface WatchErrorEvent {

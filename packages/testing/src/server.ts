@@ -846,7 +846,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       `    server: ${url}`,
       ...(options.tls
         ? [`    certificate-authority-data: ${Buffer.from(testCaPem).toString('base64')}`]
-        : []),
+        : // client-node 2.x refuses plain http: servers unless insecure-skip-tls-verify is set.
+          ['    insecure-skip-tls-verify: true']),
       'users:',
       '- name: kubecache-testing',
       options.token !== undefined ? `  user:\n    token: ${options.token}` : '  user: {}',
