@@ -1,0 +1,43 @@
+/**
+ * client-go's Reflector for TypeScript — plus everything the classic "reflector toy" needs, so
+ * `npm i @kubecache/reflector` is enough: a Store with `metaNamespaceKeyFunc` and the ListWatch
+ * factory are re-exported.
+ *
+ * @packageDocumentation
+ */
+export {
+  Reflector,
+  type ReflectorEvents,
+  type ReflectorOptions,
+  type ReflectorStats,
+  type WatchEndReason,
+} from './reflector.js';
+export { ReflectorError, isReflectorError, type ReflectorErrorKind } from './errors.js';
+// One install is enough: what the toy example uses.
+export {
+  DeletedFinalStateUnknown,
+  createIndexer,
+  createStore,
+  deletionHandlingMetaNamespaceKeyFunc,
+  isDeletedFinalStateUnknown,
+  metaNamespaceKeyFunc,
+  splitMetaNamespaceKey,
+  type Indexer,
+  type KeyFunc,
+  type Store,
+} from '@kubecache/store';
+export {
+  ApiStatusError,
+  createListWatch,
+  createListWatchFromFunctions,
+  isApiStatusError,
+  isExpired,
+  isGone,
+  isTooLargeResourceVersion,
+  isTooManyRequests,
+  type ListOptions,
+  type ListWatchOptions,
+  type ListerWatcher,
+  type WatchEvent,
+  type WatchStream,
+} from '@kubecache/listwatch';

@@ -1,0 +1,376 @@
+// Behaviours of client-go's reflector_test.go, re-expressed against the in-process API server over
+// real HTTP (each test names the Go test it mirrors).
+import { afterEach, describe, expect, it } from 'vitest';
+import type { KubeObject } from '@kubecache/core';
+import { createListWatch, type ListerWatcher } from '@kubecache/listwatch';
+import { createStore, type Store } from '@kubecache/store';
+import { makePod, startApiServer, type ApiServer, type ApiServerOptions } from '@kubecache/testing';
+import { isReflectorError } from './errors.js';
+import { Reflector, type ReflectorOptions } from './reflector.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function api(o: ApiServerOptions = {}): Promise<ApiServer> {
+  const s = await startApiServer(o);
+  cleanups.push(() => s.close());
+  return s;
+}
+
+const fast = { initialMs: 10, capMs: 40, jitter: 0, resetMs: 120_000 };
+
+function start(
+  s: ApiServer,
+  store: Store = createStore(),
+  options: ReflectorOptions<KubeObject> = {},
+  lw: ListerWatcher = createListWatch(s.kubeConfig, {
+    group: '',
+    version: 'v1',
+    resource: 'pods',
+    kind: 'Pod',
+    idleTimeoutMs: 5000,
+  }),
+) {
+  const errors: Error[] = [];
+  const r = new Reflector(lw, store, {
+    backoff: fast,
+    watchErrorHandler: (_r, e) => errors.push(e),
+    ...options,
+  });
+  const ac = new AbortController();
+  const done = r.run(ac.signal);
+  const stop = async (): Promise<void> => {
+    ac.abort();
+    await done;
+  };
+  cleanups.push(stop);
+  return { r, store, errors, stop, done };
+}
+
+async function until(cond: () => boolean, timeoutMs = 8000, what = 'condition'): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const keys = (store: Store): string[] => store.listKeys().sort();
+const serverKeys = (s: ApiServer): string[] =>
+  s
+    .list('pods')
+    .items.map((p) => `${p.metadata!.namespace!}/${p.metadata!.name!}`)
+    .sort();
+const rvsMatch = (s: ApiServer, store: Store): boolean =>
+  s
+    .list('pods')
+    .items.every(
+      (p) =>
+        store.getByKey(`${p.metadata!.namespace!}/${p.metadata!.name!}`)?.metadata
+          ?.resourceVersion === p.metadata?.resourceVersion,
+    );
+const inSync = (s: ApiServer, store: Store): boolean =>
+  JSON.stringify(keys(store)) === JSON.stringify(serverKeys(s)) && rvsMatch(s, store);
+const lists = (s: ApiServer) =>
+  s.requests.entries.filter((e) => e.verb === 'list' && e.resource === 'pods');
+const watches = (s: ApiServer) =>
+  s.requests.entries.filter((e) => e.verb === 'watch' && e.resource === 'pods');
+
+describe('Reflector', () => {
+  it('lists at RV 0, then watches from the list RV with bookmarks and a timeout in [300, 600) s (TestReflectorListAndWatch)', async () => {
+    const s = await api();
+    s.create('pods', makePod({ namespace: 'a', name: 'p1' }));
+    const { r, store } = start(s);
+    await until(() => watches(s).length === 1, 8000, 'a watch');
+    expect(lists(s)[0]?.query).toMatchObject({ resourceVersion: '0', limit: '500' });
+    const w = watches(s)[0]!.query;
+    expect(w.resourceVersion).toBe(r.lastSyncResourceVersion());
+    expect(w.allowWatchBookmarks).toBe('true');
+    expect(Number(w.timeoutSeconds)).toBeGreaterThanOrEqual(300);
+    expect(Number(w.timeoutSeconds)).toBeLessThan(600);
+    s.create('pods', makePod({ namespace: 'a', name: 'p2' }));
+    s.patch('pods', 'a', 'p1', { status: { phase: 'Succeeded' } });
+    s.delete('pods', 'a', 'p2');
+    s.create('pods', makePod({ namespace: 'b', name: 'p3' }));
+    await until(() => inSync(s, store));
+    expect(r.lastSyncResourceVersion()).toBe(s.resourceVersion());
+    expect(lists(s)).toHaveLength(1);
+  });
+
+  it('relists at the last RV after an ERROR 410 and replaces the store, tombstoning what vanished (TestReflectorWatchListPageSize / unsafe ERROR mid-stream)', async () => {
+    const s = await api();
+    for (let i = 0; i < 5; i++) s.create('pods', makePod({ namespace: 'a', name: `p${i}` }));
+    const { store } = start(s);
+    await until(() => keys(store).length === 5 && watches(s).length === 1);
+    const rvBefore = s.resourceVersion();
+    s.faults.hideEventsFromWatchers(true);
+    s.delete('pods', 'a', 'p0');
+    s.patch('pods', 'a', 'p1', { status: { phase: 'Failed' } });
+    s.create('pods', makePod({ namespace: 'a', name: 'new' }));
+    s.faults.hideEventsFromWatchers(false);
+    s.compact();
+    s.faults.expireWatches();
+    await until(() => inSync(s, store));
+    expect(lists(s)).toHaveLength(2);
+    // Relist at the last synced RV (no going back in time), unpaged from the watch cache.
+    expect(lists(s)[1]?.query).toEqual({
+      resourceVersion: rvBefore,
+      resourceVersionMatch: 'NotOlderThan',
+    });
+  });
+
+  it('retries a list with RV "" after 410 Expired on a list at an RV (TestReflectorFullListIfExpired)', async () => {
+    const s = await api();
+    s.create('pods', makePod({ namespace: 'a', name: 'p' }));
+    const { r, store } = start(s);
+    await until(() => watches(s).length === 1);
+    s.faults.nextResponses(1, { status: 410, verb: 'list' });
+    s.faults.expireWatches();
+    await until(() => lists(s).length === 3);
+    expect(lists(s).map((l) => l.query.resourceVersion)).toEqual([
+      '0',
+      r.lastSyncResourceVersion() === '' ? '' : lists(s)[1]!.query.resourceVersion,
+      '',
+    ]);
+    expect(lists(s)[1]?.status).toBe(410);
+    await until(() => inSync(s, store) && !r.isLastSyncResourceVersionUnavailable());
+  });
+
+  it('retries a list with RV "" after "too large resource version" (TestReflectorFullListIfTooLarge)', async () => {
+    const s = await api();
+    s.create('pods', makePod({ namespace: 'a', name: 'p' }));
+    s.faults.nextResponses(1, {
+      status: 504,
+      verb: 'list',
+      body: JSON.stringify({
+        kind: 'Status',
+        code: 504,
+        reason: 'Timeout',
+        message: 'Too large resource version',
+        details: { causes: [{ reason: 'ResourceVersionTooLarge' }] },
+      }),
+    });
+    const { store, errors } = start(s);
+    await until(() => keys(store).length === 1);
+    expect(lists(s).map((l) => l.query.resourceVersion)).toEqual(['0', '']);
+    expect(errors.some((e) => /Too large/.test(e.message))).toBe(true);
+  });
+
+  it('backs off on 429 at watch start, honouring Retry-After, without relisting (TestBackoffOnTooManyRequests, TestNoRelistOnTooManyRequests)', async () => {
+    const s = await api();
+    s.create('pods', makePod({ namespace: 'a', name: 'p' }));
+    s.faults.nextResponses(2, { status: 429, verb: 'watch', retryAfterSeconds: 0 });
+    const { store } = start(s);
+    await until(() => watches(s).filter((w) => w.status === 200).length === 1);
+    expect(watches(s).map((w) => w.status)).toEqual([429, 429, 200]);
+    expect(lists(s)).toHaveLength(1);
+    s.create('pods', makePod({ namespace: 'a', name: 'q' }));
+    await until(() => inSync(s, store));
+  });
+
+  it('keeps the RV across a server outage: connection refused → back off and rewatch, no relist (TestReflectorInitConnBackoff)', async () => {
+    const s = await api();
+    s.create('pods', makePod({ namespace: 'a', name: 'p' }));
+    const { store, errors } = start(s);
+    await until(() => watches(s).length === 1);
+    await s.faults.down();
+    await new Promise((r) => setTimeout(r, 150));
+    s.create('pods', makePod({ namespace: 'a', name: 'during-outage' }));
+    await s.faults.up();
+    await until(() => inSync(s, store));
+    expect(lists(s)).toHaveLength(1);
+    expect(errors.length).toBeGreaterThan(0);
+  });
+
+  it('rewatches from the last good RV after a malformed line, without relisting', async () => {
+    const s = await api();
+    s.create('pods', makePod({ namespace: 'a', name: 'p' }));
+    const { store, errors } = start(s);
+    await until(() => watches(s).length === 1);
+    s.create('pods', makePod({ namespace: 'a', name: 'q' }));
+    await until(() => keys(store).length === 2);
+    const rv = s.resourceVersion();
+    s.faults.writeRawToWatches('{"type":"ADDED","object":{"metadata":\n');
+    s.create('pods', makePod({ namespace: 'a', name: 'r' }));
+    await until(() => inSync(s, store));
+    expect(lists(s)).toHaveLength(1);
+    expect(watches(s)[1]?.query.resourceVersion).toBe(rv);
+    expect(errors.some((e) => e.name === 'WatchDecodeError')).toBe(true);
+  });
+
+  it('advances the RV from bookmarks on a quiet resource (TestReflectorResourceVersionUpdate)', async () => {
+    const s = await api({ bookmarkIntervalMs: 30 });
+    s.create('pods', makePod({ namespace: 'a', name: 'p' }));
+    const bookmarks: string[] = [];
+    const base = createStore();
+    const store = Object.assign(base, { bookmark: (rv: string) => bookmarks.push(rv) });
+    const { r } = start(s, store);
+    await until(() => watches(s).length === 1);
+    s.create('configmaps', { metadata: { name: 'elsewhere', namespace: 'a' } });
+    const target = s.resourceVersion();
+    await until(() => r.lastSyncResourceVersion() === target, 5000, 'bookmark RV');
+    expect(bookmarks).toContain(target);
+  });
+
+  it('reports a very short watch and relists after backoff', async () => {
+    const s = await api();
+    s.create('pods', makePod({ namespace: 'a', name: 'p' }));
+    s.faults.shortWatches(1);
+    const { errors } = start(s);
+    await until(() => lists(s).length === 2 && watches(s).length === 2);
+    expect(errors.some((e) => isReflectorError(e) && e.kind === 'very-short-watch')).toBe(true);
+  });
+
+  it('resyncs on the period when shouldResync allows (TestReflectorResync)', async () => {
+    const s = await api();
+    let resyncs = 0;
+    let allow = false;
+    const store = Object.assign(createStore(), {
+      resync: () => {
+        resyncs++;
+      },
+    });
+    start(s, store, { resyncPeriodMs: 20, shouldResync: () => allow });
+    await until(() => watches(s).length === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(resyncs).toBe(0);
+    allow = true;
+    await until(() => resyncs >= 2);
+  });
+
+  it('uses an explicit page size, and does not page relists at a specific RV (TestReflectorListPageSize rules)', async () => {
+    const s = await api();
+    for (let i = 0; i < 12; i++)
+      s.create('pods', makePod({ namespace: 'a', name: `p${String(i).padStart(2, '0')}` }));
+    const { store } = start(s, createStore(), { pageSize: 5 });
+    await until(() => keys(store).length === 12 && watches(s).length === 1);
+    expect(lists(s).map((l) => l.query.limit)).toEqual(['5', '5', '5']);
+    const s2 = await api();
+    s2.create('pods', makePod({ namespace: 'a', name: 'x' }));
+    const b = start(s2);
+    await until(() => watches(s2).length === 1);
+    s2.faults.expireWatches();
+    await until(() => lists(s2).length === 2);
+    expect(lists(s2)[0]?.query.limit).toBe('500');
+    expect(lists(s2)[1]?.query.limit).toBeUndefined();
+    await b.stop();
+  });
+
+  it('skips and reports objects of another kind, and applies the transform (TestReflectorTransformer, expected type)', async () => {
+    const s = await api();
+    s.create('pods', makePod({ namespace: 'a', name: 'p' }));
+    const { store, errors } = start(s, createStore(), {
+      transform: (o) => ({ ...o, metadata: { ...o.metadata, managedFields: [] } }),
+    });
+    await until(() => watches(s).length === 1 && keys(store).length === 1);
+    expect(store.list()[0]?.metadata?.managedFields).toEqual([]);
+    s.faults.writeRawToWatches(
+      `${JSON.stringify({ type: 'ADDED', object: { kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'a', resourceVersion: '999' } } })}\n`,
+    );
+    s.create('pods', makePod({ namespace: 'a', name: 'q' }));
+    await until(() => keys(store).length === 2);
+    expect(keys(store)).toEqual(['a/p', 'a/q']);
+    expect(errors.some((e) => isReflectorError(e) && e.kind === 'wrong-kind')).toBe(true);
+  });
+
+  it('syncs with WatchList: initial events, end bookmark, no LIST (TestReflectorWatchListHappyPath)', async () => {
+    const s = await api();
+    for (let i = 0; i < 3; i++) s.create('pods', makePod({ namespace: 'a', name: `p${i}` }));
+    const replaced: number[] = [];
+    const store = createStore();
+    const replace = store.replace.bind(store);
+    store.replace = (items, rv) => {
+      replaced.push(items.length);
+      replace(items, rv);
+    };
+    const { r } = start(s, store, { useWatchList: true });
+    await until(() => keys(store).length === 3);
+    s.create('pods', makePod({ namespace: 'a', name: 'later' }));
+    await until(() => inSync(s, store));
+    expect(lists(s)).toHaveLength(0);
+    expect(watches(s)[0]?.query).toMatchObject({
+      sendInitialEvents: 'true',
+      resourceVersionMatch: 'NotOlderThan',
+      allowWatchBookmarks: 'true',
+    });
+    expect(replaced).toEqual([3]);
+    expect(r.lastSyncResourceVersion()).toBe(s.resourceVersion());
+  });
+
+  it('falls back to LIST when the initial-events-end bookmark never comes, and remembers it (TestReflectorWatchListFallback)', async () => {
+    const s = await api();
+    s.create('pods', makePod({ namespace: 'a', name: 'p' }));
+    s.faults.omitInitialEventsEnd(true);
+    const { store, errors } = start(s, createStore(), {
+      useWatchList: true,
+      watchListTimeoutMs: 200,
+    });
+    await until(() => keys(store).length === 1 && lists(s).length === 1);
+    expect(errors.some((e) => isReflectorError(e) && e.kind === 'watchlist')).toBe(true);
+    s.faults.expireWatches();
+    await until(() => lists(s).length === 2);
+    expect(watches(s).filter((w) => w.query.sendInitialEvents === 'true')).toHaveLength(1);
+  });
+
+  it('settles promptly on abort during list, watch and backoff, leaving no sockets or timers', async () => {
+    const s = await api();
+    s.create('pods', makePod({ namespace: 'a', name: 'p' }));
+    const base = process.getActiveResourcesInfo().filter((x) => x !== 'TTYWrap');
+    // During a watch.
+    const a = start(s);
+    await until(() => watches(s).length === 1);
+    let t0 = Date.now();
+    await a.stop();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    // During backoff (server down: watch start refused).
+    const b = start(s, createStore(), { backoff: { initialMs: 60_000, jitter: 0 } });
+    await until(() => watches(s).length === 2);
+    await s.faults.down();
+    await new Promise((r) => setTimeout(r, 50));
+    t0 = Date.now();
+    await b.stop();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await s.faults.up();
+    // During a list that never completes (the server answers with a stall: list responses injected as hanging is not possible, so abort right after start).
+    const c = start(s);
+    t0 = Date.now();
+    await c.stop();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await new Promise((r) => setTimeout(r, 50));
+    const after = process.getActiveResourcesInfo().filter((x) => x !== 'TTYWrap');
+    const count = (xs: string[], k: string) => xs.filter((x) => x === k).length;
+    expect(count(after, 'Timeout')).toBeLessThanOrEqual(count(base, 'Timeout'));
+    expect(count(after, 'TCPSocketWrap')).toBeLessThanOrEqual(count(base, 'TCPSocketWrap') + 1);
+  });
+
+  it('keeps the store equal to a fresh LIST through restarts and compactions', async () => {
+    const s = await api({ historySize: 50 });
+    for (let i = 0; i < 20; i++) s.create('pods', makePod({ namespace: 'a', name: `p${i}` }));
+    const { store } = start(s);
+    await until(() => watches(s).length >= 1);
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 15; i++) {
+        const n = `p${(round * 7 + i) % 25}`;
+        if (s.get('pods', 'a', n)) {
+          if (i % 3 === 0) s.delete('pods', 'a', n);
+          else s.patch('pods', 'a', n, { metadata: { annotations: { round: String(round) } } });
+        } else {
+          s.create('pods', makePod({ namespace: 'a', name: n }));
+        }
+      }
+      if (round % 2 === 0) {
+        await s.faults.down();
+        for (let i = 0; i < 60; i++)
+          s.patch('pods', 'a', 'p19', { metadata: { annotations: { churn: String(i) } } });
+        s.compact();
+        await s.faults.up();
+      } else {
+        s.compact();
+        s.faults.resetWatches();
+      }
+      await until(() => inSync(s, store), 10_000, `sync after round ${round}`);
+    }
+  });
+});
