@@ -20,3 +20,4 @@ export { AbortedError, hasBrand, isAbortError, throwIfAborted, toError } from '.
 export { FakeClock, realClock, sleep, type Clock, type TimerHandle } from './clock.js';
 export { silentLogger, type Logger } from './logger.js';
 export { Backoff, defaultBackoffOptions, type BackoffOptions } from './backoff.js';
+export { FastQueue } from './fast-queue.js';

@@ -1,5 +1,5 @@
 // Port of k8s.io/client-go/tools/cache/delta_fifo.go (client-go v1.36).
-import { toError, type KubeObject } from '@kubecache/core';
+import { FastQueue, toError, type KubeObject } from '@kubecache/core';
 import {
   DeletedFinalStateUnknown,
   isDeletedFinalStateUnknown,
@@ -8,7 +8,6 @@ import {
   type TransformFunc,
 } from '@kubecache/store';
 import {
-  FastQueue,
   FIFOClosedError,
   isRequeueError,
   Waiters,

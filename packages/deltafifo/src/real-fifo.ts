@@ -1,6 +1,6 @@
 // Port of k8s.io/client-go/tools/cache/the_real_fifo.go (client-go v1.36): the informer's default
 // queue since client-go 1.36 — every event in order, no per-key coalescing.
-import { toError, type KubeObject } from '@kubecache/core';
+import { FastQueue, toError, type KubeObject } from '@kubecache/core';
 import {
   DeletedFinalStateUnknown,
   isDeletedFinalStateUnknown,
@@ -9,7 +9,6 @@ import {
   type TransformFunc,
 } from '@kubecache/store';
 import {
-  FastQueue,
   FIFOClosedError,
   isRequeueError,
   Waiters,
