@@ -1,0 +1,226 @@
+// Port of k8s.io/client-go/tools/cache/controller.go: a queue fed by a Reflector, drained by a
+// process loop that keeps an Indexer and calls handlers (newInformer / newIndexerInformer).
+import {
+  realClock,
+  silentLogger,
+  toError,
+  type Clock,
+  type KubeObject,
+  type Logger,
+} from '@kubecache/core';
+import {
+  DeltaFIFO,
+  RealFIFO,
+  isFIFOClosedError,
+  type Delta,
+  type Queue,
+} from '@kubecache/deltafifo';
+import type { ListerWatcher } from '@kubecache/listwatch';
+import { Reflector, type ReflectorOptions } from '@kubecache/reflector';
+import {
+  createIndexer,
+  deletionHandlingMetaNamespaceKeyFunc,
+  isDeletedFinalStateUnknown,
+  type Indexer,
+  type Indexers,
+  type KeyFunc,
+  type Store,
+  type TransformFunc,
+} from '@kubecache/store';
+import type { ResourceEventHandler } from './handlers.js';
+
+/** Which queue sits between the Reflector and the cache. */
+export type QueueKind = 'realfifo' | 'deltafifo';
+
+/** Callbacks of {@link processDeltas}: the informer's view of one applied delta. */
+export interface DeltaSink<T> {
+  onAdd(obj: T, isInInitialList: boolean): void;
+  /** `isSync` is true for resyncs and for relisted objects whose resource version did not change. */
+  onUpdate(oldObj: T, newObj: T, isSync: boolean): void;
+  onDelete(obj: unknown): void;
+}
+
+const rvOf = (o: unknown): string | undefined =>
+  (o as KubeObject | undefined)?.metadata?.resourceVersion;
+
+/**
+ * Applies deltas (oldest first) to `indexer` and reports each as add/update/delete (client-go
+ * `processDeltas`): Sync/Replaced/Added/Updated become an update when the key exists, else an add.
+ */
+export function processDeltas<T>(
+  sink: DeltaSink<T>,
+  indexer: Store<T>,
+  deltas: readonly Delta<T>[],
+  isInInitialList: boolean,
+): void {
+  for (const d of deltas) {
+    const obj = d.object;
+    if (d.type === 'Deleted') {
+      indexer.delete(obj as T);
+      sink.onDelete(obj);
+      continue;
+    }
+    if (isDeletedFinalStateUnknown(obj)) continue; // cannot happen for non-deletions
+    const old = indexer.get(obj as T);
+    if (old !== undefined) {
+      indexer.update(obj as T);
+      const isSync =
+        d.type === 'Sync' ||
+        (d.type === 'Replaced' && rvOf(old) !== undefined && rvOf(old) === rvOf(obj));
+      sink.onUpdate(old, obj as T, isSync);
+    } else {
+      indexer.add(obj as T);
+      sink.onAdd(obj as T, isInInitialList);
+    }
+  }
+}
+
+/** Options shared by {@link newInformer} and {@link newIndexerInformer}. */
+export interface InformerOptions<T> {
+  /** Where objects come from. */
+  listWatch: ListerWatcher<T>;
+  /** Called synchronously from the process loop for each change. */
+  handlers: ResourceEventHandler<T>;
+  /** Resync period in ms; 0 = none (default). */
+  resyncPeriodMs?: number;
+  /** Key function of the cache. Default: `deletionHandlingMetaNamespaceKeyFunc`. */
+  keyFunc?: KeyFunc<T>;
+  /** Applied once to each object from the server before it is cached. */
+  transform?: TransformFunc<T>;
+  /** Queue between Reflector and cache. Default `realfifo` (client-go 1.36). */
+  queue?: QueueKind;
+  /** Extra Reflector options (backoff, clock, logger, hooks, …). */
+  reflector?: Omit<ReflectorOptions<T>, 'resyncPeriodMs' | 'transform'>;
+  /** Called when a handler throws. Default: logged. */
+  onHandlerError?: (err: Error) => void;
+  /** Logger. Default silent. */
+  logger?: Logger;
+  /** Clock. Default real. */
+  clock?: Clock;
+}
+
+/** A runnable controller (client-go `Controller`). */
+export interface Controller {
+  /** Runs until `signal` aborts; resolves when everything stopped. */
+  run(signal: AbortSignal): Promise<void>;
+  /** True once the initial list was delivered. */
+  hasSynced(): boolean;
+  /** The Reflector's last synced resource version. */
+  lastSyncResourceVersion(): string;
+}
+
+/** Builds the queue of an informer. */
+export function makeQueue<T>(
+  kind: QueueKind,
+  knownObjects: Indexer<T>,
+  keyFunction: KeyFunc<T>,
+  transformer: TransformFunc<T> | undefined,
+): Queue<T> {
+  return kind === 'deltafifo'
+    ? new DeltaFIFO<T>({
+        keyFunction,
+        knownObjects,
+        emitDeltaTypeReplaced: true,
+        ...(transformer ? { transformer } : {}),
+      })
+    : new RealFIFO<T>({ keyFunction, knownObjects, ...(transformer ? { transformer } : {}) });
+}
+
+/** Runs reflector + pop loop over `queue` until `signal` aborts. */
+export async function runQueueLoop<T>(
+  queue: Queue<T>,
+  reflector: Reflector<T>,
+  process: (deltas: readonly Delta<T>[], isInInitialList: boolean) => void,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<void> {
+  const ac = new AbortController();
+  const onAbort = (): void => {
+    ac.abort();
+    queue.close();
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  const reflecting = reflector.run(ac.signal);
+  try {
+    while (!signal.aborted) {
+      try {
+        await queue.pop(process, signal);
+      } catch (err) {
+        if (isFIFOClosedError(err) || signal.aborted) break;
+        logger.error({ err: toError(err).message }, 'processing deltas failed');
+      }
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    ac.abort();
+    queue.close();
+    await reflecting;
+  }
+}
+
+/**
+ * client-go's `NewIndexerInformer`: an Indexer kept in sync, a controller to run, and `handlers`
+ * called for each change. Handlers run synchronously inside the process loop.
+ */
+export function newIndexerInformer<T = KubeObject>(
+  options: InformerOptions<T> & { indexers?: Indexers<T> },
+): { indexer: Indexer<T>; controller: Controller } {
+  const keyFunc = options.keyFunc ?? (deletionHandlingMetaNamespaceKeyFunc);
+  const indexer = createIndexer<T>(keyFunc, options.indexers ?? {});
+  const logger = options.logger ?? silentLogger;
+  const queue = makeQueue(options.queue ?? 'realfifo', indexer, keyFunc, options.transform);
+  const reflector = new Reflector<T>(options.listWatch, queue, {
+    ...options.reflector,
+    resyncPeriodMs: options.resyncPeriodMs ?? 0,
+    clock: options.clock ?? options.reflector?.clock ?? realClock,
+    logger,
+  });
+  const h = options.handlers;
+  const report = (err: unknown): void => {
+    if (options.onHandlerError) options.onHandlerError(toError(err));
+    else logger.error({ err: toError(err).message }, 'event handler threw');
+  };
+  // Handlers run inside the process loop; a returned promise is not awaited here (use a
+  // SharedIndexInformer for async handlers) but its rejection is reported, never unhandled.
+  const guard = (fn: () => unknown): void => {
+    try {
+      const r = fn();
+      if (r instanceof Promise) r.catch(report);
+    } catch (err) {
+      report(err);
+    }
+  };
+  const sink: DeltaSink<T> = {
+    onAdd: (obj, initial) => guard(() => h.onAdd?.(obj, initial)),
+    onUpdate: (o, n) => guard(() => h.onUpdate?.(o, n)),
+    onDelete: (obj) => guard(() => h.onDelete?.(obj as T)),
+  };
+  let running = false;
+  return {
+    indexer,
+    controller: {
+      async run(signal) {
+        if (running) throw new Error('controller is already running');
+        running = true;
+        await runQueueLoop(
+          queue,
+          reflector,
+          (d, initial) => processDeltas(sink, indexer, d, initial),
+          signal,
+          logger,
+        );
+      },
+      hasSynced: () => queue.hasSynced(),
+      lastSyncResourceVersion: () => reflector.lastSyncResourceVersion(),
+    },
+  };
+}
+
+/** client-go's `NewInformer`: like {@link newIndexerInformer} without indexers; returns the store. */
+export function newInformer<T = KubeObject>(
+  options: InformerOptions<T>,
+): { store: Store<T>; controller: Controller } {
+  const { indexer, controller } = newIndexerInformer(options);
+  return { store: indexer, controller };
+}

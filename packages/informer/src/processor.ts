@@ -1,0 +1,155 @@
+// Port of the sharedProcessor / processorListener of k8s.io/client-go/tools/cache/shared_informer.go:
+// each handler has its own ordered, unbounded queue; a slow handler never blocks the others or the
+// watch; async handlers are awaited; throwing handlers are reported and isolated.
+import { FastQueue, toError, type Clock, type KubeObject } from '@kubecache/core';
+import type { DeletedFinalStateUnknown } from '@kubecache/store';
+import { SyncLatch, type ResourceEventHandler, type SyncWaiter } from './handlers.js';
+
+/** A notification for one handler. */
+export type Notification<T> =
+  | { type: 'add'; obj: T; isInInitialList: boolean }
+  | { type: 'update'; oldObj: T; newObj: T }
+  | { type: 'delete'; obj: T | DeletedFinalStateUnknown<T> };
+
+/** Called when a handler throws or rejects. */
+export type HandlerErrorHook<T> = (err: Error, notification: Notification<T>) => void;
+
+/**
+ * The handle returned by `addEventHandler` (client-go `ResourceEventHandlerRegistration`).
+ * `hasSynced()` is true once the informer synced and this handler processed every initial add.
+ */
+export interface ResourceEventHandlerRegistration extends SyncWaiter {
+  /** Stops delivering notifications to this handler (queued ones are dropped). */
+  remove(): void;
+  /** Notifications queued for this handler. */
+  queueDepth(): number;
+  /** The handler's own resync period in ms (0 = none). */
+  readonly resyncPeriodMs: number;
+}
+
+/** One handler's queue and delivery loop. */
+export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRegistration {
+  readonly resyncPeriodMs: number;
+  private readonly handler: ResourceEventHandler<T>;
+  private readonly queue = new FastQueue<Notification<T>>();
+  private readonly onError: HandlerErrorHook<T>;
+  private readonly clock: Clock;
+  private pumping = false;
+  private removed = false;
+  private pendingInitial = 0;
+  private nextResyncAt = 0;
+  private readonly latch: SyncLatch;
+  private idleWaiters: (() => void)[] = [];
+  /** Set by the processor: tells whether the upstream (the informer) has synced. */
+  private readonly upstreamSynced: () => boolean;
+  private readonly onRemove: (l: ProcessorListener<T>) => void;
+
+  constructor(options: {
+    handler: ResourceEventHandler<T>;
+    resyncPeriodMs: number;
+    onError: HandlerErrorHook<T>;
+    clock: Clock;
+    upstreamSynced: () => boolean;
+    onRemove: (l: ProcessorListener<T>) => void;
+  }) {
+    this.handler = options.handler;
+    this.resyncPeriodMs = options.resyncPeriodMs;
+    this.onError = options.onError;
+    this.clock = options.clock;
+    this.upstreamSynced = options.upstreamSynced;
+    this.onRemove = options.onRemove;
+    this.latch = new SyncLatch(() => this.upstreamSynced() && this.pendingInitial === 0);
+    this.determineNextResync(this.clock.now());
+  }
+
+  hasSynced(): boolean {
+    return this.latch.hasSynced();
+  }
+
+  whenSynced(signal?: AbortSignal): Promise<boolean> {
+    return this.latch.whenSynced(signal);
+  }
+
+  /** Re-checks the sync condition (called when the informer syncs). */
+  pokeSync(): void {
+    this.latch.poke();
+  }
+
+  queueDepth(): number {
+    return this.queue.length;
+  }
+
+  remove(): void {
+    if (this.removed) return;
+    this.removed = true;
+    this.queue.clear();
+    this.latch.cancel();
+    this.onRemove(this);
+    this.releaseIdle();
+  }
+
+  isRemoved(): boolean {
+    return this.removed;
+  }
+
+  /** Queues a notification; delivery starts on a microtask, never inside the caller. */
+  add(n: Notification<T>): void {
+    if (this.removed) return;
+    if (n.type === 'add' && n.isInInitialList) this.pendingInitial++;
+    this.queue.push(n);
+    if (!this.pumping) {
+      this.pumping = true;
+      queueMicrotask(() => void this.pump());
+    }
+  }
+
+  /** True when this listener's resync is due at `now` (and schedules the next one). */
+  shouldResync(now: number): boolean {
+    if (this.resyncPeriodMs <= 0 || now < this.nextResyncAt) return false;
+    return true;
+  }
+
+  /** Schedules the next resync after `now`. */
+  determineNextResync(now: number): void {
+    this.nextResyncAt = now + this.resyncPeriodMs;
+  }
+
+  /** Resolves when the queue is empty and no handler call is running. */
+  idle(): Promise<void> {
+    if (!this.pumping || this.removed) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private releaseIdle(): void {
+    const ws = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of ws) w();
+  }
+
+  private async pump(): Promise<void> {
+    while (!this.removed && this.queue.length > 0) {
+      const n = this.queue.shift()!;
+      try {
+        const r =
+          n.type === 'add'
+            ? this.handler.onAdd?.(n.obj, n.isInInitialList)
+            : n.type === 'update'
+              ? this.handler.onUpdate?.(n.oldObj, n.newObj)
+              : this.handler.onDelete?.(n.obj);
+        if (r !== undefined && typeof (r).then === 'function') await r;
+      } catch (err) {
+        try {
+          this.onError(toError(err), n);
+        } catch {
+          // An error hook that throws must not stop delivery.
+        }
+      }
+      if (n.type === 'add' && n.isInInitialList) {
+        this.pendingInitial--;
+        if (this.pendingInitial === 0) this.latch.poke();
+      }
+    }
+    this.pumping = false;
+    this.releaseIdle();
+  }
+}
