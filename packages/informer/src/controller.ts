@@ -166,7 +166,7 @@ export async function runQueueLoop<T>(
 export function newIndexerInformer<T = KubeObject>(
   options: InformerOptions<T> & { indexers?: Indexers<T> },
 ): { indexer: Indexer<T>; controller: Controller } {
-  const keyFunc = options.keyFunc ?? (deletionHandlingMetaNamespaceKeyFunc);
+  const keyFunc = options.keyFunc ?? deletionHandlingMetaNamespaceKeyFunc;
   const indexer = createIndexer<T>(keyFunc, options.indexers ?? {});
   const logger = options.logger ?? silentLogger;
   const queue = makeQueue(options.queue ?? 'realfifo', indexer, keyFunc, options.transform);

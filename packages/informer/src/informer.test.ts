@@ -33,9 +33,7 @@ async function until(cond: () => boolean, timeoutMs = 8000, what = 'condition'):
 const podsLW = (s: ApiServer) =>
   createListWatch(s.kubeConfig, { group: '', version: 'v1', resource: 'pods', kind: 'Pod' });
 const name = (o: unknown): string =>
-  isDeletedFinalStateUnknown(o)
-    ? `${(o).key}(tombstone)`
-    : ((o as KubeObject).metadata?.name ?? '?');
+  isDeletedFinalStateUnknown(o) ? `${o.key}(tombstone)` : ((o as KubeObject).metadata?.name ?? '?');
 
 function runInformer(s: ApiServer, options: SharedIndexInformerOptions<KubeObject> = {}) {
   const informer = createSharedIndexInformer(podsLW(s), {

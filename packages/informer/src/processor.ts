@@ -136,7 +136,7 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
             : n.type === 'update'
               ? this.handler.onUpdate?.(n.oldObj, n.newObj)
               : this.handler.onDelete?.(n.obj);
-        if (r !== undefined && typeof (r).then === 'function') await r;
+        if (r !== undefined && typeof r.then === 'function') await r;
       } catch (err) {
         try {
           this.onError(toError(err), n);

@@ -118,7 +118,7 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
   constructor(lw: ListerWatcher<T>, options: SharedIndexInformerOptions<T>) {
     this.lw = lw;
     this.opts = options;
-    this.keyFunc = options.keyFunc ?? (deletionHandlingMetaNamespaceKeyFunc);
+    this.keyFunc = options.keyFunc ?? deletionHandlingMetaNamespaceKeyFunc;
     this.indexer = createIndexer<T>(this.keyFunc, options.indexers ?? {});
     this.clock = options.clock ?? realClock;
     this.logger = options.logger ?? silentLogger;
