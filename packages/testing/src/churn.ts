@@ -59,12 +59,21 @@ export function startChurn(server: ApiServer, options: ChurnOptions): Promise<Ch
     const victim = pods[Math.floor(rand() * pods.length)]!;
     const ns = victim.metadata?.namespace;
     const name = victim.metadata?.name ?? '';
+    if (r < 0.3) {
+      // A container restart: bump restartCount in the status.
+      const statuses = (
+        (victim as { status?: { containerStatuses?: { restartCount?: number }[] } }).status
+          ?.containerStatuses ?? []
+      ).map((c, i) => (i === 0 ? { ...c, restartCount: (c.restartCount ?? 0) + 1 } : c));
+      const obj = server.patch('pods', ns, name, { status: { containerStatuses: statuses } });
+      stats.updates++;
+      options.onOperation?.('update', obj);
+      return;
+    }
     if (r < 0.8 || pods.length < target * 0.9) {
       const phases = ['Pending', 'Running', 'Running', 'Running', 'Succeeded', 'Failed'];
-      const restarts = Math.floor(rand() * 3);
       const obj = server.patch('pods', ns, name, {
         status: { phase: phases[Math.floor(rand() * phases.length)] },
-        metadata: { annotations: { 'kubecache.dev/restarts-bumped': String(restarts) } },
       });
       stats.updates++;
       options.onOperation?.('update', obj);
