@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '@kubecache/core';
 import { makePod } from '@kubecache/testing';
 import { age, describeChange, podRow } from './describe.js';
 
