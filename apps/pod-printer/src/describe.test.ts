@@ -25,7 +25,7 @@ describe('pod descriptions', () => {
   });
 
   it('describes phase, restart and ready changes, and nothing for other changes', () => {
-    const a = makePod({ namespace: 'ns', name: 'p' }) as {
+    const a = makePod({ namespace: 'ns', name: 'p' }) as KubeObject & {
       status: { phase: string; containerStatuses: { restartCount: number; ready: boolean }[] };
     };
     const b = structuredClone(a);
