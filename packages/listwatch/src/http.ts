@@ -1,139 +1,317 @@
-// HTTP transport over a KubeConfig: node:http/https with the KubeConfig's TLS, auth (tokens, exec
-// and auth-provider plugins via applyToHTTPSOptions) and proxy agent, keep-alive connections.
+// Port of the request side of k8s.io/client-go/rest/request.go (GET a path, turn an error answer
+// into a Status error, Retry-After) and of k8s.io/client-go/transport (TLS and credentials of a
+// kubeconfig), over node:http / node:https with a @kubernetes/client-node KubeConfig.
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { AbortedError, type Status } from '@kubecache/core';
-import { ApiStatusError } from './errors.js';
+import { AbortedError, throwIfAborted, type Clock, type Status } from '@kubecache/core';
+import { ApiStatusError, isStatusObject, WatchIdleTimeoutError } from './errors.js';
 
 /**
- * The part of @kubernetes/client-node's `KubeConfig` used here; both client-node 1.4 and 2.x
- * satisfy it structurally.
+ * The part of @kubernetes/client-node's `KubeConfig` kubecache uses. Both client-node 1.4 and 2.x
+ * satisfy it structurally, so either can be passed (and so can a hand-written object for custom
+ * setups).
+ *
+ * - `getCurrentCluster()` names the server URL, an optional `proxyUrl` and `skipTLSVerify`.
+ * - `applyToHTTPSOptions(opts)` adds TLS material, the bearer token (refreshing exec and
+ *   auth-provider plugins) or basic auth to `opts`, and sets `opts.agent` (a proxy agent when the
+ *   cluster has a `proxy-url`).
  */
 export interface KubeConfigLike {
   getCurrentCluster(): {
-    server: string;
-    proxyUrl?: string | undefined;
-    skipTLSVerify?: boolean;
+    readonly server: string;
+    readonly proxyUrl?: string | undefined;
+    readonly skipTLSVerify?: boolean | undefined;
   } | null;
   applyToHTTPSOptions(opts: https.RequestOptions): Promise<void>;
 }
 
-/** A prepared connection to one API server. */
-export interface Transport {
-  /** Sends a GET for `path` (with query); resolves with the response once headers arrived. */
-  get(
-    path: string,
-    headers: Record<string, string>,
-    signal: AbortSignal | undefined,
-  ): Promise<IncomingMessage>;
-  /** Base URL of the server. */
-  readonly server: string;
+/** Options of {@link createTransport}. */
+export interface TransportOptions {
+  /**
+   * End a request whose server sends no bytes (response headers included) for this long, with a
+   * {@link WatchIdleTimeoutError}, in ms. 0 disables it.
+   */
+  idleTimeoutMs: number;
+  /** Clock for the idle timeout. */
+  clock: Clock;
+  /** `User-Agent` header. */
+  userAgent: string;
 }
 
-/** Creates a {@link Transport} for the current context of `kc`. */
-export function createTransport(kc: KubeConfigLike): Transport {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('the KubeConfig has no current cluster');
-  const base = new URL(cluster.server);
-  const isHttps = base.protocol === 'https:';
-  let agent: http.Agent | undefined;
-  const prefix = base.pathname.replace(/\/$/, '');
+/** One GET request. */
+export interface TransportRequest {
+  /** Path and query below the server URL, e.g. `/api/v1/pods?limit=500`. */
+  path: string;
+  /** Extra headers (e.g. `Accept`). */
+  headers: Readonly<Record<string, string>>;
+  /** Reported by idle timeout errors. */
+  verb: 'list' | 'watch';
+  /** Aborting rejects with AbortedError and destroys the socket. */
+  signal: AbortSignal | undefined;
+}
 
-  return {
-    server: cluster.server,
-    async get(path, headers, signal) {
-      if (signal?.aborted) throw new AbortedError(undefined, { cause: signal.reason });
-      const opts: https.RequestOptions = { headers: {} };
-      await kc.applyToHTTPSOptions(opts);
-      if (!cluster.proxyUrl) {
-        // Our own keep-alive agent with the TLS material the KubeConfig supplied.
-        agent ??= isHttps
-          ? new https.Agent({
-              keepAlive: true,
-              ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
-              ...(opts.cert !== undefined ? { cert: opts.cert } : {}),
-              ...(opts.key !== undefined ? { key: opts.key } : {}),
-              ...(opts.pfx !== undefined ? { pfx: opts.pfx } : {}),
-              ...(opts.passphrase !== undefined ? { passphrase: opts.passphrase } : {}),
-              ...(opts.servername !== undefined ? { servername: opts.servername } : {}),
-              ...(opts.rejectUnauthorized !== undefined
-                ? { rejectUnauthorized: opts.rejectUnauthorized }
-                : {}),
-            })
-          : new http.Agent({ keepAlive: true });
-        opts.agent = agent;
+/**
+ * GET requests against one API server.
+ *
+ * Contract: `get` resolves with the response once its headers arrived, whatever the status code
+ * (callers map non-2xx with {@link errorFromResponse}); it rejects with AbortedError when the
+ * signal fires, WatchIdleTimeoutError when the headers take longer than the idle timeout, or the
+ * connection error. A request that fails on a reused keep-alive socket before any response
+ * (the server closed the idle socket) is retried once on a fresh one. `close()` destroys the
+ * pooled idle sockets; requests after it still work (on new sockets).
+ */
+export interface Transport {
+  /** Base URL of the server. */
+  readonly server: string;
+  get(request: TransportRequest): Promise<IncomingMessage>;
+  close(): void;
+}
+
+/** A pending idle deadline that moves forward on every `touch()`. */
+export interface IdleTimer {
+  touch(): void;
+  cancel(): void;
+}
+
+/**
+ * Calls `onIdle` once when `touch()` was not called for `ms` (0 = never); if `onIdle` returns
+ * `false` the quiet time is forgiven and the deadline starts over. One clock timer at a time;
+ * touching only records the time, so a busy stream costs no timer churn.
+ */
+export function startIdleTimer(
+  clock: Clock,
+  ms: number,
+  onIdle: () => boolean | undefined,
+): IdleTimer {
+  if (ms <= 0) return { touch: () => undefined, cancel: () => undefined };
+  let last = clock.now();
+  let done = false;
+  let handle = clock.setTimeout(check, ms);
+  function check(): void {
+    if (done) return;
+    const remaining = last + ms - clock.now();
+    if (remaining <= 0) {
+      done = true;
+      if (onIdle() === false) {
+        done = false;
+        last = clock.now();
+        handle = clock.setTimeout(check, ms);
       }
-      const mod = isHttps ? https : http;
-      return new Promise<IncomingMessage>((resolve, reject) => {
-        const req = mod.request(
-          {
-            ...opts,
-            protocol: base.protocol,
-            hostname: base.hostname,
-            port: base.port,
-            path: prefix + path,
-            method: 'GET',
-            headers: {
-              ...(opts.headers as Record<string, string>),
-              Accept: 'application/json',
-              ...headers,
-            },
-          },
-          (res) => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve(res);
-          },
-        );
-        const onAbort = (): void => {
-          const err = new AbortedError(undefined, { cause: signal?.reason });
-          req.destroy(err);
-          reject(err);
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-        req.on('error', (err) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(err);
-        });
-        req.end();
-      });
+    } else {
+      handle = clock.setTimeout(check, remaining);
+    }
+  }
+  return {
+    touch: () => {
+      last = clock.now();
+    },
+    cancel: () => {
+      done = true;
+      handle.cancel();
     },
   };
 }
 
-/** Reads a whole response body (for lists and error answers). Aborting destroys the response. */
-export function readBody(res: IncomingMessage, signal: AbortSignal | undefined): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
+/** Error codes of a keep-alive socket the server closed while it sat in the pool. */
+const staleSocketCodes = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+/**
+ * Creates a {@link Transport} for the current cluster of `kc`. Credentials are applied per
+ * request (tokens rotate); connections are kept alive in an agent owned by this transport, except
+ * when the cluster has a `proxy-url`: then the KubeConfig's proxy agent is used as it is.
+ */
+export function createTransport(kc: KubeConfigLike, options: TransportOptions): Transport {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('the KubeConfig has no current cluster (no current context?)');
+  const base = new URL(cluster.server);
+  if (base.protocol !== 'https:' && base.protocol !== 'http:') {
+    throw new Error(`unsupported server URL ${cluster.server}: expected http(s)://`);
+  }
+  const isHttps = base.protocol === 'https:';
+  const hostname = base.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = base.port !== '' ? Number(base.port) : isHttps ? 443 : 80;
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const useProxy = typeof cluster.proxyUrl === 'string' && cluster.proxyUrl !== '';
+  // TLS options travel with each request: Node's agent pools sockets per TLS configuration, so
+  // rotated client certificates of exec plugins get fresh connections.
+  const agent = isHttps
+    ? new https.Agent({ keepAlive: true })
+    : new http.Agent({ keepAlive: true });
+
+  async function requestOptions(): Promise<https.RequestOptions> {
+    const opts: https.RequestOptions = { headers: {} };
+    try {
+      await kc.applyToHTTPSOptions(opts);
+    } catch (err) {
+      // client-node refuses to build its own agent for http:// servers without
+      // insecure-skip-tls-verify; credentials were applied before that check and the agent is
+      // not needed here (kubectl talks plain HTTP to such servers, e.g. `kubectl proxy`).
+      const plainHttpRefusal =
+        !isHttps && err instanceof Error && /HTTP protocol is not allowed/i.test(err.message);
+      if (!plainHttpRefusal) throw err;
+    }
+    if (!useProxy) opts.agent = agent;
+    return opts;
+  }
+
+  function send(
+    opts: https.RequestOptions,
+    req: TransportRequest,
+    mayRetry: boolean,
+  ): Promise<IncomingMessage> {
+    const { signal } = req;
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      let settled = false;
+      const settle = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        idle.cancel();
+        signal?.removeEventListener('abort', onAbort);
+        return true;
+      };
+      const request = (isHttps ? https : http).request(
+        {
+          ...opts,
+          protocol: base.protocol,
+          hostname,
+          port,
+          path: prefix + req.path,
+          method: 'GET',
+          headers: {
+            ...(opts.headers as Record<string, string>),
+            Accept: 'application/json',
+            'User-Agent': options.userAgent,
+            ...req.headers,
+          },
+        },
+        (res) => {
+          if (settle()) resolve(res);
+          else res.destroy();
+        },
+      );
+      const idle = startIdleTimer(options.clock, options.idleTimeoutMs, () => {
+        const err = new WatchIdleTimeoutError(options.idleTimeoutMs, req.verb);
+        request.destroy(err);
+        if (settle()) reject(err);
+        return undefined;
+      });
+      const onAbort = (): void => {
+        const err = new AbortedError(undefined, { cause: signal?.reason });
+        request.destroy(err);
+        if (settle()) reject(err);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      // Stays attached for the life of the request: late socket errors must never be unhandled.
+      request.on('error', (err: NodeJS.ErrnoException) => {
+        if (settled) return;
+        const stale =
+          mayRetry &&
+          request.reusedSocket &&
+          err.code !== undefined &&
+          staleSocketCodes.has(err.code);
+        settle();
+        if (stale && !signal?.aborted) resolve(send(opts, req, false));
+        else reject(err);
+      });
+      request.end();
+    });
+  }
+
+  return {
+    server: cluster.server,
+    async get(req) {
+      throwIfAborted(req.signal);
+      const opts = await requestOptions();
+      throwIfAborted(req.signal);
+      return send(opts, req, true);
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}
+
+/** Limits of {@link readBody}. */
+export interface ReadBodyOptions {
+  signal: AbortSignal | undefined;
+  /** Idle timeout between chunks, in ms (0 = none), and the clock and verb to report it with. */
+  idleTimeoutMs: number;
+  clock: Clock;
+  verb: 'list' | 'watch';
+  /** Stop reading (and destroy the response) after this many bytes; the result is cut there. */
+  maxBytes?: number;
+}
+
+/**
+ * Reads a whole response body as Buffers joined once at the end (no string building). Aborting or
+ * going idle destroys the response and rejects.
+ */
+export function readBody(res: IncomingMessage, o: ReadBodyOptions): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const onAbort = (): void => {
-      const err = new AbortedError(undefined, { cause: signal?.reason });
-      res.destroy(err);
-      reject(err);
+    let size = 0;
+    let settled = false;
+    const done = (err: Error | undefined): void => {
+      if (settled) return;
+      settled = true;
+      idle.cancel();
+      o.signal?.removeEventListener('abort', onAbort);
+      res.removeListener('data', onData);
+      if (err) {
+        res.destroy();
+        reject(err);
+      } else {
+        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      }
     };
-    if (signal?.aborted) {
+    const idle = startIdleTimer(o.clock, o.idleTimeoutMs, () => {
+      done(new WatchIdleTimeoutError(o.idleTimeoutMs, o.verb));
+      return undefined;
+    });
+    const onAbort = (): void => done(new AbortedError(undefined, { cause: o.signal?.reason }));
+    const onData = (chunk: Buffer): void => {
+      idle.touch();
+      if (o.maxBytes !== undefined && size + chunk.length >= o.maxBytes) {
+        chunks.push(chunk.subarray(0, o.maxBytes - size));
+        size = o.maxBytes;
+        done(undefined);
+        res.destroy();
+        return;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+    };
+    res.on('error', (err) => done(err));
+    res.on('close', () => {
+      if (!res.complete) {
+        done(
+          Object.assign(new Error('connection closed before the response body ended'), {
+            code: 'ECONNRESET',
+          }),
+        );
+      }
+    });
+    if (o.signal?.aborted) {
       onAbort();
       return;
     }
-    signal?.addEventListener('abort', onAbort, { once: true });
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('error', (err) => {
-      signal?.removeEventListener('abort', onAbort);
-      reject(err);
-    });
-    res.on('end', () => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-    });
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    res.on('data', onData);
+    res.on('end', () => done(undefined));
   });
 }
 
-const reasons: Record<number, string> = {
+/** Reasons client-go gives HTTP codes when an error body is not a Status (NewGenericServerResponse). */
+const reasonsByCode: Readonly<Record<number, string>> = {
   400: 'BadRequest',
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'NotFound',
   405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
   409: 'Conflict',
-  410: 'Expired',
+  410: 'Gone',
+  415: 'UnsupportedMediaType',
   422: 'Invalid',
   429: 'TooManyRequests',
   500: 'InternalError',
@@ -141,43 +319,59 @@ const reasons: Record<number, string> = {
   504: 'Timeout',
 };
 
-/** Turns a non-2xx response into an {@link ApiStatusError} (reading its body). */
+/** Largest error body read to find a Status, in bytes (Status objects are small). */
+const maxErrorBodyBytes = 1024 * 1024;
+
+/** Parses a `Retry-After` header given in seconds (the form API servers send). */
+export function parseRetryAfter(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || !/^\s*\d+\s*$/.test(value)) return undefined;
+  return Number(value);
+}
+
+/**
+ * Turns a non-2xx response into an {@link ApiStatusError}: the Status in the body when there is
+ * one, otherwise a Status synthesised from the code (with a preview of the body). `Retry-After`
+ * becomes `retryAfterSeconds`. Redirects are reported, not followed.
+ */
 export async function errorFromResponse(
   res: IncomingMessage,
-  signal: AbortSignal | undefined,
+  o: Omit<ReadBodyOptions, 'maxBytes'>,
 ): Promise<ApiStatusError> {
   const code = res.statusCode ?? 0;
-  const header = res.headers['retry-after'];
-  const retry =
-    typeof header === 'string' && /^\d+$/.test(header.trim()) ? Number(header) : undefined;
+  const retryAfterSeconds = parseRetryAfter(res.headers['retry-after']);
   let body = '';
   try {
-    body = (await readBody(res, signal)).toString('utf8');
-  } catch {
-    // The body is only informative.
+    body = (await readBody(res, { ...o, maxBytes: maxErrorBodyBytes })).toString('utf8');
+  } catch (err) {
+    // An abort must stay an abort; any other failure only loses the (informative) body.
+    if (o.signal?.aborted) throw err;
   }
   let status: Status | undefined;
-  try {
-    const parsed = JSON.parse(body) as Status;
-    if (
-      parsed &&
-      typeof parsed === 'object' &&
-      (parsed.kind === 'Status' || typeof parsed.code === 'number')
-    )
-      status = parsed;
-  } catch {
-    // not JSON
+  if (/json/i.test(res.headers['content-type'] ?? '') || body.startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(body);
+      if (isStatusObject(parsed)) status = parsed;
+    } catch {
+      // Not JSON after all: synthesised below.
+    }
   }
-  status ??= {
-    kind: 'Status',
-    status: 'Failure',
-    code,
-    reason: code >= 300 && code < 400 ? 'Redirect' : (reasons[code] ?? 'Unknown'),
-    message:
-      code >= 300 && code < 400
-        ? `unexpected redirect (HTTP ${code}) to ${res.headers.location ?? '?'}: redirects are not followed`
-        : `HTTP ${code}: ${body.slice(0, 200)}`,
-  };
-  if (status.code === undefined) status = { ...status, code };
-  return new ApiStatusError(status, { retryAfterSeconds: retry });
+  if (status === undefined) {
+    const redirect = code >= 300 && code < 400;
+    const location = res.headers.location;
+    status = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      code,
+      // Differs from client-go: Go's HTTP client follows redirects; here a 3xx is an error.
+      reason: redirect ? 'Redirect' : (reasonsByCode[code] ?? 'Unknown'),
+      message: redirect
+        ? `unexpected redirect (HTTP ${String(code)}) to ${location ?? '(no Location)'}: redirects are not followed`
+        : `the server responded with HTTP ${String(code)}${body.trim() !== '' ? `: ${body.trim().slice(0, 200)}` : ''}`,
+    };
+  } else if (typeof status.code !== 'number') {
+    status = { ...status, code };
+  }
+  return new ApiStatusError(status, { retryAfterSeconds });
 }

@@ -1,6 +1,6 @@
 /**
- * The ListerWatcher layer: list and watch any resource over a @kubernetes/client-node KubeConfig,
- * with a streaming watch decoder, a pager and typed API errors.
+ * The ListerWatcher layer of kubecache: list and watch any resource over a @kubernetes/client-node
+ * KubeConfig (1.4 or 2.x), with a streaming watch decoder, a pager and typed API errors.
  *
  * @packageDocumentation
  */
@@ -22,16 +22,21 @@ export {
   isGone,
   isInternalError,
   isResponseDecodeError,
+  isStatusObject,
   isTooLargeResourceVersion,
   isTooManyRequests,
   isWatchDecodeError,
   isWatchIdleTimeoutError,
+  type ApiStatusErrorOptions,
 } from './errors.js';
-export type { KubeConfigLike } from './http.js';
+export { parseRetryAfter, type KubeConfigLike } from './http.js';
 export {
+  buildQuery,
   collectionPath,
   createListWatch,
   createListWatchFromFunctions,
+  type ListWatch,
+  type ListWatchFunctions,
   type ListWatchOptions,
 } from './listwatch.js';
 export { listAllPages, type PagedList, type PagerOptions } from './pager.js';

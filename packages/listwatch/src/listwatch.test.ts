@@ -1,9 +1,7 @@
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeConfig as KubeConfig1 } from '@kubernetes/client-node-1';
 import { KubeConfig } from '@kubernetes/client-node';
-import { FakeClock, isAbortError } from '@kubecache/core';
+import { isAbortError } from '@kubecache/core';
 import { makeConfigMap, makePod, startApiServer, type ApiServer } from '@kubecache/testing';
 import {
   isApiStatusError,
@@ -11,17 +9,20 @@ import {
   isExpired,
   isGone,
   isInternalError,
-  isResponseDecodeError,
   isTooLargeResourceVersion,
   isTooManyRequests,
   isWatchDecodeError,
-  isWatchIdleTimeoutError,
   type ApiStatusError,
-  type WatchDecodeError,
 } from './errors.js';
-import { createListWatch, type ListWatchOptions } from './listwatch.js';
-import { listAllPages } from './pager.js';
-import type { WatchEvent, WatchStream } from './types.js';
+import {
+  buildQuery,
+  collectionPath,
+  createListWatch,
+  createListWatchFromFunctions,
+  type ListWatch,
+  type ListWatchOptions,
+} from './listwatch.js';
+import { collect, openTcpSockets, until } from './raw-server.test-helper.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -34,84 +35,113 @@ async function api(o: Parameters<typeof startApiServer>[0] = {}): Promise<ApiSer
   return s;
 }
 
-/** A raw HTTP server answering every request with `handler`, and a KubeConfig for it. */
-async function rawServer(handler: http.RequestListener): Promise<KubeConfig> {
-  const srv = http.createServer(handler);
-  const sockets = new Set<Socket>();
-  srv.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  cleanups.push(
-    () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        srv.close(() => r());
-      }),
-  );
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'c',
-        server: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
+function lwFor(
+  kc: Parameters<typeof createListWatch>[0],
+  o: Partial<ListWatchOptions> = {},
+): ListWatch {
+  const lw = createListWatch(kc, { group: '', version: 'v1', resource: 'pods', ...o });
+  cleanups.push(() => lw.close());
+  return lw;
 }
 
-const pods = (kc: ConstructorParameters<typeof Object>[0], o: Partial<ListWatchOptions> = {}) =>
-  createListWatch(kc as KubeConfig, { group: '', version: 'v1', resource: 'pods', ...o });
+const names = (items: readonly { metadata?: { name?: string } }[]): (string | undefined)[] =>
+  items.map((i) => i.metadata?.name);
 
-async function collect(
-  w: WatchStream,
-  n = Infinity,
-): Promise<{ events: WatchEvent[]; error?: unknown }> {
-  const events: WatchEvent[] = [];
-  try {
-    for await (const e of w) {
-      events.push(e);
-      if (events.length >= n) break;
-    }
-  } catch (error) {
-    return { events, error };
-  }
-  return { events };
-}
+describe('paths and queries', () => {
+  it('builds core, grouped, namespaced and cluster-wide collection paths', () => {
+    expect(collectionPath({ group: '', version: 'v1', resource: 'pods' })).toBe('/api/v1/pods');
+    expect(
+      collectionPath({ group: '', version: 'v1', resource: 'pods', namespace: 'kube-system' }),
+    ).toBe('/api/v1/namespaces/kube-system/pods');
+    expect(
+      collectionPath({ group: 'apps', version: 'v1', resource: 'deployments', namespace: 'a' }),
+    ).toBe('/apis/apps/v1/namespaces/a/deployments');
+    expect(collectionPath({ group: 'example.com', version: 'v1beta1', resource: 'widgets' })).toBe(
+      '/apis/example.com/v1beta1/widgets',
+    );
+    expect(() => collectionPath({ group: '', version: '', resource: 'pods' })).toThrow(TypeError);
+  });
 
-const watchLines =
-  (lines: string[], end = true): http.RequestListener =>
-  (_req, res) => {
-    res.writeHead(200, { 'Content-Type': 'application/json' });
-    for (const l of lines) res.write(l);
-    if (end) res.end();
-  };
-const ev = (type: string, name: string, rv: string): string =>
-  `${JSON.stringify({ type, object: { kind: 'Pod', metadata: { name, namespace: 'ns', resourceVersion: rv } } })}\n`;
+  it('ANDs the ListWatch selectors with the call selectors and leaves empty selectors and zero limits out', () => {
+    const own = { labelSelector: 'app=web', fieldSelector: 'spec.nodeName=n1' };
+    expect(
+      buildQuery({ labelSelector: 'tier=fe', resourceVersion: '', limit: 0 }, 'list', own),
+    ).toBe(
+      '?labelSelector=app%3Dweb%2Ctier%3Dfe&fieldSelector=spec.nodeName%3Dn1&resourceVersion=',
+    );
+    const q = new URLSearchParams(
+      buildQuery(
+        {
+          resourceVersion: '12',
+          resourceVersionMatch: 'NotOlderThan',
+          timeoutSeconds: 300,
+          allowWatchBookmarks: true,
+          sendInitialEvents: true,
+          limit: 500,
+          continue: 'x',
+        },
+        'watch',
+      ).slice(1),
+    );
+    expect(Object.fromEntries(q)).toEqual({
+      watch: '1',
+      resourceVersion: '12',
+      resourceVersionMatch: 'NotOlderThan',
+      timeoutSeconds: '300',
+      allowWatchBookmarks: 'true',
+      sendInitialEvents: 'true',
+    });
+    expect(buildQuery({ limit: 500, continue: 'tok' }, 'list')).toBe('?limit=500&continue=tok');
+  });
+
+  it('describes itself and declares its capabilities; function-made ListerWatchers page but do not WatchList', () => {
+    const kc = new KubeConfig();
+    kc.loadFromClusterAndUser(
+      { name: 'c', server: 'http://127.0.0.1:1', skipTLSVerify: true },
+      { name: 'u' },
+    );
+    const lw = lwFor(kc, {
+      group: 'apps',
+      resource: 'deployments',
+      namespace: 'ns',
+      kind: 'Deployment',
+    });
+    expect(lw.path).toBe('/apis/apps/v1/namespaces/ns/deployments');
+    expect(lw.description).toBe('deployments.apps/v1 in namespace ns');
+    expect(lw.expectedKind).toBe('Deployment');
+    expect(lw.supportsPaging).toBe(true);
+    expect(lw.supportsWatchList).toBe(true);
+    const fromFns = createListWatchFromFunctions({
+      list: () => Promise.resolve({ metadata: { resourceVersion: '1' }, items: [] }),
+      watch: () => Promise.reject(new Error('unused')),
+    });
+    expect(fromFns.supportsPaging).toBe(true);
+    expect(fromFns.supportsWatchList).toBe(false);
+  });
+
+  it('rejects a KubeConfig without a current cluster', () => {
+    expect(() => lwFor(new KubeConfig())).toThrow(/no current cluster/);
+  });
+});
 
 describe('createListWatch against the in-process API server', () => {
-  it('lists and watches pods over HTTP with client-node 2.x, selectors applied to both', async () => {
+  it('lists and watches pods over HTTP with client-node 2.x, applying its selectors to both', async () => {
     const s = await api();
     s.create('pods', makePod({ namespace: 'a', name: 'web', labels: { app: 'web' } }));
     s.create('pods', makePod({ namespace: 'a', name: 'db', labels: { app: 'db' } }));
-    const lw = pods(s.kubeConfig, { labelSelector: 'app=web' });
+    const lw = lwFor(s.kubeConfig, { labelSelector: 'app=web' });
     const list = await lw.list({});
-    expect(list.items.map((p) => p.metadata?.name)).toEqual(['web']);
+    expect(names(list.items)).toEqual(['web']);
+    expect(list.metadata?.resourceVersion).toBe(s.resourceVersion());
     const w = await lw.watch({
-      resourceVersion: list.metadata!.resourceVersion!,
+      resourceVersion: list.metadata?.resourceVersion ?? '',
       allowWatchBookmarks: true,
     });
     s.create('pods', makePod({ namespace: 'a', name: 'web2', labels: { app: 'web' } }));
     s.create('pods', makePod({ namespace: 'a', name: 'db2', labels: { app: 'db' } }));
     s.delete('pods', 'a', 'web');
     const { events } = await collect(w, 2);
-    expect(events.map((e) => `${e.type}:${e.object.metadata?.name}`)).toEqual([
+    expect(events.map((e) => `${e.type}:${e.object.metadata?.name ?? ''}`)).toEqual([
       'ADDED:web2',
       'DELETED:web',
     ]);
@@ -122,32 +152,47 @@ describe('createListWatch against the in-process API server', () => {
     });
   });
 
-  it('works over HTTPS with token auth, and with client-node 1.4 KubeConfig objects', async () => {
+  it('ANDs a per-call field selector with its own label selector, in one namespace', async () => {
+    const s = await api();
+    for (const [ns, name, node] of [
+      ['a', 'p1', 'n1'],
+      ['a', 'p2', 'n2'],
+      ['b', 'p3', 'n1'],
+    ] as const)
+      s.create('pods', makePod({ namespace: ns, name, nodeName: node, labels: { app: 'x' } }));
+    const lw = lwFor(s.kubeConfig, { namespace: 'a', labelSelector: 'app=x' });
+    const list = await lw.list({ fieldSelector: 'spec.nodeName=n1' });
+    expect(names(list.items)).toEqual(['p1']);
+  });
+
+  it('works over HTTPS with bearer-token auth, and with client-node 1.4 KubeConfig objects', async () => {
     const s = await api({ tls: true, token: 't0ken' });
     s.create('configmaps', makeConfigMap({ namespace: 'ns', name: 'cm' }));
-    const lw = createListWatch(s.kubeConfig, {
-      group: '',
-      version: 'v1',
-      resource: 'configmaps',
-      namespace: 'ns',
-    });
-    expect((await lw.list({})).items.map((c) => c.metadata?.name)).toEqual(['cm']);
+    const lw2 = lwFor(s.kubeConfig, { resource: 'configmaps', namespace: 'ns' });
+    expect(names((await lw2.list({})).items)).toEqual(['cm']);
     const kc1 = new KubeConfig1();
     kc1.loadFromString(s.kubeConfigYaml());
-    const lw1 = createListWatch(kc1, { group: '', version: 'v1', resource: 'configmaps' });
+    const lw1 = lwFor(kc1, { resource: 'configmaps' });
+    expect(names((await lw1.list({})).items)).toEqual(['cm']);
     const w = await lw1.watch({ resourceVersion: '0' });
     const { events } = await collect(w, 1);
     expect(events[0]).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'cm' } } });
-    const noToken = await api({ tls: false, token: 'other' });
-    const kc = new KubeConfig();
-    kc.loadFromString(noToken.kubeConfigYaml().replace('token: other', 'token: wrong'));
-    const err = await pods(kc)
-      .list({})
-      .catch((e: unknown) => e);
-    expect(isApiStatusError(err) && err.code).toBe(401);
+    expect(s.url.startsWith('https://')).toBe(true);
   });
 
-  it('lists CRDs by group/version/resource and pages with listAllPages', async () => {
+  it('surfaces a wrong token as a 401 ApiStatusError', async () => {
+    const s = await api({ tls: true, token: 'right' });
+    const kc = new KubeConfig();
+    kc.loadFromString(s.kubeConfigYaml().replace('token: right', 'token: wrong'));
+    const err = (await lwFor(kc)
+      .list({})
+      .catch((e: unknown) => e)) as ApiStatusError;
+    expect(isApiStatusError(err)).toBe(true);
+    expect(err.code).toBe(401);
+    expect(err.reason).toBe('Unauthorized');
+  });
+
+  it('lists and watches a CRD by group/version/resource', async () => {
     const s = await api({
       resources: [
         {
@@ -159,52 +204,35 @@ describe('createListWatch against the in-process API server', () => {
         },
       ],
     });
-    for (let i = 0; i < 12; i++)
-      s.create('widgets.example.com', {
-        metadata: { name: `w${String(i).padStart(2, '0')}`, namespace: 'ns' },
-      });
-    const lw = createListWatch(s.kubeConfig, {
-      group: 'example.com',
-      version: 'v1',
-      resource: 'widgets',
-      kind: 'Widget',
+    s.create('widgets.example.com', { metadata: { name: 'w1', namespace: 'ns' } });
+    const lw = lwFor(s.kubeConfig, { group: 'example.com', resource: 'widgets', kind: 'Widget' });
+    const list = await lw.list({});
+    expect(names(list.items)).toEqual(['w1']);
+    const w = await lw.watch({ resourceVersion: list.metadata?.resourceVersion ?? '' });
+    s.create('widgets.example.com', { metadata: { name: 'w2', namespace: 'ns' } });
+    const { events } = await collect(w, 1);
+    expect(events[0]).toMatchObject({
+      type: 'ADDED',
+      object: { kind: 'Widget', metadata: { name: 'w2' } },
     });
-    expect(lw.expectedKind).toBe('Widget');
-    const pages: number[] = [];
-    const all = await listAllPages(lw, {}, undefined, {
-      pageSize: 5,
-      onPage: (items) => pages.push(items.length),
-    });
-    expect(all.items).toHaveLength(12);
-    expect(all.paginated).toBe(true);
-    expect(pages).toEqual([5, 5, 2]);
-    expect(all.metadata?.continue).toBeUndefined();
   });
 
-  it('falls back to a full list when a continue token expires mid-way (pager.go)', async () => {
+  it('asks for PartialObjectMetadata when metadataOnly is set', async () => {
     const s = await api();
-    for (let i = 0; i < 6; i++)
-      s.create('configmaps', makeConfigMap({ namespace: 'ns', name: `c${i}` }));
-    const lw = createListWatch(s.kubeConfig, { group: '', version: 'v1', resource: 'configmaps' });
-    let first = true;
-    const all = await listAllPages(lw, {}, undefined, {
-      pageSize: 2,
-      onPage: () => {
-        if (first) {
-          first = false;
-          s.create('configmaps', makeConfigMap({ namespace: 'ns', name: 'late' }));
-          s.compact();
-        }
-      },
-    });
-    expect(all.items).toHaveLength(7);
-    expect(all.paginated).toBe(false);
-    expect(s.requests.count({ verb: 'list' })).toBe(3);
+    s.create('pods', makePod({ namespace: 'a', name: 'p' }));
+    const lw = lwFor(s.kubeConfig, { metadataOnly: true });
+    const list = await lw.list({});
+    expect(list.kind).toBe('PartialObjectMetadataList');
+    expect(list.items[0]).not.toHaveProperty('spec');
+    expect(list.items[0]?.metadata?.name).toBe('p');
+    const { events } = await collect(await lw.watch({ resourceVersion: '0' }), 1);
+    expect(events[0]?.object.kind).toBe('PartialObjectMetadata');
+    expect(events[0]?.object).not.toHaveProperty('spec');
   });
 
-  it('maps HTTP errors to ApiStatusError with guards: 410, 429 + Retry-After, 500, 504 too large RV, connection refused', async () => {
+  it('maps server errors to ApiStatusError guards: 429 + Retry-After, 500, 410 on watch, 504 too large RV', async () => {
     const s = await api();
-    const lw = pods(s.kubeConfig);
+    const lw = lwFor(s.kubeConfig);
     s.faults.nextResponses(1, { status: 429, retryAfterSeconds: 3 });
     const e429 = (await lw.list({}).catch((e: unknown) => e)) as ApiStatusError;
     expect(isTooManyRequests(e429)).toBe(true);
@@ -212,204 +240,65 @@ describe('createListWatch against the in-process API server', () => {
     s.faults.nextResponses(1, { status: 500 });
     expect(isInternalError(await lw.list({}).catch((e: unknown) => e))).toBe(true);
     s.faults.nextResponses(1, { status: 410 });
-    const gone = await lw.watch({ resourceVersion: '1' }).catch((e: unknown) => e);
-    expect(isGone(gone) && isExpired(gone)).toBe(true);
+    expect(isGone(await lw.watch({ resourceVersion: '1' }).catch((e: unknown) => e))).toBe(true);
     const tooLarge = await lw
       .list({ resourceVersion: '9999', resourceVersionMatch: 'NotOlderThan' })
       .catch((e: unknown) => e);
     expect(isTooLargeResourceVersion(tooLarge)).toBe(true);
+  });
+
+  it('recognises a server that went down as connection refused', async () => {
+    const s = await api();
+    const lw = lwFor(s.kubeConfig);
+    await lw.list({});
     await s.faults.down();
-    // A pooled keep-alive socket may first fail with a reset; new connections are then refused.
-    let refused: unknown;
-    for (let i = 0; i < 3 && !isConnectionRefused(refused); i++)
-      refused = await lw.list({}).catch((e: unknown) => e);
-    expect(isConnectionRefused(refused)).toBe(true);
+    const err = await lw.list({}).catch((e: unknown) => e);
+    expect(isConnectionRefused(err)).toBe(true);
+    await s.faults.up();
+    expect((await lw.list({})).items).toEqual([]);
   });
 
   it('ends a watch with ApiStatusError(410) on an ERROR event after delivering earlier events', async () => {
     const s = await api();
     s.create('pods', makePod({ namespace: 'ns', name: 'a' }));
-    const lw = pods(s.kubeConfig);
-    const w = await lw.watch({ resourceVersion: '0' });
-    setTimeout(() => s.faults.expireWatches(), 50);
-    const { events, error } = await collect(w);
-    expect(events).toHaveLength(1);
-    expect(isExpired(error)).toBe(true);
-  });
-});
-
-describe('watch decoding of bad input (raw servers)', () => {
-  const cases: [string, string[], (err: unknown) => void][] = [
-    [
-      'a malformed line',
-      [ev('ADDED', 'a', '5'), '{not json\n'],
-      (e) => expect((e as WatchDecodeError).lastResourceVersion).toBe('5'),
-    ],
-    [
-      'an unknown event type',
-      [`{"type":"EXPLODED","object":{}}\n`],
-      (e) => expect(String(e)).toMatch(/unknown watch event type/),
-    ],
-    [
-      'an event without object',
-      [`{"type":"ADDED"}\n`],
-      (e) => expect(String(e)).toMatch(/no object/),
-    ],
-    [
-      'an ERROR event with a non-Status object',
-      [`{"type":"ERROR","object":{"kind":"Pod"}}\n`],
-      (e) => expect(String(e)).toMatch(/without a Status/),
-    ],
-    [
-      'a truncated last line',
-      [ev('ADDED', 'a', '5'), '{"type":"ADDED","obj'],
-      (e) => expect((e as WatchDecodeError).lastResourceVersion).toBe('5'),
-    ],
-  ];
-  for (const [name, lines, check] of cases) {
-    it(`ends the watch with a typed WatchDecodeError on ${name}, after the good events`, async () => {
-      const kc = await rawServer(watchLines(lines));
-      const { events, error } = await collect(await pods(kc).watch({}));
-      expect(isWatchDecodeError(error)).toBe(true);
-      check(error);
-      expect(events.length).toBe(lines.length - 1);
-    });
-  }
-
-  it('rejects invalid UTF-8 with a WatchDecodeError', async () => {
-    const kc = await rawServer((_q, res) => {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(
-        Buffer.concat([
-          Buffer.from('{"type":"ADDED","object":{"metadata":{"name":"'),
-          Buffer.from([0xff, 0xfe]),
-          Buffer.from('"}}}\n'),
-        ]),
-      );
-    });
-    const { error } = await collect(await pods(kc).watch({}));
-    expect(isWatchDecodeError(error)).toBe(true);
-    expect(String(error)).toMatch(/UTF-8/);
-  });
-
-  it('decodes a line split across many chunks, and rejects a line above maxLineBytes without buffering it all', async () => {
-    const big = ev('ADDED', 'x'.repeat(100_000), '9');
-    const kc = await rawServer((_q, res) => {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      for (let i = 0; i < big.length; i += 1000) res.write(big.slice(i, i + 1000));
-      res.end();
-    });
-    const ok = await collect(await pods(kc).watch({}));
-    expect(ok.events[0]?.object.metadata?.name).toHaveLength(100_000);
-    const limited = await collect(await pods(kc, { maxLineBytes: 10_000 }).watch({}));
-    expect(isWatchDecodeError(limited.error)).toBe(true);
-    expect(String(limited.error)).toMatch(/longer than 10000 bytes/);
-  });
-
-  it('handles a 50 MB line with the default limit', async () => {
-    const obj = {
-      kind: 'Pod',
-      metadata: {
-        name: 'big',
-        resourceVersion: '3',
-        annotations: { blob: 'a'.repeat(50 * 1024 * 1024) },
-      },
-    };
-    const line = Buffer.from(`${JSON.stringify({ type: 'ADDED', object: obj })}\n`);
-    const kc = await rawServer((_q, res) => {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(line);
-    });
-    const { events, error } = await collect(await pods(kc).watch({}));
-    expect(error).toBeUndefined();
-    expect(events[0]?.object.metadata?.annotations?.blob?.length).toBe(50 * 1024 * 1024);
-  });
-
-  it('rejects lists that are not JSON, lack metadata.resourceVersion, or come with a non-JSON content type', async () => {
-    const bodies: [string, string][] = [
-      ['application/json', '<html>oops</html>'],
-      ['application/json', '{"kind":"PodList","metadata":{},"items":[]}'],
-      ['application/json', '{"kind":"PodList","metadata":{"resourceVersion":"1"}}'],
-      ['text/html', '{"kind":"PodList","metadata":{"resourceVersion":"1"},"items":[]}'],
-    ];
-    let i = 0;
-    const kc = await rawServer((_q, res) => {
-      const [type, body] = bodies[i++]!;
-      res.writeHead(200, { 'Content-Type': type });
-      res.end(body);
-    });
-    for (const expected of [
-      /not valid JSON/,
-      /no metadata.resourceVersion/,
-      /no items array/,
-      /expected JSON/,
-    ]) {
-      const err = await pods(kc)
-        .list({})
-        .catch((e: unknown) => e);
-      expect(isResponseDecodeError(err)).toBe(true);
-      expect(String(err)).toMatch(expected);
-    }
-  });
-
-  it('does not follow redirects: a 302 becomes a typed ApiStatusError', async () => {
-    const kc = await rawServer((_q, res) => {
-      res.writeHead(302, { Location: 'http://elsewhere.example/' });
-      res.end();
-    });
-    const err = (await pods(kc)
-      .list({})
-      .catch((e: unknown) => e)) as ApiStatusError;
-    expect(isApiStatusError(err)).toBe(true);
-    expect(err.code).toBe(302);
-    expect(err.message).toMatch(/redirect/);
-  });
-
-  it('ends a silent watch with WatchIdleTimeoutError (injected clock)', async () => {
-    const clock = new FakeClock();
-    const kc = await rawServer(watchLines([ev('ADDED', 'a', '1')], false));
-    const w = await pods(kc, { idleTimeoutMs: 1000, clock }).watch({});
+    const w = await lwFor(s.kubeConfig).watch({ resourceVersion: '0' });
     const it = w[Symbol.asyncIterator]();
     expect((await it.next()).value).toMatchObject({ type: 'ADDED' });
-    const pending = it.next().catch((e: unknown) => e);
-    await clock.advance(1001);
-    expect(isWatchIdleTimeoutError(await pending)).toBe(true);
+    s.faults.expireWatches();
+    const err = await it.next().catch((e: unknown) => e);
+    expect(isExpired(err)).toBe(true);
   });
 
-  it('releases sockets when a watch is stopped or a list is aborted', async () => {
-    const kc = await rawServer((req, res) => {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      if (req.url?.includes('watch')) res.write(ev('ADDED', 'a', '1'));
-      else res.write('{"items":['); // never finishes
-    });
-    const lw = pods(kc, { idleTimeoutMs: 0 });
-    const w = await lw.watch({});
-    w.stop();
+  it('ends a watch with WatchDecodeError carrying the last good RV when the server writes a bad line', async () => {
+    const s = await api();
+    const lw = lwFor(s.kubeConfig);
+    const w = await lw.watch({ resourceVersion: s.resourceVersion() });
+    const created = s.create('pods', makePod({ namespace: 'ns', name: 'a' }));
+    const it = w[Symbol.asyncIterator]();
+    await it.next();
+    s.faults.writeRawToWatches('{"type":"MODIFIED","object":\n');
+    const err = await it.next().catch((e: unknown) => e);
+    expect(isWatchDecodeError(err) && err.lastResourceVersion).toBe(
+      created.metadata?.resourceVersion,
+    );
+  });
+
+  it('releases every socket after aborting a watch and a list, and close()', async () => {
+    const s = await api();
+    for (let i = 0; i < 3; i++)
+      s.create('pods', makePod({ namespace: 'ns', name: `p${String(i)}` }));
+    const before = openTcpSockets();
+    const lw = lwFor(s.kubeConfig);
     const ac = new AbortController();
-    const listing = lw.list({}, ac.signal);
-    setTimeout(() => ac.abort(), 30);
-    await expect(listing).rejects.toSatisfy(isAbortError);
-    const ac2 = new AbortController();
-    const w2 = await lw.watch({}, ac2.signal);
-    ac2.abort();
-    const { error } = await collect(w2);
-    expect(error).toBeUndefined();
-    await new Promise((r) => setTimeout(r, 50));
-    const tcp = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
-    // Only the raw server's listening socket and sockets of other suites' keep-alive agents may remain.
-    expect(tcp).toBeLessThanOrEqual(2);
-  });
-
-  it('pauses the socket when the consumer lags (backpressure) and still delivers everything in order', async () => {
-    const lines = Array.from({ length: 3000 }, (_, i) => ev('MODIFIED', 'p', String(i + 1)));
-    const kc = await rawServer(watchLines(lines));
-    const w = await pods(kc, { highWaterMark: 100 }).watch({});
-    const seen: string[] = [];
-    for await (const e of w) {
-      seen.push(e.object.metadata!.resourceVersion!);
-      if (seen.length % 500 === 0) await new Promise((r) => setTimeout(r, 5));
-    }
-    expect(seen).toHaveLength(3000);
-    expect(seen[2999]).toBe('3000');
+    const w = await lw.watch({ resourceVersion: s.resourceVersion() }, ac.signal);
+    const pending = collect(w);
+    await until(() => s.openWatches() === 1);
+    ac.abort();
+    expect(isAbortError((await pending).error)).toBe(true);
+    await until(() => s.openWatches() === 0);
+    await expect(lw.list({}, AbortSignal.abort())).rejects.toSatisfy(isAbortError);
+    await lw.list({});
+    lw.close();
+    await until(() => openTcpSockets() <= before);
   });
 });

@@ -1,5 +1,6 @@
-// Port of k8s.io/client-go/tools/cache/listwatch.go: a ListerWatcher for one resource over a
-// KubeConfig, for any group/version/resource (core, apps, CRDs), with selectors applied to both.
+// Port of k8s.io/client-go/tools/cache/listwatch.go (ListWatch, NewFilteredListWatchFromClient)
+// over a @kubernetes/client-node KubeConfig, for any group/version/resource (core, grouped, CRDs)
+// in one namespace or all, with the selectors applied to list and watch alike.
 import { realClock, type Clock, type KubeList, type KubeObject } from '@kubecache/core';
 import { ResponseDecodeError } from './errors.js';
 import { createTransport, errorFromResponse, readBody, type KubeConfigLike } from './http.js';
@@ -8,144 +9,245 @@ import { decodeWatchStream } from './watch-stream.js';
 
 /** Options of {@link createListWatch}. */
 export interface ListWatchOptions {
-  /** API group; `''` for core. */
+  /** API group; `''` for the core group (`/api/v1`). */
   group: string;
   /** API version, e.g. `v1`. */
   version: string;
-  /** Plural resource, e.g. `pods`. */
+  /** Plural resource name, e.g. `pods`, `deployments`, `widgets`. */
   resource: string;
-  /** Restrict to one namespace. Default: all namespaces. */
+  /** Restrict to one namespace. Default: all namespaces (and required unset for cluster-scoped). */
   namespace?: string;
-  /** Label selector applied to every list and watch. */
+  /** Label selector ANDed into every list and watch (e.g. `app=web,tier!=db`). Default: none. */
   labelSelector?: string;
-  /** Field selector applied to every list and watch. */
+  /** Field selector ANDed into every list and watch (e.g. `spec.nodeName=n1`). Default: none. */
   fieldSelector?: string;
-  /** Ask for PartialObjectMetadata instead of full objects. Default false. */
+  /**
+   * Ask for `PartialObjectMetadata(List)` instead of full objects (client-go's metadata
+   * informers): items then carry only `apiVersion`, `kind` and `metadata`. Default: false.
+   */
   metadataOnly?: boolean;
-  /** Expected `kind` of the items (e.g. `Pod`), checked by the Reflector. Default: none. */
+  /** Expected `kind` of the items (e.g. `Pod`), exposed as `expectedKind`. Default: none. */
   kind?: string;
   /**
-   * End a watch with WatchIdleTimeoutError when no bytes arrive for this long, in ms. Bookmarks
-   * count as bytes; the Reflector asks for bookmarks, which servers send about once a minute.
-   * Default: 5 minutes + 30 s. 0 disables it.
+   * End a request when no bytes arrive for this long, in ms: a watch with WatchIdleTimeoutError
+   * (bookmarks count as bytes; time paused for a slow consumer does not), a list the same way.
+   * Servers end watches after `timeoutSeconds` (the Reflector asks for 5–10 min) and send
+   * bookmarks about once a minute, so a healthy watch is never idle this long.
+   * Default: 330 000 (5.5 min). 0 disables it.
    */
   idleTimeoutMs?: number;
-  /** Watch lines above this size end the watch with a WatchDecodeError, in bytes. Default: 64 MiB. */
+  /**
+   * A watch line above this many bytes ends the watch with a WatchDecodeError (no unbounded
+   * buffering). Default: 64 MiB (67 108 864); API objects are limited to ~1.5 MB by etcd.
+   */
   maxLineBytes?: number;
-  /** Decoded watch events buffered before the socket is paused. Default: 1000. */
+  /** Decoded watch events waiting for the consumer before the socket is paused. Default: 1000. */
   highWaterMark?: number;
-  /** Clock for the idle timeout. Default: the real clock. */
+  /** Clock for the idle timeouts. Default: the real clock. */
   clock?: Clock;
+  /** `User-Agent` header of every request. Default: `kubecache-listwatch`. */
+  userAgent?: string;
 }
 
-const metaListAccept =
+/**
+ * The ListerWatcher returned by {@link createListWatch}: the contract plus the resource path and
+ * `close()`, which drops the idle keep-alive connections (open watches are unaffected; stop them
+ * or abort their signal).
+ */
+export interface ListWatch<T = KubeObject> extends ListerWatcher<T> {
+  /** Collection path, e.g. `/api/v1/namespaces/ns/pods`. */
+  readonly path: string;
+  close(): void;
+}
+
+const listAccept = 'application/json';
+const metadataListAccept =
   'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
-const metaAccept = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+const metadataWatchAccept =
+  'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
-function andSelector(a: string | undefined, b: string | undefined): string | undefined {
-  if (a && b) return `${a},${b}`;
-  return a || b || undefined;
+/** Default idle timeout: 5.5 min, above the 5 min minimum watch timeout client-go picks. */
+const defaultIdleTimeoutMs = 330_000;
+const defaultMaxLineBytes = 64 * 1024 * 1024;
+
+/** ANDs two selectors (comma-joined, the selector syntax for "and"). */
+function andSelectors(a: string | undefined, b: string | undefined): string | undefined {
+  const parts = [a, b].filter((s): s is string => s !== undefined && s.trim() !== '');
+  return parts.length > 0 ? parts.join(',') : undefined;
 }
 
-/** Builds the collection path of a resource. */
+/** Builds the collection path of a resource: `/api/v1[/namespaces/ns]/r` or `/apis/g/v[...]/r`. */
 export function collectionPath(
   o: Pick<ListWatchOptions, 'group' | 'version' | 'resource' | 'namespace'>,
 ): string {
-  const base = o.group === '' ? `/api/${o.version}` : `/apis/${o.group}/${o.version}`;
-  return o.namespace
-    ? `${base}/namespaces/${encodeURIComponent(o.namespace)}/${o.resource}`
-    : `${base}/${o.resource}`;
+  if (o.version === '' || o.resource === '') {
+    throw new TypeError('createListWatch: version and resource must not be empty');
+  }
+  const enc = encodeURIComponent;
+  const base =
+    o.group === '' ? `/api/${enc(o.version)}` : `/apis/${enc(o.group)}/${enc(o.version)}`;
+  return o.namespace !== undefined && o.namespace !== ''
+    ? `${base}/namespaces/${enc(o.namespace)}/${enc(o.resource)}`
+    : `${base}/${enc(o.resource)}`;
+}
+
+/**
+ * Builds the query string of a list or watch: the call's options with the ListWatch's selectors
+ * ANDed in. Empty selectors, tokens and zero limits are left out.
+ */
+export function buildQuery(
+  options: ListOptions,
+  verb: 'list' | 'watch',
+  selectors: { labelSelector?: string | undefined; fieldSelector?: string | undefined } = {},
+): string {
+  const q = new URLSearchParams();
+  const watch = verb === 'watch';
+  if (watch) q.set('watch', '1');
+  const labels = andSelectors(selectors.labelSelector, options.labelSelector);
+  const fields = andSelectors(selectors.fieldSelector, options.fieldSelector);
+  if (labels !== undefined) q.set('labelSelector', labels);
+  if (fields !== undefined) q.set('fieldSelector', fields);
+  // Sent whenever set, even empty: the server reads `resourceVersion=` as unset (most recent),
+  // and request logs then show that the caller asked for a consistent read on purpose.
+  if (options.resourceVersion !== undefined) q.set('resourceVersion', options.resourceVersion);
+  if (options.resourceVersionMatch !== undefined) {
+    q.set('resourceVersionMatch', options.resourceVersionMatch);
+  }
+  if (!watch && options.limit !== undefined && options.limit > 0) {
+    q.set('limit', String(options.limit));
+  }
+  if (!watch && options.continue !== undefined && options.continue !== '') {
+    q.set('continue', options.continue);
+  }
+  if (options.timeoutSeconds !== undefined && options.timeoutSeconds > 0) {
+    q.set('timeoutSeconds', String(options.timeoutSeconds));
+  }
+  if (watch && options.allowWatchBookmarks === true) q.set('allowWatchBookmarks', 'true');
+  if (watch && options.sendInitialEvents === true) q.set('sendInitialEvents', 'true');
+  const s = q.toString();
+  return s === '' ? '' : `?${s}`;
+}
+
+function isJsonContentType(value: string | undefined): boolean {
+  return value !== undefined && /^application\/([\w.+-]*\+)?json\b/i.test(value.trim());
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes and validates a list body (one JSON document). */
+function parseList<T>(body: Buffer, path: string, code: number): KubeList<T> {
+  let text: string;
+  try {
+    text = strictUtf8.decode(body);
+  } catch (err) {
+    // Invalid UTF-8, or a body above V8's string limit (~512 MiB): page with `limit`.
+    throw new ResponseDecodeError(
+      `list of ${path}: cannot decode the ${String(body.length)}-byte body as UTF-8 text: ${String(err)}`,
+      code,
+      { cause: err },
+    );
+  }
+  let list: unknown;
+  try {
+    list = JSON.parse(text);
+  } catch (err) {
+    throw new ResponseDecodeError(`list of ${path}: body is not valid JSON: ${String(err)}`, code, {
+      cause: err,
+    });
+  }
+  if (typeof list !== 'object' || list === null || !Array.isArray((list as KubeList<T>).items)) {
+    throw new ResponseDecodeError(`list of ${path}: response has no items array`, code);
+  }
+  const rv = (list as KubeList<T>).metadata?.resourceVersion;
+  if (typeof rv !== 'string' || rv === '') {
+    throw new ResponseDecodeError(
+      `list of ${path}: response has no metadata.resourceVersion`,
+      code,
+    );
+  }
+  return list as KubeList<T>;
 }
 
 /**
  * Creates a {@link ListerWatcher} for one resource over `kubeConfig` (a @kubernetes/client-node
- * `KubeConfig`, 1.4 or 2.x: auth, TLS, exec plugins and proxies come from it).
+ * `KubeConfig`, 1.4 or 2.x, or anything with the same two methods: see {@link KubeConfigLike}).
+ * Auth, TLS, exec/token plugins and proxies come from the KubeConfig; connections are kept alive.
+ *
+ * - `list` sends one GET (one page when `limit` is set) and returns the parsed list; errors:
+ *   ApiStatusError (non-2xx), ResponseDecodeError (unusable 2xx body), WatchIdleTimeoutError,
+ *   AbortedError, or the connection error (see `isConnectionRefused`).
+ * - `watch` resolves once a 2xx response started and returns the decoding stream; it rejects like
+ *   `list` before that.
  */
 export function createListWatch<T = KubeObject>(
   kubeConfig: KubeConfigLike,
   options: ListWatchOptions,
-): ListerWatcher<T> {
-  const transport = createTransport(kubeConfig);
+): ListWatch<T> {
   const path = collectionPath(options);
-  const idleTimeoutMs = options.idleTimeoutMs ?? 330_000;
-  const maxLineBytes = options.maxLineBytes ?? 64 * 1024 * 1024;
+  const idleTimeoutMs = options.idleTimeoutMs ?? defaultIdleTimeoutMs;
+  const maxLineBytes = options.maxLineBytes ?? defaultMaxLineBytes;
   const highWaterMark = options.highWaterMark ?? 1000;
   const clock = options.clock ?? realClock;
-
-  const query = (o: ListOptions, watch: boolean): string => {
-    const q = new URLSearchParams();
-    if (watch) q.set('watch', '1');
-    const ls = andSelector(options.labelSelector, o.labelSelector);
-    const fs = andSelector(options.fieldSelector, o.fieldSelector);
-    if (ls) q.set('labelSelector', ls);
-    if (fs) q.set('fieldSelector', fs);
-    if (o.resourceVersion !== undefined) q.set('resourceVersion', o.resourceVersion);
-    if (o.resourceVersionMatch) q.set('resourceVersionMatch', o.resourceVersionMatch);
-    if (!watch && o.limit) q.set('limit', String(o.limit));
-    if (!watch && o.continue) q.set('continue', o.continue);
-    if (watch && o.timeoutSeconds) q.set('timeoutSeconds', String(o.timeoutSeconds));
-    if (watch && o.allowWatchBookmarks) q.set('allowWatchBookmarks', 'true');
-    if (watch && o.sendInitialEvents) q.set('sendInitialEvents', 'true');
-    const s = q.toString();
-    return s ? `?${s}` : '';
-  };
+  const transport = createTransport(kubeConfig, {
+    idleTimeoutMs,
+    clock,
+    userAgent: options.userAgent ?? 'kubecache-listwatch',
+  });
+  const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
+  const description =
+    `${options.resource}${options.group !== '' ? `.${options.group}` : ''}/${options.version}` +
+    (options.namespace !== undefined && options.namespace !== ''
+      ? ` in namespace ${options.namespace}`
+      : '');
 
   return {
-    description: `${options.resource}${options.group ? `.${options.group}` : ''}${options.namespace ? ` in ${options.namespace}` : ''}`,
+    path,
+    description,
     supportsPaging: true,
     supportsWatchList: true,
     ...(options.kind !== undefined ? { expectedKind: options.kind } : {}),
-    async list(o, signal) {
-      const res = await transport.get(
-        path + query(o, false),
-        options.metadataOnly ? { Accept: metaListAccept } : {},
-        signal,
-      );
-      const code = res.statusCode ?? 0;
-      if (code < 200 || code >= 300) throw await errorFromResponse(res, signal);
-      const type = res.headers['content-type'] ?? '';
-      const body = await readBody(res, signal);
-      if (!/json/i.test(type)) {
-        throw new ResponseDecodeError(
-          `list of ${path}: expected JSON, got content type ${JSON.stringify(type)}`,
-          code,
-        );
-      }
-      let list: KubeList<T>;
-      try {
-        list = JSON.parse(body.toString('utf8')) as KubeList<T>;
-      } catch (err) {
-        throw new ResponseDecodeError(
-          `list of ${path}: body is not valid JSON: ${String(err)}`,
-          code,
-          { cause: err },
-        );
-      }
-      if (typeof list !== 'object' || list === null || !Array.isArray(list.items)) {
-        throw new ResponseDecodeError(`list of ${path}: response has no items array`, code);
-      }
-      const rv = list.metadata?.resourceVersion;
-      if (typeof rv !== 'string' || rv === '') {
-        throw new ResponseDecodeError(
-          `list of ${path}: response has no metadata.resourceVersion`,
-          code,
-        );
-      }
-      return list;
+    close: () => {
+      transport.close();
     },
-    async watch(o, signal): Promise<WatchStream<T>> {
-      const res = await transport.get(
-        path + query(o, true),
-        options.metadataOnly ? { Accept: metaAccept } : {},
+
+    async list(o, signal) {
+      const res = await transport.get({
+        path: path + buildQuery(o, 'list', selectors),
+        headers: { Accept: options.metadataOnly === true ? metadataListAccept : listAccept },
+        verb: 'list',
         signal,
-      );
+      });
       const code = res.statusCode ?? 0;
-      if (code < 200 || code >= 300) throw await errorFromResponse(res, signal);
-      const type = res.headers['content-type'] ?? '';
-      if (!/json/i.test(type)) {
+      const bodyOptions = { signal, idleTimeoutMs, clock, verb: 'list' as const };
+      if (code < 200 || code > 299) throw await errorFromResponse(res, bodyOptions);
+      const type = res.headers['content-type'];
+      if (!isJsonContentType(type)) {
         res.destroy();
         throw new ResponseDecodeError(
-          `watch of ${path}: expected JSON, got content type ${JSON.stringify(type)}`,
+          `list of ${path}: expected a JSON response, got content type ${JSON.stringify(type ?? '')}`,
+          code,
+        );
+      }
+      const body = await readBody(res, bodyOptions);
+      return parseList<T>(body, path, code);
+    },
+
+    async watch(o, signal): Promise<WatchStream<T>> {
+      const res = await transport.get({
+        path: path + buildQuery(o, 'watch', selectors),
+        headers: { Accept: options.metadataOnly === true ? metadataWatchAccept : listAccept },
+        verb: 'watch',
+        signal,
+      });
+      const code = res.statusCode ?? 0;
+      if (code < 200 || code > 299) {
+        throw await errorFromResponse(res, { signal, idleTimeoutMs, clock, verb: 'watch' });
+      }
+      const type = res.headers['content-type'];
+      if (!isJsonContentType(type)) {
+        res.destroy();
+        throw new ResponseDecodeError(
+          `watch of ${path}: expected a JSON stream, got content type ${JSON.stringify(type ?? '')}`,
           code,
         );
       }
@@ -158,17 +260,24 @@ export function createListWatch<T = KubeObject>(
   };
 }
 
-/**
- * A ListerWatcher from two functions (client-go `ListWatch{ListFunc, WatchFunc}`): for custom
- * sources and tests.
- */
-export function createListWatchFromFunctions<T = KubeObject>(fns: {
+/** Functions and capabilities for {@link createListWatchFromFunctions}. */
+export interface ListWatchFunctions<T> {
   list: ListerWatcher<T>['list'];
   watch: ListerWatcher<T>['watch'];
+  /** Default true: the caller may page lists (a function that ignores `limit` is fine). */
   supportsPaging?: boolean;
+  /** Default false: custom sources rarely send the initial-events-end bookmark. */
   supportsWatchList?: boolean;
   description?: string;
   expectedKind?: string;
-}): ListerWatcher<T> {
-  return { supportsPaging: false, supportsWatchList: false, ...fns };
+}
+
+/**
+ * A ListerWatcher from two functions (client-go `cache.ListWatch{ListFunc, WatchFunc}`): for
+ * custom sources and tests.
+ */
+export function createListWatchFromFunctions<T = KubeObject>(
+  fns: ListWatchFunctions<T>,
+): ListerWatcher<T> {
+  return { supportsPaging: true, supportsWatchList: false, ...fns };
 }

@@ -1,66 +1,91 @@
-// Port of k8s.io/client-go/tools/pager/pager.go: list in pages, follow continue tokens, and fall
-// back to one full list when a continue token expired mid-way.
-import type { KubeList, KubeObject } from '@kubecache/core';
+// Port of k8s.io/client-go/tools/pager/pager.go (ListPager.List): list in pages of `limit` items,
+// follow continue tokens, and when a continue token expires fall back to one full list at the
+// resource version first asked for.
+import { throwIfAborted, type KubeList, type KubeObject } from '@kubecache/core';
 import { isExpired } from './errors.js';
 import type { ListerWatcher, ListOptions } from './types.js';
 
 /** Options of {@link listAllPages}. */
-export interface PagerOptions {
-  /** Items per page. Default 500 (client-go's default page size). */
+export interface PagerOptions<T = KubeObject> {
+  /**
+   * Items per page when `options.limit` is unset. Default: 500 (client-go's reflector page size;
+   * the bare pager of client-go defaults to 10 000).
+   */
   pageSize?: number;
-  /** Called with each page's items as they arrive (to build a store page by page). */
-  onPage?: (items: readonly unknown[]) => void;
+  /**
+   * Fall back to one unpaged list at the requested resource version when a continue token
+   * expires (410 Expired) on page 2 or later. Default: true.
+   */
+  fullListIfExpired?: boolean;
+  /** Called with each page's items as they arrive (also with the fallback list's items). */
+  onPage?: (items: readonly T[]) => void;
 }
 
-/** Result of {@link listAllPages}. */
+/** Result of {@link listAllPages}: one list with every item. */
 export interface PagedList<T> extends KubeList<T> {
-  /** True when more than one page was needed (the server honoured `limit`). */
+  /**
+   * True when the server split the answer into pages (a continue token was followed), also if
+   * the fallback full list was used afterwards (client-go's `paginatedResult`).
+   */
   paginated: boolean;
 }
 
 /**
- * Lists everything matching `options`, `pageSize` items at a time. If a continue token expires
- * (410 Expired) after the first page, the whole list is fetched again in one request at
- * `options.resourceVersion` (as client-go's pager does); an expiry on the first page is thrown.
+ * Lists everything matching `options` in pages (client-go `ListPager.List`).
+ *
+ * - The limit is `options.limit` if set, else `pageSize`. Later pages send only the continue token
+ *   (a resource version is not allowed together with `continue`).
+ * - The result carries the first page's `metadata` (its resourceVersion is the snapshot all pages
+ *   were read at) without `continue` / `remainingItemCount`, and all items in order.
+ * - An expired continue token on page 2+ triggers one full list at the requested
+ *   `resourceVersion` / `resourceVersionMatch` (unless `fullListIfExpired` is false); an expiry
+ *   on the first page, and every other error, is thrown as is.
+ * - Aborting `signal` rejects with the lister's abort error; no request is sent after it.
  */
 export async function listAllPages<T = KubeObject>(
   lw: ListerWatcher<T>,
   options: ListOptions,
   signal?: AbortSignal,
-  pager: PagerOptions = {},
+  pager: PagerOptions<T> = {},
 ): Promise<PagedList<T>> {
-  const pageSize = pager.pageSize ?? 500;
+  const limit =
+    options.limit !== undefined && options.limit > 0 ? options.limit : (pager.pageSize ?? 500);
+  const fullListIfExpired = pager.fullListIfExpired ?? true;
+  let request: ListOptions = { ...options, limit };
+  let first: KubeList<T> | undefined;
   const items: T[] = [];
-  let cont = '';
-  let pages = 0;
-  let last: KubeList<T> | undefined;
+  let paginated = false;
   for (;;) {
-    const opts: ListOptions = { ...options, limit: pageSize };
-    if (cont) {
-      opts.continue = cont;
-      delete opts.resourceVersion;
-      delete opts.resourceVersionMatch;
-    }
+    throwIfAborted(signal);
     let page: KubeList<T>;
     try {
-      page = await lw.list(opts, signal);
+      page = await lw.list(request, signal);
     } catch (err) {
-      if (pages > 0 && isExpired(err)) {
-        const full = await lw.list({ ...options, limit: 0 }, signal);
-        pager.onPage?.(full.items);
-        return { ...full, paginated: false };
-      }
-      throw err;
+      const isContinuation = request.continue !== undefined && request.continue !== '';
+      if (!isExpired(err) || !fullListIfExpired || !isContinuation) throw err;
+      // The snapshot the pages were read from is compacted away: read everything at once.
+      const full: ListOptions = { ...options };
+      delete full.limit;
+      delete full.continue;
+      const list = await lw.list(full, signal);
+      pager.onPage?.(list.items);
+      return { ...list, paginated };
     }
-    pages++;
-    for (const it of page.items) items.push(it);
     pager.onPage?.(page.items);
-    last = page;
-    cont = page.metadata?.continue ?? '';
-    if (!cont) break;
+    const token = page.metadata?.continue;
+    if (first === undefined && (token === undefined || token === '')) {
+      return { ...page, paginated };
+    }
+    first ??= page;
+    for (const item of page.items) items.push(item);
+    if (token === undefined || token === '') break;
+    request = { ...options, limit, continue: token };
+    delete request.resourceVersion;
+    delete request.resourceVersionMatch;
+    paginated = true;
   }
-  const meta = { ...(last.metadata ?? {}) };
-  delete meta.continue;
-  delete meta.remainingItemCount;
-  return { ...last, metadata: meta, items, paginated: pages > 1 };
+  const metadata = { ...first.metadata };
+  delete metadata.continue;
+  delete metadata.remainingItemCount;
+  return { ...first, metadata, items, paginated };
 }

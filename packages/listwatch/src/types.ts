@@ -1,4 +1,5 @@
-// The ListerWatcher contract (client-go tools/cache/listwatch.go + apimachinery pkg/watch).
+// Port of the ListerWatcher contract of k8s.io/client-go/tools/cache/listwatch.go and of
+// watch.Interface / watch.Event in k8s.io/apimachinery/pkg/watch/watch.go.
 import type { KubeList, KubeObject, Status } from '@kubecache/core';
 
 /**
@@ -37,10 +38,15 @@ export interface WatchErrorEvent {
 }
 
 /**
- * An open watch: an async iterable of events. Iteration ends normally when the server closes the
- * stream; it throws a typed error (ApiStatusError for ERROR events, WatchDecodeError for a bad
- * line, WatchIdleTimeoutError when no bytes arrive in time, a connection error otherwise).
- * `stop()` ends the iteration and releases the socket; it is idempotent.
+ * An open watch (apimachinery `watch.Interface`): an async iterable of events, in server order.
+ *
+ * Contract: iteration ends normally (`done`) when the server ends the response (e.g. at
+ * `timeoutSeconds`) or after `stop()`. Otherwise it throws, after delivering every event decoded
+ * before the failure: ApiStatusError for an ERROR event (e.g. 410 Expired), WatchDecodeError for
+ * a line that cannot be decoded (carrying the last good resource version), WatchIdleTimeoutError
+ * when no bytes arrive in time, AbortedError when the signal given to `watch()` fires, or the
+ * connection error (e.g. ECONNRESET). `stop()` is idempotent, discards undelivered events and
+ * releases the socket; breaking out of `for await` does the same. Iterate a stream once.
  */
 export interface WatchStream<T = KubeObject> extends AsyncIterable<WatchEvent<T>> {
   stop(): void;
@@ -49,10 +55,11 @@ export interface WatchStream<T = KubeObject> extends AsyncIterable<WatchEvent<T>
 /**
  * Lists and watches one resource (client-go `ListerWatcher`).
  *
- * Contract: `list` returns one page when `options.limit` is set (with `metadata.continue`), or
- * everything otherwise; `watch` resolves once the response headers arrived (HTTP errors reject
- * as ApiStatusError). Both honour `signal`: aborting rejects with an abort error and releases
- * the socket.
+ * Contract: `list` returns one page when `options.limit` is set (with `metadata.continue` if more
+ * remain), or everything otherwise, always with `metadata.resourceVersion`; `watch` resolves once
+ * the response headers arrived (HTTP errors reject as ApiStatusError). Both honour `signal`:
+ * aborting rejects (or ends the stream) with an abort error and releases the socket. The
+ * ListerWatcher's own selectors are ANDed with those in `options`.
  */
 export interface ListerWatcher<T = KubeObject> {
   list(options: ListOptions, signal?: AbortSignal): Promise<KubeList<T>>;

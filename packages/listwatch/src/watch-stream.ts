@@ -1,44 +1,49 @@
-// The streaming watch decoder (apimachinery pkg/watch + the JSON framer of
-// k8s.io/apimachinery/pkg/runtime/serializer/streaming): newline-delimited JSON over a chunked
-// response, decoded line by line without ever building the whole body, with backpressure, an idle
-// timeout and typed errors.
+// Port of k8s.io/apimachinery/pkg/watch/streamwatcher.go with the newline framing of
+// k8s.io/apimachinery/pkg/runtime/serializer/json (JSON watch events, one per line): decodes a
+// chunked watch response line by line from Buffers, with backpressure, an idle timeout and typed
+// errors instead of silent drops.
 import type { IncomingMessage } from 'node:http';
+import { AbortedError, realClock, type Clock, type KubeObject } from '@kubecache/core';
 import {
-  realClock,
-  type Clock,
-  type KubeObject,
-  type Status,
-  type TimerHandle,
-} from '@kubecache/core';
-import { ApiStatusError, WatchDecodeError, WatchIdleTimeoutError } from './errors.js';
+  ApiStatusError,
+  isStatusObject,
+  WatchDecodeError,
+  WatchIdleTimeoutError,
+} from './errors.js';
+import { startIdleTimer } from './http.js';
 import type { WatchEvent, WatchStream } from './types.js';
 
 /** Options of {@link decodeWatchStream}. */
 export interface WatchStreamOptions {
-  /** End the watch with WatchIdleTimeoutError when no bytes arrive for this long, in ms. 0 = never. */
+  /**
+   * End the watch with WatchIdleTimeoutError when no bytes arrive for this long, in ms (time the
+   * socket is paused for a slow consumer does not count). 0 = never.
+   */
   idleTimeoutMs: number;
-  /** Lines longer than this end the watch with a WatchDecodeError, in bytes. */
+  /** A line longer than this ends the watch with a WatchDecodeError, in bytes. */
   maxLineBytes: number;
-  /** Pause the socket when this many decoded events wait for the consumer. */
+  /** Pause the socket while this many decoded events wait for the consumer (resume at half). */
   highWaterMark: number;
-  /** Clock for the idle timeout. */
+  /** Clock for the idle timeout. Default: the real clock. */
   clock?: Clock;
 }
 
-const eventTypes = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
-const NEWLINE = 10;
-
-function isStatus(o: unknown): o is Status {
-  return (
-    typeof o === 'object' &&
-    o !== null &&
-    ((o as Status).kind === 'Status' || typeof (o as Status).code === 'number')
-  );
-}
+const eventTypes: ReadonlySet<string> = new Set([
+  'ADDED',
+  'MODIFIED',
+  'DELETED',
+  'BOOKMARK',
+  'ERROR',
+]);
+const NEWLINE = 0x0a;
 
 /**
- * Wraps an open watch response into a {@link WatchStream}. The stream ends normally when the
- * server ends the response; it fails with a typed error otherwise (see the WatchStream contract).
+ * Wraps an open watch response into a {@link WatchStream} (see its contract). The response must
+ * be a 2xx with a JSON body; the caller checked that.
+ *
+ * Decoding: chunks are split on `\n` without joining unrelated data (a line spread over several
+ * chunks is concatenated once, when its end arrives); each line is decoded as strict UTF-8 and
+ * parsed as one JSON event. Events decoded before a failure are delivered before the error.
  */
 export function decodeWatchStream<T = KubeObject>(
   res: IncomingMessage,
@@ -46,52 +51,65 @@ export function decodeWatchStream<T = KubeObject>(
   signal?: AbortSignal,
 ): WatchStream<T> {
   const clock = options.clock ?? realClock;
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  const buffer: WatchEvent<T>[] = [];
+  const highWaterMark = Math.max(1, options.highWaterMark);
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  let queue: (WatchEvent<T> | undefined)[] = [];
   let head = 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  let partial: Buffer[] = [];
+  let partialBytes = 0;
   let failure: Error | undefined;
   let ended = false;
   let paused = false;
   let lastRv = '';
-  let lastDataAt = clock.now();
-  let idleTimer: TimerHandle | undefined;
   let wake: (() => void) | undefined;
 
-  const notify = (): void => {
+  const idle = startIdleTimer(clock, options.idleTimeoutMs, () => {
+    // A consumer that lags keeps the socket paused: that is not an idle server.
+    if (paused) return false;
+    finish(new WatchIdleTimeoutError(options.idleTimeoutMs, 'watch'));
+    return undefined;
+  });
+
+  function notify(): void {
     const w = wake;
     wake = undefined;
     w?.();
-  };
+  }
 
-  const finish = (err?: Error): void => {
+  /** Ends the stream once: releases the socket, the timer and the abort listener. */
+  function finish(err?: Error, discard = false): void {
     if (ended) return;
     ended = true;
-    if (err && !failure) failure = err;
-    idleTimer?.cancel();
+    failure = err;
+    if (discard) {
+      queue = [];
+      head = 0;
+    }
+    partial = [];
+    idle.cancel();
     signal?.removeEventListener('abort', onAbort);
     res.removeListener('data', onData);
     res.destroy();
     notify();
-  };
+  }
 
-  const onAbort = (): void => finish();
+  function onAbort(): void {
+    finish(new AbortedError(undefined, { cause: signal?.reason }), true);
+  }
 
-  const decodeLine = (bytes: Buffer): void => {
-    if (bytes.length === 0) return;
+  function decodeLine(bytes: Buffer): void {
     let text: string;
     try {
-      text = decoder.decode(bytes);
+      text = utf8.decode(bytes);
     } catch (err) {
       throw new WatchDecodeError(
         'watch line is not valid UTF-8',
         lastRv,
-        bytes.toString('latin1'),
+        bytes.subarray(0, 200).toString('latin1'),
         { cause: err },
       );
     }
-    if (text.trim() === '') return;
+    if (text.trim() === '') return; // blank lines (keep-alive newlines of some proxies)
     let ev: unknown;
     try {
       ev = JSON.parse(text);
@@ -100,150 +118,184 @@ export function decodeWatchStream<T = KubeObject>(
         cause: err,
       });
     }
-    const type = (ev as { type?: unknown } | null)?.type;
-    const object = (ev as { object?: unknown } | null)?.object;
-    if (typeof type !== 'string' || !eventTypes.has(type)) {
-      throw new WatchDecodeError(`unknown watch event type ${JSON.stringify(type)}`, lastRv, text);
+    if (typeof ev !== 'object' || ev === null || Array.isArray(ev)) {
+      throw new WatchDecodeError('watch line is not a JSON object', lastRv, text);
     }
-    if (typeof object !== 'object' || object === null) {
+    const { type, object } = ev as { type?: unknown; object?: unknown };
+    if (typeof type !== 'string' || !eventTypes.has(type)) {
+      throw new WatchDecodeError(
+        `unknown watch event type ${type === undefined ? '(missing)' : JSON.stringify(type)}`,
+        lastRv,
+        text,
+      );
+    }
+    if (typeof object !== 'object' || object === null || Array.isArray(object)) {
       throw new WatchDecodeError(`watch event ${type} has no object`, lastRv, text);
     }
     if (type === 'ERROR') {
-      if (!isStatus(object))
+      if (!isStatusObject(object)) {
         throw new WatchDecodeError('watch ERROR event without a Status object', lastRv, text);
+      }
       throw new ApiStatusError(object);
     }
     const rv = (object as KubeObject).metadata?.resourceVersion;
-    if (typeof rv === 'string') lastRv = rv;
-    buffer.push({ type: type as WatchEvent['type'], object: object as T });
-  };
+    if (typeof rv === 'string' && rv !== '') lastRv = rv;
+    queue.push({ type: type as WatchEvent['type'], object: object as T });
+  }
+
+  function tooLong(): WatchDecodeError {
+    const first = partial[0] ?? Buffer.alloc(0);
+    return new WatchDecodeError(
+      `watch line longer than ${String(options.maxLineBytes)} bytes`,
+      lastRv,
+      first.subarray(0, 200).toString('utf8'),
+    );
+  }
 
   function onData(chunk: Buffer): void {
-    lastDataAt = clock.now();
+    idle.touch();
     try {
       let start = 0;
       for (;;) {
         const nl = chunk.indexOf(NEWLINE, start);
         if (nl < 0) break;
-        if (pending.length > 0) {
-          pending.push(chunk.subarray(start, nl));
-          const line = Buffer.concat(pending);
-          pending = [];
-          pendingBytes = 0;
+        if (partial.length > 0) {
+          const total = partialBytes + (nl - start);
+          if (total > options.maxLineBytes) throw tooLong();
+          partial.push(chunk.subarray(start, nl));
+          const line = Buffer.concat(partial, total);
+          partial = [];
+          partialBytes = 0;
           decodeLine(line);
         } else {
+          if (nl - start > options.maxLineBytes) {
+            partial = [chunk.subarray(start, nl)];
+            throw tooLong();
+          }
           decodeLine(chunk.subarray(start, nl));
         }
         start = nl + 1;
       }
       if (start < chunk.length) {
-        pending.push(chunk.subarray(start));
-        pendingBytes += chunk.length - start;
-        if (pendingBytes > options.maxLineBytes) {
-          throw new WatchDecodeError(
-            `watch line longer than ${options.maxLineBytes} bytes`,
-            lastRv,
-            pending[0]!.subarray(0, 200).toString('utf8'),
-          );
-        }
+        partial.push(chunk.subarray(start));
+        partialBytes += chunk.length - start;
+        if (partialBytes > options.maxLineBytes) throw tooLong();
       }
     } catch (err) {
       finish(err as Error);
       return;
     }
-    if (buffer.length - head >= options.highWaterMark && !paused) {
+    if (!paused && queue.length - head >= highWaterMark) {
       paused = true;
       res.pause();
     }
     notify();
   }
 
-  const armIdle = (): void => {
-    if (options.idleTimeoutMs <= 0 || ended) return;
-    const due = lastDataAt + options.idleTimeoutMs - clock.now();
-    idleTimer = clock.setTimeout(
-      () => {
-        if (ended) return;
-        if (clock.now() - lastDataAt >= options.idleTimeoutMs && !paused) {
-          finish(new WatchIdleTimeoutError(options.idleTimeoutMs));
-        } else {
-          if (paused) lastDataAt = clock.now(); // a lagging consumer is not an idle server
-          armIdle();
-        }
-      },
-      Math.max(1, due),
-    );
-  };
-
-  res.on('data', onData);
-  res.on('end', () => {
-    if (pending.length > 0 && !failure) {
-      const rest = Buffer.concat(pending);
-      pending = [];
+  function onEnd(): void {
+    if (ended) return;
+    if (partial.length > 0) {
+      // The server closed the stream in the middle of a line (no trailing newline).
+      const rest = Buffer.concat(partial, partialBytes);
+      partial = [];
       try {
         decodeLine(rest);
       } catch (err) {
-        finish(err as Error);
+        finish(
+          isTruncation(err)
+            ? new WatchDecodeError(
+                'watch stream ended in the middle of a line',
+                lastRv,
+                rest.subarray(0, 200).toString('utf8'),
+                { cause: err },
+              )
+            : (err as Error),
+        );
         return;
       }
     }
     finish();
-  });
+  }
+
+  res.on('data', onData);
+  res.on('end', onEnd);
+  // Attached for the life of the response: a late socket error must never be unhandled.
   res.on('error', (err) => finish(err));
   res.on('close', () => {
-    if (!ended && !res.complete)
+    if (!ended && !res.complete) {
       finish(
         Object.assign(new Error('watch connection closed before the response ended'), {
           code: 'ECONNRESET',
         }),
       );
+    }
   });
-  if (signal?.aborted) finish();
+  if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
-  armIdle();
 
-  const next = async (): Promise<IteratorResult<WatchEvent<T>>> => {
+  function take(): WatchEvent<T> | undefined {
+    if (head >= queue.length) return undefined;
+    const value = queue[head];
+    queue[head] = undefined;
+    head++;
+    if (head === queue.length) {
+      queue = [];
+      head = 0;
+    } else if (head >= 1024 && head * 2 >= queue.length) {
+      queue = queue.slice(head);
+      head = 0;
+    }
+    if (paused && !ended && queue.length - head <= highWaterMark >> 1) {
+      paused = false;
+      idle.touch(); // time spent paused for the consumer is not server idleness
+      res.resume();
+    }
+    return value;
+  }
+
+  async function pull(): Promise<IteratorResult<WatchEvent<T>>> {
     for (;;) {
-      if (head < buffer.length) {
-        const value = buffer[head]!;
-        buffer[head] = undefined as unknown as WatchEvent<T>;
-        head++;
-        if (head === buffer.length) {
-          buffer.length = 0;
-          head = 0;
-        } else if (head > 1024 && head * 2 > buffer.length) {
-          buffer.splice(0, head);
-          head = 0;
-        }
-        if (paused && buffer.length - head < options.highWaterMark / 2 && !ended) {
-          paused = false;
-          lastDataAt = clock.now();
-          res.resume();
-        }
-        return { value, done: false };
-      }
+      const value = take();
+      if (value !== undefined) return { value, done: false };
       if (ended) {
-        if (failure) {
-          const err = failure;
-          failure = undefined;
-          throw err;
-        }
+        const err = failure;
+        failure = undefined;
+        if (err) throw err;
         return { value: undefined, done: true };
       }
       await new Promise<void>((resolve) => (wake = resolve));
     }
+  }
+
+  // Calls to next() are served one after the other, even if a caller does not await in between.
+  let tail: Promise<unknown> = Promise.resolve();
+  const next = (): Promise<IteratorResult<WatchEvent<T>>> => {
+    const result = tail.then(pull);
+    tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  };
+  const stop = (): void => {
+    finish(undefined, true);
   };
 
   return {
-    stop: () => finish(),
+    stop,
     [Symbol.asyncIterator]() {
       return {
         next,
         return: () => {
-          finish();
+          stop();
           return Promise.resolve({ value: undefined, done: true });
         },
       };
     },
   };
+}
+
+/** A JSON.parse failure of a line the server cut short. */
+function isTruncation(err: unknown): boolean {
+  return err instanceof WatchDecodeError && err.cause instanceof SyntaxError;
 }
