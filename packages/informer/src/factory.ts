@@ -5,6 +5,7 @@ import { createListWatch, type KubeConfigLike } from '@kubecache/listwatch';
 import {
   metaNamespaceIndexFunc,
   namespaceIndex,
+  type IndexFunc,
   type Indexers,
   type TransformFunc,
 } from '@kubecache/store';
@@ -97,7 +98,7 @@ export function createSharedInformerFactory(
     const informer = createSharedIndexInformer<T>(lw, {
       ...(options.informer as SharedIndexInformerOptions<T> | undefined),
       indexers: {
-        [namespaceIndex]: metaNamespaceIndexFunc,
+        [namespaceIndex]: metaNamespaceIndexFunc as IndexFunc<T>,
         ...(o.indexers as Indexers<T> | undefined),
       },
       ...(options.resyncPeriodMs !== undefined ? { resyncPeriodMs: options.resyncPeriodMs } : {}),

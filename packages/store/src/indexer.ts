@@ -13,7 +13,7 @@ export type Indexers<T = KubeObject> = Record<string, IndexFunc<T>>;
 export const namespaceIndex = 'namespace';
 
 /** Indexes an object by its namespace (`''` for cluster-scoped objects). */
-export function metaNamespaceIndexFunc(obj: unknown): string[] {
+export function metaNamespaceIndexFunc(obj: KubeObject): string[] {
   const ns = (obj as KubeObject | undefined)?.metadata?.namespace;
   return [typeof ns === 'string' ? ns : ''];
 }

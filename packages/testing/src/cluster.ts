@@ -107,6 +107,91 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
+/** An RFC 6902 JSON Patch operation. */
+export interface JsonPatchOp {
+  op: 'add' | 'remove' | 'replace' | 'test' | 'move' | 'copy';
+  path: string;
+  value?: unknown;
+  from?: string;
+}
+
+/** Applies an RFC 6902 JSON Patch; throws a 422 on a bad path or failed test. */
+export function jsonPatch(target: unknown, ops: readonly JsonPatchOp[]): unknown {
+  let doc: unknown = structuredClone(target);
+  const bad = (field: string, message: string) => invalid('patch', '', [{ field, message }]);
+  const parse = (path: string): string[] => {
+    if (path === '') return [];
+    if (!path.startsWith('/')) throw bad(path, 'JSON pointer must start with /');
+    return path
+      .slice(1)
+      .split('/')
+      .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  };
+  const step = (cur: unknown, t: string): unknown =>
+    Array.isArray(cur) ? cur[Number(t)] : (cur as Record<string, unknown> | null)?.[t];
+  const get = (tokens: string[]): unknown => tokens.reduce<unknown>(step, doc);
+  const parentOf = (
+    tokens: string[],
+  ): { parent: Record<string, unknown> | unknown[]; key: string } => {
+    const parent = get(tokens.slice(0, -1));
+    if (parent === undefined || parent === null || typeof parent !== 'object') {
+      throw bad('/' + tokens.join('/'), 'path does not exist');
+    }
+    return {
+      parent: parent as Record<string, unknown> | unknown[],
+      key: tokens[tokens.length - 1] ?? '',
+    };
+  };
+  const put = (tokens: string[], value: unknown, insert: boolean): void => {
+    if (tokens.length === 0) {
+      doc = value;
+      return;
+    }
+    const { parent, key } = parentOf(tokens);
+    if (Array.isArray(parent)) {
+      const i = key === '-' ? parent.length : Number(key);
+      if (insert) parent.splice(i, 0, value);
+      else parent[i] = value;
+    } else {
+      parent[key] = value;
+    }
+  };
+  const remove = (tokens: string[]): void => {
+    const { parent, key } = parentOf(tokens);
+    if (Array.isArray(parent)) parent.splice(Number(key), 1);
+    else if (key in parent) Reflect.deleteProperty(parent, key);
+    else throw bad('/' + tokens.join('/'), 'path does not exist');
+  };
+  for (const op of ops) {
+    const tokens = parse(op.path);
+    switch (op.op) {
+      case 'add':
+        put(tokens, op.value, true);
+        break;
+      case 'replace':
+        if (get(tokens) === undefined) throw bad(op.path, 'path does not exist');
+        put(tokens, op.value, false);
+        break;
+      case 'remove':
+        remove(tokens);
+        break;
+      case 'test':
+        if (JSON.stringify(get(tokens)) !== JSON.stringify(op.value))
+          throw bad(op.path, 'test failed');
+        break;
+      case 'copy':
+      case 'move': {
+        const from = parse(op.from ?? '');
+        const v = structuredClone(get(from));
+        if (op.op === 'move') remove(from);
+        put(tokens, v, true);
+        break;
+      }
+    }
+  }
+  return doc;
+}
+
 /** All state of the fake cluster. */
 export class Cluster {
   private rv = 1;
@@ -288,8 +373,15 @@ export class Cluster {
     const key = keyOf(resource.def.namespaced ? namespace : undefined, name);
     const prev = resource.items.get(key);
     if (!prev) throw notFound(resource.id, name);
-    const merged = mergePatch(prev.obj, patch) as KubeObject;
-    const wantRv = (patch as KubeObject | null)?.metadata?.resourceVersion;
+    // An array is an RFC 6902 JSON Patch; an object is a JSON merge patch.
+    const merged = (
+      Array.isArray(patch)
+        ? jsonPatch(prev.obj, patch as JsonPatchOp[])
+        : mergePatch(prev.obj, patch)
+    ) as KubeObject;
+    const wantRv = Array.isArray(patch)
+      ? undefined
+      : (patch as KubeObject | null)?.metadata?.resourceVersion;
     if (wantRv !== undefined && wantRv !== prev.obj.metadata?.resourceVersion)
       throw conflict(resource.id, name);
     return this.replaceEntry(resource, key, prev, merged);

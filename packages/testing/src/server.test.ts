@@ -78,6 +78,23 @@ describe('in-process API server', () => {
     });
     expect(patched.body.metadata?.labels?.extra).toBe('yes');
     expect(Number(patched.body.metadata?.resourceVersion)).toBeGreaterThan(rv1);
+    const jsonPatched = await getJson<KubeObject>('/api/v1/namespaces/ns/pods/a', {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/json-patch+json' },
+      body: JSON.stringify([
+        { op: 'add', path: '/metadata/annotations', value: { a: '1' } },
+        { op: 'replace', path: '/metadata/labels/extra', value: 'no' },
+        { op: 'test', path: '/metadata/name', value: 'a' },
+      ]),
+    });
+    expect(jsonPatched.body.metadata?.annotations).toEqual({ a: '1' });
+    expect(jsonPatched.body.metadata?.labels?.extra).toBe('no');
+    const failedTest = await getJson<Status>('/api/v1/namespaces/ns/pods/a', {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/json-patch+json' },
+      body: JSON.stringify([{ op: 'test', path: '/metadata/name', value: 'b' }]),
+    });
+    expect(failedTest.status).toBe(422);
     const viaPost = await getJson<KubeObject>('/api/v1/namespaces/ns/configmaps', {
       method: 'POST',
       body: JSON.stringify({ metadata: { generateName: 'cm-' }, data: { a: '1' } }),

@@ -772,12 +772,12 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       }
       if (method === 'PATCH' && parsed.kind === 'item') {
         const ct = req.headers['content-type'] ?? '';
-        if (!/merge-patch\+json|strategic-merge-patch\+json/.test(ct)) {
+        if (!/merge-patch\+json|strategic-merge-patch\+json|json-patch\+json/.test(ct)) {
           throw new ServerApiError(
             failure(
               415,
               'UnsupportedMediaType',
-              `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json`,
+              `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
             ),
           );
         }
@@ -809,7 +809,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const server = options.tls
     ? https.createServer({ cert: testServerCertPem, key: testServerKeyPem }, listener)
     : http.createServer(listener);
-  server.keepAliveTimeout = 30_000;
+  server.keepAliveTimeout = 5_000; // Node's default; clients that never reuse connections (client-node 2.0) must not pile up sockets
   const trackSocket = (s: Socket): void => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
