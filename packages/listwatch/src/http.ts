@@ -78,6 +78,8 @@ export interface IdleTimer {
  * `false` the quiet time is forgiven and the deadline starts over. One clock timer at a time;
  * touching only records the time, so a busy stream costs no timer churn.
  */
+// Differs from client-go: Go detects dead connections with HTTP/2 health pings (ReadIdleTimeout);
+// over HTTP/1.1 a client-side inactivity deadline is the only way to notice a half-open socket.
 export function startIdleTimer(
   clock: Clock,
   ms: number,
@@ -185,6 +187,8 @@ export function createTransport(kc: KubeConfigLike, options: TransportOptions): 
           },
         },
         (res) => {
+          // A guard for the gap until the caller attaches its own listeners.
+          res.on('error', () => undefined);
           if (settle()) resolve(res);
           else res.destroy();
         },

@@ -9,6 +9,7 @@ import {
   isExpired,
   isGone,
   isInternalError,
+  isResponseDecodeError,
   isTooLargeResourceVersion,
   isTooManyRequests,
   isWatchDecodeError,
@@ -22,7 +23,13 @@ import {
   type ListWatch,
   type ListWatchOptions,
 } from './listwatch.js';
-import { collect, openTcpSockets, until } from './raw-server.test-helper.js';
+import {
+  collect,
+  openTcpSockets,
+  podsOn,
+  startRawServer,
+  until,
+} from './raw-server.test-helper.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -300,5 +307,63 @@ describe('createListWatch against the in-process API server', () => {
     await lw.list({});
     lw.close();
     await until(() => openTcpSockets() <= before);
+  });
+});
+
+describe('list responses that cannot be used', () => {
+  const bodies: [string, string | Buffer, RegExp][] = [
+    ['a body that is not JSON', '<html>oops</html>', /not valid JSON/],
+    [
+      'a list without metadata.resourceVersion',
+      '{"kind":"PodList","metadata":{},"items":[]}',
+      /no metadata.resourceVersion/,
+    ],
+    [
+      'a list without items',
+      '{"kind":"PodList","metadata":{"resourceVersion":"1"}}',
+      /no items array/,
+    ],
+    ['a JSON array', '[]', /no items array/],
+    ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0x7d]), /UTF-8/],
+  ];
+  for (const [name, body, message] of bodies) {
+    it(`rejects ${name} with ResponseDecodeError`, async () => {
+      const s = await startRawServer((_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(body);
+      });
+      cleanups.push(() => s.close());
+      const err = await podsOn(s.kubeConfig)
+        .list({})
+        .catch((e: unknown) => e);
+      expect(isResponseDecodeError(err)).toBe(true);
+      expect(isResponseDecodeError(err) && err.statusCode).toBe(200);
+      expect(String(err)).toMatch(message);
+    });
+  }
+
+  it('rejects a 200 answer with content type text/html (a proxy login page) without parsing it', async () => {
+    const s = await startRawServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end('{"kind":"PodList","metadata":{"resourceVersion":"1"},"items":[]}');
+    });
+    cleanups.push(() => s.close());
+    const err = await podsOn(s.kubeConfig)
+      .list({})
+      .catch((e: unknown) => e);
+    expect(isResponseDecodeError(err)).toBe(true);
+    expect(String(err)).toMatch(/expected a JSON response, got content type "text\/html"/);
+  });
+
+  it('accepts JSON content types with parameters', async () => {
+    const s = await startRawServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
+      res.end(
+        '{"kind":"PodList","metadata":{"resourceVersion":"4"},"items":[{"metadata":{"name":"p"}}]}',
+      );
+    });
+    cleanups.push(() => s.close());
+    const list = await podsOn(s.kubeConfig).list({});
+    expect(names(list.items)).toEqual(['p']);
   });
 });

@@ -60,6 +60,7 @@ export interface ListWatch<T = KubeObject> extends ListerWatcher<T> {
   close(): void;
 }
 
+// Differs from client-go: JSON only; client-go can also negotiate protobuf (and CBOR).
 const listAccept = 'application/json';
 const metadataListAccept =
   'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
@@ -178,6 +179,9 @@ function parseList<T>(body: Buffer, path: string, code: number): KubeList<T> {
  *   AbortedError, or the connection error (see `isConnectionRefused`).
  * - `watch` resolves once a 2xx response started and returns the decoding stream; it rejects like
  *   `list` before that.
+ *
+ * Throws a TypeError or Error right away when the resource is incomplete, the KubeConfig has no
+ * current cluster, or its server URL is not http(s).
  */
 export function createListWatch<T = KubeObject>(
   kubeConfig: KubeConfigLike,

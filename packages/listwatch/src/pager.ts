@@ -48,6 +48,8 @@ export async function listAllPages<T = KubeObject>(
   signal?: AbortSignal,
   pager: PagerOptions<T> = {},
 ): Promise<PagedList<T>> {
+  // Differs from client-go: pager.New defaults to 10 000 items per page; 500 is what the
+  // reflector uses, and the only size this library's callers want.
   const limit =
     options.limit !== undefined && options.limit > 0 ? options.limit : (pager.pageSize ?? 500);
   const fullListIfExpired = pager.fullListIfExpired ?? true;

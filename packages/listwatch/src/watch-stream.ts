@@ -281,6 +281,8 @@ export function decodeWatchStream<T = KubeObject>(
     finish(undefined, true);
   };
 
+  // Differs from client-go: watch.Interface delivers failures as ERROR events on its result
+  // channel; here they are thrown from the iterator, after the events decoded before them.
   return {
     stop,
     [Symbol.asyncIterator]() {
