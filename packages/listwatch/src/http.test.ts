@@ -10,7 +10,7 @@ import {
   isWatchIdleTimeoutError,
   type ApiStatusError,
 } from './errors.js';
-import { parseRetryAfter, startIdleTimer } from './http.js';
+import { parseRetryAfter, startIdleTimer, type KubeConfigLike } from './http.js';
 import {
   kubeConfigFor,
   openTcpSockets,
@@ -143,6 +143,22 @@ describe('connections', () => {
     expect(remotePorts.size).toBe(1);
     lw.close();
     await until(() => s.sockets.size === 0);
+    // close() only drops idle connections: the ListWatch keeps working on new ones.
+    expect((await lw.list({})).metadata?.resourceVersion).toBe('1');
+    lw.close();
+  });
+
+  it('accepts any object with the two KubeConfig methods it uses (structural typing)', async () => {
+    const s = await raw((_req, res) => sendList(res));
+    const kc: KubeConfigLike = {
+      getCurrentCluster: () => ({ server: s.url }),
+      applyToHTTPSOptions: (opts) => {
+        opts.headers = { ...opts.headers, Authorization: 'Bearer custom' };
+        return Promise.resolve();
+      },
+    };
+    await podsOn(kc).list({});
+    expect(s.lastHeaders.authorization).toBe('Bearer custom');
   });
 
   it('retries once on a fresh connection when the server closed the pooled keep-alive socket', async () => {

@@ -273,7 +273,7 @@ describe('decodeWatchStream: flow control, timeouts and release', () => {
   it('does not count time paused for a slow consumer as idleness', async () => {
     const clock = new FakeClock();
     const lines = Array.from({ length: 50 }, (_, i) => eventLine('MODIFIED', 'p', String(i + 1)));
-    const s = await raw(watchLines(lines, false));
+    const s = await raw(watchLines([lines.join('')], false)); // one chunk: queued at once
     const w = await podsOn(s.kubeConfig, { idleTimeoutMs: 1000, clock, highWaterMark: 5 }).watch(
       {},
     );
