@@ -1,5 +1,5 @@
 // Port of the error predicates in k8s.io/apimachinery/pkg/api/errors/errors.go (IsResourceExpired,
-// IsGone, IsTooManyRequests, IsInternalError, SuggestsClientDelay) and of the reflector's
+// IsGone, IsTooManyRequests, IsInternalError, the Retry-After of SuggestsClientDelay) and of the reflector's
 // isExpiredError / isTooLargeResourceVersionError (k8s.io/client-go/tools/cache/reflector.go), plus
 // the typed errors of the watch decoder (k8s.io/apimachinery/pkg/watch/streamwatcher.go).
 import { hasBrand, type Status, type StatusCause } from '@kubecache/core';

@@ -1,6 +1,8 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig as KubeConfig1 } from '@kubernetes/client-node-1';
 import { FakeClock, isAbortError } from '@kubecache/core';
 import {
   isApiStatusError,
@@ -146,6 +148,39 @@ describe('connections', () => {
     // close() only drops idle connections: the ListWatch keeps working on new ones.
     expect((await lw.list({})).metadata?.resourceVersion).toBe('1');
     lw.close();
+  });
+
+  it('gets its bearer token from an exec credential plugin, with client-node 2.x and 1.4', async () => {
+    const s = await raw((_req, res) => sendList(res));
+    const credential = JSON.stringify({
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      kind: 'ExecCredential',
+      status: { token: 'from-exec' },
+    });
+    const options = {
+      clusters: [{ name: 'c', server: s.url, skipTLSVerify: true }],
+      users: [
+        {
+          name: 'u',
+          exec: {
+            apiVersion: 'client.authentication.k8s.io/v1beta1',
+            command: process.execPath,
+            args: ['-e', `process.stdout.write(${JSON.stringify(credential)})`],
+          },
+        },
+      ],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    };
+    const kc2 = new KubeConfig();
+    kc2.loadFromOptions(options);
+    await podsOn(kc2).list({});
+    expect(s.lastHeaders.authorization).toBe('Bearer from-exec');
+    s.lastHeaders = {};
+    const kc1 = new KubeConfig1();
+    kc1.loadFromOptions(options);
+    await podsOn(kc1).list({});
+    expect(s.lastHeaders.authorization).toBe('Bearer from-exec');
   });
 
   it('accepts any object with the two KubeConfig methods it uses (structural typing)', async () => {
