@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeConfig as KubeConfig1 } from '@kubernetes/client-node-1';
 import { KubeConfig } from '@kubernetes/client-node';
-import { isAbortError } from '@kubecache/core';
+import { FakeClock, isAbortError } from '@kubecache/core';
 import { makeConfigMap, makePod, startApiServer, type ApiServer } from '@kubecache/testing';
 import {
   isApiStatusError,
@@ -13,6 +13,7 @@ import {
   isTooLargeResourceVersion,
   isTooManyRequests,
   isWatchDecodeError,
+  isWatchIdleTimeoutError,
   type ApiStatusError,
 } from './errors.js';
 import {
@@ -25,6 +26,7 @@ import {
 } from './listwatch.js';
 import {
   collect,
+  eventLine,
   openTcpSockets,
   podsOn,
   startRawServer,
@@ -365,5 +367,29 @@ describe('list responses that cannot be used', () => {
     cleanups.push(() => s.close());
     const list = await podsOn(s.kubeConfig).list({});
     expect(names(list.items)).toEqual(['p']);
+  });
+});
+
+describe('default watch idle timeout', () => {
+  it('stretches past timeoutSeconds + 30 s, so only a dead connection trips it', async () => {
+    const s = await startRawServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write(eventLine('ADDED', 'p', '1'));
+    });
+    cleanups.push(() => s.close());
+    const clock = new FakeClock();
+    const lw = podsOn(s.kubeConfig, { clock });
+    cleanups.push(() => lw.close());
+    const it = (await lw.watch({ timeoutSeconds: 600 }))[Symbol.asyncIterator]();
+    await it.next();
+    const pending = it.next().catch((e: unknown) => e);
+    let settled = false;
+    void pending.then(() => (settled = true));
+    await clock.advance(330_001);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(settled).toBe(false);
+    await clock.advance(300_000);
+    const err = await pending;
+    expect(isWatchIdleTimeoutError(err) && err.idleTimeoutMs).toBe(630_000);
   });
 });

@@ -30,10 +30,11 @@ export interface ListWatchOptions {
   kind?: string;
   /**
    * End a request when no bytes arrive for this long, in ms: a watch with WatchIdleTimeoutError
-   * (bookmarks count as bytes; time paused for a slow consumer does not), a list the same way.
-   * Servers end watches after `timeoutSeconds` (the Reflector asks for 5–10 min) and send
-   * bookmarks about once a minute, so a healthy watch is never idle this long.
-   * Default: 330 000 (5.5 min). 0 disables it.
+   * (bookmarks count as bytes; time paused for a slow consumer does not), a list or a wait for
+   * response headers the same way. 0 disables it.
+   * Default: 330 000 (5.5 min); for a watch with `timeoutSeconds`, at least that timeout + 30 s,
+   * so a quiet but healthy watch (no events, no bookmarks) is ended by the server first and only
+   * a dead connection trips the timeout.
    */
   idleTimeoutMs?: number;
   /**
@@ -69,6 +70,8 @@ const metadataWatchAccept =
 
 /** Default idle timeout: 5.5 min, above the 5 min minimum watch timeout client-go picks. */
 const defaultIdleTimeoutMs = 330_000;
+/** Grace after a watch's `timeoutSeconds` before the default idle timeout may end it. */
+const watchIdleGraceMs = 30_000;
 const defaultMaxLineBytes = 64 * 1024 * 1024;
 
 /** ANDs two selectors (comma-joined, the selector syntax for "and"). */
@@ -189,6 +192,10 @@ export function createListWatch<T = KubeObject>(
 ): ListWatch<T> {
   const path = collectionPath(options);
   const idleTimeoutMs = options.idleTimeoutMs ?? defaultIdleTimeoutMs;
+  /** The idle timeout of one watch: explicit, or the default stretched past `timeoutSeconds`. */
+  const watchIdleTimeoutMs = (o: ListOptions): number =>
+    options.idleTimeoutMs ??
+    Math.max(defaultIdleTimeoutMs, (o.timeoutSeconds ?? 0) * 1000 + watchIdleGraceMs);
   const maxLineBytes = options.maxLineBytes ?? defaultMaxLineBytes;
   const highWaterMark = options.highWaterMark ?? 1000;
   const clock = options.clock ?? realClock;
@@ -257,7 +264,7 @@ export function createListWatch<T = KubeObject>(
       }
       return decodeWatchStream<T>(
         res,
-        { idleTimeoutMs, maxLineBytes, highWaterMark, clock },
+        { idleTimeoutMs: watchIdleTimeoutMs(o), maxLineBytes, highWaterMark, clock },
         signal,
       );
     },
