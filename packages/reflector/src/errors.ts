@@ -3,7 +3,7 @@ import { hasBrand } from '@kubecache/core';
 
 /** What a {@link ReflectorError} is about. */
 export type ReflectorErrorKind =
-  'very-short-watch' | 'wrong-kind' | 'object' | 'store' | 'watchlist' | 'watch';
+  'very-short-watch' | 'wrong-kind' | 'object' | 'store' | 'watchlist' | 'stale-list' | 'watch';
 
 const brand = Symbol.for('@kubecache/reflector/ReflectorError');
 

@@ -373,4 +373,20 @@ describe('Reflector', () => {
       await until(() => inSync(s, store), 10_000, `sync after round ${round}`);
     }
   });
+
+  it('never moves the cache back in time on a stale LIST: retries with a consistent read (fault F12)', async () => {
+    const s = await api();
+    s.create('pods', makePod({ namespace: 'a', name: 'p' }));
+    const { store, errors } = start(s);
+    await until(() => watches(s).length === 1);
+    const oldRv = Number(s.resourceVersion());
+    s.patch('pods', 'a', 'p', { status: { phase: 'Failed' } });
+    await until(() => inSync(s, store));
+    s.faults.staleLists(1, oldRv);
+    s.faults.expireWatches();
+    await until(() => lists(s).length === 3);
+    expect(lists(s)[2]?.query.resourceVersion).toBe('');
+    expect(errors.some((e) => isReflectorError(e) && e.kind === 'stale-list')).toBe(true);
+    await until(() => inSync(s, store));
+  });
 });

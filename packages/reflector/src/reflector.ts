@@ -132,6 +132,12 @@ export interface ReflectorStats {
 
 const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
+/** True when both resource versions are integers and `a` is older than `b`. */
+function isOlder(a: string, b: string): boolean {
+  if (!/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
+  return BigInt(a) < BigInt(b);
+}
+
 class WatchEnded {
   readonly reason: WatchEndReason;
   readonly error: Error | undefined;
@@ -277,6 +283,19 @@ export class Reflector<T = KubeObject> {
       this.rvUnavailable = true;
       this.report(toError(err), 'list');
       pageSize = this.opts.pageSize || 500;
+      list = await doList({ resourceVersion: '' });
+    }
+    const got = list.metadata?.resourceVersion ?? '';
+    if (isOlder(got, rv)) {
+      // Differs from client-go: a list answered at a revision older than the NotOlderThan bound we
+      // asked for (a lagging cache, HA skew) would move the cache back in time. Reject it and
+      // retry at once with a consistent read. Only applied when both RVs are integers.
+      this.report(
+        new ReflectorError(
+          'stale-list',
+          `${this.name}: LIST at RV ${rv} returned older RV ${got}; retrying with a consistent read`,
+        ),
+      );
       list = await doList({ resourceVersion: '' });
     }
     if (rv === '0' && list.paginated) this.paginatedResult = true;
