@@ -100,8 +100,8 @@ export interface Faults {
   stallWatches(): void;
   /** Makes the next `count` watches send headers and then nothing at all (headers, then stall). */
   stallNextWatches(count: number): void;
-  /** Writes `text` verbatim to every open watch (malformed or truncated lines). */
-  writeRawToWatches(text: string): void;
+  /** Writes `data` verbatim to every open watch (malformed or truncated lines, invalid UTF-8 bytes). */
+  writeRawToWatches(data: string | Buffer): void;
   /** Sends an ERROR event with a 410 Expired Status to open watches and ends them. */
   expireWatches(): void;
   /** Answers the next `count` matching requests with `response`. */
