@@ -62,7 +62,8 @@ export function writeLinePlot(file, { series, width = 800, height = 500 }) {
     for (let s = 0; s <= steps; s++) {
       const x = x0 + ((x1 - x0) * s) / steps;
       const y = y0 + ((y1 - y0) * s) / steps;
-      for (let dx = -thick + 1; dx < thick; dx++) for (let dy = -thick + 1; dy < thick; dy++) set(x + dx, y + dy, color);
+      for (let dx = -thick + 1; dx < thick; dx++)
+        for (let dy = -thick + 1; dy < thick; dy++) set(x + dx, y + dy, color);
     }
   };
   const pad = 50;
@@ -78,8 +79,10 @@ export function writeLinePlot(file, { series, width = 800, height = 500 }) {
   line(px(0), py(0), px(0), py(maxY), [0, 0, 0]);
   for (const s of series) {
     const pts = [[0, 0], ...s.points].sort((a, b) => a[0] - b[0]);
-    for (let i = 1; i < pts.length; i++) line(px(pts[i - 1][0]), py(pts[i - 1][1]), px(pts[i][0]), py(pts[i][1]), s.color, 2);
-    for (const [x, y] of s.points) for (let d = -4; d <= 4; d++) line(px(x) - 4, py(y) + d, px(x) + 4, py(y) + d, s.color);
+    for (let i = 1; i < pts.length; i++)
+      line(px(pts[i - 1][0]), py(pts[i - 1][1]), px(pts[i][0]), py(pts[i][1]), s.color, 2);
+    for (const [x, y] of s.points)
+      for (let d = -4; d <= 4; d++) line(px(x) - 4, py(y) + d, px(x) + 4, py(y) + d, s.color);
   }
   writeFileSync(file, encodePng(width, height, rgb));
 }

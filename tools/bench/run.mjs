@@ -35,12 +35,12 @@ const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p));
 
 const cfg = quick
   ? {
-      b1: [2_000],
-      b2: { n: 1_000, events: 5_000 },
-      b3: 2_000,
-      b4: [2_000],
-      b5: { n: 1_000, rates: [100], durationMs: 2_000 },
-      b6: [500, 1_000, 2_000],
+      b1: [1_000],
+      b2: { n: 500, events: 2_000 },
+      b3: 1_000,
+      b4: [1_000],
+      b5: { n: 500, rates: [100], durationMs: 1_000 },
+      b6: [500, 1_000],
       timeoutMs: 60_000,
     }
   : {
@@ -49,7 +49,9 @@ const cfg = quick
       b3: 50_000,
       b4: [10_000, 100_000],
       b5: { n: 10_000, rates: [100, 1_000, 5_000], durationMs: 20_000 },
-      b6: large ? [1_000, 10_000, 20_000, 40_000, 80_000, 160_000] : [1_000, 10_000, 20_000, 40_000, 80_000],
+      b6: large
+        ? [1_000, 10_000, 20_000, 40_000, 80_000, 160_000]
+        : [1_000, 10_000, 20_000, 40_000, 80_000],
       timeoutMs: 300_000,
     };
 
@@ -60,7 +62,15 @@ const contenders = {
   'kubecache-meta': { file: 'kubecache.mjs', env: { BENCH_VARIANT: 'meta' } },
   'kubecache-deltafifo': { file: 'kubecache.mjs', env: { BENCH_VARIANT: 'deltafifo' } },
   'client-node-2': { file: 'client-node.mjs', env: { BENCH_CLIENT_NODE: '2' } },
-  ...(node20 ? { 'client-node-1.4': { file: 'client-node.mjs', env: { BENCH_CLIENT_NODE: '1' }, execPath: node20 } } : {}),
+  ...(node20
+    ? {
+        'client-node-1.4': {
+          file: 'client-node.mjs',
+          env: { BENCH_CLIENT_NODE: '1' },
+          execPath: node20,
+        },
+      }
+    : {}),
   minimal: { file: 'minimal.mjs', env: {} },
 };
 
@@ -69,7 +79,10 @@ const contenders = {
 
 function startProcess(file, { env = {}, execPath = process.execPath, cpu, maxHeapMb = 8192 } = {}) {
   const nodeArgs = ['--expose-gc', `--max-old-space-size=${maxHeapMb}`, join(here, file)];
-  const [cmd, argv] = taskset && cpu !== undefined ? [taskset, ['-c', String(cpu), execPath, ...nodeArgs]] : [execPath, nodeArgs];
+  const [cmd, argv] =
+    taskset && cpu !== undefined
+      ? [taskset, ['-c', String(cpu), execPath, ...nodeArgs]]
+      : [execPath, nodeArgs];
   const child = spawn(cmd, argv, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, ...env },
@@ -84,7 +97,8 @@ function startProcess(file, { env = {}, execPath = process.execPath, cpu, maxHea
   });
   child.on('exit', (code, signal) => {
     exited = { code, signal };
-    for (const w of waiters.splice(0)) w.reject(new Error(`${file} exited (${code ?? signal}) while waiting`));
+    for (const w of waiters.splice(0))
+      w.reject(new Error(`${file} exited (${code ?? signal}) while waiting`));
   });
   return {
     child,
@@ -94,7 +108,10 @@ function startProcess(file, { env = {}, execPath = process.execPath, cpu, maxHea
     waitFor(match, timeoutMs) {
       const i = inbox.findIndex(match);
       if (i >= 0) return Promise.resolve(inbox.splice(i, 1)[0]);
-      if (exited) return Promise.reject(new Error(`${file} already exited (${exited.code ?? exited.signal})`));
+      if (exited)
+        return Promise.reject(
+          new Error(`${file} already exited (${exited.code ?? exited.signal})`),
+        );
       return new Promise((resolve, reject) => {
         const w = { match, resolve, reject };
         const t = setTimeout(() => {
@@ -151,9 +168,11 @@ async function startContender(name, server, n) {
   try {
     const msg = await Promise.race([
       proc.waitFor((m) => m.type === 'synced', cfg.timeoutMs),
-      proc.waitFor((m) => m.type === 'error', cfg.timeoutMs + 1_000).then((m) => {
-        throw new Error(m.message);
-      }),
+      proc
+        .waitFor((m) => m.type === 'error', cfg.timeoutMs + 1_000)
+        .then((m) => {
+          throw new Error(m.message);
+        }),
     ]);
     return { proc, synced: msg };
   } catch (err) {
@@ -174,16 +193,31 @@ const percentile = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
-const summary = (xs) => (xs.length ? { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), runs: xs.length } : null);
-const fmt = (x, unit = '') => (x === undefined || x === null || Number.isNaN(x) ? 'n/a' : `${x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)}${unit}`);
-const fmtSummary = (s, unit) => (s ? `${fmt(s.median, unit)} (${fmt(s.min)}–${fmt(s.max)})` : 'n/a');
+const summary = (xs) =>
+  xs.length
+    ? { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), runs: xs.length }
+    : null;
+const fmt = (x, unit = '') =>
+  x === undefined || x === null || Number.isNaN(x)
+    ? 'n/a'
+    : `${x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)}${unit}`;
+const fmtSummary = (s, unit) =>
+  s ? `${fmt(s.median, unit)} (${fmt(s.min)}–${fmt(s.max)})` : 'n/a';
 const MB = 1024 * 1024;
 
-const results = { machine: { node: process.version, quick, runs, date: new Date().toISOString() }, benches: {} };
+const results = {
+  machine: { node: process.version, quick, runs, date: new Date().toISOString() },
+  benches: {},
+};
 const md = [];
 const section = (title, intro) => md.push(`\n## ${title}\n\n${intro}\n`);
 const table = (head, rows) => {
-  md.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`), '');
+  md.push(
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+  );
 };
 const ratio = (a, b) => (a && b ? (a.median / b.median).toFixed(2) : 'n/a');
 
@@ -205,7 +239,9 @@ async function initialSync(names, ns, label) {
             const { proc, synced } = await startContender(name, server, n);
             await proc.exit();
             slot.runs.push(synced);
-            log(`${label} n=${n} ${name} run ${r + 1}: ${synced.syncMs.toFixed(0)} ms, peak RSS ${(synced.peakRssBytes / MB).toFixed(0)} MB`);
+            log(
+              `${label} n=${n} ${name} run ${r + 1}: ${synced.syncMs.toFixed(0)} ms, peak RSS ${(synced.peakRssBytes / MB).toFixed(0)} MB`,
+            );
           } catch (err) {
             slot.failures.push(String(err.message ?? err));
             log(`${label} n=${n} ${name} run ${r + 1} FAILED: ${err.message}`);
@@ -222,10 +258,19 @@ async function initialSync(names, ns, label) {
 const syncStats = (slot, key) => summary((slot?.runs ?? []).map((r) => r[key]));
 
 async function b1() {
-  const names = ['kubecache', 'kubecache-strip', 'client-node-2', ...(contenders['client-node-1.4'] ? ['client-node-1.4'] : []), 'minimal'];
+  const names = [
+    'kubecache',
+    'kubecache-strip',
+    'client-node-2',
+    ...(contenders['client-node-1.4'] ? ['client-node-1.4'] : []),
+    'minimal',
+  ];
   const data = await initialSync(names, cfg.b1, 'B1');
   results.benches.B1 = data;
-  section('B1 — initial sync', 'Time until synced with every add handler called (ms), peak RSS (MB) and heap after GC (MB); median (min–max) of the runs. Ratios: kubecache ÷ peer, same run.');
+  section(
+    'B1 — initial sync',
+    'Time until synced with every add handler called (ms), peak RSS (MB) and heap after GC (MB); median (min–max) of the runs. Ratios: kubecache ÷ peer, same run.',
+  );
   for (const [n, d] of Object.entries(data)) {
     md.push(`**N = ${n}** (${(d.bytesPerObject / 1024).toFixed(2)} KB per pod)\n`);
     const rows = names.map((name) => {
@@ -233,8 +278,18 @@ async function b1() {
       const t = syncStats(slot, 'syncMs');
       const rss = syncStats(slot, 'peakRssBytes');
       const heap = syncStats(slot, 'heapAfterGcBytes');
-      const fail = slot?.failures.length ? `${slot.failures.length} failed: ${slot.failures[0].slice(0, 80)}` : '';
-      return [name, fmtSummary(t, ' ms'), rss ? fmtSummary({ ...rss, median: rss.median / MB, min: rss.min / MB, max: rss.max / MB }) : 'n/a', heap ? fmt(heap.median / MB) : 'n/a', fail];
+      const fail = slot?.failures.length
+        ? `${slot.failures.length} failed: ${slot.failures[0].slice(0, 80)}`
+        : '';
+      return [
+        name,
+        fmtSummary(t, ' ms'),
+        rss
+          ? fmtSummary({ ...rss, median: rss.median / MB, min: rss.min / MB, max: rss.max / MB })
+          : 'n/a',
+        heap ? fmt(heap.median / MB) : 'n/a',
+        fail,
+      ];
     });
     table(['contender', 'time', 'peak RSS MB', 'heap MB', 'failures'], rows);
     const k = d.contenders.kubecache;
@@ -242,7 +297,9 @@ async function b1() {
     for (const peer of ['client-node-2', 'client-node-1.4', 'minimal']) {
       const p = d.contenders[peer];
       if (!p) continue;
-      lines.push(`- kubecache ÷ ${peer}: time ${ratio(syncStats(k, 'syncMs'), syncStats(p, 'syncMs'))}, peak RSS ${ratio(syncStats(k, 'peakRssBytes'), syncStats(p, 'peakRssBytes'))}`);
+      lines.push(
+        `- kubecache ÷ ${peer}: time ${ratio(syncStats(k, 'syncMs'), syncStats(p, 'syncMs'))}, peak RSS ${ratio(syncStats(k, 'peakRssBytes'), syncStats(p, 'peakRssBytes'))}`,
+      );
     }
     md.push(...lines, '');
   }
@@ -252,13 +309,20 @@ async function b3() {
   const names = ['kubecache', 'kubecache-strip', 'kubecache-meta', 'minimal'];
   const data = await initialSync(names, [cfg.b3], 'B3');
   results.benches.B3 = data;
-  section('B3 — retained heap per cached object ÷ JSON bytes', `N = ${cfg.b3}; (heap after GC − heap before start) ÷ (N × JSON bytes per pod). Targets: default ≤ 2.1, stripped ≤ 1.0.`);
+  section(
+    'B3 — retained heap per cached object ÷ JSON bytes',
+    `N = ${cfg.b3}; (heap after GC − heap before start) ÷ (N × JSON bytes per pod). Targets: default ≤ 2.1, stripped ≤ 1.0.`,
+  );
   const [n, d] = Object.entries(data)[0];
   table(
     ['contender', 'retained ÷ JSON bytes', 'retained bytes per object'],
     names.map((name) => {
       const s = syncStats(d.contenders[name], 'retainedHeapBytes');
-      return [name, s ? fmt(s.median / (Number(n) * d.bytesPerObject)) : 'n/a', s ? fmt(s.median / Number(n)) : 'n/a'];
+      return [
+        name,
+        s ? fmt(s.median / (Number(n) * d.bytesPerObject)) : 'n/a',
+        s ? fmt(s.median / Number(n)) : 'n/a',
+      ];
     }),
   );
 }
@@ -273,15 +337,26 @@ async function b6() {
   const ns = Object.keys(data).map(Number);
   table(
     ['N', ...names.map((x) => `${x} ms`), ...names.map((x) => `${x} heap MB`)],
-    ns.map((n) => [String(n), ...names.map((x) => fmt(syncStats(data[n].contenders[x], 'syncMs')?.median)), ...names.map((x) => fmt((syncStats(data[n].contenders[x], 'heapAfterGcBytes')?.median ?? NaN) / MB))]),
+    ns.map((n) => [
+      String(n),
+      ...names.map((x) => fmt(syncStats(data[n].contenders[x], 'syncMs')?.median)),
+      ...names.map((x) =>
+        fmt((syncStats(data[n].contenders[x], 'heapAfterGcBytes')?.median ?? NaN) / MB),
+      ),
+    ]),
   );
   const lo = ns.includes(10_000) ? 10_000 : ns[0];
   const hi = ns[ns.length - 1];
   const t = (x, n) => syncStats(data[n].contenders[x], 'syncMs')?.median;
-  md.push(`time(${hi}) ÷ time(${lo}) for kubecache: ${fmt(t('kubecache', hi) / t('kubecache', lo))} (linear would be ${fmt(hi / lo)}; target ≤ 17.6 for 160k/10k)\n`);
+  md.push(
+    `time(${hi}) ÷ time(${lo}) for kubecache: ${fmt(t('kubecache', hi) / t('kubecache', lo))} (linear would be ${fmt(hi / lo)}; target ≤ 17.6 for 160k/10k)\n`,
+  );
   if (write) {
     writeLinePlot(join(here, 'b6.png'), {
-      series: names.map((x, i) => ({ color: i === 0 ? [31, 119, 180] : [255, 127, 14], points: ns.map((n) => [n, t(x, n) ?? 0]) })),
+      series: names.map((x, i) => ({
+        color: i === 0 ? [31, 119, 180] : [255, 127, 14],
+        points: ns.map((n) => [n, t(x, n) ?? 0]),
+      })),
     });
     md.push('![B6 scaling: x = N, y = sync ms; blue = kubecache, orange = minimal](b6.png)\n');
   }
@@ -291,7 +366,14 @@ async function b6() {
 // B2: steady watch throughput
 
 async function b2() {
-  const names = ['kubecache', 'kubecache-strip', 'kubecache-deltafifo', 'client-node-2', ...(contenders['client-node-1.4'] ? ['client-node-1.4'] : []), 'minimal'];
+  const names = [
+    'kubecache',
+    'kubecache-strip',
+    'kubecache-deltafifo',
+    'client-node-2',
+    ...(contenders['client-node-1.4'] ? ['client-node-1.4'] : []),
+    'minimal',
+  ];
   const { n, events } = cfg.b2;
   const server = await startServer();
   const data = {};
@@ -307,7 +389,10 @@ async function b2() {
           await proc.waitFor((m) => m.type === 'ready', 10_000);
           await server.call('modify', { count: events });
           const done = await proc.waitFor((m) => m.type === 'updates-done', cfg.timeoutMs);
-          slot.runs.push({ eventsPerSec: (events / done.ms) * 1000, cpuUsPerEvent: (done.cpuMs * 1000) / events });
+          slot.runs.push({
+            eventsPerSec: (events / done.ms) * 1000,
+            cpuUsPerEvent: (done.cpuMs * 1000) / events,
+          });
           log(`B2 ${name} run ${r + 1}: ${((events / done.ms) * 1000).toFixed(0)} ev/s`);
         } catch (err) {
           slot.failures.push(String(err.message ?? err));
@@ -321,14 +406,25 @@ async function b2() {
     await server.close();
   }
   results.benches.B2 = data;
-  section('B2 — steady watch throughput', `${n} cached, ${events} MODIFIED events through list-watch → queue → indexer → one no-op handler. Events/s and client CPU µs per event; target kubecache ≥ 0.9× minimal.`);
+  section(
+    'B2 — steady watch throughput',
+    `${n} cached, ${events} MODIFIED events through list-watch → queue → indexer → one no-op handler. Events/s and client CPU µs per event; target kubecache ≥ 0.9× minimal.`,
+  );
   const s = (name, key) => summary((data[name]?.runs ?? []).map((x) => x[key]));
   table(
     ['contender', 'events/s', 'CPU µs/event', 'failures'],
-    names.map((name) => [name, fmtSummary(s(name, 'eventsPerSec')), fmtSummary(s(name, 'cpuUsPerEvent')), String(data[name]?.failures.length ?? 0)]),
+    names.map((name) => [
+      name,
+      fmtSummary(s(name, 'eventsPerSec')),
+      fmtSummary(s(name, 'cpuUsPerEvent')),
+      String(data[name]?.failures.length ?? 0),
+    ]),
   );
   for (const peer of ['minimal', 'client-node-2', 'client-node-1.4']) {
-    if (data[peer]) md.push(`- kubecache ÷ ${peer} events/s: ${ratio(s('kubecache', 'eventsPerSec'), s(peer, 'eventsPerSec'))}`);
+    if (data[peer])
+      md.push(
+        `- kubecache ÷ ${peer} events/s: ${ratio(s('kubecache', 'eventsPerSec'), s(peer, 'eventsPerSec'))}`,
+      );
   }
   md.push('');
 }
@@ -351,13 +447,28 @@ async function b4() {
           try {
             const started = await startContender(name, server, n);
             proc = started.proc;
-            const { changed, deleted } = await server.call('relistPlan', { changedPct: 1, deletedPct: 0.5 });
-            proc.send({ cmd: 'relist', changed, deleted, timeoutMs: cfg.timeoutMs });
+            const { changed, deleted } = await server.call('relistPlan', {
+              changedPct: 1,
+              deletedPct: 0.5,
+            });
+            proc.send({
+              cmd: 'relist',
+              changed,
+              deleted,
+              timeoutMs: cfg.timeoutMs,
+              quietMs: quick ? 300 : 1500,
+            });
             await proc.waitFor((m) => m.type === 'ready', 10_000);
             await server.call('relistGo');
             const done = await proc.waitFor((m) => m.type === 'relist-done', cfg.timeoutMs + 5_000);
-            slot.runs.push({ ...done, expected: { changed, deleted }, syncMs: started.synced.syncMs });
-            log(`B4 n=${n} ${name}: ${done.ms.toFixed(0)} ms, updates ${done.counts.update}/${changed}, deletes ${done.counts.delete}/${deleted}, adds ${done.counts.add}`);
+            slot.runs.push({
+              ...done,
+              expected: { changed, deleted },
+              syncMs: started.synced.syncMs,
+            });
+            log(
+              `B4 n=${n} ${name}: ${done.ms.toFixed(0)} ms, updates ${done.counts.update}/${changed}, deletes ${done.counts.delete}/${deleted}, adds ${done.counts.add}`,
+            );
           } catch (err) {
             slot.failures.push(String(err.message ?? err));
             log(`B4 n=${n} ${name} FAILED: ${err.message}`);
@@ -372,11 +483,22 @@ async function b4() {
     }
   }
   results.benches.B4 = data;
-  section('B4 — relist after a 410', '1 % of pods changed and 0.5 % deleted while the watch was blind, then the watch gets ERROR 410. Time to settle, peak RSS during the relist ÷ RSS before it (target ≤ 1.5), and handler calls (expected: updates = changed, deletes = deleted, adds = 0). client-node reports updates without the old object and may notify unchanged objects.');
+  section(
+    'B4 — relist after a 410',
+    '1 % of pods changed and 0.5 % deleted while the watch was blind, then the watch gets ERROR 410. Time to settle, peak RSS during the relist ÷ RSS before it (target ≤ 1.5), and handler calls (expected: updates = changed, deletes = deleted, adds = 0). client-node reports updates without the old object and may notify unchanged objects.',
+  );
   for (const [n, d] of Object.entries(data)) {
     md.push(`**N = ${n}**\n`);
     table(
-      ['contender', 'time ms', 'peak ÷ steady RSS', 'updates (expected)', 'deletes (expected)', 'adds', 'failures'],
+      [
+        'contender',
+        'time ms',
+        'peak ÷ steady RSS',
+        'updates (expected)',
+        'deletes (expected)',
+        'adds',
+        'failures',
+      ],
       names.map((name) => {
         const rs = d[name]?.runs ?? [];
         const last = rs[rs.length - 1];
@@ -416,8 +538,16 @@ async function b5() {
           await new Promise((r) => setTimeout(r, 500));
           proc.send({ cmd: 'latency-report' });
           const { samples } = await proc.waitFor((m) => m.type === 'latency-done', 30_000);
-          data[rate][name] = { p50: percentile(samples, 50), p99: percentile(samples, 99), max: Math.max(...samples), received: samples.length, sent: sent.events };
-          log(`B5 ${rate}/s ${name}: p50 ${fmt(data[rate][name].p50)} ms p99 ${fmt(data[rate][name].p99)} ms (${samples.length}/${sent.events})`);
+          data[rate][name] = {
+            p50: percentile(samples, 50),
+            p99: percentile(samples, 99),
+            max: Math.max(...samples),
+            received: samples.length,
+            sent: sent.events,
+          };
+          log(
+            `B5 ${rate}/s ${name}: p50 ${fmt(data[rate][name].p50)} ms p99 ${fmt(data[rate][name].p99)} ms (${samples.length}/${sent.events})`,
+          );
         } catch (err) {
           data[rate][name] = { failure: String(err.message ?? err) };
           log(`B5 ${rate}/s ${name} FAILED: ${err.message}`);
@@ -430,12 +560,22 @@ async function b5() {
     await server.close();
   }
   results.benches.B5 = data;
-  section('B5 — server write → handler latency under churn', `${n} cached; the server stamps each write; latency = handler time − stamp (ms), ${durationMs / 1000} s per rate. Targets at 1k ev/s: p50 ≤ 1 ms, p99 ≤ 10 ms.`);
+  section(
+    'B5 — server write → handler latency under churn',
+    `${n} cached; the server stamps each write; latency = handler time − stamp (ms), ${durationMs / 1000} s per rate. Targets at 1k ev/s: p50 ≤ 1 ms, p99 ≤ 10 ms.`,
+  );
   const rows = [];
   for (const [rate, d] of Object.entries(data)) {
     for (const name of names) {
       const x = d[name];
-      rows.push([`${rate}/s`, name, fmt(x?.p50), fmt(x?.p99), fmt(x?.max), x?.failure ? `failed: ${x.failure.slice(0, 60)}` : `${x?.received}/${x?.sent}`]);
+      rows.push([
+        `${rate}/s`,
+        name,
+        fmt(x?.p50),
+        fmt(x?.p99),
+        fmt(x?.max),
+        x?.failure ? `failed: ${x.failure.slice(0, 60)}` : `${x?.received}/${x?.sent}`,
+      ]);
     }
   }
   table(['rate', 'contender', 'p50 ms', 'p99 ms', 'max ms', 'received/sent'], rows);
@@ -444,7 +584,9 @@ async function b5() {
 // ---------------------------------------------------------------------------------------------
 
 const benches = { B1: b1, B2: b2, B3: b3, B4: b4, B5: b5, B6: b6 };
-md.push(`# kubecache benchmarks\n\n${quick ? 'Quick mode (tiny N, 1 run): checks the harness only; the numbers mean little.' : `${runs} runs per contender.`} Node ${process.version}${node20 ? ', client-node 1.4 under system Node 20' : ''}; server pinned to CPU 0 and clients to CPU 1 ${taskset ? 'with taskset' : '(taskset not found: unpinned)'}. ${new Date().toISOString()}.`);
+md.push(
+  `# kubecache benchmarks\n\n${quick ? 'Quick mode (tiny N, 1 run): checks the harness only; the numbers mean little.' : `${runs} runs per contender.`} Node ${process.version}${node20 ? ', client-node 1.4 under system Node 20' : ''}; server pinned to CPU 0 and clients to CPU 1 ${taskset ? 'with taskset' : '(taskset not found: unpinned)'}. ${new Date().toISOString()}.`,
+);
 const started = Date.now();
 for (const b of only) {
   if (!benches[b]) throw new Error(`unknown benchmark ${b}`);
@@ -465,7 +607,8 @@ const failures = [];
 for (const [b, d] of Object.entries(results.benches)) {
   const walk = (o, path) => {
     if (!o || typeof o !== 'object') return;
-    if (o.failures?.length && path.includes('kubecache')) failures.push(`${b} ${path}: ${o.failures[0]}`);
+    if (o.failures?.length && path.includes('kubecache'))
+      failures.push(`${b} ${path}: ${o.failures[0]}`);
     if (o.failure && path.includes('kubecache')) failures.push(`${b} ${path}: ${o.failure}`);
     for (const [k, v] of Object.entries(o)) walk(v, `${path}/${k}`);
   };

@@ -6,7 +6,15 @@
 // nodenext and bundler. With client-node 2.x under the current Node (≥ 22), and with client-node 1.4
 // under the machine's system Node 20 when one is present.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import {
+  mkdtempSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+  readdirSync,
+  rmSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,10 +50,14 @@ log(`closure of ${target}: ${closure.join(', ')}`);
 
 // 2. Build them (Nx builds dependencies first) and pack.
 if (!process.argv.includes('--no-build')) {
-  run(join(root, 'node_modules/.bin/nx'), ['run-many', '-t', 'build', '-p', ...closure, 'testing', '--output-style=static'], {
-    cwd: root,
-    env: { ...process.env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false', NX_TUI: 'false' },
-  });
+  run(
+    join(root, 'node_modules/.bin/nx'),
+    ['run-many', '-t', 'build', '-p', ...closure, 'testing', '--output-style=static'],
+    {
+      cwd: root,
+      env: { ...process.env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false', NX_TUI: 'false' },
+    },
+  );
 }
 const work = mkdtempSync(join(tmpdir(), 'kubecache-pack-smoke-'));
 const packs = join(work, 'packs');
@@ -62,7 +74,8 @@ log(`packed ${tarballs.length} tarballs into ${packs}`);
 // 3. Start the in-process API server (from this repo's built @kubecache/testing) with a few pods.
 const { startApiServer, makePod } = await import(join(root, 'packages/testing/dist/index.js'));
 const server = await startApiServer({ token: 'smoke-token' });
-for (let i = 0; i < 5; i++) server.create('pods', makePod({ namespace: 'default', name: `smoke-${i}`, index: i }));
+for (let i = 0; i < 5; i++)
+  server.create('pods', makePod({ namespace: 'default', name: `smoke-${i}`, index: i }));
 const kubeconfigPath = join(work, 'kubeconfig.yaml');
 writeFileSync(kubeconfigPath, server.kubeConfigYaml());
 
@@ -70,32 +83,69 @@ const systemNode = ['/usr/bin/node', '/usr/local/bin/node'].find(
   (p) => existsSync(p) && execFileSync(p, ['--version'], { encoding: 'utf8' }).startsWith('v20.'),
 );
 const variants = [{ name: 'client-node 2.x', clientNode: '2.0.1', node: process.execPath }];
-if (systemNode) variants.push({ name: 'client-node 1.4 on system Node 20', clientNode: '1.4.0', node: systemNode });
+if (systemNode)
+  variants.push({
+    name: 'client-node 1.4 on system Node 20',
+    clientNode: '1.4.0',
+    node: systemNode,
+  });
 
 let failures = 0;
 try {
   for (const variant of variants) {
     const consumer = join(work, `consumer-${variant.clientNode}`);
     mkdirSync(consumer);
-    writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }, null, 2));
-    log(`${variant.name}: installing ${target} (+ closure) and @kubernetes/client-node@${variant.clientNode}`);
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs, `@kubernetes/client-node@${variant.clientNode}`, '@types/node@20.19.43'], { cwd: consumer });
+    writeFileSync(
+      join(consumer, 'package.json'),
+      JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }, null, 2),
+    );
+    log(
+      `${variant.name}: installing ${target} (+ closure) and @kubernetes/client-node@${variant.clientNode}`,
+    );
+    run(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        ...tarballs,
+        `@kubernetes/client-node@${variant.clientNode}`,
+        '@types/node@20.19.43',
+      ],
+      { cwd: consumer },
+    );
     for (const file of readdirSync(join(here, 'consumer'))) {
       writeFileSync(join(consumer, file), readFileSync(join(here, 'consumer', file)));
     }
     const env = { ...process.env, KUBECONFIG: kubeconfigPath, SMOKE_EXPECT: '5' };
     for (const script of ['toy.mjs', 'toy.cjs']) {
-      const r = spawnSync(variant.node, [script], { cwd: consumer, env, encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(variant.node, [script], {
+        cwd: consumer,
+        env,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       const ok = r.status === 0 && /keys: default\/smoke-0/.test(r.stdout);
-      log(`${variant.name}: ${script} under ${execFileSync(variant.node, ['--version'], { encoding: 'utf8' }).trim()} → ${ok ? 'ok' : 'FAILED'}`);
+      log(
+        `${variant.name}: ${script} under ${execFileSync(variant.node, ['--version'], { encoding: 'utf8' }).trim()} → ${ok ? 'ok' : 'FAILED'}`,
+      );
       if (!ok) {
         failures++;
         console.log(r.stdout, r.stderr);
       }
     }
     if (variant.clientNode === '2.0.1') {
-      for (const tsconfig of ['tsconfig.node16.json', 'tsconfig.nodenext.json', 'tsconfig.bundler.json']) {
-        const r = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], { cwd: consumer, encoding: 'utf8' });
+      for (const tsconfig of [
+        'tsconfig.node16.json',
+        'tsconfig.nodenext.json',
+        'tsconfig.bundler.json',
+      ]) {
+        const r = spawnSync(
+          process.execPath,
+          [join(root, 'node_modules/typescript/bin/tsc'), '-p', tsconfig],
+          { cwd: consumer, encoding: 'utf8' },
+        );
         log(`${variant.name}: tsc -p ${tsconfig} → ${r.status === 0 ? 'ok' : 'FAILED'}`);
         if (r.status !== 0) {
           failures++;

@@ -14,7 +14,16 @@
 //
 // Usage: npm run release:rehearsal [-- --keep] [-- --skip-tests]
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, readdirSync, existsSync, cpSync } from 'node:fs';
+import {
+  mkdtempSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+  rmSync,
+  readdirSync,
+  existsSync,
+  cpSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,9 +62,15 @@ try {
   mkdirSync(vdir);
   writeFileSync(
     join(vdir, 'package.json'),
-    JSON.stringify({ name: 'registry', private: true, overrides: { 'node-fetch': '2.7.0' } }, null, 2),
+    JSON.stringify(
+      { name: 'registry', private: true, overrides: { 'node-fetch': '2.7.0' } },
+      null,
+      2,
+    ),
   );
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', 'verdaccio@6.10.4'], { cwd: vdir });
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', 'verdaccio@6.10.4'], {
+    cwd: vdir,
+  });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   writeFileSync(
@@ -79,9 +94,13 @@ try {
       '',
     ].join('\n'),
   );
-  registry = spawn(process.execPath, [join(vdir, 'node_modules/verdaccio/bin/verdaccio'), '--config', join(vdir, 'config.yaml')], {
-    stdio: 'inherit',
-  });
+  registry = spawn(
+    process.execPath,
+    [join(vdir, 'node_modules/verdaccio/bin/verdaccio'), '--config', join(vdir, 'config.yaml')],
+    {
+      stdio: 'inherit',
+    },
+  );
   for (let i = 0; ; i++) {
     try {
       const r = await fetch(`${url}/-/ping`);
@@ -96,13 +115,23 @@ try {
   const user = await fetch(`${url}/-/user/org.couchdb.user:ci`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'ci', password: 'rehearsal-password', email: 'ci@example.invalid' }),
+    body: JSON.stringify({
+      name: 'ci',
+      password: 'rehearsal-password',
+      email: 'ci@example.invalid',
+    }),
   });
   const { token } = await user.json();
   if (!token) throw new Error('could not create a registry user');
   const npmrc = join(work, 'npmrc');
   writeFileSync(npmrc, `@kubecache:registry=${url}/\n//127.0.0.1:${port}/:_authToken=${token}\n`);
-  const env = { ...process.env, npm_config_userconfig: npmrc, NX_NO_CLOUD: 'true', NX_DAEMON: 'false', NX_TUI: 'false' };
+  const env = {
+    ...process.env,
+    npm_config_userconfig: npmrc,
+    NX_NO_CLOUD: 'true',
+    NX_DAEMON: 'false',
+    NX_TUI: 'false',
+  };
 
   // 2. a clone of the repository
   const repo = join(work, 'repo');
@@ -110,7 +139,10 @@ try {
   run('npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: repo, env });
   const versions = () =>
     Object.fromEntries(
-      [...readdirSync(join(repo, 'packages')).map((d) => join(repo, 'packages', d)), join(repo, 'apps/pod-printer')]
+      [
+        ...readdirSync(join(repo, 'packages')).map((d) => join(repo, 'packages', d)),
+        join(repo, 'apps/pod-printer'),
+      ]
         .filter((d) => existsSync(join(d, 'package.json')))
         .map((d) => JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')))
         .map((p) => [p.name, { version: p.version, deps: p.dependencies ?? {} }]),
@@ -125,9 +157,13 @@ try {
   run(join(repo, 'node_modules/.bin/changeset'), ['version'], { cwd: repo, env });
   const after = versions();
   const bumpMinor = (v) => v.replace(/^(\d+)\.(\d+)\.\d+$/, (_, a, b) => `${a}.${Number(b) + 1}.0`);
-  const bumpPatch = (v) => v.replace(/^(\d+)\.(\d+)\.(\d+)$/, (_, a, b, c) => `${a}.${b}.${Number(c) + 1}`);
+  const bumpPatch = (v) =>
+    v.replace(/^(\d+)\.(\d+)\.(\d+)$/, (_, a, b, c) => `${a}.${b}.${Number(c) + 1}`);
   const storeVersion = after['@kubecache/store'].version;
-  check(storeVersion === bumpMinor(before['@kubecache/store'].version), `store bumped minor: ${before['@kubecache/store'].version} → ${storeVersion}`);
+  check(
+    storeVersion === bumpMinor(before['@kubecache/store'].version),
+    `store bumped minor: ${before['@kubecache/store'].version} → ${storeVersion}`,
+  );
   const dependents = Object.entries(before)
     .filter(([, p]) => '@kubecache/store' in p.deps)
     .map(([n]) => n);
@@ -145,28 +181,57 @@ try {
       check(p.version === was, `unrelated ${name} unchanged (${p.version})`);
     }
   }
-  check(readFileSync(join(repo, 'packages/store/CHANGELOG.md'), 'utf8').includes('Rehearsal: a new Store feature.'), 'store CHANGELOG.md has the entry');
-  run('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: repo, env });
+  check(
+    readFileSync(join(repo, 'packages/store/CHANGELOG.md'), 'utf8').includes(
+      'Rehearsal: a new Store feature.',
+    ),
+    'store CHANGELOG.md has the entry',
+  );
+  run('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund', '--prefer-offline'], {
+    cwd: repo,
+    env,
+  });
 
   // 4. build + test + package checks, then publish
   const targets = skipTests ? ['build', 'test:package'] : ['build', 'test', 'test:package'];
-  run(join(repo, 'node_modules/.bin/nx'), ['run-many', '-t', ...targets, '--output-style=static'], { cwd: repo, env });
+  run(join(repo, 'node_modules/.bin/nx'), ['run-many', '-t', ...targets, '--output-style=static'], {
+    cwd: repo,
+    env,
+  });
   run(join(repo, 'node_modules/.bin/changeset'), ['publish'], { cwd: repo, env });
   const published = await (await fetch(`${url}/@kubecache%2freflector`)).json();
-  check(Boolean(published.versions?.[after['@kubecache/reflector'].version]), `@kubecache/reflector@${after['@kubecache/reflector'].version} is on the local registry`);
+  check(
+    Boolean(published.versions?.[after['@kubecache/reflector'].version]),
+    `@kubecache/reflector@${after['@kubecache/reflector'].version} is on the local registry`,
+  );
   const app = await fetch(`${url}/@kubecache%2fpod-printer`);
   check(app.status === 404, 'the private app was not published');
 
   // 5. a fresh consumer installs only @kubecache/reflector
   const consumer = join(work, 'consumer');
   mkdirSync(consumer);
-  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '@kubecache/reflector', '@kubernetes/client-node@2.0.1'], { cwd: consumer, env });
+  writeFileSync(
+    join(consumer, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+  );
+  run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      '@kubecache/reflector',
+      '@kubernetes/client-node@2.0.1',
+    ],
+    { cwd: consumer, env },
+  );
   cpSync(join(root, 'tools/pack-smoke/consumer/toy.mjs'), join(consumer, 'toy.mjs'));
   const { startApiServer, makePod } = await import(join(repo, 'packages/testing/dist/index.js'));
   const server = await startApiServer();
   try {
-    for (let i = 0; i < 3; i++) server.create('pods', makePod({ namespace: 'default', name: `release-${i}`, index: i }));
+    for (let i = 0; i < 3; i++)
+      server.create('pods', makePod({ namespace: 'default', name: `release-${i}`, index: i }));
     writeFileSync(join(work, 'kubeconfig'), server.kubeConfigYaml());
     const r = spawnSync(process.execPath, ['toy.mjs'], {
       cwd: consumer,
@@ -175,11 +240,23 @@ try {
       timeout: 60_000,
     });
     process.stdout.write(r.stdout);
-    check(r.status === 0 && r.stdout.includes('default/release-0'), 'toy example ran from the registry install');
+    check(
+      r.status === 0 && r.stdout.includes('default/release-0'),
+      'toy example ran from the registry install',
+    );
   } finally {
     await server.close();
   }
-  log(`installed versions: ${execFileSync('npm', ['ls', '--all', '--depth=2'], { cwd: consumer, env, encoding: 'utf8' }).split('\n').filter((l) => l.includes('@kubecache')).join(' | ')}`);
+  log(
+    `installed versions: ${execFileSync('npm', ['ls', '--all', '--depth=2'], {
+      cwd: consumer,
+      env,
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter((l) => l.includes('@kubecache'))
+      .join(' | ')}`,
+  );
 } finally {
   registry?.kill();
   if (keep) log(`kept ${work}`);

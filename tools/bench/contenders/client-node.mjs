@@ -4,7 +4,9 @@
 // informer after an `error` event (client-node does not restart on its own).
 import { runContender } from './harness.mjs';
 
-const k8s = await import(process.env.BENCH_CLIENT_NODE === '1' ? '@kubernetes/client-node-1' : '@kubernetes/client-node');
+const k8s = await import(
+  process.env.BENCH_CLIENT_NODE === '1' ? '@kubernetes/client-node-1' : '@kubernetes/client-node'
+);
 let informer;
 let stopped = false;
 

@@ -109,7 +109,7 @@ export async function runContender(adapter) {
         const sampler = setInterval(() => {
           peakRss = Math.max(peakRss, process.memoryUsage().rss);
         }, 5);
-        const quietMs = 1500;
+        const quietMs = msg.quietMs ?? 1500;
         let last = performance.now();
         phase = {
           onEvent(kind) {

@@ -27,7 +27,9 @@ await runContender({
       ...(variant === 'strip' || variant === 'meta' ? { transform: stripManagedFields } : {}),
       ...(variant === 'deltafifo' ? { queue: 'deltafifo' } : {}),
     });
-    informer.setWatchErrorHandler?.((_r, err) => process.send({ type: 'log', message: `kubecache: ${err?.message ?? err}` }));
+    informer.setWatchErrorHandler?.((_r, err) =>
+      process.send({ type: 'log', message: `kubecache: ${err?.message ?? err}` }),
+    );
     informer.addEventHandler({
       onAdd: (o) => handlers.onAdd(o),
       onUpdate: (a, b) => handlers.onUpdate(a, b),

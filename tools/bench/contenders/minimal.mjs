@@ -29,7 +29,9 @@ async function listAndWatch(base, h) {
   let cont = '';
   let rv = '';
   do {
-    const page = await getJson(`${base}/api/v1/pods?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
+    const page = await getJson(
+      `${base}/api/v1/pods?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`,
+    );
     for (const o of page.items) {
       cache.set(keyOf(o), o);
       h.onAdd(o);
@@ -39,46 +41,52 @@ async function listAndWatch(base, h) {
   } while (cont);
   synced = true;
   const watch = () => {
-    req = http.get(`${base}/api/v1/pods?watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`, { agent }, (res) => {
-      let pending = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => {
-        const lines = (pending + chunk).split('\n');
-        pending = lines.pop();
-        for (const line of lines) {
-          if (!line) continue;
-          const ev = JSON.parse(line);
-          const o = ev.object;
-          if (ev.type === 'ERROR') {
-            // 410: relist, replace the map, notify.
-            req.destroy();
-            relist(base, h).catch(() => {});
-            return;
+    req = http.get(
+      `${base}/api/v1/pods?watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`,
+      { agent },
+      (res) => {
+        let pending = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => {
+          const lines = (pending + chunk).split('\n');
+          pending = lines.pop();
+          for (const line of lines) {
+            if (!line) continue;
+            const ev = JSON.parse(line);
+            const o = ev.object;
+            if (ev.type === 'ERROR') {
+              // 410: relist, replace the map, notify.
+              req.destroy();
+              relist(base, h).catch(() => {});
+              return;
+            }
+            rv = o.metadata.resourceVersion;
+            if (ev.type === 'BOOKMARK') continue;
+            const key = keyOf(o);
+            if (ev.type === 'DELETED') {
+              cache.delete(key);
+              h.onDelete(o);
+            } else {
+              const old = cache.get(key);
+              cache.set(key, o);
+              if (old) h.onUpdate(old, o);
+              else h.onAdd(o);
+            }
           }
-          rv = o.metadata.resourceVersion;
-          if (ev.type === 'BOOKMARK') continue;
-          const key = keyOf(o);
-          if (ev.type === 'DELETED') {
-            cache.delete(key);
-            h.onDelete(o);
-          } else {
-            const old = cache.get(key);
-            cache.set(key, o);
-            if (old) h.onUpdate(old, o);
-            else h.onAdd(o);
-          }
-        }
-      });
-      res.on('end', () => watch());
-      res.on('error', () => {});
-    });
+        });
+        res.on('end', () => watch());
+        res.on('error', () => {});
+      },
+    );
     req.on('error', () => {});
   };
   const relist = async () => {
     const fresh = new Map();
     let c = '';
     do {
-      const page = await getJson(`${base}/api/v1/pods?limit=500${c ? `&continue=${encodeURIComponent(c)}` : ''}`);
+      const page = await getJson(
+        `${base}/api/v1/pods?limit=500${c ? `&continue=${encodeURIComponent(c)}` : ''}`,
+      );
       for (const o of page.items) fresh.set(keyOf(o), o);
       c = page.metadata.continue ?? '';
       rv = page.metadata.resourceVersion;

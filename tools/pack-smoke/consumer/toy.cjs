@@ -1,6 +1,11 @@
 // The seed's KubeReflectorTest toy, as a CommonJS consumer of @kubecache/reflector alone.
 const { KubeConfig } = require('@kubernetes/client-node');
-const { Reflector, createListWatch, createStore, metaNamespaceKeyFunc } = require('@kubecache/reflector');
+const {
+  Reflector,
+  createListWatch,
+  createStore,
+  metaNamespaceKeyFunc,
+} = require('@kubecache/reflector');
 
 async function main() {
   const kc = new KubeConfig();
@@ -11,7 +16,8 @@ async function main() {
   const done = new Reflector(lw, store).run(ac.signal);
   const expect = Number(process.env.SMOKE_EXPECT || '1');
   const deadline = Date.now() + 20000;
-  while (store.listKeys().length < expect && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (store.listKeys().length < expect && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
   console.log(`keys: ${store.listKeys().sort().join(' ')}`);
   ac.abort();
   await done;

@@ -1,6 +1,11 @@
 // The seed's KubeReflectorTest toy, as an ESM consumer of @kubecache/reflector alone.
 import { KubeConfig } from '@kubernetes/client-node';
-import { Reflector, createListWatch, createStore, metaNamespaceKeyFunc } from '@kubecache/reflector';
+import {
+  Reflector,
+  createListWatch,
+  createStore,
+  metaNamespaceKeyFunc,
+} from '@kubecache/reflector';
 
 const kc = new KubeConfig();
 kc.loadFromDefault();
@@ -10,7 +15,8 @@ const ac = new AbortController();
 const done = new Reflector(lw, store).run(ac.signal);
 const expect = Number(process.env.SMOKE_EXPECT ?? '1');
 const deadline = Date.now() + 20_000;
-while (store.listKeys().length < expect && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+while (store.listKeys().length < expect && Date.now() < deadline)
+  await new Promise((r) => setTimeout(r, 50));
 console.log(`keys: ${store.listKeys().sort().join(' ')}`);
 ac.abort();
 await done;

@@ -1,0 +1,123 @@
+// The benchmark's API server process: @kubecache/testing's in-process server (plain HTTP on
+// 127.0.0.1), driven by the harness over IPC. Runs in its own process so that client CPU and
+// memory are measured apart from the server's.
+//
+// Requests: { id, op, ...params } → replies { id, ok, result | error }.
+//   seed { n }                       creates n realistic pods (~5.5 KB) over 100 namespaces
+//   modify { count }                 `count` MODIFIED events, cycling over the pods
+//   churn { rate, durationMs }       stamped updates at `rate`/s (annotation bench.kubecache.dev/t-send)
+//   relistPlan { changedPct, deletedPct }  picks the pods B4 will change/delete; returns the counts
+//   relistGo                         hides events from watchers, applies the plan, compacts, and
+//                                    ends every watch with ERROR 410 (the client must relist)
+//   restore                          recreates what relistGo deleted
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as yieldNow } from 'node:timers/promises';
+import { makePod, startApiServer } from '@kubecache/testing';
+
+const wallMs = () => performance.timeOrigin + performance.now();
+const server = await startApiServer({ historySize: 200_000, bookmarkIntervalMs: 60_000 });
+const dir = mkdtempSync(join(tmpdir(), 'kubecache-bench-'));
+const kubeconfigPath = join(dir, 'kubeconfig.yaml');
+writeFileSync(kubeconfigPath, server.kubeConfigYaml());
+
+const keys = []; // [namespace, name]
+let plan = null;
+let deleted = [];
+let counter = 0;
+
+const nextPod = (i) => ({ namespace: `bench-${i % 100}`, name: `pod-${i}` });
+
+async function seed({ n }) {
+  let bytes = 0;
+  for (let i = 0; i < n; i++) {
+    const { namespace, name } = nextPod(i);
+    const stored = server.create('pods', makePod({ namespace, name, index: i }));
+    bytes += Buffer.byteLength(JSON.stringify(stored));
+    keys.push([namespace, name]);
+    if (i % 1000 === 999) await yieldNow();
+  }
+  return { bytes, n };
+}
+
+/** Applies one MODIFIED to the pod at `keys[i]` via a merge patch of an annotation. */
+function touch(i, extra = {}) {
+  const [namespace, name] = keys[i % keys.length];
+  counter++;
+  server.patch('pods', namespace, name, {
+    metadata: { annotations: { 'bench.kubecache.dev/counter': String(counter), ...extra } },
+  });
+}
+
+async function modify({ count }) {
+  for (let i = 0; i < count; i++) {
+    touch(i);
+    if (i % 500 === 499) await yieldNow();
+  }
+  return { events: count };
+}
+
+async function churn({ rate, durationMs }) {
+  const start = performance.now();
+  let sent = 0;
+  while (performance.now() - start < durationMs) {
+    const due = Math.floor(((performance.now() - start) / 1000) * rate);
+    while (sent < due) touch(sent++, { 'bench.kubecache.dev/t-send': String(wallMs()) });
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  return { events: sent };
+}
+
+function relistPlan({ changedPct, deletedPct }) {
+  const n = keys.length;
+  const changed = Math.max(1, Math.round((n * changedPct) / 100));
+  const del = Math.max(1, Math.round((n * deletedPct) / 100));
+  // Deterministic spread: changed from the front half, deleted from the back.
+  plan = {
+    changed: Array.from({ length: changed }, (_, k) => Math.floor((k * n) / 2 / changed)),
+    deleted: Array.from({ length: del }, (_, k) => n - 1 - Math.floor((k * n) / 2 / del)),
+  };
+  return { changed, deleted: del };
+}
+
+async function relistGo() {
+  server.faults.hideEventsFromWatchers(true);
+  for (const i of plan.changed) touch(i);
+  deleted = plan.deleted.map((i) => {
+    const [namespace, name] = keys[i];
+    const obj = server.get('pods', namespace, name);
+    server.delete('pods', namespace, name);
+    return { i, obj };
+  });
+  server.compact();
+  server.faults.hideEventsFromWatchers(false);
+  server.faults.expireWatches();
+  return { ok: true };
+}
+
+async function restore() {
+  for (const { obj } of deleted) {
+    const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ts, ...meta } = obj.metadata;
+    server.create('pods', { ...obj, metadata: meta });
+  }
+  deleted = [];
+  return { restored: true };
+}
+
+const ops = { seed, modify, churn, relistPlan, relistGo, restore };
+process.on('message', async (msg) => {
+  if (msg.cmd === 'exit') {
+    await server.close();
+    process.exit(0);
+  }
+  try {
+    const fn = ops[msg.op];
+    if (!fn) throw new Error(`unknown op ${msg.op}`);
+    process.send({ id: msg.id, ok: true, result: await fn(msg) });
+  } catch (err) {
+    process.send({ id: msg.id, ok: false, error: String(err?.stack ?? err) });
+  }
+});
+process.send({ type: 'listening', url: server.url, kubeconfigPath });
