@@ -5,7 +5,7 @@
 // example as ESM and as CommonJS, and type-checks a TypeScript consumer with moduleResolution node16,
 // nodenext and bundler. With client-node 2.x under the current Node (≥ 22), and with client-node 1.4
 // under the machine's system Node 20 when one is present.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   mkdtempSync,
   mkdirSync,
@@ -90,6 +90,22 @@ if (systemNode)
     node: systemNode,
   });
 
+/** Runs a command without blocking the event loop; resolves with its status and output. */
+function runAsync(cmd, args, { cwd, env, timeoutMs }) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
 let failures = 0;
 try {
   for (const variant of variants) {
@@ -120,12 +136,8 @@ try {
     }
     const env = { ...process.env, KUBECONFIG: kubeconfigPath, SMOKE_EXPECT: '5' };
     for (const script of ['toy.mjs', 'toy.cjs']) {
-      const r = spawnSync(variant.node, [script], {
-        cwd: consumer,
-        env,
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
+      // Asynchronously: the API server lives in this process and must keep answering.
+      const r = await runAsync(variant.node, [script], { cwd: consumer, env, timeoutMs: 60_000 });
       const ok = r.status === 0 && /keys: default\/smoke-0/.test(r.stdout);
       log(
         `${variant.name}: ${script} under ${execFileSync(variant.node, ['--version'], { encoding: 'utf8' }).trim()} → ${ok ? 'ok' : 'FAILED'}`,
