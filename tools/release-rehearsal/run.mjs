@@ -233,11 +233,20 @@ try {
     for (let i = 0; i < 3; i++)
       server.create('pods', makePod({ namespace: 'default', name: `release-${i}`, index: i }));
     writeFileSync(join(work, 'kubeconfig'), server.kubeConfigYaml());
-    const r = spawnSync(process.execPath, ['toy.mjs'], {
-      cwd: consumer,
-      env: { ...env, KUBECONFIG: join(work, 'kubeconfig'), SMOKE_EXPECT: '3' },
-      encoding: 'utf8',
-      timeout: 60_000,
+    // Asynchronously: the API server lives in this process and must keep answering.
+    const r = await new Promise((resolve) => {
+      const child = spawn(process.execPath, ['toy.mjs'], {
+        cwd: consumer,
+        env: { ...env, KUBECONFIG: join(work, 'kubeconfig'), SMOKE_EXPECT: '3' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (c) => (stdout += c));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.on('close', (status) => {
+        clearTimeout(timer);
+        resolve({ status, stdout });
+      });
     });
     process.stdout.write(r.stdout);
     check(
