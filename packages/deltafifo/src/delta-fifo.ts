@@ -1,5 +1,5 @@
 // Port of k8s.io/client-go/tools/cache/delta_fifo.go (client-go v1.36).
-import { FastQueue, toError, type KubeObject } from '@kubecache/core';
+import { FastQueue, type KubeObject } from '@kubecache/core';
 import {
   DeletedFinalStateUnknown,
   isDeletedFinalStateUnknown,
@@ -9,7 +9,7 @@ import {
 } from '@kubecache/store';
 import {
   FIFOClosedError,
-  isRequeueError,
+  runProcess,
   Waiters,
   newest,
   type Delta,
@@ -214,16 +214,7 @@ export class DeltaFIFO<T = KubeObject> implements Queue<T> {
       const deltas = this.items.get(key);
       if (!deltas) continue; // cannot happen: every queued key has deltas
       this.items.delete(key);
-      try {
-        process(deltas, isInInitialList);
-      } catch (err) {
-        if (isRequeueError(err)) {
-          this.addIfNotPresent(deltas);
-          if (err.cause !== undefined) throw toError(err.cause);
-          return deltas;
-        }
-        throw err;
-      }
+      runProcess(process, deltas, isInInitialList, () => this.addIfNotPresent(deltas));
       return deltas;
     }
   }

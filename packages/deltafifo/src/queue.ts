@@ -1,6 +1,6 @@
 // Port of the Queue contract of k8s.io/client-go/tools/cache/fifo.go and the Delta types of
 // delta_fifo.go (client-go v1.36).
-import { AbortedError, hasBrand, type KubeObject } from '@kubecache/core';
+import { AbortedError, hasBrand, toError, type KubeObject } from '@kubecache/core';
 import type { DeletedFinalStateUnknown, Store } from '@kubecache/store';
 
 /** What happened to an object. `Replaced` comes from a relist, `Sync` from a resync. */
@@ -94,6 +94,25 @@ export class RequeueError extends Error {
 /** Type guard for {@link RequeueError}. */
 export function isRequeueError(err: unknown): err is RequeueError {
   return hasBrand(err, requeueBrand);
+}
+
+/**
+ * Runs a pop's process function. A {@link RequeueError} calls `requeue` and re-throws its cause
+ * (or returns normally without one); any other error propagates. Shared by the queues.
+ */
+export function runProcess<T>(
+  process: PopProcessFunc<T>,
+  deltas: Deltas<T>,
+  isInInitialList: boolean,
+  requeue: () => void,
+): void {
+  try {
+    process(deltas, isInInitialList);
+  } catch (err) {
+    if (!isRequeueError(err)) throw err;
+    requeue();
+    if (err.cause !== undefined) throw toError(err.cause);
+  }
 }
 
 /**

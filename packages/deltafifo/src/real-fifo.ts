@@ -1,6 +1,6 @@
 // Port of k8s.io/client-go/tools/cache/the_real_fifo.go (client-go v1.36): the informer's default
 // queue since client-go 1.36 — every event in order, no per-key coalescing.
-import { FastQueue, toError, type KubeObject } from '@kubecache/core';
+import { FastQueue, type KubeObject } from '@kubecache/core';
 import {
   DeletedFinalStateUnknown,
   isDeletedFinalStateUnknown,
@@ -10,7 +10,7 @@ import {
 } from '@kubecache/store';
 import {
   FIFOClosedError,
-  isRequeueError,
+  runProcess,
   Waiters,
   type Delta,
   type Deltas,
@@ -179,16 +179,7 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
     const isInInitialList = !this.hasSynced();
     if (this.initialPopulationCount > 0) this.initialPopulationCount--;
     const deltas: Deltas<T> = [delta];
-    try {
-      process(deltas, isInInitialList);
-    } catch (err) {
-      if (isRequeueError(err)) {
-        this.addIfNotPresent(deltas);
-        if (err.cause !== undefined) throw toError(err.cause);
-        return deltas;
-      }
-      throw err;
-    }
+    runProcess(process, deltas, isInInitialList, () => this.addIfNotPresent(deltas));
     return deltas;
   }
 
