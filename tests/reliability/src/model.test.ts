@@ -17,7 +17,8 @@ import {
   type Step,
 } from './harness.js';
 
-const seed = Number(process.env.RELIABILITY_SEED ?? Date.now() % 1_000_000);
+// A fixed default keeps CI deterministic; set RELIABILITY_SEED (e.g. to a timestamp) to explore.
+const seed = Number(process.env.RELIABILITY_SEED ?? '20261122');
 const runs = Number(process.env.RELIABILITY_RUNS ?? '50');
 const faultsPerRun = Number(process.env.RELIABILITY_FAULTS ?? '100');
 /** Invariant 8: a healthy server must be caught up with within this bound. */
