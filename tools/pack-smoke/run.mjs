@@ -134,6 +134,13 @@ try {
     for (const file of readdirSync(join(here, 'consumer'))) {
       writeFileSync(join(consumer, file), readFileSync(join(here, 'consumer', file)));
     }
+    // One TypeScript consumer, checked as ESM (.mts), CommonJS (.cts) and bundler-style (.ts).
+    for (const ext of ['mts', 'cts']) {
+      writeFileSync(
+        join(consumer, `smoke.${ext}`),
+        readFileSync(join(here, 'consumer', 'smoke.ts')),
+      );
+    }
     const env = { ...process.env, KUBECONFIG: kubeconfigPath, SMOKE_EXPECT: '5' };
     for (const script of ['toy.mjs', 'toy.cjs']) {
       // Asynchronously: the API server lives in this process and must keep answering.
