@@ -1,0 +1,50 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigNotFoundError, loadKubeConfig } from './config.js';
+
+const two = `apiVersion: v1
+kind: Config
+clusters:
+- name: a
+  cluster: { server: "https://a.example:6443" }
+- name: b
+  cluster: { server: "https://b.example:6443" }
+users:
+- name: u
+  user: { token: t }
+contexts:
+- name: ctx-a
+  context: { cluster: a, user: u }
+- name: ctx-b
+  context: { cluster: b, user: u }
+current-context: ctx-a
+`;
+
+describe('kubeconfig discovery', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kc-'));
+  const file = join(dir, 'config');
+  writeFileSync(file, two);
+
+  it('uses --kubeconfig and --context', () => {
+    expect(loadKubeConfig({ kubeconfig: file }, {}).getCurrentCluster()?.server).toBe(
+      'https://a.example:6443',
+    );
+    expect(
+      loadKubeConfig({ kubeconfig: file, context: 'ctx-b' }, {}).getCurrentCluster()?.server,
+    ).toBe('https://b.example:6443');
+    expect(() => loadKubeConfig({ kubeconfig: file, context: 'nope' }, {})).toThrow(
+      ConfigNotFoundError,
+    );
+  });
+
+  it('falls back to KUBECONFIG, then ~/.kube/config, and explains --demo when nothing is found', () => {
+    expect(loadKubeConfig({}, { KUBECONFIG: `/missing:${file}` }).getCurrentCluster()?.name).toBe(
+      'a',
+    );
+    const home = mkdtempSync(join(tmpdir(), 'home-'));
+    expect(() => loadKubeConfig({}, { HOME: home })).toThrow(/--demo/);
+    expect(() => loadKubeConfig({ kubeconfig: join(dir, 'absent') }, {})).toThrow(/does not exist/);
+  });
+});
