@@ -1,38 +1,56 @@
-// Behaviours of client-go util/workqueue delaying_queue_test.go, re-expressed with a FakeClock.
+// Behaviours of client-go util/workqueue delaying_queue_test.go, with a FakeClock.
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '@kubecache/core';
 import { createDelayingQueue } from './delaying-queue.js';
+import { isInvalidArgumentError } from './errors.js';
+
+async function drain(q: { len(): number; get(): Promise<unknown>; done(i: string): void }) {
+  const out: string[] = [];
+  while (q.len() > 0) {
+    const r = (await q.get()) as { item: string; shutdown: false };
+    out.push(r.item);
+    q.done(r.item);
+  }
+  return out;
+}
 
 describe('DelayingQueue', () => {
-  it('adds an item only after its delay (TestSimpleQueue)', async () => {
+  it('adds an item only once its delay has passed', async () => {
     const clock = new FakeClock();
     const q = createDelayingQueue<string>({ clock });
-    q.addAfter('a', 50);
+    q.addAfter('foo', 50);
     expect(q.len()).toBe(0);
+    expect(q.waitingLen()).toBe(1);
     await clock.advance(49);
     expect(q.len()).toBe(0);
     await clock.advance(1);
     expect(q.len()).toBe(1);
     expect(q.waitingLen()).toBe(0);
+    expect(await q.get()).toEqual({ item: 'foo', shutdown: false });
+    q.done('foo');
+    q.shutDown();
   });
 
-  it('keeps the earliest time for an item added twice (TestDeduping)', async () => {
+  it('keeps the earliest ready time when an item is added twice', async () => {
     const clock = new FakeClock();
     const q = createDelayingQueue<string>({ clock });
-    q.addAfter('a', 50);
-    q.addAfter('a', 70);
+    q.addAfter('foo', 50);
+    q.addAfter('foo', 70);
     expect(q.waitingLen()).toBe(1);
     await clock.advance(50);
     expect(q.len()).toBe(1);
-    await q.get();
-    q.done('a');
-    q.addAfter('b', 50);
-    q.addAfter('b', 20);
-    await clock.advance(20);
+    expect(await drain(q)).toEqual(['foo']);
+    await clock.advance(100);
+    expect(q.len()).toBe(0); // the later request did not leave a second entry
+
+    q.addAfter('bar', 50);
+    q.addAfter('bar', 30);
+    await clock.advance(30);
     expect(q.len()).toBe(1);
+    q.shutDown();
   });
 
-  it('releases items in ready-time order whatever the insertion order (TestAddTwoFireEarly, heap order)', async () => {
+  it('releases items in ready-time order, whatever the order they were added in', async () => {
     const clock = new FakeClock();
     const q = createDelayingQueue<string>({ clock });
     const delays: [string, number][] = [
@@ -41,26 +59,90 @@ describe('DelayingQueue', () => {
       ['d', 40],
       ['b', 20],
       ['c', 30],
+      ['f', 60],
+      ['g', 5],
     ];
     for (const [item, ms] of delays) q.addAfter(item, ms);
     q.addAfter('now', 0);
+    expect(q.len()).toBe(1);
     await clock.advance(100);
-    const out: string[] = [];
-    while (q.len() > 0) {
-      const r = await q.get();
-      if (!r.shutdown) out.push(r.item);
-    }
-    expect(out).toEqual(['now', 'a', 'b', 'c', 'd', 'e']);
+    expect(await drain(q)).toEqual(['now', 'g', 'a', 'b', 'c', 'd', 'e', 'f']);
+    q.shutDown();
   });
 
-  it('cancels its timer on shutdown, leaving no pending timers', async () => {
+  it('fires each item at its own time when two wait (TestAddTwoFireEarly)', async () => {
+    const clock = new FakeClock();
+    const q = createDelayingQueue<string>({ clock });
+    q.addAfter('foo', 1000);
+    q.addAfter('bar', 50);
+    await clock.advance(60);
+    expect(await drain(q)).toEqual(['bar']);
+    q.addAfter('foo', 20); // sooner than its pending entry
+    await clock.advance(20);
+    expect(await drain(q)).toEqual(['foo']);
+    await clock.advance(2000);
+    expect(q.len()).toBe(0);
+    q.shutDown();
+  });
+
+  it('keeps a single timer, armed for the earliest deadline', async () => {
+    const clock = new FakeClock();
+    const q = createDelayingQueue<string>({ clock });
+    q.addAfter('late', 500);
+    q.addAfter('early', 100);
+    q.addAfter('middle', 300);
+    expect(clock.pendingDeadlines()).toEqual([100]);
+    await clock.advance(100);
+    expect(clock.pendingDeadlines()).toEqual([300]);
+    q.shutDown();
+  });
+
+  it('waits out delays longer than Node’s timer limit without firing early', async () => {
+    const clock = new FakeClock();
+    const q = createDelayingQueue<string>({ clock });
+    const longMs = 2 ** 31 + 5000;
+    q.addAfter('far', longMs);
+    await clock.advance(2 ** 31 - 1);
+    expect(q.len()).toBe(0);
+    expect(q.waitingLen()).toBe(1);
+    await clock.advance(6000);
+    expect(q.len()).toBe(1);
+    q.shutDown();
+  });
+
+  it('drops waiting items and cancels its timer on shutdown, and ignores later addAfter', async () => {
     const clock = new FakeClock();
     const q = createDelayingQueue<string>({ clock });
     q.addAfter('a', 1000);
+    q.addAfter('b', 10);
     expect(clock.pendingTimers()).toBe(1);
     q.shutDown();
     expect(clock.pendingTimers()).toBe(0);
-    q.addAfter('b', 10);
     expect(q.waitingLen()).toBe(0);
+    q.addAfter('c', 10);
+    expect(q.waitingLen()).toBe(0);
+    expect(clock.pendingTimers()).toBe(0);
+    await clock.advance(2000);
+    expect(await q.get()).toEqual({ shutdown: true });
+  });
+
+  it('cancels its timer when shut down with drain', async () => {
+    const clock = new FakeClock();
+    const q = createDelayingQueue<string>({ clock });
+    q.addAfter('a', 1000);
+    await q.shutDownWithDrain();
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('rejects a delay that is not a finite number with InvalidArgumentError', () => {
+    const q = createDelayingQueue<string>({ clock: new FakeClock() });
+    expect(() => {
+      q.addAfter('a', Number.NaN);
+    }).toThrow(expect.toSatisfy(isInvalidArgumentError));
+    expect(() => {
+      q.addAfter('a', Infinity);
+    }).toThrow(/delayMs/);
+    expect(q.waitingLen()).toBe(0);
+    q.shutDown();
   });
 });

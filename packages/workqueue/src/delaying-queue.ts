@@ -1,7 +1,30 @@
 // Port of k8s.io/client-go/util/workqueue/delaying_queue.go: adds an item after a delay, keeping
 // one pending entry per item (the earliest ready time wins), with a binary heap and one timer.
 import type { TimerHandle } from '@kubecache/core';
-import { WorkQueue, type QueueOptions } from './queue.js';
+import { requireFiniteNumber } from './errors.js';
+import { WorkQueue, type Queue, type QueueOptions } from './queue.js';
+
+/** Node's timers overflow above 2^31 - 1 ms and then fire at once; longer waits are re-armed. */
+const maxTimerMs = 2 ** 31 - 1;
+
+/**
+ * A queue that can add an item later (client-go `DelayingInterface`).
+ *
+ * Contract:
+ * - `addAfter(item, delayMs)` adds `item` once `delayMs` has passed on the queue's clock;
+ *   `delayMs ≤ 0` adds it at once. A `delayMs` that is not a finite number throws
+ *   `InvalidArgumentError`.
+ * - At most one pending entry per item: a second `addAfter` of a waiting item keeps the earlier
+ *   ready time. Waiting is independent of the queue itself: an item can wait while it is also
+ *   queued or processed, and the later add is then de-duplicated like any `add`.
+ * - Items whose time has come are added in ready-time order (equal times: any order).
+ * - Every `addAfter` before shutdown counts as a retry in the metrics. After shutdown `addAfter`
+ *   is ignored; shutdown drops the waiting items and cancels the queue's single timer.
+ */
+export interface DelayingInterface<T> extends Queue<T> {
+  /** Adds `item` after `delayMs` milliseconds. */
+  addAfter(item: T, delayMs: number): void;
+}
 
 interface Waiting<T> {
   item: T;
@@ -9,20 +32,23 @@ interface Waiting<T> {
   index: number;
 }
 
-/** A queue with `addAfter` (client-go `DelayingInterface`). */
-export class DelayingQueue<T> extends WorkQueue<T> {
+/** The delaying queue. Create it with {@link createDelayingQueue}. */
+export class DelayingQueue<T> extends WorkQueue<T> implements DelayingInterface<T> {
+  /** Waiting entries, a binary min-heap on `readyAt`. */
   private readonly heap: Waiting<T>[] = [];
   private readonly byItem = new Map<T, Waiting<T>>();
   private timer: TimerHandle | undefined;
+  /** The deadline the timer was armed for; Infinity when there is no timer. */
   private timerAt = Infinity;
 
   constructor(options: QueueOptions = {}) {
     super(options);
   }
 
-  /** Adds `item` after `delayMs` (immediately when ≤ 0). A pending earlier time is kept. */
   addAfter(item: T, delayMs: number): void {
+    requireFiniteNumber('delayMs', delayMs);
     if (this.shuttingDown()) return;
+    this.metrics.retried();
     if (delayMs <= 0) {
       this.add(item);
       return;
@@ -43,7 +69,7 @@ export class DelayingQueue<T> extends WorkQueue<T> {
     this.arm();
   }
 
-  /** Number of items waiting for their delay. */
+  /** The number of items waiting for their delay to pass. */
   waitingLen(): number {
     return this.heap.length;
   }
@@ -63,12 +89,13 @@ export class DelayingQueue<T> extends WorkQueue<T> {
     if (this.timer && this.timerAt <= next.readyAt) return;
     this.timer?.cancel();
     this.timerAt = next.readyAt;
-    this.timer = this.clock.setTimeout(
-      () => this.fire(),
-      Math.max(0, next.readyAt - this.clock.now()),
-    );
+    const wait = Math.min(maxTimerMs, Math.max(0, next.readyAt - this.clock.now()));
+    this.timer = this.clock.setTimeout(() => {
+      this.fire();
+    }, wait);
   }
 
+  /** Adds every entry whose time has come, then re-arms for the next one. */
   private fire(): void {
     this.timer = undefined;
     this.timerAt = Infinity;
@@ -127,7 +154,7 @@ export class DelayingQueue<T> extends WorkQueue<T> {
   }
 }
 
-/** Creates a delaying queue. */
+/** Creates a delaying queue (client-go `NewTypedDelayingQueueWithConfig`). */
 export function createDelayingQueue<T>(options: QueueOptions = {}): DelayingQueue<T> {
   return new DelayingQueue<T>(options);
 }

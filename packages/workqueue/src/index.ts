@@ -1,18 +1,36 @@
 /**
  * client-go's util/workqueue for TypeScript: de-duplicating, delaying and rate-limited work queues
- * with the default controller rate limiter and metrics hooks.
+ * with client-go's rate limiters and metrics hooks.
  *
  * @packageDocumentation
  */
 export { WorkQueue, createQueue, type GetResult, type Queue, type QueueOptions } from './queue.js';
-export { DelayingQueue, createDelayingQueue } from './delaying-queue.js';
-export { RateLimitingQueue, createRateLimitingQueue } from './rate-limiting-queue.js';
+export { DelayingQueue, createDelayingQueue, type DelayingInterface } from './delaying-queue.js';
+export {
+  RateLimitingQueue,
+  createRateLimitingQueue,
+  type RateLimitingInterface,
+} from './rate-limiting-queue.js';
 export {
   BucketRateLimiter,
   ItemExponentialFailureRateLimiter,
   ItemFastSlowRateLimiter,
   MaxOfRateLimiter,
+  WithMaxWaitRateLimiter,
   defaultControllerRateLimiter,
+  type BucketRateLimiterOptions,
+  type DefaultControllerRateLimiterOptions,
+  type ItemExponentialFailureRateLimiterOptions,
+  type ItemFastSlowRateLimiterOptions,
   type RateLimiter,
+  type TypedRateLimiter,
+  type WithMaxWaitRateLimiterOptions,
 } from './rate-limiters.js';
-export type { WorkqueueGauges, WorkqueueMetrics } from './metrics.js';
+export {
+  defaultMetricsUpdatePeriodMs,
+  noopMetricsProvider,
+  type WorkqueueGauges,
+  type WorkqueueMetrics,
+  type WorkqueueMetricsProvider,
+} from './metrics.js';
+export { InvalidArgumentError, isInvalidArgumentError } from './errors.js';

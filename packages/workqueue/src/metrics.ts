@@ -1,24 +1,156 @@
-// Port of k8s.io/client-go/util/workqueue/metrics.go: hooks a metrics backend (e.g. prom-client)
-// can implement. Every hook is optional.
+// Port of k8s.io/client-go/util/workqueue/metrics.go: the hooks a metrics backend (for example
+// prom-client) implements to observe a queue, and the per-queue bookkeeping that feeds them.
+import type { Clock, TimerHandle } from '@kubecache/core';
 
-/** Metrics hooks of a queue (client-go `MetricsProvider`, flattened). */
-export interface WorkqueueMetrics {
-  /** The queue depth changed. */
-  depth?(value: number): void;
-  /** An item was added (deduplicated adds are not counted, as in client-go). */
+/**
+ * Receives the metrics of one queue (client-go `MetricsProvider`). Every hook is optional; a
+ * provider with no hooks costs nothing. Durations are milliseconds.
+ *
+ * Contract, matching client-go's default queue metrics:
+ * - `add()` once per `add` that was not de-duplicated, then `depth(n)` with the new number of
+ *   items waiting to be handed out (an item re-added while it is processed counts as waiting).
+ * - `depth(n)` again and `queueLatency(ms)` when `get` hands an item out; the latency runs from
+ *   the first `add` of the item since it was last handed out.
+ * - `workDuration(ms)` when `done` is called for an item that was handed out.
+ * - `unfinishedWork(ms)` (sum of the ages of all items being processed) and
+ *   `longestRunningProcessor(ms)` (age of the oldest) every `metricsUpdatePeriodMs` while items
+ *   are processed, and once with 0 when the last one is done. Not after shutdown.
+ * - `retry()` for each `addAfter` / `addRateLimited` on a queue that is not shutting down.
+ *
+ * Hooks are called synchronously from the queue methods; they should be cheap and must not
+ * throw (an exception propagates to the caller of the queue method).
+ */
+export interface WorkqueueMetricsProvider {
+  /** The number of items waiting to be handed out changed (a gauge). */
+  depth?(depth: number): void;
+  /** An item was added (de-duplicated adds are not counted). A counter. */
   add?(): void;
-  /** How long an item waited in the queue before `get`, in ms. */
+  /** An item waited `ms` milliseconds between its add and being handed out. A histogram. */
   queueLatency?(ms: number): void;
-  /** How long an item was processed (from `get` to `done`), in ms. */
+  /** An item was processed for `ms` milliseconds, from `get` to `done`. A histogram. */
   workDuration?(ms: number): void;
-  /** An item was re-queued with rate limiting. */
+  /** Sum, in ms, of how long every item still being processed has been processed. A gauge. */
+  unfinishedWork?(ms: number): void;
+  /** How long, in ms, the longest-running item still being processed has been processed. A gauge. */
+  longestRunningProcessor?(ms: number): void;
+  /** An item was scheduled for a later add (`addAfter`, `addRateLimited`). A counter. */
   retry?(): void;
 }
 
-/** Metrics that are read on demand. */
+/** The hooks under their earlier name; identical to {@link WorkqueueMetricsProvider}. */
+export type WorkqueueMetrics = WorkqueueMetricsProvider;
+
+/** The default provider: observes nothing and starts no timers. */
+export const noopMetricsProvider: WorkqueueMetricsProvider = Object.freeze({});
+
+/** Metrics a queue computes when asked, independent of any provider. */
 export interface WorkqueueGauges {
-  /** Total ms spent so far by items still being processed. */
+  /** Sum, in ms, of how long every item still being processed has been processed. */
   unfinishedWorkMs(): number;
-  /** Ms the longest-running item has been processed. */
+  /** How long, in ms, the longest-running item still being processed has been processed. */
   longestRunningProcessorMs(): number;
+}
+
+/** Default of the `metricsUpdatePeriodMs` queue option: client-go's 500 ms. */
+export const defaultMetricsUpdatePeriodMs = 500;
+
+/**
+ * The bookkeeping behind a queue's metrics (client-go `defaultQueueMetrics`): add times, start
+ * times of items being processed, and the timer that reports unfinished work. Internal: the
+ * queues create one each.
+ */
+export class QueueMetrics<T> implements WorkqueueGauges {
+  private readonly provider: WorkqueueMetricsProvider;
+  private readonly clock: Clock;
+  private readonly updatePeriodMs: number;
+  private readonly reportsUnfinished: boolean;
+  private readonly addTimes = new Map<T, number>();
+  private readonly startTimes = new Map<T, number>();
+  private timer: TimerHandle | undefined;
+  private stopped = false;
+
+  constructor(provider: WorkqueueMetricsProvider, clock: Clock, updatePeriodMs: number) {
+    this.provider = provider;
+    this.clock = clock;
+    this.updatePeriodMs = updatePeriodMs;
+    this.reportsUnfinished =
+      provider.unfinishedWork !== undefined || provider.longestRunningProcessor !== undefined;
+  }
+
+  /** An add that was not de-duplicated; `depth` is the new number of waiting items. */
+  added(item: T, depth: number): void {
+    this.provider.add?.();
+    this.provider.depth?.(depth);
+    if (!this.addTimes.has(item)) this.addTimes.set(item, this.clock.now());
+  }
+
+  /** `item` was handed out; `depth` is the new number of waiting items. */
+  handedOut(item: T, depth: number): void {
+    const now = this.clock.now();
+    this.provider.depth?.(depth);
+    this.startTimes.set(item, now);
+    const addedAt = this.addTimes.get(item);
+    if (addedAt !== undefined) {
+      this.addTimes.delete(item);
+      this.provider.queueLatency?.(now - addedAt);
+    }
+    this.schedule();
+  }
+
+  /** `item` is done. */
+  finished(item: T): void {
+    const startedAt = this.startTimes.get(item);
+    if (startedAt === undefined) return;
+    this.startTimes.delete(item);
+    this.provider.workDuration?.(this.clock.now() - startedAt);
+    if (this.startTimes.size === 0 && this.timer !== undefined) {
+      this.timer.cancel();
+      this.timer = undefined;
+      this.report();
+    }
+  }
+
+  /** A delayed add was requested. */
+  retried(): void {
+    this.provider.retry?.();
+  }
+
+  /** Stops periodic reporting for good (the queue shuts down) and releases the timer. */
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+
+  unfinishedWorkMs(): number {
+    const now = this.clock.now();
+    let total = 0;
+    for (const t of this.startTimes.values()) total += now - t;
+    return total;
+  }
+
+  longestRunningProcessorMs(): number {
+    const now = this.clock.now();
+    let longest = 0;
+    for (const t of this.startTimes.values()) longest = Math.max(longest, now - t);
+    return longest;
+  }
+
+  // Differs from client-go: client-go ticks every period for the queue's whole life; here the
+  // timer exists only while items are processed, so an idle queue holds no timer and never keeps
+  // the process alive. The reported values are the same.
+  private schedule(): void {
+    if (!this.reportsUnfinished || this.stopped || this.timer !== undefined) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      if (this.stopped) return;
+      this.report();
+      if (this.startTimes.size > 0) this.schedule();
+    }, this.updatePeriodMs);
+  }
+
+  private report(): void {
+    this.provider.unfinishedWork?.(this.unfinishedWorkMs());
+    this.provider.longestRunningProcessor?.(this.longestRunningProcessorMs());
+  }
 }

@@ -1,38 +1,66 @@
-// Behaviours of client-go util/workqueue queue_test.go, re-expressed.
+// Behaviours of client-go util/workqueue queue_test.go, re-expressed for promises.
 import { describe, expect, it } from 'vitest';
-import { FakeClock, isAbortError } from '@kubecache/core';
+import { isAbortError } from '@kubecache/core';
+import { isInvalidArgumentError } from './errors.js';
 import { createQueue } from './queue.js';
 
+/** Lets every pending promise callback run. */
+async function settle(): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 describe('WorkQueue', () => {
-  it('hands out items in order and de-duplicates queued items (TestBasic, TestAddTwice)', async () => {
+  it('hands out items in order and counts a queued item once', async () => {
     const q = createQueue<string>();
-    q.add('a');
-    q.add('b');
-    q.add('a');
+    q.add('foo');
+    q.add('bar');
+    q.add('foo');
     expect(q.len()).toBe(2);
-    expect(await q.get()).toEqual({ item: 'a', shutdown: false });
-    expect(await q.get()).toEqual({ item: 'b', shutdown: false });
+    expect(await q.get()).toEqual({ item: 'foo', shutdown: false });
+    expect(await q.get()).toEqual({ item: 'bar', shutdown: false });
+    expect(q.len()).toBe(0);
   });
 
-  it('re-queues an item added while processing only after done (TestAddWhileProcessing)', async () => {
+  it('re-queues an item added while it is processed only after done (TestReinsert)', async () => {
     const q = createQueue<string>();
-    q.add('a');
-    const first = await q.get();
-    q.add('a');
-    expect(q.len()).toBe(0); // not handed to a second worker
-    q.done('a');
+    q.add('foo');
+    expect(await q.get()).toEqual({ item: 'foo', shutdown: false });
+    q.add('foo');
+    expect(q.len()).toBe(0); // never handed to a second worker while processed
+    q.done('foo');
     expect(q.len()).toBe(1);
-    expect(first).toEqual({ item: 'a', shutdown: false });
-    expect((await q.get()).shutdown).toBe(false);
+    expect(await q.get()).toEqual({ item: 'foo', shutdown: false });
+    q.done('foo');
+    expect(q.len()).toBe(0);
   });
 
-  it('wakes waiting workers in order, and an aborted get loses nothing', async () => {
+  it('compares strings by value and objects by identity', () => {
+    const q = createQueue<unknown>();
+    const obj = { key: 'a' };
+    q.add('a');
+    q.add('a');
+    q.add(obj);
+    q.add(obj);
+    q.add({ key: 'a' });
+    expect(q.len()).toBe(3);
+  });
+
+  it('tolerates done for an item that is not being processed', async () => {
+    const q = createQueue<string>();
+    q.done('never-added');
+    q.add('a');
+    q.done('a'); // queued, not processing: stays queued
+    expect(q.len()).toBe(1);
+    expect(await q.get()).toEqual({ item: 'a', shutdown: false });
+  });
+
+  it('wakes waiting workers in arrival order, and an aborted get loses no item', async () => {
     const q = createQueue<string>();
     const w1 = q.get();
     const ac = new AbortController();
     const w2 = q.get(ac.signal);
     const w3 = q.get();
-    ac.abort();
+    ac.abort(new Error('stop'));
     await expect(w2).rejects.toSatisfy(isAbortError);
     q.add('x');
     q.add('y');
@@ -40,65 +68,153 @@ describe('WorkQueue', () => {
     expect(await w3).toEqual({ item: 'y', shutdown: false });
   });
 
-  it('shutDown wakes waiters with shutdown after handing out queued items, and ignores later adds (TestShutDown)', async () => {
+  it('rejects get with an already aborted signal and leaves the item queued', async () => {
+    const q = createQueue<string>();
+    q.add('a');
+    const ac = new AbortController();
+    ac.abort();
+    const empty = createQueue<string>();
+    await expect(empty.get(ac.signal)).rejects.toSatisfy(isAbortError);
+    // An item that is already there is handed out without waiting, signal or not.
+    expect(await q.get(ac.signal)).toEqual({ item: 'a', shutdown: false });
+  });
+
+  it('hands out queued items after shutDown, then resolves every get with shutdown and ignores adds', async () => {
     const q = createQueue<string>();
     q.add('left');
-    const waiting = [q.get(), q.get()];
     q.shutDown();
-    expect(await waiting[0]).toEqual({ item: 'left', shutdown: false });
-    expect(await waiting[1]).toEqual({ shutdown: true });
     q.add('late');
-    expect(q.len()).toBe(0);
+    expect(q.shuttingDown()).toBe(true);
+    expect(q.len()).toBe(1);
+    expect(await q.get()).toEqual({ item: 'left', shutdown: false });
     expect(await q.get()).toEqual({ shutdown: true });
+  });
+
+  it('wakes every waiting get with shutdown when shut down', async () => {
+    const q = createQueue<string>();
+    const waiting = [q.get(), q.get(), q.get()];
+    q.shutDown();
+    expect(await Promise.all(waiting)).toEqual([
+      { shutdown: true },
+      { shutdown: true },
+      { shutdown: true },
+    ]);
+  });
+
+  it('does not wait for items being processed on a plain shutDown (TestNoQueueDrainageUsingShutDown)', async () => {
+    const q = createQueue<string>();
+    q.add('foo');
+    q.add('bar');
+    await q.get();
+    await q.get();
+    q.shutDown();
+    expect(await q.get()).toEqual({ shutdown: true });
+  });
+
+  it('shutDownWithDrain resolves only once every processed item is done (TestQueueDrainageUsingShutDownWithDrain)', async () => {
+    const q = createQueue<string>();
+    q.add('foo');
+    q.add('bar');
+    await q.get();
+    await q.get();
+    let drained = false;
+    const drain = q.shutDownWithDrain().then(() => {
+      drained = true;
+    });
+    expect(await q.get()).toEqual({ shutdown: true });
+    q.done('foo');
+    await settle();
+    expect(drained).toBe(false);
+    q.done('bar');
+    await drain;
+    expect(drained).toBe(true);
+  });
+
+  it('shutDownWithDrain resolves at once when nothing is being processed', async () => {
+    const q = createQueue<string>();
+    q.add('queued-only');
+    await q.shutDownWithDrain();
     expect(q.shuttingDown()).toBe(true);
   });
 
-  it('shutDownWithDrain waits for items in processing to be done (TestQueueDrainageUsingShutDownWithDrain)', async () => {
+  it('a shutDown during a drain ends the drain at once (TestForceQueueShutdownUsingShutDown)', async () => {
     const q = createQueue<string>();
-    q.add('a');
+    q.add('foo');
     await q.get();
     let drained = false;
-    const drain = q.shutDownWithDrain().then(() => (drained = true));
-    await new Promise((r) => setTimeout(r, 10));
+    const drain = q.shutDownWithDrain().then(() => {
+      drained = true;
+    });
+    await settle();
     expect(drained).toBe(false);
-    q.done('a');
+    q.shutDown();
     await drain;
     expect(drained).toBe(true);
-    await createQueue<string>().shutDownWithDrain(); // nothing in flight: resolves at once
   });
 
-  it('reports metrics: adds, depth, queue latency, work duration, unfinished work', async () => {
-    const clock = new FakeClock();
-    const seen = { adds: 0, depth: [] as number[], latency: [] as number[], work: [] as number[] };
-    const q = createQueue<string>({
-      clock,
-      metrics: {
-        add: () => void seen.adds++,
-        depth: (d) => seen.depth.push(d),
-        queueLatency: (ms) => seen.latency.push(ms),
-        workDuration: (ms) => seen.work.push(ms),
-      },
-    });
-    q.add('a');
-    q.add('a');
-    await clock.advance(30);
+  it('hands out an item re-added during processing even while draining (TestQueueDrainageUsingShutDownWithDrainWithDirtyItem)', async () => {
+    const q = createQueue<string>();
+    q.add('foo');
     await q.get();
-    await clock.advance(70);
-    expect(q.unfinishedWorkMs()).toBe(70);
-    expect(q.longestRunningProcessorMs()).toBe(70);
-    q.done('a');
-    expect(seen).toEqual({ adds: 1, depth: [1, 0], latency: [30], work: [70] });
+    q.add('foo');
+    const drain = q.shutDownWithDrain();
+    expect(await q.get()).toEqual({ shutdown: true });
+    q.done('foo');
+    expect(await q.get()).toEqual({ item: 'foo', shutdown: false });
+    q.done('foo');
+    expect(await q.get()).toEqual({ shutdown: true });
+    await drain;
   });
 
-  it('keeps O(1) operations on a long queue: 100k items in order', async () => {
+  it('never gives one item to two workers, and processes every add (TestBasic, TestAddWhileProcessing)', async () => {
+    const q = createQueue<number>();
+    const inFlight = new Set<number>();
+    const processed = new Map<number, number>();
+    let overlap = false;
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        const r = await q.get();
+        if (r.shutdown) return;
+        if (inFlight.has(r.item)) overlap = true;
+        inFlight.add(r.item);
+        const seen = (processed.get(r.item) ?? 0) + 1;
+        processed.set(r.item, seen);
+        if (seen < 2) q.add(r.item); // re-add while processing
+        await settle();
+        inFlight.delete(r.item);
+        q.done(r.item);
+      }
+    };
+    const workers = Array.from({ length: 5 }, () => worker());
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 20; i++) q.add(i);
+      await settle();
+    }
+    while (q.len() > 0 || inFlight.size > 0) await settle();
+    await q.shutDownWithDrain();
+    await Promise.all(workers);
+    expect(overlap).toBe(false);
+    expect(processed.size).toBe(20);
+    for (const count of processed.values()) expect(count).toBeGreaterThanOrEqual(2);
+    expect(q.len()).toBe(0);
+  });
+
+  it('keeps add, get and done O(1): 100k items come out in order', async () => {
     const q = createQueue<number>();
     for (let i = 0; i < 100_000; i++) q.add(i);
-    let ok = true;
+    let inOrder = true;
     for (let i = 0; i < 100_000; i++) {
       const r = await q.get();
-      if (r.shutdown || r.item !== i) ok = false;
+      if (r.shutdown || r.item !== i) inOrder = false;
       if (!r.shutdown) q.done(r.item);
     }
-    expect(ok).toBe(true);
+    expect(inOrder).toBe(true);
+    expect(q.len()).toBe(0);
+  });
+
+  it('rejects a non-positive metrics update period with InvalidArgumentError', () => {
+    expect(() => createQueue({ metricsUpdatePeriodMs: 0 })).toThrow(
+      expect.toSatisfy(isInvalidArgumentError),
+    );
   });
 });

@@ -1,18 +1,27 @@
-// Port of k8s.io/client-go/util/workqueue/queue.go: a work queue with de-duplication, where an
-// item is never processed by two workers at once.
+// Port of k8s.io/client-go/util/workqueue/queue.go: a work queue that de-duplicates items and
+// never hands the same item to two workers at once.
 import { AbortedError, FastQueue, realClock, type Clock } from '@kubecache/core';
-import type { WorkqueueGauges, WorkqueueMetrics } from './metrics.js';
+import { requireFiniteNumber } from './errors.js';
+import {
+  QueueMetrics,
+  defaultMetricsUpdatePeriodMs,
+  noopMetricsProvider,
+  type WorkqueueGauges,
+  type WorkqueueMetricsProvider,
+} from './metrics.js';
 
-/** Result of {@link Queue.get}. */
+/** What {@link Queue.get} resolves with: an item to process, or the signal to stop working. */
 export type GetResult<T> = { item: T; shutdown: false } | { shutdown: true };
 
-/** Options of every queue. */
+/** Options of every queue constructor. */
 export interface QueueOptions {
-  /** Name for metrics and logs. */
+  /** A name for the queue, for the caller's logs and metrics. Default: `''`. */
   name?: string;
-  /** Metrics hooks. Default: none. */
-  metrics?: WorkqueueMetrics;
-  /** Clock for latencies and delays. Default: the real clock. */
+  /** Receives the queue's metrics. Default: {@link noopMetricsProvider} (nothing observed). */
+  metrics?: WorkqueueMetricsProvider;
+  /** How often, in ms, unfinished work is reported while items are processed. Default: 500. */
+  metricsUpdatePeriodMs?: number;
+  /** The clock for latencies, delays and the metrics timer. Default: the real clock. */
   clock?: Clock;
 }
 
@@ -20,50 +29,68 @@ export interface QueueOptions {
  * A de-duplicating work queue (client-go `workqueue.Interface`).
  *
  * Contract:
- * - `add(item)` queues `item` unless it is already queued (dirty). Items are compared with
- *   `SameValueZero` (strings by value, objects by identity) — use string keys.
- * - `get()` hands out the oldest item and marks it processing; an item added while it is being
- *   processed is queued again only after `done(item)`, so no two workers ever hold the same item.
- * - `shutDown()` makes waiting and future `get`s resolve `{ shutdown: true }` once the queue is
- *   empty (queued items are still handed out); adds after shutdown are ignored.
- *   `shutDownWithDrain()` also waits until every item being processed is `done`.
+ * - Items are compared like `Map` keys (SameValueZero): strings and numbers by value, objects by
+ *   identity. Two equal-looking objects are two items — queue string keys such as
+ *   `namespace/name`, and look the object up when the key is processed.
+ * - `add(item)` marks the item dirty and queues it, unless it is already dirty (waiting). If the
+ *   item is being processed, it is queued again only when `done(item)` is called, so no two
+ *   workers ever hold the same item, and an add during processing is never lost.
+ * - `get(signal?)` hands out the oldest queued item and marks it processing. With an empty queue
+ *   it waits (no polling) until an item is added or the queue shuts down. Waiting calls are served
+ *   in arrival order. Aborting `signal` rejects that call with `AbortedError` and loses nothing.
+ * - Every item handed out must be passed to `done(item)` exactly once after processing.
+ * - `shutDown()`: later adds are ignored; items already queued are still handed out; once the
+ *   queue is empty every waiting and future `get` resolves `{ shutdown: true }`.
+ * - `shutDownWithDrain()` does the same and resolves once every item being processed is done.
+ *   A `shutDown()` during the drain resolves it at once (the forced, second-signal shutdown).
+ * - Every operation is O(1) amortised.
  */
 export interface Queue<T> extends WorkqueueGauges {
+  /** Marks `item` as needing processing. Ignored after shutdown. */
   add(item: T): void;
+  /** The number of items queued for `get` (not those being processed). Informational. */
   len(): number;
+  /** Waits for the next item, or `{ shutdown: true }` when the queue is shut down and empty. */
   get(signal?: AbortSignal): Promise<GetResult<T>>;
+  /** Marks `item` as processed; re-queues it if it was added again meanwhile. */
   done(item: T): void;
+  /** Stops the queue without waiting for items being processed. Idempotent. */
   shutDown(): void;
+  /** Stops the queue and resolves once every item being processed is done. */
   shutDownWithDrain(): Promise<void>;
+  /** True once `shutDown` or `shutDownWithDrain` was called. */
   shuttingDown(): boolean;
 }
 
-/** The basic de-duplicating queue. */
+/** The de-duplicating queue (client-go `workqueue.Typed`). Create it with {@link createQueue}. */
 export class WorkQueue<T> implements Queue<T> {
+  /** The name given in the options. */
+  readonly name: string;
   protected readonly clock: Clock;
-  protected readonly metrics: WorkqueueMetrics;
+  protected readonly metrics: QueueMetrics<T>;
   private readonly queue = new FastQueue<T>();
+  /** Items that need processing: queued, or re-added while being processed. */
   private readonly dirty = new Set<T>();
-  private readonly processing = new Map<T, number>();
-  private readonly addedAt = new Map<T, number>();
-  /** Waiting `get`s, in arrival order (a Set keeps insertion order). */
+  private readonly processing = new Set<T>();
+  /** Wake-ups of waiting `get`s, in arrival order (a Set iterates in insertion order). */
   private readonly waiters = new Set<() => void>();
-  private readonly drainWaiters: (() => void)[] = [];
+  private drainWaiters: (() => void)[] = [];
   private stopping = false;
 
   constructor(options: QueueOptions = {}) {
+    const period = options.metricsUpdatePeriodMs ?? defaultMetricsUpdatePeriodMs;
+    requireFiniteNumber('metricsUpdatePeriodMs', period, 1);
+    this.name = options.name ?? '';
     this.clock = options.clock ?? realClock;
-    this.metrics = options.metrics ?? {};
+    this.metrics = new QueueMetrics<T>(options.metrics ?? noopMetricsProvider, this.clock, period);
   }
 
   add(item: T): void {
     if (this.stopping || this.dirty.has(item)) return;
-    this.metrics.add?.();
     this.dirty.add(item);
-    if (!this.addedAt.has(item)) this.addedAt.set(item, this.clock.now());
+    this.metrics.added(item, this.dirty.size);
     if (this.processing.has(item)) return;
     this.queue.push(item);
-    this.metrics.depth?.(this.queue.length);
     this.wakeOne();
   }
 
@@ -74,56 +101,40 @@ export class WorkQueue<T> implements Queue<T> {
   async get(signal?: AbortSignal): Promise<GetResult<T>> {
     while (this.queue.length === 0) {
       if (this.stopping) return { shutdown: true };
-      await new Promise<void>((resolve, reject) => {
-        if (signal?.aborted) {
-          reject(new AbortedError(undefined, { cause: signal.reason }));
-          return;
-        }
-        const onAbort = (): void => {
-          this.waiters.delete(wake);
-          reject(new AbortedError(undefined, { cause: signal?.reason }));
-        };
-        const wake = (): void => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        this.waiters.add(wake);
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
+      await this.waitForWork(signal);
     }
     const item = this.queue.shift() as T;
-    this.metrics.depth?.(this.queue.length);
-    const now = this.clock.now();
-    const added = this.addedAt.get(item);
-    if (added !== undefined) this.metrics.queueLatency?.(now - added);
-    this.addedAt.delete(item);
-    this.processing.set(item, now);
+    this.processing.add(item);
     this.dirty.delete(item);
+    this.metrics.handedOut(item, this.dirty.size);
     return { item, shutdown: false };
   }
 
   done(item: T): void {
-    const started = this.processing.get(item);
-    if (started === undefined) return;
-    this.metrics.workDuration?.(this.clock.now() - started);
-    this.processing.delete(item);
+    // Like client-go, `done` for an item that is not being processed is harmless.
+    if (!this.processing.delete(item)) return;
+    this.metrics.finished(item);
     if (this.dirty.has(item)) {
       this.queue.push(item);
-      this.metrics.depth?.(this.queue.length);
       this.wakeOne();
+    } else if (this.processing.size === 0) {
+      this.releaseDrainWaiters();
     }
-    if (this.processing.size === 0) for (const w of this.drainWaiters.splice(0)) w();
   }
 
   shutDown(): void {
     this.stopping = true;
-    const all = [...this.waiters];
+    this.metrics.stop();
+    const waiting = [...this.waiters];
     this.waiters.clear();
-    for (const w of all) w();
+    for (const wake of waiting) wake();
+    // A plain shutDown cuts an ongoing drain short, as in client-go.
+    this.releaseDrainWaiters();
   }
 
   async shutDownWithDrain(): Promise<void> {
-    this.shutDown();
+    // Calls shutDown first: it only releases drains that were already waiting.
+    if (!this.stopping) this.shutDown();
     if (this.processing.size === 0) return;
     await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
   }
@@ -133,29 +144,49 @@ export class WorkQueue<T> implements Queue<T> {
   }
 
   unfinishedWorkMs(): number {
-    const now = this.clock.now();
-    let total = 0;
-    for (const t of this.processing.values()) total += now - t;
-    return total;
+    return this.metrics.unfinishedWorkMs();
   }
 
   longestRunningProcessorMs(): number {
-    const now = this.clock.now();
-    let longest = 0;
-    for (const t of this.processing.values()) longest = Math.max(longest, now - t);
-    return longest;
+    return this.metrics.longestRunningProcessorMs();
+  }
+
+  private waitForWork(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(new AbortedError(undefined, { cause: signal.reason }));
+        return;
+      }
+      const onAbort = (): void => {
+        this.waiters.delete(wake);
+        reject(new AbortedError(undefined, { cause: signal?.reason }));
+      };
+      const wake = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      this.waiters.add(wake);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   private wakeOne(): void {
-    for (const w of this.waiters) {
-      this.waiters.delete(w);
-      w();
+    for (const wake of this.waiters) {
+      this.waiters.delete(wake);
+      wake();
       return;
     }
   }
+
+  private releaseDrainWaiters(): void {
+    if (this.drainWaiters.length === 0) return;
+    const waiting = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const resolve of waiting) resolve();
+  }
 }
 
-/** Creates a de-duplicating work queue. */
+/** Creates a de-duplicating work queue (client-go `workqueue.NewTyped`). */
 export function createQueue<T>(options: QueueOptions = {}): WorkQueue<T> {
   return new WorkQueue<T>(options);
 }

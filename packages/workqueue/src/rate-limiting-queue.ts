@@ -1,41 +1,66 @@
-// Port of k8s.io/client-go/util/workqueue/rate_limiting_queue.go.
-import { DelayingQueue } from './delaying-queue.js';
+// Port of k8s.io/client-go/util/workqueue/rate_limiting_queue.go: a delaying queue whose retries
+// are spaced by a rate limiter.
+import { DelayingQueue, type DelayingInterface } from './delaying-queue.js';
 import type { QueueOptions } from './queue.js';
-import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiters.js';
+import { defaultControllerRateLimiter, type TypedRateLimiter } from './rate-limiters.js';
 
-/** A delaying queue with per-item rate limiting (client-go `RateLimitingInterface`). */
-export class RateLimitingQueue<T> extends DelayingQueue<T> {
-  private readonly limiter: RateLimiter<T>;
+/**
+ * A delaying queue with per-item rate limiting (client-go `TypedRateLimitingInterface`).
+ *
+ * Contract:
+ * - `addRateLimited(item)` asks the rate limiter for a delay (recording a failure) and then
+ *   behaves like `addAfter(item, delay)`.
+ * - `forget(item)` clears the limiter's memory of `item` — call it after a success or when giving
+ *   up. It does not remove the item from the queue, and `done(item)` is still required.
+ * - `numRequeues(item)` is the limiter's failure count for `item`.
+ */
+export interface RateLimitingInterface<T> extends DelayingInterface<T> {
+  /** Adds `item` after the delay the rate limiter decides. */
+  addRateLimited(item: T): void;
+  /** Stops rate limiting `item` (resets its failure count). */
+  forget(item: T): void;
+  /** How many times `item` was re-queued through `addRateLimited` since it was last forgotten. */
+  numRequeues(item: T): number;
+}
 
-  constructor(limiter: RateLimiter<T>, options: QueueOptions = {}) {
+/** The rate-limited queue. Create it with {@link createRateLimitingQueue}. */
+export class RateLimitingQueue<T> extends DelayingQueue<T> implements RateLimitingInterface<T> {
+  private readonly rateLimiter: TypedRateLimiter<T>;
+
+  /**
+   * @param rateLimiter - decides the delay of each `addRateLimited`.
+   * @param options - queue options (name, metrics, clock).
+   */
+  constructor(rateLimiter: TypedRateLimiter<T>, options: QueueOptions = {}) {
     super(options);
-    this.limiter = limiter;
+    this.rateLimiter = rateLimiter;
   }
 
-  /** Adds `item` after the limiter's delay (counts a retry). */
   addRateLimited(item: T): void {
-    this.metrics.retry?.();
-    this.addAfter(item, this.limiter.when(item));
+    this.addAfter(item, this.rateLimiter.when(item));
   }
 
-  /** Forgets `item`'s failures (after a success). Does not remove it from the queue. */
   forget(item: T): void {
-    this.limiter.forget(item);
+    this.rateLimiter.forget(item);
   }
 
-  /** How many times `item` was re-queued with rate limiting. */
   numRequeues(item: T): number {
-    return this.limiter.numRequeues(item);
+    return this.rateLimiter.numRequeues(item);
   }
 }
 
-/** Creates a rate-limited queue; default limiter: {@link defaultControllerRateLimiter}. */
+/**
+ * Creates a rate-limited queue (client-go `NewTypedRateLimitingQueueWithConfig`).
+ *
+ * @param rateLimiter - Default: {@link defaultControllerRateLimiter} on the queue's clock.
+ * @param options - queue options (name, metrics, clock).
+ */
 export function createRateLimitingQueue<T>(
-  limiter?: RateLimiter<T>,
+  rateLimiter?: TypedRateLimiter<T>,
   options: QueueOptions = {},
 ): RateLimitingQueue<T> {
-  return new RateLimitingQueue<T>(
-    limiter ?? defaultControllerRateLimiter<T>(options.clock),
-    options,
-  );
+  const limiter =
+    rateLimiter ??
+    defaultControllerRateLimiter<T>(options.clock === undefined ? {} : { clock: options.clock });
+  return new RateLimitingQueue<T>(limiter, options);
 }
