@@ -83,6 +83,8 @@ export class DelayingQueue<T> extends WorkQueue<T> implements DelayingInterface<
     super.shutDown();
   }
 
+  // Differs from client-go: no 10 s heartbeat ticker backs up the timer; the single timer is
+  // exact, and waits beyond Node's timer limit are split into steps (fire() re-arms).
   private arm(): void {
     const next = this.heap[0];
     if (!next) return;

@@ -2,6 +2,8 @@
 // prom-client) implements to observe a queue, and the per-queue bookkeeping that feeds them.
 import type { Clock, TimerHandle } from '@kubecache/core';
 
+// Differs from client-go: one object of optional callbacks passed to each queue (no process-wide
+// SetProvider, no metric objects per queue name), and durations in milliseconds, not seconds.
 /**
  * Receives the metrics of one queue (client-go `MetricsProvider`). Every hook is optional; a
  * provider with no hooks costs nothing. Durations are milliseconds.

@@ -68,6 +68,16 @@ describe('WorkQueue', () => {
     expect(await w3).toEqual({ item: 'y', shutdown: false });
   });
 
+  it('gives a new item to the longest-waiting get, not to a get that arrives later', async () => {
+    const q = createQueue<string>();
+    const waiting = q.get();
+    q.add('first');
+    const later = q.get(); // arrives after the add, before the waiter resumes
+    q.add('second');
+    expect(await waiting).toEqual({ item: 'first', shutdown: false });
+    expect(await later).toEqual({ item: 'second', shutdown: false });
+  });
+
   it('rejects get with an already aborted signal and leaves the item queued', async () => {
     const q = createQueue<string>();
     q.add('a');

@@ -72,8 +72,11 @@ export class WorkQueue<T> implements Queue<T> {
   /** Items that need processing: queued, or re-added while being processed. */
   private readonly dirty = new Set<T>();
   private readonly processing = new Set<T>();
-  /** Wake-ups of waiting `get`s, in arrival order (a Set iterates in insertion order). */
-  private readonly waiters = new Set<() => void>();
+  /**
+   * Waiting `get`s, in arrival order (a Set iterates in insertion order). Only non-empty while
+   * the queue is empty: a new item goes straight to the first waiter.
+   */
+  private readonly waiters = new Set<(result: GetResult<T>) => void>();
   private drainWaiters: (() => void)[] = [];
   private stopping = false;
 
@@ -90,24 +93,34 @@ export class WorkQueue<T> implements Queue<T> {
     this.dirty.add(item);
     this.metrics.added(item, this.dirty.size);
     if (this.processing.has(item)) return;
-    this.queue.push(item);
-    this.wakeOne();
+    this.enqueue(item);
   }
 
   len(): number {
     return this.queue.length;
   }
 
-  async get(signal?: AbortSignal): Promise<GetResult<T>> {
-    while (this.queue.length === 0) {
-      if (this.stopping) return { shutdown: true };
-      await this.waitForWork(signal);
-    }
-    const item = this.queue.shift() as T;
-    this.processing.add(item);
-    this.dirty.delete(item);
-    this.metrics.handedOut(item, this.dirty.size);
-    return { item, shutdown: false };
+  // Differs from client-go: Get blocks a goroutine on a condition variable; here `get` returns a
+  // Promise, takes an AbortSignal, and resolves a discriminated union instead of (item, shutdown).
+  get(signal?: AbortSignal): Promise<GetResult<T>> {
+    if (this.queue.length > 0) return Promise.resolve(this.handOut(this.queue.shift() as T));
+    if (this.stopping) return Promise.resolve({ shutdown: true });
+    return new Promise<GetResult<T>>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(new AbortedError(undefined, { cause: signal.reason }));
+        return;
+      }
+      const onAbort = (): void => {
+        this.waiters.delete(deliver);
+        reject(new AbortedError(undefined, { cause: signal?.reason }));
+      };
+      const deliver = (result: GetResult<T>): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(result);
+      };
+      this.waiters.add(deliver);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   done(item: T): void {
@@ -115,8 +128,7 @@ export class WorkQueue<T> implements Queue<T> {
     if (!this.processing.delete(item)) return;
     this.metrics.finished(item);
     if (this.dirty.has(item)) {
-      this.queue.push(item);
-      this.wakeOne();
+      this.enqueue(item);
     } else if (this.processing.size === 0) {
       this.releaseDrainWaiters();
     }
@@ -127,7 +139,7 @@ export class WorkQueue<T> implements Queue<T> {
     this.metrics.stop();
     const waiting = [...this.waiters];
     this.waiters.clear();
-    for (const wake of waiting) wake();
+    for (const deliver of waiting) deliver({ shutdown: true });
     // A plain shutDown cuts an ongoing drain short, as in client-go.
     this.releaseDrainWaiters();
   }
@@ -151,31 +163,22 @@ export class WorkQueue<T> implements Queue<T> {
     return this.metrics.longestRunningProcessorMs();
   }
 
-  private waitForWork(signal: AbortSignal | undefined): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(new AbortedError(undefined, { cause: signal.reason }));
-        return;
-      }
-      const onAbort = (): void => {
-        this.waiters.delete(wake);
-        reject(new AbortedError(undefined, { cause: signal?.reason }));
-      };
-      const wake = (): void => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      this.waiters.add(wake);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  private wakeOne(): void {
-    for (const wake of this.waiters) {
-      this.waiters.delete(wake);
-      wake();
+  /** Gives `item` to the longest-waiting `get`, or queues it when nobody waits. */
+  private enqueue(item: T): void {
+    for (const deliver of this.waiters) {
+      this.waiters.delete(deliver);
+      deliver(this.handOut(item));
       return;
     }
+    this.queue.push(item);
+  }
+
+  /** Moves `item` from dirty to processing. */
+  private handOut(item: T): GetResult<T> {
+    this.processing.add(item);
+    this.dirty.delete(item);
+    this.metrics.handedOut(item, this.dirty.size);
+    return { item, shutdown: false };
   }
 
   private releaseDrainWaiters(): void {

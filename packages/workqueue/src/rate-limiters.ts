@@ -26,6 +26,8 @@ export interface TypedRateLimiter<T> {
 /** Alias of {@link TypedRateLimiter} under client-go's untyped name. */
 export type RateLimiter<T> = TypedRateLimiter<T>;
 
+// Differs from client-go: every limiter takes one options object with millisecond durations
+// instead of positional time.Duration arguments.
 /** Options of {@link ItemExponentialFailureRateLimiter}. */
 export interface ItemExponentialFailureRateLimiterOptions {
   /** Delay, in ms, after the first failure; doubled after each further failure. Default: 5. */
