@@ -167,9 +167,14 @@ describe('WorkQueue', () => {
     q.add('foo');
     await q.get();
     q.add('foo');
-    const drain = q.shutDownWithDrain();
+    let drained = false;
+    const drain = q.shutDownWithDrain().then(() => {
+      drained = true;
+    });
     expect(await q.get()).toEqual({ shutdown: true });
     q.done('foo');
+    await settle();
+    expect(drained).toBe(true); // nothing is processed any more, so a drain never hangs on it
     expect(await q.get()).toEqual({ item: 'foo', shutdown: false });
     q.done('foo');
     expect(await q.get()).toEqual({ shutdown: true });

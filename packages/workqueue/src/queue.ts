@@ -41,7 +41,8 @@ export interface QueueOptions {
  * - Every item handed out must be passed to `done(item)` exactly once after processing.
  * - `shutDown()`: later adds are ignored; items already queued are still handed out; once the
  *   queue is empty every waiting and future `get` resolves `{ shutdown: true }`.
- * - `shutDownWithDrain()` does the same and resolves once every item being processed is done.
+ * - `shutDownWithDrain()` does the same and resolves once no item is being processed (items
+ *   re-added during processing are still queued and handed out to workers that keep calling `get`).
  *   A `shutDown()` during the drain resolves it at once (the forced, second-signal shutdown).
  * - Every operation is O(1) amortised.
  */
@@ -127,11 +128,11 @@ export class WorkQueue<T> implements Queue<T> {
     // Like client-go, `done` for an item that is not being processed is harmless.
     if (!this.processing.delete(item)) return;
     this.metrics.finished(item);
-    if (this.dirty.has(item)) {
-      this.enqueue(item);
-    } else if (this.processing.size === 0) {
-      this.releaseDrainWaiters();
-    }
+    if (this.dirty.has(item)) this.enqueue(item);
+    // Differs from client-go, whose drain may or may not notice this moment: a drain ends as
+    // soon as nothing is processed, even if an item was just queued again; after shutdown its
+    // workers may already have left, and waiting for it could hang forever.
+    if (this.processing.size === 0) this.releaseDrainWaiters();
   }
 
   shutDown(): void {
