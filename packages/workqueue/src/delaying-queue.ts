@@ -41,6 +41,7 @@ export class DelayingQueue<T> extends WorkQueue<T> implements DelayingInterface<
   /** The deadline the timer was armed for; Infinity when there is no timer. */
   private timerAt = Infinity;
 
+  /** @param options - queue options (name, metrics, clock); see {@link QueueOptions}. */
   constructor(options: QueueOptions = {}) {
     super(options);
   }

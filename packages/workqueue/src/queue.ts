@@ -81,6 +81,7 @@ export class WorkQueue<T> implements Queue<T> {
   private drainWaiters: (() => void)[] = [];
   private stopping = false;
 
+  /** @param options - name, metrics provider and period, clock; see {@link QueueOptions}. */
   constructor(options: QueueOptions = {}) {
     const period = options.metricsUpdatePeriodMs ?? defaultMetricsUpdatePeriodMs;
     requireFiniteNumber('metricsUpdatePeriodMs', period, 1);
