@@ -11,14 +11,13 @@ export type {
   TransformFunc,
   TransformingStore,
 } from './store.js';
-export { isBookmarkStore, isResourceVersionUpdater } from './store.js';
+export { createStore, isBookmarkStore, isResourceVersionUpdater } from './store.js';
+export { DeletedFinalStateUnknown, isDeletedFinalStateUnknown } from './tombstone.js';
 export {
-  DeletedFinalStateUnknown,
   ExplicitKey,
   KeyError,
   deletionHandlingMetaNamespaceKeyFunc,
   explicitKey,
-  isDeletedFinalStateUnknown,
   isExplicitKey,
   isKeyError,
   metaNamespaceKeyFunc,
@@ -27,7 +26,6 @@ export {
 export {
   IndexError,
   createIndexer,
-  createStore,
   isIndexError,
   metaNamespaceIndexFunc,
   namespaceIndex,

@@ -84,7 +84,13 @@ function indexValues<T>(indexers: Indexers<T>, obj: T): Map<string, string[]> {
   return out;
 }
 
-class ThreadSafeIndexer<T> implements Indexer<T> {
+/**
+ * The map-plus-indices implementation behind {@link createIndexer} and `createStore` (client-go
+ * `threadSafeMap` + `storeIndex`). Internal: not exported from the package entry point.
+ *
+ * @internal
+ */
+export class ThreadSafeIndexer<T> implements Indexer<T> {
   private items = new Map<string, T>();
   /** index name → value → keys */
   private indices = new Map<string, Map<string, Set<string>>>();
@@ -270,9 +276,4 @@ export function createIndexer<T = KubeObject>(
   indexers: Indexers<T> = {},
 ): Indexer<T> {
   return new ThreadSafeIndexer<T>(keyFunc, indexers);
-}
-
-/** Creates a plain {@link Store} (client-go `NewStore`). Defaults to {@link metaNamespaceKeyFunc}. */
-export function createStore<T = KubeObject>(keyFunc: KeyFunc<T> = metaNamespaceKeyFunc): Store<T> {
-  return new ThreadSafeIndexer<T>(keyFunc, {});
 }

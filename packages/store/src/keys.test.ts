@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DeletedFinalStateUnknown,
   deletionHandlingMetaNamespaceKeyFunc,
   explicitKey,
-  isDeletedFinalStateUnknown,
   isKeyError,
   KeyError,
   metaNamespaceKeyFunc,
   splitMetaNamespaceKey,
 } from './keys.js';
+import { DeletedFinalStateUnknown } from './tombstone.js';
 
 describe('key functions', () => {
   it('keys namespaced objects as ns/name and cluster-scoped ones as name', () => {
@@ -37,8 +36,6 @@ describe('key functions', () => {
     const t = new DeletedFinalStateUnknown('ns/gone', {
       metadata: { namespace: 'ns', name: 'gone' },
     });
-    expect(isDeletedFinalStateUnknown(t)).toBe(true);
-    expect(isDeletedFinalStateUnknown({ key: 'x', obj: undefined })).toBe(false);
     expect(deletionHandlingMetaNamespaceKeyFunc(t)).toBe('ns/gone');
     expect(deletionHandlingMetaNamespaceKeyFunc({ metadata: { name: 'n' } })).toBe('n');
   });

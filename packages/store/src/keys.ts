@@ -1,6 +1,7 @@
-// Port of k8s.io/client-go/tools/cache/store.go (key functions) and the tombstone of
-// delta_fifo.go (client-go v1.36).
+// Port of k8s.io/client-go/tools/cache/store.go (key functions, ExplicitKey) and
+// controller.go (DeletionHandlingMetaNamespaceKeyFunc), client-go v1.36.
 import { hasBrand, type KubeObject } from '@kubecache/core';
+import { isDeletedFinalStateUnknown } from './tombstone.js';
 
 const keyErrorBrand = Symbol.for('@kubecache/store/KeyError');
 
@@ -19,31 +20,6 @@ export class KeyError extends Error {
 /** Type guard for {@link KeyError}. */
 export function isKeyError(err: unknown): err is KeyError {
   return hasBrand(err, keyErrorBrand);
-}
-
-const tombstoneBrand = Symbol.for('@kubecache/store/DeletedFinalStateUnknown');
-
-/**
- * A tombstone: an object was deleted while the watch was disconnected, so its final state is not
- * known. `obj` is the last state the cache saw (possibly stale); `key` is its store key.
- */
-export class DeletedFinalStateUnknown<T = KubeObject> {
-  readonly [tombstoneBrand] = true;
-  /** The store key of the deleted object. */
-  readonly key: string;
-  /** The last known state of the object; may be stale. */
-  readonly obj: T | undefined;
-  constructor(key: string, obj: T | undefined) {
-    this.key = key;
-    this.obj = obj;
-  }
-}
-
-/** Type guard for {@link DeletedFinalStateUnknown}. */
-export function isDeletedFinalStateUnknown<T = KubeObject>(
-  value: unknown,
-): value is DeletedFinalStateUnknown<T> {
-  return hasBrand(value, tombstoneBrand);
 }
 
 const explicitKeyBrand = Symbol.for('@kubecache/store/ExplicitKey');

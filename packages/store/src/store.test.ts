@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createIndexer, createStore, metaNamespaceIndexFunc, namespaceIndex } from './indexer.js';
+import { createIndexer, metaNamespaceIndexFunc, namespaceIndex } from './indexer.js';
 import { describeStoreContract } from './store-contract.test-helper.js';
-import { isBookmarkStore, isResourceVersionUpdater } from './store.js';
+import { createStore, isBookmarkStore, isResourceVersionUpdater } from './store.js';
 
 describeStoreContract('createStore', () => createStore());
 describeStoreContract('createIndexer', () =>

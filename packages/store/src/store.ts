@@ -1,5 +1,7 @@
 // Port of k8s.io/client-go/tools/cache/store.go (client-go v1.36): the Store contract.
 import type { KubeObject } from '@kubecache/core';
+import { ThreadSafeIndexer } from './indexer.js';
+import { metaNamespaceKeyFunc } from './keys.js';
 
 /**
  * Computes the key an object is stored under. Throws {@link KeyError} when it cannot (for example
@@ -84,4 +86,12 @@ export function isResourceVersionUpdater(store: unknown): store is ResourceVersi
   return (
     typeof (store as Partial<ResourceVersionUpdater> | null)?.updateResourceVersion === 'function'
   );
+}
+
+/**
+ * Creates a plain {@link Store} (client-go `NewStore`): a thread-safe map keyed by `keyFunc`,
+ * without secondary indices. `keyFunc` defaults to {@link metaNamespaceKeyFunc}.
+ */
+export function createStore<T = KubeObject>(keyFunc: KeyFunc<T> = metaNamespaceKeyFunc): Store<T> {
+  return new ThreadSafeIndexer<T>(keyFunc, {});
 }
