@@ -65,6 +65,9 @@ export interface Indexer<T = KubeObject> extends Store<T> {
 }
 
 /** Computes the values of every index for one object; throws an IndexError if a function fails. */
+// Differs from client-go: an index function that fails panics in client-go and leaves the map
+// half-updated; here every value is computed up front and a failure is a typed IndexError thrown
+// before anything is mutated.
 function indexValues<T>(indexers: Indexers<T>, obj: T): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const [name, fn] of Object.entries(indexers)) {
@@ -95,6 +98,9 @@ export class ThreadSafeIndexer<T> implements Indexer<T> {
   /** index name → value → keys */
   private indices = new Map<string, Map<string, Set<string>>>();
   /** key → index name → values the key is filed under */
+  // Differs from client-go: client-go re-runs the index functions on the old object to find the
+  // entries to remove; remembering the values filed makes removal exact even if a caller mutated
+  // a cached object (or an index function is not deterministic).
   private filed = new Map<string, Map<string, string[]>>();
   private indexers: Indexers<T>;
   private readonly keyFunc: KeyFunc<T>;
@@ -176,6 +182,7 @@ export class ThreadSafeIndexer<T> implements Indexer<T> {
   }
 
   listIndexFuncValues(indexName: string): string[] {
+    // Differs from client-go: an unknown index name is an IndexError, not an empty list.
     this.indexFunc(indexName);
     return [...this.indices.get(indexName)!.keys()];
   }
@@ -189,6 +196,8 @@ export class ThreadSafeIndexer<T> implements Indexer<T> {
   }
 
   addIndexers(indexers: Indexers<T>): void {
+    // Differs from client-go: the new indices are built aside and installed only when every
+    // existing object indexed cleanly, so a failing function installs nothing.
     for (const name of Object.keys(indexers)) {
       if (name in this.indexers)
         throw new IndexError(`indexer conflict: ${JSON.stringify(name)}`, name);

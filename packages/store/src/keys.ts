@@ -68,6 +68,8 @@ export function metaNamespaceKeyFunc(obj: unknown): string {
     throw new KeyError(`object has no metadata: ${describe(obj)}`, obj);
   }
   const name = meta.name;
+  // Differs from client-go: client-go returns "" (or "ns/") for an object without a name; that
+  // silently merges unrelated objects under one key, so it is a KeyError here.
   if (typeof name !== 'string' || name === '') {
     throw new KeyError(`object has no metadata.name: ${describe(obj)}`, obj);
   }
@@ -89,6 +91,8 @@ export function deletionHandlingMetaNamespaceKeyFunc(obj: unknown): string {
  * one `/`, an empty name, an empty namespace before a `/`).
  */
 export function splitMetaNamespaceKey(key: string): { namespace: string; name: string } {
+  // Differs from client-go: client-go accepts "", "/name" and "ns/" and returns empty parts; those
+  // never come from metaNamespaceKeyFunc, so they are rejected as malformed.
   const parts = key.split('/');
   if (parts.length === 1 && parts[0] !== '') return { namespace: '', name: parts[0] ?? '' };
   if (parts.length === 2 && parts[0] !== '' && parts[1] !== '') {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '@kubecache/core';
 import { createIndexer, metaNamespaceIndexFunc, namespaceIndex } from './indexer.js';
-import { parseSelector } from './labels.js';
+import { parseSelector, SelectorParseError } from './labels.js';
 import { createLister } from './lister.js';
 
 const pod = (ns: string, name: string, labels: Record<string, string> = {}): KubeObject => ({
@@ -45,6 +45,26 @@ describe('Lister', () => {
           .map((p) => p.metadata?.name),
       ).toEqual(['web-1']);
       expect(lister.byNamespace('b').get('web-2')).toBeDefined();
+      expect(lister.byNamespace('').list()).toHaveLength(4);
+      expect(lister.byNamespace('').get('node-1')?.metadata?.name).toBe('node-1');
+      expect(lister.byNamespace('zzz').list()).toEqual([]);
     });
   }
+
+  it('rejects a malformed selector string with a SelectorParseError', () => {
+    const lister = createLister(createIndexer());
+    expect(() => lister.list('app in (a')).toThrow(SelectorParseError);
+    expect(() => lister.byNamespace('a').list('=x')).toThrow(SelectorParseError);
+  });
+
+  it('tolerates objects without labels or metadata when filtering', () => {
+    const idx = createIndexer<{ id: string; metadata?: { labels?: Record<string, string> } }>(
+      (o) => o.id,
+    );
+    idx.add({ id: 'a' });
+    idx.add({ id: 'b', metadata: { labels: { app: 'web' } } });
+    const lister = createLister(idx);
+    expect(lister.list('app=web').map((o) => o.id)).toEqual(['b']);
+    expect(lister.list('!app').map((o) => o.id)).toEqual(['a']);
+  });
 });

@@ -24,7 +24,11 @@ export interface Lister<T> {
   list(selector?: SelectorInput): T[];
   /** The object `namespace/name` (or `name` when `namespace` is `''`), or `undefined`. */
   get(namespace: string, name: string): T | undefined;
-  /** A lister restricted to one namespace (uses the namespace index when present). */
+  /**
+   * A lister restricted to one namespace (uses the namespace index when present, else filters a
+   * full list). `''` means all namespaces for `list`, as client-go's `NamespaceAll`; its `get(name)`
+   * looks up the cluster-scoped key `name`.
+   */
   byNamespace(namespace: string): NamespaceLister<T>;
 }
 
@@ -51,13 +55,17 @@ export function createLister<T>(indexer: Indexer<T>): Lister<T> {
     get: (namespace, name) => indexer.getByKey(namespace === '' ? name : `${namespace}/${name}`),
     byNamespace(namespace) {
       const all = (): T[] =>
-        namespaceIndex in indexer.getIndexers()
-          ? indexer.byIndex(namespaceIndex, namespace)
-          : indexer
-              .list()
-              .filter((o) => ((o as KubeObject).metadata?.namespace ?? '') === namespace);
+        namespace === ''
+          ? indexer.list()
+          : namespaceIndex in indexer.getIndexers()
+            ? indexer.byIndex(namespaceIndex, namespace)
+            : indexer
+                .list()
+                .filter((o) => ((o as KubeObject).metadata?.namespace ?? '') === namespace);
       return {
         list: (selector) => filter(all(), selector),
+        // Differs from client-go: its namespace lister looks up "/name" for namespace "", which
+        // never matches; here it finds the cluster-scoped object `name`.
         get: (name) => indexer.getByKey(namespace === '' ? name : `${namespace}/${name}`),
       };
     },
