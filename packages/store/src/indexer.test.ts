@@ -125,4 +125,99 @@ describe('Indexer', () => {
       { seed: 42, numRuns: 200 },
     );
   });
+
+  it('files objects under every value a multi-value index function returns (index_test TestMultiIndexKeys)', () => {
+    const byLetters = (o: KubeObject): string[] => (o.metadata?.labels?.l ?? '').split('');
+    const idx = createIndexer(undefined, { letters: byLetters });
+    idx.add(pod('n', 'one', { l: 'ab' }));
+    idx.add(pod('n', 'two', { l: 'bc' }));
+    idx.add(pod('n', 'dup', { l: 'dd' }));
+    expect(idx.indexKeys('letters', 'b').sort()).toEqual(['n/one', 'n/two']);
+    expect(idx.indexKeys('letters', 'd')).toEqual(['n/dup']);
+    // index() unions the keys of every value of the probe object, once each.
+    expect(idx.index('letters', pod('x', 'probe', { l: 'abc' }))).toHaveLength(2);
+    idx.update(pod('n', 'one', { l: 'z' }));
+    expect(idx.indexKeys('letters', 'a')).toEqual([]);
+    expect(idx.listIndexFuncValues('letters').sort()).toEqual(['b', 'c', 'd', 'z']);
+    idx.delete(pod('n', 'dup'));
+    expect(idx.listIndexFuncValues('letters').sort()).toEqual(['b', 'c', 'z']);
+  });
+
+  it('rebuilds indices on replace, dropping values no longer present', () => {
+    const idx = createIndexer(undefined, { app: byApp });
+    idx.add(pod('a', 'p1', { app: 'old' }));
+    idx.replace([pod('a', 'p2', { app: 'new' })], '9');
+    expect(idx.listIndexFuncValues('app')).toEqual(['new']);
+    expect(idx.byIndex('app', 'old')).toEqual([]);
+    expect(idx.indexKeys('app', 'new')).toEqual(['a/p2']);
+  });
+
+  it('returns a copy of the index functions from getIndexers', () => {
+    const idx = createIndexer(undefined, { app: byApp });
+    const copy = idx.getIndexers();
+    delete copy.app;
+    expect(Object.keys(idx.getIndexers())).toEqual(['app']);
+  });
+
+  it('rejects an index function that returns something other than an array', () => {
+    const idx = createIndexer(undefined, {
+      bad: (() => 'oops') as unknown as (o: KubeObject) => string[],
+    });
+    expect(() => idx.add(pod('a', 'p'))).toThrow(/did not return an array/);
+    expect(idx.listKeys()).toEqual([]);
+  });
+
+  it('wraps the thrown value as the IndexError cause', () => {
+    const cause = new Error('nope');
+    const idx = createIndexer(undefined, {
+      bad: () => {
+        throw cause;
+      },
+    });
+    let err: unknown;
+    try {
+      idx.add(pod('a', 'p'));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(IndexError);
+    expect((err as IndexError).cause).toBe(cause);
+    expect((err as IndexError).name).toBe('IndexError');
+    expect(() => idx.index('bad', pod('a', 'p'))).toThrow(IndexError);
+  });
+
+  it('keeps indices consistent when addIndexers happens in the middle of random operations', () => {
+    const name = fc.constantFrom('a', 'b', 'c');
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('put' as const), ns: fc.constantFrom('x', 'y', 'z'), name }),
+      fc.record({ kind: fc.constant('delete' as const), ns: fc.constantFrom('x', 'y', 'z'), name }),
+      fc.record({ kind: fc.constant('addIndexer' as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
+        const idx = createIndexer();
+        const model = new Map<string, string>();
+        for (const o of ops) {
+          if (o.kind === 'put') {
+            idx.add(pod(o.ns, o.name));
+            model.set(`${o.ns}/${o.name}`, o.ns);
+          } else if (o.kind === 'delete') {
+            idx.delete(pod(o.ns, o.name));
+            model.delete(`${o.ns}/${o.name}`);
+          } else if (!(namespaceIndex in idx.getIndexers())) {
+            idx.addIndexers({ [namespaceIndex]: metaNamespaceIndexFunc });
+          }
+        }
+        if (!(namespaceIndex in idx.getIndexers())) return;
+        for (const ns of ['x', 'y', 'z']) {
+          const want = [...model]
+            .filter(([, v]) => v === ns)
+            .map(([k]) => k)
+            .sort();
+          expect(idx.indexKeys(namespaceIndex, ns).sort()).toEqual(want);
+        }
+      }),
+      { seed: 11, numRuns: 200 },
+    );
+  });
 });

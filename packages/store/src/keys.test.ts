@@ -47,4 +47,28 @@ describe('key functions', () => {
       expect(() => splitMetaNamespaceKey(bad)).toThrow(KeyError);
     }
   });
+
+  it('names the offending object in the KeyError message, even when it cannot be serialised', () => {
+    expect(() => metaNamespaceKeyFunc({ kind: 'Pod', metadata: { namespace: 'ns' } })).toThrow(
+      /no metadata\.name.*"kind":"Pod"/,
+    );
+    const circular: Record<string, unknown> = { metadata: {} };
+    circular.self = circular;
+    expect(() => metaNamespaceKeyFunc(circular)).toThrow(KeyError);
+    const huge = { metadata: { namespace: 'x'.repeat(500) } };
+    const message = (() => {
+      try {
+        metaNamespaceKeyFunc(huge);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return '';
+    })();
+    expect(message.length).toBeLessThan(200);
+    expect(new KeyError('m', 1).name).toBe('KeyError');
+  });
+
+  it('passes explicit keys through the deletion-handling key function', () => {
+    expect(deletionHandlingMetaNamespaceKeyFunc(explicitKey('ns/x'))).toBe('ns/x');
+  });
 });
