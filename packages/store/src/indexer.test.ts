@@ -220,4 +220,15 @@ describe('Indexer', () => {
       { seed: 11, numRuns: 200 },
     );
   });
+
+  it('indexes by namespace, cluster-scoped objects under the empty string', () => {
+    expect(metaNamespaceIndexFunc(pod('ns', 'a'))).toEqual(['ns']);
+    expect(metaNamespaceIndexFunc({ metadata: { name: 'node' } })).toEqual(['']);
+    expect(() => metaNamespaceIndexFunc({})).toThrow(TypeError);
+    const idx = createIndexer<KubeObject>(() => 'fixed', {
+      [namespaceIndex]: metaNamespaceIndexFunc,
+    });
+    expect(() => idx.add({ kind: 'Pod' })).toThrow(IndexError);
+    expect(idx.listKeys()).toEqual([]);
+  });
 });

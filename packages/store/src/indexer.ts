@@ -12,9 +12,16 @@ export type Indexers<T = KubeObject> = Record<string, IndexFunc<T>>;
 /** The name of the namespace index. */
 export const namespaceIndex = 'namespace';
 
-/** Indexes an object by its namespace (`''` for cluster-scoped objects). */
+/**
+ * Indexes an object by its namespace (`''` for cluster-scoped objects). Throws a `TypeError` for
+ * an object without `metadata`, which the indexer reports as an {@link IndexError}.
+ */
 export function metaNamespaceIndexFunc(obj: KubeObject): string[] {
-  const ns = (obj as KubeObject | undefined)?.metadata?.namespace;
+  const meta = (obj as KubeObject | null | undefined)?.metadata;
+  if (meta === null || typeof meta !== 'object') {
+    throw new TypeError('object has no metadata');
+  }
+  const ns = meta.namespace;
   return [typeof ns === 'string' ? ns : ''];
 }
 
