@@ -78,7 +78,11 @@ const contenders = {
 // Processes
 
 function startProcess(file, { env = {}, execPath = process.execPath, cpu, maxHeapMb = 8192 } = {}) {
-  const nodeArgs = ['--expose-gc', `--max-old-space-size=${maxHeapMb}`, join(here, file)];
+  const prof =
+    process.env.BENCH_CPU_PROF && file.startsWith('contenders')
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+      : [];
+  const nodeArgs = ['--expose-gc', `--max-old-space-size=${maxHeapMb}`, ...prof, join(here, file)];
   const [cmd, argv] =
     taskset && cpu !== undefined
       ? [taskset, ['-c', String(cpu), execPath, ...nodeArgs]]
