@@ -309,6 +309,11 @@ describe('Reflector', () => {
     });
     await until(() => keys(store).length === 1 && lists(s).length === 1);
     expect(errors.some((e) => isReflectorError(e) && e.kind === 'watchlist')).toBe(true);
+    // Expire only once the regular watch is the one open (not the abandoned WatchList stream).
+    await until(
+      () =>
+        watches(s).some((w) => w.query.sendInitialEvents === undefined) && s.openWatches() === 1,
+    );
     s.faults.expireWatches();
     await until(() => lists(s).length === 2);
     expect(watches(s).filter((w) => w.query.sendInitialEvents === 'true')).toHaveLength(1);
