@@ -43,10 +43,56 @@ export function resourceId(def: Pick<ResourceDefinition, 'group' | 'resource'>):
   return def.group === '' ? def.resource : `${def.resource}.${def.group}`;
 }
 
-/** A stored object and its cached JSON text (serialised once, shared by every reader). */
-export interface Entry {
-  readonly obj: KubeObject;
+/**
+ * One stored version of an object: its JSON text, serialised once and shared by every list page
+ * and watcher, plus a small view with what selectors look at. The full object is parsed on demand
+ * (`obj` returns a fresh copy), so the server keeps about one string per object rather than a
+ * graph of a few hundred small objects: with 100k pods that is the difference between cheap and
+ * multi-second garbage-collector pauses, which would otherwise dominate client benchmarks.
+ */
+export class Entry {
+  /** The object as JSON. */
   readonly json: string;
+  /** `metadata.{name,namespace,labels}`, `spec.nodeName` and `status.phase` only (for selectors). */
+  readonly view: KubeObject;
+  private metaJsonText: string | undefined;
+
+  constructor(obj: KubeObject) {
+    this.json = JSON.stringify(obj);
+    const m = obj.metadata ?? {};
+    const spec = (obj as { spec?: { nodeName?: unknown } }).spec;
+    const status = (obj as { status?: { phase?: unknown } }).status;
+    this.view = {
+      metadata: {
+        ...(m.name !== undefined ? { name: m.name } : {}),
+        ...(m.namespace !== undefined ? { namespace: m.namespace } : {}),
+        ...(m.labels !== undefined ? { labels: { ...m.labels } } : {}),
+      },
+      ...(typeof spec?.nodeName === 'string' ? { spec: { nodeName: spec.nodeName } } : {}),
+      ...(typeof status?.phase === 'string' ? { status: { phase: status.phase } } : {}),
+    };
+  }
+
+  /** A fresh parsed copy of the object (callers may mutate it freely). */
+  get obj(): KubeObject {
+    return JSON.parse(this.json) as KubeObject;
+  }
+
+  /** The object as `PartialObjectMetadata` JSON (computed on first use, then kept). */
+  metaJson(): string {
+    this.metaJsonText ??= JSON.stringify({
+      kind: 'PartialObjectMetadata',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: this.obj.metadata ?? {},
+    });
+    return this.metaJsonText;
+  }
+}
+
+/** The result of a write: the stored entry and the object it was serialised from (not retained by the store, so the caller may keep or mutate it). */
+export interface Written {
+  readonly entry: Entry;
+  readonly obj: KubeObject;
 }
 
 /** A change in history. `prev` is the entry before the change (MODIFIED, DELETED). */
@@ -91,7 +137,7 @@ export function keyOf(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
 
-const entryOf = (obj: KubeObject): Entry => ({ obj, json: JSON.stringify(obj) });
+const entryOf = (obj: KubeObject): Entry => new Entry(obj);
 
 /** RFC 7386 JSON merge patch. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
@@ -296,7 +342,7 @@ export class Cluster {
     this.trimHistoryArray();
   }
 
-  create(resource: ResourceStore, input: KubeObject, namespace?: string): Entry {
+  create(resource: ResourceStore, input: KubeObject, namespace?: string): Written {
     const meta = { ...(input.metadata ?? {}) };
     const ns = resource.def.namespaced ? (namespace ?? meta.namespace ?? 'default') : undefined;
     if (meta.name === undefined || meta.name === '') {
@@ -346,10 +392,10 @@ export class Cluster {
     resource.items.set(key, entry);
     resource.keysChanged();
     this.commit({ rv, resource: resource.id, key, type: 'ADDED', entry, prev: undefined });
-    return entry;
+    return { entry, obj };
   }
 
-  update(resource: ResourceStore, input: KubeObject, namespace?: string): Entry {
+  update(resource: ResourceStore, input: KubeObject, namespace?: string): Written {
     const name = input.metadata?.name ?? '';
     const ns = resource.def.namespaced
       ? (namespace ?? input.metadata?.namespace ?? 'default')
@@ -357,11 +403,12 @@ export class Cluster {
     const key = keyOf(ns, name);
     const prev = resource.items.get(key);
     if (!prev) throw notFound(resource.id, name);
+    const prevObj = prev.obj;
     const wantRv = input.metadata?.resourceVersion;
-    if (wantRv !== undefined && wantRv !== '' && wantRv !== prev.obj.metadata?.resourceVersion) {
+    if (wantRv !== undefined && wantRv !== '' && wantRv !== prevObj.metadata?.resourceVersion) {
       throw conflict(resource.id, name);
     }
-    return this.replaceEntry(resource, key, prev, input);
+    return this.replaceEntry(resource, key, prev, prevObj, input, true);
   }
 
   patch(
@@ -369,53 +416,65 @@ export class Cluster {
     namespace: string | undefined,
     name: string,
     patch: unknown,
-  ): Entry {
+  ): Written {
     const key = keyOf(resource.def.namespaced ? namespace : undefined, name);
     const prev = resource.items.get(key);
     if (!prev) throw notFound(resource.id, name);
+    const prevObj = prev.obj;
     // An array is an RFC 6902 JSON Patch; an object is a JSON merge patch.
     const merged = (
-      Array.isArray(patch)
-        ? jsonPatch(prev.obj, patch as JsonPatchOp[])
-        : mergePatch(prev.obj, patch)
+      Array.isArray(patch) ? jsonPatch(prevObj, patch as JsonPatchOp[]) : mergePatch(prevObj, patch)
     ) as KubeObject;
+    if (merged === null || typeof merged !== 'object' || Array.isArray(merged)) {
+      throw invalid(resource.id, name, [
+        { reason: 'FieldValueInvalid', field: '', message: 'the patched object is not an object' },
+      ]);
+    }
     const wantRv = Array.isArray(patch)
       ? undefined
       : (patch as KubeObject | null)?.metadata?.resourceVersion;
-    if (wantRv !== undefined && wantRv !== prev.obj.metadata?.resourceVersion)
+    if (wantRv !== undefined && wantRv !== prevObj.metadata?.resourceVersion)
       throw conflict(resource.id, name);
-    return this.replaceEntry(resource, key, prev, merged);
+    // A merge patch without `spec` cannot change it: skip the spec comparison.
+    const specMayChange =
+      Array.isArray(patch) || (patch !== null && typeof patch === 'object' && 'spec' in patch);
+    return this.replaceEntry(resource, key, prev, prevObj, merged, specMayChange);
   }
 
-  delete(resource: ResourceStore, namespace: string | undefined, name: string): Entry {
+  delete(resource: ResourceStore, namespace: string | undefined, name: string): Written {
     const key = keyOf(resource.def.namespaced ? namespace : undefined, name);
     const prev = resource.items.get(key);
     if (!prev) throw notFound(resource.id, name);
     const rv = ++this.rv;
-    const entry = entryOf({
-      ...prev.obj,
-      metadata: { ...prev.obj.metadata, resourceVersion: String(rv) },
-    });
+    const last = prev.obj;
+    const obj: KubeObject = {
+      ...last,
+      metadata: { ...last.metadata, resourceVersion: String(rv) },
+    };
+    const entry = entryOf(obj);
     resource.items.delete(key);
     resource.keysChanged();
     this.commit({ rv, resource: resource.id, key, type: 'DELETED', entry, prev });
-    return entry;
+    return { entry, obj };
   }
 
   private replaceEntry(
     resource: ResourceStore,
     key: string,
     prev: Entry,
+    prevObj: KubeObject,
     input: KubeObject,
-  ): Entry {
+    specMayChange: boolean,
+  ): Written {
     const rv = ++this.rv;
-    const pm = prev.obj.metadata ?? {};
+    const pm = prevObj.metadata ?? {};
     const spec = (o: KubeObject): string => JSON.stringify((o as { spec?: unknown }).spec ?? null);
-    const generation = (pm.generation ?? 1) + (spec(prev.obj) !== spec(input) ? 1 : 0);
+    const generation =
+      (pm.generation ?? 1) + (specMayChange && spec(prevObj) !== spec(input) ? 1 : 0);
     const obj: KubeObject = {
       ...input,
-      ...(prev.obj.apiVersion !== undefined ? { apiVersion: prev.obj.apiVersion } : {}),
-      ...(prev.obj.kind !== undefined ? { kind: prev.obj.kind } : {}),
+      ...(prevObj.apiVersion !== undefined ? { apiVersion: prevObj.apiVersion } : {}),
+      ...(prevObj.kind !== undefined ? { kind: prevObj.kind } : {}),
       metadata: {
         ...(input.metadata ?? {}),
         ...(pm.name !== undefined ? { name: pm.name } : {}),
@@ -429,7 +488,7 @@ export class Cluster {
     const entry = entryOf(obj);
     resource.items.set(key, entry);
     this.commit({ rv, resource: resource.id, key, type: 'MODIFIED', entry, prev });
-    return entry;
+    return { entry, obj };
   }
 
   private commit(ev: ChangeEvent): void {

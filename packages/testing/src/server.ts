@@ -185,12 +185,33 @@ interface ParsedPath {
 
 const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
-function metaOnlyObject(obj: KubeObject): KubeObject {
-  return {
-    kind: 'PartialObjectMetadata',
-    apiVersion: 'meta.k8s.io/v1',
-    metadata: obj.metadata ?? {},
-  };
+/** Index of the first key ≥ `k` in sorted `keys`. */
+function lowerBound(keys: readonly string[], k: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keys[mid]! < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the first key > `k` in sorted `keys`. */
+function upperBound(keys: readonly string[], k: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keys[mid]! <= k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The smallest string greater than every string that starts with `prefix` (`"ns/"` → `"ns0"`). */
+function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
 /** Starts an in-process API server on 127.0.0.1. */
@@ -216,7 +237,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
 
   const eventLine = (type: string, entry: Entry, metaOnly: boolean): string =>
     metaOnly
-      ? `{"type":"${type}","object":${JSON.stringify(metaOnlyObject(entry.obj))}}\n`
+      ? `{"type":"${type}","object":${entry.metaJson()}}\n`
       : `{"type":"${type}","object":${entry.json}}\n`;
 
   /** What a watcher with a filter sees of a change: selector transitions become ADDED/DELETED. */
@@ -226,9 +247,9 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   ): 'ADDED' | 'MODIFIED' | 'DELETED' | undefined => {
     const nsOk = (e: Entry | undefined): boolean =>
       e !== undefined &&
-      (w.namespace === undefined || (e.obj.metadata?.namespace ?? '') === w.namespace);
+      (w.namespace === undefined || (e.view.metadata?.namespace ?? '') === w.namespace);
     const match = (e: Entry | undefined): boolean =>
-      nsOk(e) && (w.filter === undefined || w.filter(e!.obj));
+      nsOk(e) && (w.filter === undefined || w.filter(e!.view));
     if (ev.type === 'ADDED') return match(ev.entry) ? 'ADDED' : undefined;
     if (ev.type === 'DELETED') return match(ev.prev) || match(ev.entry) ? 'DELETED' : undefined;
     const was = match(ev.prev);
@@ -239,10 +260,20 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     return undefined;
   };
 
-  const sendEvent = (w: Watcher, ev: ChangeEvent): void => {
+  /**
+   * Writes what watcher `w` sees of `ev`. `lines` caches the serialised lines of one event so that
+   * every watcher of a live event shares one string per (type, projection) instead of building its own.
+   */
+  const sendEvent = (w: Watcher, ev: ChangeEvent, lines?: Map<string, string>): void => {
     const type = visibleType(w, ev);
     if (type === undefined) return;
-    w.res.write(eventLine(type, ev.entry, w.metaOnly));
+    const cacheKey = w.metaOnly ? `m${type}` : type;
+    let line = lines?.get(cacheKey);
+    if (line === undefined) {
+      line = eventLine(type, ev.entry, w.metaOnly);
+      lines?.set(cacheKey, line);
+    }
+    w.res.write(line);
   };
 
   cluster.onChange((ev) => {
@@ -251,9 +282,10 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       dropEvents--;
       return;
     }
+    const lines = new Map<string, string>();
     for (const w of watchers) {
       if (w.resource !== ev.resource || w.stalled || ev.rv <= w.sentUpTo) continue;
-      sendEvent(w, ev);
+      sendEvent(w, ev, lines);
     }
   });
 
@@ -420,13 +452,38 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     throw badRequest('continue key is not valid: malformed token');
   };
 
-  const handleList = (
+  /** Sorted-key snapshots of past revisions, reused by the pages of one paginated list. */
+  const snapshots = new Map<
+    string,
+    { state: ReadonlyMap<string, Entry>; keys: readonly string[] }
+  >();
+  const snapshotAt = (
+    r: ResourceStore,
+    at: number,
+  ): { state: ReadonlyMap<string, Entry>; keys: readonly string[] } => {
+    const id = `${r.id}@${at}`;
+    const cached = snapshots.get(id);
+    // A past revision's state never changes, but it may have been compacted away meanwhile.
+    if (cached !== undefined && at >= cluster.compactedRv) return cached;
+    const state = cluster.stateAt(r, at);
+    if (state === r.items) return { state, keys: r.sortedKeys() };
+    let snap = cached;
+    if (snap === undefined) {
+      snap = { state, keys: [...state.keys()].sort() };
+      snapshots.set(id, snap);
+      // Keep a few: concurrent paginated lists at different revisions.
+      if (snapshots.size > 4) snapshots.delete(snapshots.keys().next().value!);
+    }
+    return snap;
+  };
+
+  const handleList = async (
     res: ServerResponse,
     r: ResourceStore,
     namespace: string | undefined,
     q: URLSearchParams,
     metaOnly: boolean,
-  ): void => {
+  ): Promise<void> => {
     const filter = compileFilter(r.def.resource, q.get('labelSelector'), q.get('fieldSelector'));
     const limit = Number(q.get('limit') ?? '0') || 0;
     const token = q.get('continue');
@@ -458,44 +515,35 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       stale.remaining--;
       if (stale.rv >= cluster.compactedRv && stale.rv <= cluster.currentRv()) at = stale.rv;
     }
-    const state = cluster.stateAt(r, at);
-    const keys =
-      at === cluster.currentRv() && state === r.items ? r.sortedKeys() : [...state.keys()].sort();
-    // Binary search the first key after `start`.
-    let lo = 0;
-    if (start !== '') {
-      let hi = keys.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (keys[mid]! <= start) lo = mid + 1;
-        else hi = mid;
-      }
-    }
+    const { state, keys } = snapshotAt(r, at);
     const nsPrefix = namespace !== undefined ? `${namespace}/` : undefined;
+    // The namespace's keys are one contiguous range of the sorted keys.
+    let i = Math.max(
+      start !== '' ? upperBound(keys, start) : 0,
+      nsPrefix !== undefined ? lowerBound(keys, nsPrefix) : 0,
+    );
+    const end = nsPrefix !== undefined ? lowerBound(keys, prefixEnd(nsPrefix)) : keys.length;
     const pieces: string[] = [];
-    let i = lo;
     let count = 0;
     let lastKey = '';
-    for (; i < keys.length; i++) {
+    for (; i < end; i++) {
       const key = keys[i]!;
-      if (nsPrefix !== undefined && !key.startsWith(nsPrefix)) continue;
       const e = state.get(key)!;
-      if (filter && !filter(e.obj)) continue;
+      if (filter && !filter(e.view)) continue;
       if (limit > 0 && count === limit) break;
-      pieces.push(metaOnly ? JSON.stringify(metaOnlyObject(e.obj)) : e.json);
+      pieces.push(metaOnly ? e.metaJson() : e.json);
       count++;
       lastKey = key;
     }
     let more = false;
     let remaining = 0;
-    if (limit > 0 && i < keys.length) {
-      for (let j = i; j < keys.length; j++) {
-        const key = keys[j]!;
-        if (nsPrefix !== undefined && !key.startsWith(nsPrefix)) continue;
-        if (filter && !filter(state.get(key)!.obj)) continue;
+    if (limit > 0 && i < end) {
+      if (filter) {
+        // kube-apiserver omits remainingItemCount with selectors: only find out whether more exist.
+        for (let j = i; j < end && !more; j++) more = filter(state.get(keys[j]!)!.view);
+      } else {
         more = true;
-        remaining++;
-        if (filter) break; // kube-apiserver omits remainingItemCount with selectors
+        remaining = end - i;
       }
     }
     const listMeta: Record<string, unknown> = { resourceVersion: String(at) };
@@ -513,10 +561,23 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     res.write(
       `{"kind":"${kind}","apiVersion":"${apiVersion}","metadata":${JSON.stringify(listMeta)},"items":[`,
     );
-    // Stream the items in slices: never one giant string.
+    // Stream the items in slices, never one giant string, and respect backpressure so that an
+    // unpaginated list of 100k pods is not buffered whole in the socket.
     const slice = 256;
     for (let k = 0; k < pieces.length; k += slice) {
-      res.write((k === 0 ? '' : ',') + pieces.slice(k, k + slice).join(','));
+      const ok = res.write((k === 0 ? '' : ',') + pieces.slice(k, k + slice).join(','));
+      if (!ok) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+        if (res.destroyed) return;
+      }
     }
     res.end(']}');
   };
@@ -588,11 +649,11 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       w.stalled = true;
     }
     const inNs = (e: Entry): boolean =>
-      namespace === undefined || (e.obj.metadata?.namespace ?? '') === namespace;
+      namespace === undefined || (e.view.metadata?.namespace ?? '') === namespace;
     const snapshot = (): void => {
       for (const key of r.sortedKeys()) {
         const e = r.items.get(key)!;
-        if (!inNs(e) || (filter && !filter(e.obj))) continue;
+        if (!inNs(e) || (filter && !filter(e.view))) continue;
         res.write(eventLine('ADDED', e, metaOnly));
       }
     };
@@ -739,19 +800,19 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       const metaOnly = /as=PartialObjectMetadata/.test(accept);
       if (method === 'GET' && parsed.kind === 'collection') {
         if (isWatch) handleWatch(req, res, r, parsed.namespace, q, metaOnly);
-        else handleList(res, r, parsed.namespace, q, metaOnly);
+        else await handleList(res, r, parsed.namespace, q, metaOnly);
         return;
       }
       if (method === 'GET') {
         const e = r.items.get(keyOf(parsed.namespace, parsed.name!));
         if (!e) throw notFound(r.id, parsed.name!);
         res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(metaOnly ? JSON.stringify(metaOnlyObject(e.obj)) : e.json);
+        res.end(metaOnly ? e.metaJson() : e.json);
         return;
       }
       if (method === 'POST' && parsed.kind === 'collection') {
         const body = (await readBody(req)) as KubeObject;
-        const e = cluster.create(r, body, parsed.namespace);
+        const { entry: e } = cluster.create(r, body, parsed.namespace);
         record.status = 201;
         res.writeHead(201, { 'Content-Type': 'application/json' });
         res.end(e.json);
@@ -761,7 +822,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         const body = (await readBody(req)) as KubeObject;
         if (body.metadata?.name !== undefined && body.metadata.name !== parsed.name)
           throw badRequest('the name of the object does not match the name on the URL');
-        const e = cluster.update(
+        const { entry: e } = cluster.update(
           r,
           { ...body, metadata: { ...body.metadata, name: parsed.name! } },
           parsed.namespace,
@@ -781,13 +842,13 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
             ),
           );
         }
-        const e = cluster.patch(r, parsed.namespace, parsed.name!, await readBody(req));
+        const { entry: e } = cluster.patch(r, parsed.namespace, parsed.name!, await readBody(req));
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(e.json);
         return;
       }
       if (method === 'DELETE' && parsed.kind === 'item') {
-        const e = cluster.delete(r, parsed.namespace, parsed.name!);
+        const { entry: e } = cluster.delete(r, parsed.namespace, parsed.name!);
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(e.json);
         return;
@@ -921,9 +982,11 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         ?.obj,
     list: (resource, opts) => {
       const r = store(resource);
-      const items = [...r.items.values()]
-        .map((e) => e.obj)
-        .filter((o) => opts?.namespace === undefined || o.metadata?.namespace === opts.namespace);
+      const items: KubeObject[] = [];
+      for (const e of r.items.values()) {
+        if (opts?.namespace === undefined || e.view.metadata?.namespace === opts.namespace)
+          items.push(e.obj);
+      }
       return { items, resourceVersion: String(cluster.currentRv()) };
     },
     resourceVersion: () => String(cluster.currentRv()),
