@@ -16,14 +16,41 @@ export interface MakePodOptions {
   phase?: string;
   /** Extra labels. */
   labels?: Record<string, string>;
+  /**
+   * Pads the pod with an annotation (`kubecache.dev/padding`) so that its JSON is about this many
+   * bytes (±1%, before the server adds uid, resourceVersion and creationTimestamp, ~130 bytes), e.g.
+   * 20000 for the "fat production pod" fixture. Must be at least the natural size (~5.6 KB);
+   * smaller values throw a RangeError. Default: no padding.
+   */
+  sizeBytes?: number;
 }
 
 const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0').slice(-width);
 const uidFor = (seed: number): string =>
   `${hex(seed * 2654435761, 8)}-${hex(seed, 4)}-4${hex(seed * 7, 3)}-8${hex(seed * 13, 3)}-${hex(seed * 40503, 12)}`;
 
-/** A realistic pod (without server-set fields: uid, resourceVersion, creationTimestamp are the server's). */
+/**
+ * A realistic pod of about 5.5 KB of JSON, shaped like clusterloader2's load-test pods, without the
+ * server-set fields (uid, resourceVersion, creationTimestamp come from the server). Deterministic:
+ * the same options give the same object.
+ */
 export function makePod(options: MakePodOptions): KubeObject {
+  const pod = basePod(options);
+  if (options.sizeBytes === undefined) return pod;
+  const natural = Buffer.byteLength(JSON.stringify(pod));
+  // The annotation entry costs its key, quotes, colon and comma besides the value.
+  const overhead = Buffer.byteLength(',"kubecache.dev/padding":""');
+  if (!Number.isInteger(options.sizeBytes) || options.sizeBytes < natural + overhead) {
+    throw new RangeError(
+      `sizeBytes must be an integer ≥ ${natural + overhead} for this pod, got ${options.sizeBytes}`,
+    );
+  }
+  const annotations = (pod.metadata!.annotations ??= {});
+  annotations['kubecache.dev/padding'] = 'x'.repeat(options.sizeBytes - natural - overhead);
+  return pod;
+}
+
+function basePod(options: MakePodOptions): KubeObject {
   const i = options.index ?? 0;
   const rs = `deployment-${i % 250}-${hex(i % 250, 10)}`;
   const node = options.nodeName ?? `node-${i % 100}`;

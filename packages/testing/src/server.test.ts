@@ -381,14 +381,6 @@ describe('in-process API server', () => {
     expect(Object.keys(meta.body.items[0]!)).toEqual(['kind', 'apiVersion', 'metadata']);
   });
 
-  it('builds realistic pods of about 5.5 KB', () => {
-    const size = JSON.stringify(
-      makePod({ namespace: 'bench-1', name: 'pod-12345', index: 12345 }),
-    ).length;
-    expect(size).toBeGreaterThan(4500);
-    expect(size).toBeLessThan(6500);
-  });
-
   it('works with @kubernetes/client-node over HTTPS with token auth, and rejects a missing token with 401', async () => {
     const s = await start({ tls: true, token: 'secret-token' });
     s.create('pods', makePod({ namespace: 'ns', name: 'tls-pod' }));

@@ -49,7 +49,15 @@ export interface ApiServerOptions {
 
 /** Verbs recorded in the request log. */
 export type RequestVerb =
-  'list' | 'watch' | 'get' | 'create' | 'update' | 'patch' | 'delete' | 'discovery';
+  | 'list'
+  | 'watch'
+  | 'get'
+  | 'create'
+  | 'update'
+  | 'patch'
+  | 'delete'
+  | 'deletecollection'
+  | 'discovery';
 
 /** One logged request. */
 export interface RequestRecord {
@@ -116,6 +124,8 @@ export interface Faults {
   omitInitialEventsEnd(on: boolean): void;
   /** The next `count` lists are served as of revision `rv` (a stale cache read), if still in history. */
   staleLists(count: number, rv: number): void;
+  /** The next list is served as of revision `rv` (shorthand for `staleLists(1, rv)`). */
+  staleList(rv: number): void;
   /** Takes the server down: closes the listener and every connection; new connections are refused. */
   down(): Promise<void>;
   /** Brings the server back on the same port. */
@@ -184,6 +194,11 @@ interface ParsedPath {
 }
 
 const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
+
+/** The apiVersion of a resource's objects (`v1`, `example.com/v1`). */
+function apiVersionOf(r: ResourceStore): string {
+  return r.def.group === '' ? r.def.version : `${r.def.group}/${r.def.version}`;
+}
 
 /** Index of the first key ≥ `k` in sorted `keys`. */
 function lowerBound(keys: readonly string[], k: string): number {
@@ -332,7 +347,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         singularName: r.def.singular ?? r.def.kind.toLowerCase(),
         namespaced: r.def.namespaced,
         kind: r.def.kind,
-        verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+        verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
       })),
   });
 
@@ -552,11 +567,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       if (!filter) listMeta.remainingItemCount = remaining;
     }
     const kind = metaOnly ? 'PartialObjectMetadataList' : `${r.def.kind}List`;
-    const apiVersion = metaOnly
-      ? 'meta.k8s.io/v1'
-      : r.def.group === ''
-        ? r.def.version
-        : `${r.def.group}/${r.def.version}`;
+    const apiVersion = metaOnly ? 'meta.k8s.io/v1' : apiVersionOf(r);
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.write(
       `{"kind":"${kind}","apiVersion":"${apiVersion}","metadata":${JSON.stringify(listMeta)},"items":[`,
@@ -662,7 +673,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         snapshot();
         if (!omitEnd) {
           res.write(
-            `{"type":"BOOKMARK","object":${JSON.stringify({ kind: r.def.kind, apiVersion: r.def.group === '' ? r.def.version : `${r.def.group}/${r.def.version}`, metadata: { resourceVersion: String(cluster.currentRv()), annotations: { [INITIAL_EVENTS_END]: 'true' } } })}}\n`,
+            `{"type":"BOOKMARK","object":${JSON.stringify({ kind: r.def.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(cluster.currentRv()), annotations: { [INITIAL_EVENTS_END]: 'true' } } })}}\n`,
           );
         }
       } else if (rv === undefined || rv === 0) {
@@ -686,7 +697,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       w.bookmarkTimer = setInterval(() => {
         if (w.stalled) return;
         res.write(
-          `{"type":"BOOKMARK","object":{"kind":"${r.def.kind}","apiVersion":"${r.def.group === '' ? r.def.version : `${r.def.group}/${r.def.version}`}","metadata":{"resourceVersion":"${cluster.currentRv()}"}}}\n`,
+          `{"type":"BOOKMARK","object":{"kind":"${r.def.kind}","apiVersion":"${apiVersionOf(r)}","metadata":{"resourceVersion":"${cluster.currentRv()}"}}}\n`,
         );
       }, bookmarkIntervalMs);
     }
@@ -744,7 +755,9 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
                 ? 'update'
                 : method === 'PATCH'
                   ? 'patch'
-                  : 'delete';
+                  : parsed.kind === 'collection'
+                    ? 'deletecollection'
+                    : 'delete';
       log.push(record);
       const inj = injected.find(
         (x) =>
@@ -845,6 +858,26 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         const { entry: e } = cluster.patch(r, parsed.namespace, parsed.name!, await readBody(req));
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(e.json);
+        return;
+      }
+      if (method === 'DELETE' && parsed.kind === 'collection') {
+        // deletecollection: every object matching the namespace and selectors, one DELETED each.
+        const filter = compileFilter(
+          r.def.resource,
+          q.get('labelSelector'),
+          q.get('fieldSelector'),
+        );
+        const deleted: string[] = [];
+        for (const key of [...r.sortedKeys()]) {
+          const e = r.items.get(key)!;
+          const ns = e.view.metadata?.namespace;
+          if (parsed.namespace !== undefined && ns !== parsed.namespace) continue;
+          if (filter && !filter(e.view)) continue;
+          deleted.push(cluster.delete(r, ns, e.view.metadata?.name ?? '').entry.json);
+        }
+        const body = `{"kind":"${r.def.kind}List","apiVersion":"${apiVersionOf(r)}","metadata":{"resourceVersion":"${cluster.currentRv()}"},"items":[${deleted.join(',')}]}`;
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(body);
         return;
       }
       if (method === 'DELETE' && parsed.kind === 'item') {
@@ -955,6 +988,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     dropEventsForWatchers: (count) => (dropEvents = count),
     omitInitialEventsEnd: (on) => (omitEnd = on),
     staleLists: (count, rv) => (stale = { remaining: count, rv }),
+    staleList: (rv) => (stale = { remaining: 1, rv }),
     down: async () => {
       if (isDown) return;
       isDown = true;

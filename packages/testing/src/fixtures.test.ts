@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { makeConfigMap, makePod } from './fixtures.js';
+import { startApiServer } from './server.js';
+
+const bytes = (o: unknown): number => Buffer.byteLength(JSON.stringify(o));
+
+describe('fixtures', () => {
+  it('builds realistic clusterloader2-like pods of 5–6 KB, also once stored by the server', async () => {
+    for (const index of [0, 7, 12345, 99999]) {
+      const size = bytes(makePod({ namespace: 'bench-1', name: `pod-${index}`, index }));
+      expect(size).toBeGreaterThanOrEqual(5000);
+      expect(size).toBeLessThanOrEqual(6000);
+    }
+    const server = await startApiServer();
+    try {
+      const stored = server.create('pods', makePod({ namespace: 'bench-1', name: 'p', index: 3 }));
+      expect(bytes(stored)).toBeGreaterThanOrEqual(5000);
+      expect(bytes(stored)).toBeLessThanOrEqual(6000);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('has the parts informers and benchmarks look at: owner, containers, volumes, tolerations, status, managedFields', () => {
+    const pod = makePod({
+      namespace: 'ns',
+      name: 'p',
+      index: 251,
+      labels: { extra: 'yes' },
+    }) as unknown as {
+      metadata: {
+        labels: Record<string, string>;
+        ownerReferences: { kind: string; controller: boolean }[];
+        managedFields: { manager: string }[];
+      };
+      spec: {
+        containers: {
+          env: unknown[];
+          ports: unknown[];
+          resources: unknown;
+          readinessProbe: unknown;
+        }[];
+        volumes: unknown[];
+        tolerations: unknown[];
+        nodeName: string;
+      };
+      status: { phase: string; conditions: unknown[]; containerStatuses: unknown[] };
+    };
+    expect(pod.metadata.labels).toMatchObject({
+      group: 'load',
+      name: 'deployment-1',
+      extra: 'yes',
+    });
+    expect(pod.metadata.ownerReferences[0]).toMatchObject({ kind: 'ReplicaSet', controller: true });
+    expect(pod.metadata.managedFields.map((m) => m.manager)).toEqual([
+      'kube-controller-manager',
+      'kubelet',
+    ]);
+    expect(pod.spec.containers).toHaveLength(2);
+    for (const c of pod.spec.containers) {
+      expect(c.env.length).toBeGreaterThan(0);
+      expect(c.ports.length).toBeGreaterThan(0);
+      expect(c.resources).toBeDefined();
+      expect(c.readinessProbe).toBeDefined();
+    }
+    expect(pod.spec.volumes.length).toBeGreaterThanOrEqual(2);
+    expect(pod.spec.tolerations).toHaveLength(2);
+    expect(pod.spec.nodeName).toBe('node-51');
+    expect(pod.status.phase).toBe('Running');
+    expect(pod.status.conditions).toHaveLength(5);
+    expect(pod.status.containerStatuses).toHaveLength(2);
+  });
+
+  it('is deterministic and honours nodeName and phase', () => {
+    const a = makePod({ namespace: 'ns', name: 'p', index: 9 });
+    expect(makePod({ namespace: 'ns', name: 'p', index: 9 })).toEqual(a);
+    expect(makePod({ namespace: 'ns', name: 'p', index: 10 })).not.toEqual(a);
+    const b = makePod({ namespace: 'ns', name: 'p', nodeName: 'n-x', phase: 'Pending' }) as {
+      spec: { nodeName: string };
+      status: { phase: string };
+    };
+    expect(b.spec.nodeName).toBe('n-x');
+    expect(b.status.phase).toBe('Pending');
+  });
+
+  it('pads a pod to sizeBytes and rejects sizes below the natural size', () => {
+    for (const target of [6000, 20_000, 100_000]) {
+      const size = bytes(makePod({ namespace: 'ns', name: 'fat', index: 1, sizeBytes: target }));
+      expect(size).toBe(target);
+    }
+    expect(() => makePod({ namespace: 'ns', name: 'p', sizeBytes: 1000 })).toThrow(RangeError);
+    expect(() => makePod({ namespace: 'ns', name: 'p', sizeBytes: 7000.5 })).toThrow(RangeError);
+  });
+
+  it('builds small config maps with the given data', () => {
+    expect(makeConfigMap({ namespace: 'ns', name: 'c', data: { a: 'b' } })).toEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', namespace: 'ns' },
+      data: { a: 'b' },
+    });
+  });
+});
