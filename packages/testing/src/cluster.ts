@@ -342,6 +342,7 @@ export class Cluster {
     this.trimHistoryArray();
   }
 
+  /** Creates an object: name or generateName required; sets uid, resourceVersion, creationTimestamp, generation 1. 409 if it exists, 422 on a bad name. */
   create(resource: ResourceStore, input: KubeObject, namespace?: string): Written {
     const meta = { ...(input.metadata ?? {}) };
     const ns = resource.def.namespaced ? (namespace ?? meta.namespace ?? 'default') : undefined;
@@ -395,6 +396,7 @@ export class Cluster {
     return { entry, obj };
   }
 
+  /** Replaces an object (404 if missing); a non-empty `metadata.resourceVersion` must match (409 otherwise). */
   update(resource: ResourceStore, input: KubeObject, namespace?: string): Written {
     const name = input.metadata?.name ?? '';
     const ns = resource.def.namespaced
@@ -411,6 +413,7 @@ export class Cluster {
     return this.replaceEntry(resource, key, prev, prevObj, input, true);
   }
 
+  /** Applies a JSON merge patch (an object) or a JSON Patch (an array); a `metadata.resourceVersion` in a merge patch is a precondition. */
   patch(
     resource: ResourceStore,
     namespace: string | undefined,
@@ -441,6 +444,7 @@ export class Cluster {
     return this.replaceEntry(resource, key, prev, prevObj, merged, specMayChange);
   }
 
+  /** Deletes an object (404 if missing); the DELETED event carries its last state at the deletion's revision. */
   delete(resource: ResourceStore, namespace: string | undefined, name: string): Written {
     const key = keyOf(resource.def.namespaced ? namespace : undefined, name);
     const prev = resource.items.get(key);

@@ -90,8 +90,9 @@ export interface InjectedResponse {
   verb?: RequestVerb;
   /** Only requests for this resource id (default: any). */
   resource?: string;
-  /** Raw body instead of a Status, with this content type. */
+  /** A raw body to send instead of a Status object (e.g. an HTML error page or a truncated JSON). */
   body?: string;
+  /** Content-Type of `body`. Default: `application/json`. */
   contentType?: string;
 }
 
