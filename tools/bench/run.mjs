@@ -7,6 +7,7 @@
 //   npm run bench -- --large          adds N = 150k to B1 and 160k to B6
 //   npm run bench -- --only B1,B3     a subset
 //   npm run bench -- --runs 3         runs per contender (default 5; quick: 1)
+//   npm run bench -- --contenders kubecache,minimal   a subset of the contenders
 //   npm run bench -- --write          also writes tools/bench/RESULTS.md, results.json and b6.png
 //   npm run bench:quick               a few seconds, tiny N; checks the harness works, asserts no speed
 import { spawn } from 'node:child_process';
@@ -27,6 +28,9 @@ const large = flag('--large');
 const write = flag('--write');
 const only = value('--only', 'B1,B2,B3,B4,B5,B6').split(',');
 const runs = Number(value('--runs', quick ? '1' : '5'));
+const picked = value('--contenders', '').split(',').filter(Boolean);
+/** Applies `--contenders a,b` (default: all). */
+const sel = (names) => (picked.length ? names.filter((x) => picked.includes(x)) : names);
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
 
 // System Node 20 for client-node 1.4 (2.x needs Node >= 22.19, which npm scripts provide).
@@ -262,13 +266,13 @@ async function initialSync(names, ns, label) {
 const syncStats = (slot, key) => summary((slot?.runs ?? []).map((r) => r[key]));
 
 async function b1() {
-  const names = [
+  const names = sel([
     'kubecache',
     'kubecache-strip',
     'client-node-2',
     ...(contenders['client-node-1.4'] ? ['client-node-1.4'] : []),
     'minimal',
-  ];
+  ]);
   const data = await initialSync(names, cfg.b1, 'B1');
   results.benches.B1 = data;
   section(
@@ -310,7 +314,7 @@ async function b1() {
 }
 
 async function b3() {
-  const names = ['kubecache', 'kubecache-strip', 'kubecache-meta', 'minimal'];
+  const names = sel(['kubecache', 'kubecache-strip', 'kubecache-meta', 'minimal']);
   const data = await initialSync(names, [cfg.b3], 'B3');
   results.benches.B3 = data;
   section(
@@ -332,7 +336,7 @@ async function b3() {
 }
 
 async function b6() {
-  const names = ['kubecache', 'minimal'];
+  const names = sel(['kubecache', 'minimal']);
   const saved = runs;
   const data = await initialSync(names, cfg.b6, 'B6');
   void saved;
@@ -370,14 +374,14 @@ async function b6() {
 // B2: steady watch throughput
 
 async function b2() {
-  const names = [
+  const names = sel([
     'kubecache',
     'kubecache-strip',
     'kubecache-deltafifo',
     'client-node-2',
     ...(contenders['client-node-1.4'] ? ['client-node-1.4'] : []),
     'minimal',
-  ];
+  ]);
   const { n, events } = cfg.b2;
   const server = await startServer();
   const data = {};
@@ -391,7 +395,7 @@ async function b2() {
           ({ proc } = await startContender(name, server, n));
           proc.send({ cmd: 'updates', count: events });
           await proc.waitFor((m) => m.type === 'ready', 10_000);
-          await server.call('modify', { count: events });
+          await server.call('burst', { count: events });
           const done = await proc.waitFor((m) => m.type === 'updates-done', cfg.timeoutMs);
           slot.runs.push({
             eventsPerSec: (events / done.ms) * 1000,
@@ -437,7 +441,7 @@ async function b2() {
 // B4: relist after a 410
 
 async function b4() {
-  const names = ['kubecache', 'client-node-2', 'minimal'];
+  const names = sel(['kubecache', 'client-node-2', 'minimal']);
   const data = {};
   for (const n of cfg.b4) {
     const server = await startServer();
@@ -524,7 +528,7 @@ async function b4() {
 // B5: write → handler latency under churn
 
 async function b5() {
-  const names = ['kubecache', 'client-node-2', 'minimal'];
+  const names = sel(['kubecache', 'client-node-2', 'minimal']);
   const { n, rates, durationMs } = cfg.b5;
   const server = await startServer();
   const data = {};

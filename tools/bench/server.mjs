@@ -5,6 +5,10 @@
 // Requests: { id, op, ...params } → replies { id, ok, result | error }.
 //   seed { n }                       creates n realistic pods (~5.5 KB) over 100 namespaces
 //   modify { count }                 `count` MODIFIED events, cycling over the pods
+//   burst { count }                  `count` MODIFIED events applied first (hidden from watchers),
+//                                    then their lines written to every watch at once, so that B2
+//                                    measures how fast a client consumes, not how fast this server
+//                                    can apply patches (~70 µs each here, near the ceiling's rate)
 //   churn { rate, durationMs }       stamped updates at `rate`/s (annotation bench.kubecache.dev/t-send)
 //   relistPlan { changedPct, deletedPct }  picks the pods B4 will change/delete; returns the counts
 //   relistGo                         hides events from watchers, applies the plan, compacts, and
@@ -59,6 +63,34 @@ async function modify({ count }) {
   return { events: count };
 }
 
+async function burst({ count }) {
+  server.faults.hideEventsFromWatchers(true);
+  const chunks = [];
+  let lines = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const [namespace, name] = keys[i % keys.length];
+      counter++;
+      const obj = server.patch('pods', namespace, name, {
+        metadata: { annotations: { 'bench.kubecache.dev/counter': String(counter) } },
+      });
+      lines.push(JSON.stringify({ type: 'MODIFIED', object: obj }));
+      if (lines.length === 1000) {
+        chunks.push(Buffer.from(lines.join('\n') + '\n'));
+        lines = [];
+      }
+      if (i % 500 === 499) await yieldNow();
+    }
+    if (lines.length > 0) chunks.push(Buffer.from(lines.join('\n') + '\n'));
+  } finally {
+    server.faults.hideEventsFromWatchers(false);
+  }
+  // The lines are exactly what the watch would have carried (same objects, same order, same
+  // resourceVersions); written back to back, the socket's pace is the client's.
+  for (const c of chunks) server.faults.writeRawToWatches(c);
+  return { events: count };
+}
+
 async function churn({ rate, durationMs }) {
   const start = performance.now();
   let sent = 0;
@@ -106,7 +138,7 @@ async function restore() {
   return { restored: true };
 }
 
-const ops = { seed, modify, churn, relistPlan, relistGo, restore };
+const ops = { seed, modify, burst, churn, relistPlan, relistGo, restore };
 process.on('message', async (msg) => {
   if (msg.cmd === 'exit') {
     await server.close();

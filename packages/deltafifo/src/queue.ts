@@ -123,8 +123,9 @@ export class Waiters {
 
   /** Wakes every waiter; each re-checks the queue. */
   wakeAll(): void {
-    const ws = [...this.waiting];
-    this.waiting.clear();
+    if (this.waiting.size === 0) return; // the common case on every push: nobody waits
+    const ws = this.waiting;
+    this.waiting = new Set();
     for (const w of ws) w();
   }
 

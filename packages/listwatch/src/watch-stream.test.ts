@@ -93,6 +93,17 @@ describe('decodeWatchStream: bad input ends the watch with a typed error', () =>
     expect((error as WatchDecodeError).lastResourceVersion).toBe('');
   });
 
+  it('decodes a real U+FFFD and other non-ASCII text, also split across chunks', async () => {
+    const line = Buffer.from(
+      '{"type":"ADDED","object":{"metadata":{"name":"a","resourceVersion":"3","annotations":{"x":"\uFFFD é € 🙂"}}}}\n',
+    );
+    const cut = line.indexOf(Buffer.from('€')) + 1; // in the middle of a multi-byte character
+    const s = await raw(watchLines([line.subarray(0, cut), line.subarray(cut)]));
+    const { events, error } = await collect(await podsOn(s.kubeConfig).watch({}));
+    expect(error).toBeUndefined();
+    expect(events.map((e) => e.object.metadata?.annotations?.x)).toEqual(['\uFFFD é € 🙂']);
+  });
+
   it('turns an ERROR event carrying a Status into an ApiStatusError (410 Expired)', async () => {
     const status = {
       kind: 'Status',

@@ -97,19 +97,24 @@ export function decodeWatchStream<T = KubeObject>(
     finish(new AbortedError(undefined, { cause: signal?.reason }), true);
   }
 
-  function decodeLine(bytes: Buffer): void {
-    let text: string;
-    try {
-      text = utf8.decode(bytes);
-    } catch (err) {
-      throw new WatchDecodeError(
-        'watch line is not valid UTF-8',
-        lastRv,
-        bytes.subarray(0, 200).toString('latin1'),
-        { cause: err },
-      );
+  function decodeLine(buf: Buffer, start: number, end: number): void {
+    // Lenient decoding is the fast one; a replacement character in its output means either
+    // invalid bytes or a real U+FFFD, and only then does the strict decoder decide.
+    let text = buf.toString('utf8', start, end);
+    if (text.includes('\uFFFD')) {
+      try {
+        text = utf8.decode(buf.subarray(start, end));
+      } catch (err) {
+        throw new WatchDecodeError(
+          'watch line is not valid UTF-8',
+          lastRv,
+          buf.subarray(start, Math.min(end, start + 200)).toString('latin1'),
+          { cause: err },
+        );
+      }
     }
-    if (text.trim() === '') return; // blank lines (keep-alive newlines of some proxies)
+    // Blank lines (keep-alive newlines of some proxies) are skipped.
+    if (text.length === 0 || (text.charCodeAt(0) <= 0x20 && text.trim() === '')) return;
     let ev: unknown;
     try {
       ev = JSON.parse(text);
@@ -166,13 +171,13 @@ export function decodeWatchStream<T = KubeObject>(
           const line = Buffer.concat(partial, total);
           partial = [];
           partialBytes = 0;
-          decodeLine(line);
+          decodeLine(line, 0, line.length);
         } else {
           if (nl - start > options.maxLineBytes) {
             partial = [chunk.subarray(start, nl)];
             throw tooLong();
           }
-          decodeLine(chunk.subarray(start, nl));
+          decodeLine(chunk, start, nl);
         }
         start = nl + 1;
       }
@@ -199,7 +204,7 @@ export function decodeWatchStream<T = KubeObject>(
       const rest = Buffer.concat(partial, partialBytes);
       partial = [];
       try {
-        decodeLine(rest);
+        decodeLine(rest, 0, rest.length);
       } catch (err) {
         finish(
           isTruncation(err)
@@ -268,13 +273,20 @@ export function decodeWatchStream<T = KubeObject>(
   }
 
   // Calls to next() are served one after the other, even if a caller does not await in between.
+  // Fast path: with no call outstanding and an event decoded, answer at once (no chaining).
   let tail: Promise<unknown> = Promise.resolve();
+  let outstanding = 0;
+  const settled = (): void => {
+    outstanding--;
+  };
   const next = (): Promise<IteratorResult<WatchEvent<T>>> => {
+    if (outstanding === 0) {
+      const value = take();
+      if (value !== undefined) return Promise.resolve({ value, done: false });
+    }
+    outstanding++;
     const result = tail.then(pull);
-    tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
+    tail = result.then(settled, settled);
     return result;
   };
   const stop = (): void => {

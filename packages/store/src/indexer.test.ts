@@ -35,6 +35,20 @@ describe('Indexer', () => {
     expect(idx.index('app', pod('z', 'q', { app: 'db' }))).toHaveLength(2);
   });
 
+  it('serves the new object after an update that keeps every index value, and refiles when only the order of values changes', () => {
+    const byLetters = (o: KubeObject): string[] => (o.metadata?.labels?.l ?? '').split('');
+    const idx = createIndexer(undefined, { letters: byLetters, app: byApp });
+    idx.add(pod('a', 'p1', { app: 'web', l: 'xy' }));
+    const next = pod('a', 'p1', { app: 'web', l: 'xy', other: '1' });
+    idx.update(next);
+    expect(idx.byIndex('app', 'web')).toEqual([next]);
+    expect(idx.byIndex('letters', 'x')).toEqual([next]);
+    idx.update(pod('a', 'p1', { app: 'web', l: 'yx' }));
+    idx.update(pod('a', 'p1', { app: 'web', l: 'y' }));
+    expect(idx.indexKeys('letters', 'x')).toEqual([]);
+    expect(idx.listIndexFuncValues('letters')).toEqual(['y']);
+  });
+
   it('adds indexers after items exist (TestAddIndexerAfterAdd)', () => {
     const idx = createIndexer();
     idx.add(pod('a', 'p1', { app: 'web' }));

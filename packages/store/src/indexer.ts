@@ -94,6 +94,17 @@ function indexValues<T>(indexers: Indexers<T>, obj: T): Map<string, string[]> {
   return out;
 }
 
+/** Whether two filings hold the same values per index, in the same order. */
+function sameValues(a: Map<string, string[]>, b: Map<string, string[]>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, vs] of a) {
+    const ws = b.get(name);
+    if (ws === undefined || ws.length !== vs.length) return false;
+    for (let i = 0; i < vs.length; i++) if (vs[i] !== ws[i]) return false;
+  }
+  return true;
+}
+
 /**
  * The map-plus-indices implementation behind {@link createIndexer} and `createStore` (client-go
  * `threadSafeMap` + `storeIndex`). Internal: not exported from the package entry point.
@@ -242,8 +253,12 @@ export class ThreadSafeIndexer<T> implements Indexer<T> {
 
   private put(key: string, obj: T): void {
     const values = indexValues(this.indexers, obj); // may throw: nothing mutated yet
-    this.unfile(key);
     this.items.set(key, obj);
+    // Most updates leave every index value as it was (client-go skips those too): then there is
+    // nothing to refile.
+    const old = this.filed.get(key);
+    if (old !== undefined && sameValues(old, values)) return;
+    this.unfile(key);
     this.file(key, values);
   }
 
