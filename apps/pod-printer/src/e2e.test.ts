@@ -105,10 +105,12 @@ describe('pod-printer binary', () => {
 
   it('draws the live table in a terminal and stops on Ctrl-C', async () => {
     const kc = await setup();
-    const cmd = `${process.execPath} ${main} --kubeconfig ${kc}`;
+    // `exec` so that the pty's foreground process group is node alone: a non-interactive
+    // dash (the CI machine's /bin/sh) waiting on it would itself die of the Ctrl-C (exit 130).
+    const cmd = `exec ${process.execPath} ${main} --kubeconfig ${kc}`;
     const p = spawn('script', ['-qfec', cmd, '/dev/null'], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, TERM: 'xterm', COLUMNS: '160', LINES: '50' },
+      env: { ...process.env, SHELL: '/bin/sh', TERM: 'xterm', COLUMNS: '160', LINES: '50' },
     });
     children.push(p);
     let out = '';
