@@ -234,3 +234,19 @@ describe('DeltaFIFO', () => {
     expect(source.size).toBe(0);
   });
 });
+
+describe('DeltaFIFO.tryPop', () => {
+  it('pops the deltas of the oldest key without waiting, and undefined when empty', () => {
+    const f = new DeltaFIFO<KubeObject>();
+    expect(f.tryPop(() => {})).toBeUndefined();
+    f.add(obj('a', '1'));
+    f.add(obj('b', '1'));
+    f.update(obj('a', '2'));
+    let initial: boolean | undefined;
+    const d = f.tryPop((_d, isInInitialList) => (initial = isInInitialList));
+    expect(types(d!)).toEqual(['Added', 'Updated']);
+    expect(initial).toBe(false);
+    expect(types(f.tryPop(() => {})!)).toEqual(['Added']);
+    expect(f.tryPop(() => {})).toBeUndefined();
+  });
+});

@@ -196,6 +196,7 @@ export class DeltaFIFO<T = KubeObject> implements Queue<T> {
   close(): void {
     this.closed = true;
     this.waiters.wakeAll();
+    this.waiters.release();
   }
 
   isClosed(): boolean {
@@ -208,6 +209,13 @@ export class DeltaFIFO<T = KubeObject> implements Queue<T> {
         if (this.closed) throw new FIFOClosedError();
         await this.waiters.wait(signal);
       }
+      const deltas = this.tryPop(process);
+      if (deltas) return deltas;
+    }
+  }
+
+  tryPop(process: PopProcessFunc<T>): Deltas<T> | undefined {
+    while (this.queue.length > 0) {
       const key = this.queue.shift()!;
       const isInInitialList = !this.hasSynced();
       if (this.initialPopulationCount > 0) this.initialPopulationCount--;
@@ -217,6 +225,7 @@ export class DeltaFIFO<T = KubeObject> implements Queue<T> {
       runProcess(process, deltas, isInInitialList, () => this.addIfNotPresent(deltas));
       return deltas;
     }
+    return undefined;
   }
 
   private queueAction(type: DeltaType, obj: T | DeletedFinalStateUnknown<T>): void {

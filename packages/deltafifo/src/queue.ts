@@ -12,6 +12,21 @@ export interface Delta<T = KubeObject> {
   readonly object: T | DeletedFinalStateUnknown<T>;
 }
 
+/**
+ * A delta that carries the key its queue computed for it: what `RealFIFO` hands out, so
+ * that a consumer keeping a cache with the same key function need not compute it again.
+ * Differs from client-go: client-go's Delta has no key.
+ */
+export interface KeyedDelta<T = KubeObject> extends Delta<T> {
+  /** The object's key under the queue's key function. */
+  readonly key: string;
+}
+
+/** The key carried by `delta` (see {@link KeyedDelta}), or `undefined`. */
+export function keyOfDelta<T>(delta: Delta<T>): string | undefined {
+  return (delta as Partial<KeyedDelta<T>>).key;
+}
+
 /** The changes of one key, oldest first. Never empty when handed to a process function. */
 export type Deltas<T = KubeObject> = readonly Delta<T>[];
 
@@ -55,6 +70,11 @@ export interface KeyListerGetter<T = KubeObject> {
 export interface Queue<T = KubeObject> extends Store<T> {
   /** Pops the next item, runs `process` on it, and resolves with it. */
   pop(process: PopProcessFunc<T>, signal?: AbortSignal): Promise<Deltas<T>>;
+  /**
+   * Like `pop` without waiting: pops and processes the next item if one is queued and returns it;
+   * returns `undefined` on an empty queue (open or closed). Errors are thrown as `pop` rejects.
+   */
+  tryPop(process: PopProcessFunc<T>): Deltas<T> | undefined;
   /** Queues `deltas` unless their key is already queued. */
   addIfNotPresent(deltas: Deltas<T>): void;
   /** See the contract above. */
@@ -117,35 +137,54 @@ export function runProcess<T>(
 
 /**
  * Waiters for "the queue has something (or was closed)", without polling. Shared by the queues.
+ * A signal gets one abort listener (not one per wait: a consumer loop waits with the same signal
+ * again and again), removed when it fires or at `release()` (the queue's `close()`).
  */
 export class Waiters {
-  private waiting = new Set<() => void>();
+  private waiting: Waiter[] = [];
+  private readonly listeners = new Map<AbortSignal, () => void>();
 
   /** Wakes every waiter; each re-checks the queue. */
   wakeAll(): void {
-    if (this.waiting.size === 0) return; // the common case on every push: nobody waits
+    if (this.waiting.length === 0) return; // the common case on every push: nobody waits
     const ws = this.waiting;
-    this.waiting = new Set();
-    for (const w of ws) w();
+    this.waiting = [];
+    for (const w of ws) w.resolve();
   }
 
   /** Resolves at the next `wakeAll`, or rejects with AbortedError when `signal` aborts. */
   wait(signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted)
+      return Promise.reject(new AbortedError(undefined, { cause: signal.reason }));
+    if (signal && !this.listeners.has(signal)) {
+      const onAbort = (): void => this.abort(signal);
+      this.listeners.set(signal, onAbort);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
     return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(new AbortedError(undefined, { cause: signal.reason }));
-        return;
-      }
-      const onAbort = (): void => {
-        this.waiting.delete(wake);
-        reject(new AbortedError(undefined, { cause: signal?.reason }));
-      };
-      const wake = (): void => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      this.waiting.add(wake);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push({ resolve, reject, signal });
     });
   }
+
+  /** Removes the abort listeners (waiters still waiting stay, and are woken by `wakeAll`). */
+  release(): void {
+    for (const [signal, onAbort] of this.listeners) signal.removeEventListener('abort', onAbort);
+    this.listeners.clear();
+  }
+
+  private abort(signal: AbortSignal): void {
+    this.listeners.delete(signal);
+    const keep: Waiter[] = [];
+    for (const w of this.waiting) {
+      if (w.signal === signal) w.reject(new AbortedError(undefined, { cause: signal.reason }));
+      else keep.push(w);
+    }
+    this.waiting = keep;
+  }
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: Error) => void;
+  signal: AbortSignal | undefined;
 }

@@ -1,10 +1,11 @@
 // Behaviours of client-go's the_real_fifo_test.go, re-expressed.
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '@kubecache/core';
+import { isAbortError, type KubeObject } from '@kubecache/core';
 import type { DeletedFinalStateUnknown } from '@kubecache/store';
 import { createStore, isDeletedFinalStateUnknown } from '@kubecache/store';
 import { RealFIFO } from './real-fifo.js';
-import { isFIFOClosedError, type Delta } from './queue.js';
+import { isFIFOClosedError, keyOfDelta, RequeueError, type Delta } from './queue.js';
 
 const obj = (name: string, rv = '1'): KubeObject => ({ metadata: { name, resourceVersion: rv } });
 const drain = async (f: RealFIFO): Promise<Delta[]> => {
@@ -120,5 +121,100 @@ describe('RealFIFO', () => {
     }
     expect(ordered).toBe(true);
     expect(last).toBe(99_999);
+  });
+});
+
+describe('RealFIFO.tryPop and keyed deltas', () => {
+  it('pops without waiting, in order, and returns undefined when empty (open or closed)', () => {
+    const f = new RealFIFO<KubeObject>({ knownObjects: createStore<KubeObject>() });
+    expect(f.tryPop(() => {})).toBeUndefined();
+    f.add(obj('a', '1'));
+    f.update(obj('b', '2'));
+    const seen: string[] = [];
+    const first = f.tryPop((d) => seen.push(...show(d)));
+    expect(show(first!)).toEqual(['Added:a:1']);
+    expect(show(f.tryPop((d) => seen.push(...show(d)))!)).toEqual(['Updated:b:2']);
+    expect(seen).toEqual(['Added:a:1', 'Updated:b:2']);
+    expect(f.tryPop(() => {})).toBeUndefined();
+    f.close();
+    expect(f.tryPop(() => {})).toBeUndefined();
+  });
+
+  it('throws what the process function throws, and a RequeueError puts the event back', () => {
+    const f = new RealFIFO<KubeObject>({ knownObjects: createStore<KubeObject>() });
+    f.add(obj('a', '1'));
+    expect(() =>
+      f.tryPop(() => {
+        throw new RequeueError('later', { cause: new Error('busy') });
+      }),
+    ).toThrow('busy');
+    expect(f.length).toBe(1);
+    expect(() =>
+      f.tryPop(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(f.length).toBe(0);
+  });
+
+  it('hands out deltas that carry their key, and pop rejects (not throws) a failing process', async () => {
+    const f = new RealFIFO<KubeObject>({ knownObjects: createStore<KubeObject>() });
+    f.add({ metadata: { namespace: 'ns', name: 'a', resourceVersion: '1' } });
+    const [d] = f.tryPop(() => {})!;
+    expect(keyOfDelta(d!)).toBe('ns/a');
+    expect(keyOfDelta({ type: 'Added', object: obj('x') })).toBeUndefined();
+    f.add(obj('b'));
+    const p = f.pop(() => {
+      throw new Error('nope');
+    });
+    await expect(p).rejects.toThrow('nope');
+  });
+
+  it('list, listKeys and getByKey report the newest queued event per key, in first-queued order', () => {
+    const f = new RealFIFO<KubeObject>({ knownObjects: createStore<KubeObject>() });
+    f.add(obj('b', '1'));
+    f.add(obj('a', '2'));
+    f.update(obj('b', '3'));
+    f.add(obj('c', '4'));
+    f.delete(obj('c', '5'));
+    expect(f.listKeys()).toEqual(['b', 'a', 'c']);
+    expect(f.list().map((o) => `${o.metadata?.name}:${o.metadata?.resourceVersion}`)).toEqual([
+      'b:3',
+      'a:2',
+    ]);
+    expect(f.getByKey('b')?.metadata?.resourceVersion).toBe('3');
+    expect(f.getByKey('c')).toBeUndefined();
+    expect(f.get(obj('a'))?.metadata?.resourceVersion).toBe('2');
+  });
+});
+
+describe('waiting pops', () => {
+  it('keep one abort listener per signal however often they wait, and drop it at close', async () => {
+    const f = new RealFIFO<KubeObject>({ knownObjects: createStore<KubeObject>() });
+    const ac = new AbortController();
+    for (let i = 0; i < 50; i++) {
+      const p = f.pop(() => {}, ac.signal);
+      f.add(obj(`p${i}`));
+      await p;
+    }
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
+    f.close();
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+    await expect(f.pop(() => {}, ac.signal)).rejects.toSatisfy(isFIFOClosedError);
+  });
+
+  it('an abort rejects only the pops waiting with that signal; the others still get items', async () => {
+    const f = new RealFIFO<KubeObject>({ knownObjects: createStore<KubeObject>() });
+    const a = new AbortController();
+    const b = new AbortController();
+    const pa = f.pop(() => {}, a.signal);
+    const pb = f.pop(() => {}, b.signal);
+    a.abort(new Error('stop a'));
+    await expect(pa).rejects.toSatisfy(isAbortError);
+    expect(getEventListeners(a.signal, 'abort')).toHaveLength(0);
+    f.add(obj('x'));
+    expect(show(await pb)).toEqual(['Added:x:1']);
+    expect(f.length).toBe(0);
+    await expect(f.pop(() => {}, a.signal)).rejects.toSatisfy(isAbortError);
   });
 });

@@ -1,6 +1,6 @@
 // Port of k8s.io/client-go/tools/cache/the_real_fifo.go (client-go v1.36): the informer's default
 // queue since client-go 1.36 — every event in order, no per-key coalescing.
-import { FastQueue, type KubeObject } from '@kubecache/core';
+import { FastQueue, toError, type KubeObject } from '@kubecache/core';
 import {
   DeletedFinalStateUnknown,
   isDeletedFinalStateUnknown,
@@ -15,6 +15,7 @@ import {
   type Delta,
   type Deltas,
   type DeltaType,
+  type KeyedDelta,
   type KeyListerGetter,
   type PopProcessFunc,
   type Queue,
@@ -36,13 +37,11 @@ export interface RealFIFOOptions<T> {
  * key that is known (or pending as not-deleted in the queue) but absent from the list.
  */
 export class RealFIFO<T = KubeObject> implements Queue<T> {
-  private readonly queue = new FastQueue<{ key: string; delta: Delta<T> }>();
+  private readonly queue = new FastQueue<KeyedDelta<T>>();
   private readonly waiters = new Waiters();
   private readonly keyFunction: KeyFunc<T>;
   private readonly knownObjects: KeyListerGetter<T>;
   private readonly transformer: TransformFunc<T> | undefined;
-  /** Number of queued events per key, and whether the last queued event for the key is a deletion. */
-  private readonly pending = new Map<string, { count: number; last: Delta<T> }>();
   private populated = false;
   private initialPopulationCount = 0;
   private closed = false;
@@ -60,6 +59,17 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
 
   private keyOf(obj: T | DeletedFinalStateUnknown<T>): string {
     return isDeletedFinalStateUnknown(obj) ? obj.key : this.keyFunction(obj as T);
+  }
+
+  /**
+   * The newest queued delta per key, in the order the keys were first queued. Built by a scan, as
+   * client-go's RealFIFO does: the per-event path keeps no per-key bookkeeping, and the callers
+   * (relists, requeues, list/get of the queue) are rare.
+   */
+  private newestPerKey(): Map<string, Delta<T>> {
+    const out = new Map<string, Delta<T>>();
+    for (const d of this.queue) out.set(d.key, d);
+    return out;
   }
 
   hasSynced(): boolean {
@@ -83,17 +93,19 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
 
   addIfNotPresent(deltas: Deltas<T>): void {
     this.populated = true;
+    const queued = this.newestPerKey();
     for (const d of deltas) {
       const key = this.keyOf(d.object);
-      if (this.pending.has(key)) continue;
-      this.push(key, d);
+      if (queued.has(key)) continue;
+      queued.set(key, d);
+      this.push(key, d.type, d.object);
     }
   }
 
   /** The newest pending object per key (not tombstones). */
   list(): T[] {
     const out: T[] = [];
-    for (const { last } of this.pending.values()) {
+    for (const last of this.newestPerKey().values()) {
       if (last.type !== 'Deleted' && !isDeletedFinalStateUnknown(last.object))
         out.push(last.object as T);
     }
@@ -101,7 +113,7 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
   }
 
   listKeys(): string[] {
-    return [...this.pending.keys()];
+    return [...this.newestPerKey().keys()];
   }
 
   get(obj: T): T | undefined {
@@ -109,13 +121,16 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
   }
 
   getByKey(key: string): T | undefined {
-    const last = this.pending.get(key)?.last;
+    let last: Delta<T> | undefined;
+    for (const d of this.queue) if (d.key === key) last = d;
     if (!last || last.type === 'Deleted' || isDeletedFinalStateUnknown(last.object))
       return undefined;
     return last.object as T;
   }
 
   replace(items: T[], _resourceVersion: string): void {
+    // What was queued before this relist: the newest delta per key.
+    const queued = this.newestPerKey();
     const keys = new Set<string>();
     for (const item of items) {
       const key = this.keyOf(item);
@@ -123,8 +138,8 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
       this.enqueue('Replaced', item, true, key);
     }
     let deletions = 0;
-    // Keys whose latest pending event says "exists" (a create not yet in the cache) but are gone.
-    for (const [key, { last }] of this.pending) {
+    // Keys whose latest queued event says "exists" (a create not yet in the cache) but are gone.
+    for (const [key, last] of queued) {
       if (keys.has(key) || last.type === 'Deleted') continue;
       if (this.knownObjects.getByKey(key) !== undefined) continue; // handled below
       const obj: T | undefined = isDeletedFinalStateUnknown<T>(last.object)
@@ -135,8 +150,7 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
     }
     for (const key of this.knownObjects.listKeys()) {
       if (keys.has(key)) continue;
-      const p = this.pending.get(key);
-      if (p?.last.type === 'Deleted') continue; // a deletion is already on its way
+      if (queued.get(key)?.type === 'Deleted') continue; // a deletion is already on its way
       this.enqueue(
         'Deleted',
         new DeletedFinalStateUnknown<T>(key, this.knownObjects.getByKey(key)),
@@ -162,20 +176,39 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
   close(): void {
     this.closed = true;
     this.waiters.wakeAll();
+    this.waiters.release();
   }
 
   isClosed(): boolean {
     return this.closed;
   }
 
-  async pop(process: PopProcessFunc<T>, signal?: AbortSignal): Promise<Deltas<T>> {
+  pop(process: PopProcessFunc<T>, signal?: AbortSignal): Promise<Deltas<T>> {
+    if (this.queue.length > 0) {
+      try {
+        return Promise.resolve(this.popNext(process));
+      } catch (err) {
+        return Promise.reject(toError(err));
+      }
+    }
+    return this.popWaiting(process, signal);
+  }
+
+  tryPop(process: PopProcessFunc<T>): Deltas<T> | undefined {
+    return this.queue.length > 0 ? this.popNext(process) : undefined;
+  }
+
+  private async popWaiting(process: PopProcessFunc<T>, signal?: AbortSignal): Promise<Deltas<T>> {
     while (this.queue.length === 0) {
       if (this.closed) throw new FIFOClosedError();
       await this.waiters.wait(signal);
     }
-    const { key, delta } = this.queue.shift()!;
-    const p = this.pending.get(key);
-    if (p && --p.count === 0) this.pending.delete(key);
+    return this.popNext(process);
+  }
+
+  /** Pops the head (the queue is not empty) and processes it. */
+  private popNext(process: PopProcessFunc<T>): Deltas<T> {
+    const delta = this.queue.shift()!;
     const isInInitialList = !this.hasSynced();
     if (this.initialPopulationCount > 0) this.initialPopulationCount--;
     const deltas: Deltas<T> = [delta];
@@ -193,18 +226,11 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
     let o = obj;
     if (transform && this.transformer && !isDeletedFinalStateUnknown(o))
       o = this.transformer(o as T);
-    this.push(key, { type, object: o });
+    this.push(key, type, o);
   }
 
-  private push(key: string, delta: Delta<T>): void {
-    this.queue.push({ key, delta });
-    const p = this.pending.get(key);
-    if (p) {
-      p.count++;
-      p.last = delta;
-    } else {
-      this.pending.set(key, { count: 1, last: delta });
-    }
+  private push(key: string, type: DeltaType, object: T | DeletedFinalStateUnknown<T>): void {
+    this.queue.push({ type, object, key });
     this.waiters.wakeAll();
   }
 }

@@ -12,6 +12,7 @@ import {
   DeltaFIFO,
   RealFIFO,
   isFIFOClosedError,
+  keyOfDelta,
   type Delta,
   type Queue,
 } from '@kubecache/deltafifo';
@@ -61,7 +62,9 @@ export function processDeltas<T>(
       continue;
     }
     if (isDeletedFinalStateUnknown(obj)) continue; // cannot happen for non-deletions
-    const old = indexer.get(obj as T);
+    // A RealFIFO delta carries its key (same key function as the cache): no need to recompute it.
+    const key = keyOfDelta(d);
+    const old = key !== undefined ? indexer.getByKey(key) : indexer.get(obj as T);
     if (old !== undefined) {
       indexer.update(obj as T);
       const isSync =
@@ -145,7 +148,12 @@ export async function runQueueLoop<T>(
   try {
     while (!signal.aborted) {
       try {
-        await queue.pop(process, signal);
+        // Take what is already queued without a promise per item; after a batch, let the
+        // microtasks run (handler delivery, the watch decoder) before carrying on.
+        let n = 0;
+        while (n < DRAIN_BATCH && queue.tryPop(process) !== undefined) n++;
+        if (n === DRAIN_BATCH) await Promise.resolve();
+        else await queue.pop(process, signal);
       } catch (err) {
         if (isFIFOClosedError(err) || signal.aborted) break;
         logger.error({ err: toError(err).message }, 'processing deltas failed');
@@ -158,6 +166,9 @@ export async function runQueueLoop<T>(
     await reflecting;
   }
 }
+
+/** Items popped synchronously in a row by {@link runQueueLoop} before it yields to microtasks. */
+const DRAIN_BATCH = 256;
 
 /**
  * client-go's `NewIndexerInformer`: an Indexer kept in sync, a controller to run, and `handlers`

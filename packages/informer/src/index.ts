@@ -32,4 +32,10 @@ export {
   type SharedInformerFactoryOptions,
 } from './factory.js';
 export { waitForCacheSync, type SyncSource } from './wait.js';
-export { stripManagedFields } from './transforms.js';
+export {
+  composeTransforms,
+  createStringInterner,
+  stripManagedFields,
+  type StringInterner,
+  type StringInternerOptions,
+} from './transforms.js';

@@ -99,7 +99,7 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
     this.queue.push(n);
     if (!this.pumping) {
       this.pumping = true;
-      queueMicrotask(() => void this.pump());
+      queueMicrotask(this.pumpTask);
     }
   }
 
@@ -126,30 +126,60 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
     for (const w of ws) w();
   }
 
-  private async pump(): Promise<void> {
+  private readonly pumpTask = (): void => this.pump();
+
+  /**
+   * Delivers queued notifications in order. Synchronous handlers are called back to back; a
+   * handler that returns a promise (or any thenable) is awaited before the next notification.
+   */
+  private pump(): void {
     while (!this.removed && this.queue.length > 0) {
       const n = this.queue.shift()!;
+      let r: unknown;
       try {
-        const r =
+        r =
           n.type === 'add'
             ? this.handler.onAdd?.(n.obj, n.isInInitialList)
             : n.type === 'update'
               ? this.handler.onUpdate?.(n.oldObj, n.newObj)
               : this.handler.onDelete?.(n.obj);
-        if (r !== undefined && typeof r.then === 'function') await r;
       } catch (err) {
-        try {
-          this.onError(toError(err), n);
-        } catch {
-          // An error hook that throws must not stop delivery.
-        }
+        this.report(err, n);
+        r = undefined;
       }
-      if (n.type === 'add' && n.isInInitialList) {
-        this.pendingInitial--;
-        if (this.pendingInitial === 0) this.latch.poke();
+      if (
+        r !== null &&
+        typeof r === 'object' &&
+        typeof (r as PromiseLike<unknown>).then === 'function'
+      ) {
+        void Promise.resolve(r as PromiseLike<unknown>)
+          .then(undefined, (err: unknown) => this.report(err, n))
+          .then(() => {
+            this.delivered(n);
+            this.pump();
+          })
+          .catch((err: unknown) => this.report(err, n));
+        return; // still pumping: carries on when the handler settles
       }
+      this.delivered(n);
     }
     this.pumping = false;
     this.releaseIdle();
+  }
+
+  /** Book-keeping after a handler call (initial adds count towards `hasSynced`). */
+  private delivered(n: Notification<T>): void {
+    if (n.type === 'add' && n.isInInitialList) {
+      this.pendingInitial--;
+      if (this.pendingInitial === 0) this.latch.poke();
+    }
+  }
+
+  private report(err: unknown, n: Notification<T>): void {
+    try {
+      this.onError(toError(err), n);
+    } catch {
+      // An error hook that throws must not stop delivery.
+    }
   }
 }

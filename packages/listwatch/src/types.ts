@@ -50,6 +50,13 @@ export interface WatchErrorEvent {
  */
 export interface WatchStream<T = KubeObject> extends AsyncIterable<WatchEvent<T>> {
   stop(): void;
+  /**
+   * Optional: the next event if one is already decoded, else `undefined` (never waits, never
+   * throws: the end of the stream and its failure are reported by the iterator). Lets a consumer
+   * take a burst of events without a promise per event; mixing it with the iterator keeps the
+   * order, provided no `next()` call is outstanding.
+   */
+  poll?(): WatchEvent<T> | undefined;
 }
 
 /**

@@ -179,8 +179,9 @@ describe('decodeWatchStream: framing', () => {
   });
 
   it('rejects a line above maxLineBytes and closes the connection without reading the rest', async () => {
-    const big = eventLine('ADDED', 'x'.repeat(4 * 1024 * 1024), '9');
-    const chunk = 16 * 1024;
+    // Far more than the kernel's socket buffers (up to ~10 MB on loopback) can absorb.
+    const big = eventLine('ADDED', 'x'.repeat(48 * 1024 * 1024), '9');
+    const chunk = 64 * 1024;
     const chunks = Math.ceil(big.length / chunk);
     let written = 0;
     let closedAfter = -1;
@@ -338,5 +339,23 @@ describe('decodeWatchStream: flow control, timeouts and release', () => {
       break;
     }
     await until(() => s.sockets.size === 0);
+  });
+});
+
+describe('decodeWatchStream: poll', () => {
+  it('hands out already-decoded events without waiting, in order with next(), and never the end', async () => {
+    const lines = ['1', '2', '3'].map((rv) => eventLine('MODIFIED', 'p', rv));
+    const s = await raw(watchLines([lines.join('')]));
+    const stream = await podsOn(s.kubeConfig).watch({});
+    const it = stream[Symbol.asyncIterator]();
+    const first = await it.next();
+    expect(first.done).toBe(false);
+    const rvs = [first.value?.object.metadata?.resourceVersion];
+    for (let ev = stream.poll?.(); ev; ev = stream.poll?.())
+      rvs.push(ev.object.metadata?.resourceVersion);
+    expect(rvs).toEqual(['1', '2', '3']);
+    expect(stream.poll?.()).toBeUndefined();
+    expect((await it.next()).done).toBe(true);
+    expect(stream.poll?.()).toBeUndefined();
   });
 });

@@ -297,6 +297,7 @@ export function decodeWatchStream<T = KubeObject>(
   // channel; here they are thrown from the iterator, after the events decoded before them.
   return {
     stop,
+    poll: () => (outstanding === 0 ? take() : undefined),
     [Symbol.asyncIterator]() {
       return {
         next,

@@ -525,9 +525,13 @@ export class Reflector<T = KubeObject> {
     const it = stream[Symbol.asyncIterator]();
     try {
       for (;;) {
-        const step = await it.next();
-        if (step.done) break;
-        const ev = step.value;
+        // Events already decoded are taken synchronously (no promise per event); otherwise wait.
+        let ev = stream.poll?.();
+        if (ev === undefined) {
+          const step = await it.next();
+          if (step.done) break;
+          ev = step.value;
+        }
         if (signal.aborted) break;
         const obj = ev.object as T & KubeObject;
         const rv = obj.metadata?.resourceVersion;

@@ -75,9 +75,10 @@ export interface Indexer<T = KubeObject> extends Store<T> {
 // Differs from client-go: an index function that fails panics in client-go and leaves the map
 // half-updated; here every value is computed up front and a failure is a typed IndexError thrown
 // before anything is mutated.
-function indexValues<T>(indexers: Indexers<T>, obj: T): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const [name, fn] of Object.entries(indexers)) {
+function indexValues<T>(list: readonly IndexEntry<T>[], obj: T): string[][] {
+  const out: string[][] = new Array<string[]>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const [name, fn] = list[i]!;
     let values: string[];
     try {
       values = fn(obj);
@@ -89,18 +90,22 @@ function indexValues<T>(indexers: Indexers<T>, obj: T): Map<string, string[]> {
     if (!Array.isArray(values)) {
       throw new IndexError(`index function ${JSON.stringify(name)} did not return an array`, name);
     }
-    out.set(name, values);
+    out[i] = values;
   }
   return out;
 }
 
+/** One index: its name and function. */
+type IndexEntry<T> = readonly [name: string, fn: IndexFunc<T>];
+
 /** Whether two filings hold the same values per index, in the same order. */
-function sameValues(a: Map<string, string[]>, b: Map<string, string[]>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [name, vs] of a) {
-    const ws = b.get(name);
-    if (ws === undefined || ws.length !== vs.length) return false;
-    for (let i = 0; i < vs.length; i++) if (vs[i] !== ws[i]) return false;
+function sameValues(a: readonly string[][], b: readonly string[][]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const vs = a[i]!;
+    const ws = b[i]!;
+    if (ws.length !== vs.length) return false;
+    for (let j = 0; j < vs.length; j++) if (vs[j] !== ws[j]) return false;
   }
   return true;
 }
@@ -115,17 +120,20 @@ export class ThreadSafeIndexer<T> implements Indexer<T> {
   private items = new Map<string, T>();
   /** index name → value → keys */
   private indices = new Map<string, Map<string, Set<string>>>();
-  /** key → index name → values the key is filed under */
+  /** key → the values the key is filed under, one list per entry of `indexList` */
   // Differs from client-go: client-go re-runs the index functions on the old object to find the
   // entries to remove; remembering the values filed makes removal exact even if a caller mutated
   // a cached object (or an index function is not deterministic).
-  private filed = new Map<string, Map<string, string[]>>();
+  private filed = new Map<string, string[][]>();
   private indexers: Indexers<T>;
+  /** The index functions in a fixed order (what `filed` lists follow). */
+  private indexList: IndexEntry<T>[];
   private readonly keyFunc: KeyFunc<T>;
 
   constructor(keyFunc: KeyFunc<T>, indexers: Indexers<T>) {
     this.keyFunc = keyFunc;
     this.indexers = { ...indexers };
+    this.indexList = Object.entries(this.indexers);
     for (const name of Object.keys(this.indexers)) this.indices.set(name, new Map());
   }
 
@@ -160,11 +168,11 @@ export class ThreadSafeIndexer<T> implements Indexer<T> {
   replace(items: T[], _resourceVersion: string): void {
     // Compute every key and index value first, so a failure leaves the store untouched.
     const next = new Map<string, T>();
-    const nextFiled = new Map<string, Map<string, string[]>>();
+    const nextFiled = new Map<string, string[][]>();
     for (const obj of items) {
       const key = this.keyFunc(obj);
       next.set(key, obj);
-      nextFiled.set(key, indexValues(this.indexers, obj));
+      if (this.indexList.length > 0) nextFiled.set(key, indexValues(this.indexList, obj));
     }
     this.items = next;
     this.filed = new Map();
@@ -221,15 +229,15 @@ export class ThreadSafeIndexer<T> implements Indexer<T> {
         throw new IndexError(`indexer conflict: ${JSON.stringify(name)}`, name);
     }
     // Build the new indices aside; install them only if every object indexed cleanly.
-    const built = new Map<string, Map<string, Set<string>>>();
-    const perKey = new Map<string, Map<string, string[]>>();
-    for (const name of Object.keys(indexers)) built.set(name, new Map());
+    const added: IndexEntry<T>[] = Object.entries(indexers);
+    const built = added.map(() => new Map<string, Set<string>>());
+    const perKey = new Map<string, string[][]>();
     for (const [key, obj] of this.items) {
-      const values = indexValues(indexers, obj);
+      const values = indexValues(added, obj);
       perKey.set(key, values);
-      for (const [name, vs] of values) {
-        const index = built.get(name)!;
-        for (const v of vs) {
+      for (let i = 0; i < added.length; i++) {
+        const index = built[i]!;
+        for (const v of values[i]!) {
           let set = index.get(v);
           if (!set) index.set(v, (set = new Set()));
           set.add(key);
@@ -237,11 +245,12 @@ export class ThreadSafeIndexer<T> implements Indexer<T> {
       }
     }
     Object.assign(this.indexers, indexers);
-    for (const [name, index] of built) this.indices.set(name, index);
+    const before = this.indexList.length;
+    this.indexList = [...this.indexList, ...added];
+    for (let i = 0; i < added.length; i++) this.indices.set(added[i]![0], built[i]!);
     for (const [key, values] of perKey) {
-      const filed = this.filed.get(key) ?? new Map<string, string[]>();
-      for (const [name, vs] of values) filed.set(name, vs);
-      this.filed.set(key, filed);
+      const filed = this.filed.get(key) ?? Array.from({ length: before }, (): string[] => []);
+      this.filed.set(key, [...filed, ...values]);
     }
   }
 
@@ -252,7 +261,11 @@ export class ThreadSafeIndexer<T> implements Indexer<T> {
   }
 
   private put(key: string, obj: T): void {
-    const values = indexValues(this.indexers, obj); // may throw: nothing mutated yet
+    if (this.indexList.length === 0) {
+      this.items.set(key, obj);
+      return;
+    }
+    const values = indexValues(this.indexList, obj); // may throw: nothing mutated yet
     this.items.set(key, obj);
     // Most updates leave every index value as it was (client-go skips those too): then there is
     // nothing to refile.
@@ -268,25 +281,25 @@ export class ThreadSafeIndexer<T> implements Indexer<T> {
     this.items.delete(key);
   }
 
-  private file(key: string, values: Map<string, string[]>): void {
-    for (const [name, vs] of values) {
-      const index = this.indices.get(name)!;
-      for (const v of vs) {
+  private file(key: string, values: string[][]): void {
+    for (let i = 0; i < values.length; i++) {
+      const index = this.indices.get(this.indexList[i]![0])!;
+      for (const v of values[i]!) {
         let set = index.get(v);
         if (!set) index.set(v, (set = new Set()));
         set.add(key);
       }
     }
-    if (values.size > 0) this.filed.set(key, values);
+    if (values.length > 0) this.filed.set(key, values);
   }
 
   private unfile(key: string): void {
     const old = this.filed.get(key);
     if (!old) return;
-    for (const [name, vs] of old) {
-      const index = this.indices.get(name);
+    for (let i = 0; i < old.length; i++) {
+      const index = this.indices.get(this.indexList[i]![0]);
       if (!index) continue;
-      for (const v of vs) {
+      for (const v of old[i]!) {
         const set = index.get(v);
         if (!set) continue;
         set.delete(key);

@@ -1,8 +1,13 @@
 // kubecache's SharedIndexInformer with a namespace index and one no-op handler, over
 // @kubecache/listwatch. BENCH_VARIANT: `default`, `strip` (managedFields-stripping transform),
-// `meta` (metadata-only: PartialObjectMetadata), `deltafifo` (the DeltaFIFO queue instead of RealFIFO).
+// `compact` (managedFields stripped + equal strings shared: createStringInterner), `meta` (metadata-only: PartialObjectMetadata), `deltafifo` (the DeltaFIFO queue instead of RealFIFO).
 import { KubeConfig } from '@kubernetes/client-node';
-import { createSharedIndexInformer, stripManagedFields } from '@kubecache/informer';
+import {
+  composeTransforms,
+  createSharedIndexInformer,
+  createStringInterner,
+  stripManagedFields,
+} from '@kubecache/informer';
 import { createListWatch } from '@kubecache/listwatch';
 import { metaNamespaceIndexFunc, namespaceIndex } from '@kubecache/store';
 import { runContender } from './harness.mjs';
@@ -25,6 +30,9 @@ await runContender({
     informer = createSharedIndexInformer(lw, {
       indexers: { [namespaceIndex]: metaNamespaceIndexFunc },
       ...(variant === 'strip' || variant === 'meta' ? { transform: stripManagedFields } : {}),
+      ...(variant === 'compact'
+        ? { transform: composeTransforms(stripManagedFields, createStringInterner()) }
+        : {}),
       ...(variant === 'deltafifo' ? { queue: 'deltafifo' } : {}),
     });
     informer.setWatchErrorHandler?.((_r, err) =>
