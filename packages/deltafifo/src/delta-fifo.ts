@@ -153,8 +153,11 @@ export class DeltaFIFO<T = KubeObject> implements Queue<T> {
     const keys = new Set<string>();
     const action: DeltaType = this.emitDeltaTypeReplaced ? 'Replaced' : 'Sync';
     for (const item of items) {
-      keys.add(this.keyOf(item));
-      this.queueAction(action, item);
+      const key = this.keyOf(item);
+      keys.add(key);
+      // A listed item that is the cached instance itself (a Reflector reusing unchanged objects)
+      // was transformed when it entered the cache: not again.
+      this.queueAction(action, item, item !== this.knownObjects?.getByKey(key));
     }
     let queuedDeletions = 0;
     for (const [key, deltas] of this.items) {
@@ -228,10 +231,15 @@ export class DeltaFIFO<T = KubeObject> implements Queue<T> {
     return undefined;
   }
 
-  private queueAction(type: DeltaType, obj: T | DeletedFinalStateUnknown<T>): void {
+  private queueAction(
+    type: DeltaType,
+    obj: T | DeletedFinalStateUnknown<T>,
+    transform = true,
+  ): void {
     const key = this.keyOf(obj);
     let o = obj;
-    if (this.transformer && !isDeletedFinalStateUnknown(o)) o = this.transformer(o as T);
+    if (transform && this.transformer && !isDeletedFinalStateUnknown(o))
+      o = this.transformer(o as T);
     const old = this.items.get(key);
     const next = old ? [...old, { type, object: o }] : [{ type, object: o }];
     dedupDeltas(next);

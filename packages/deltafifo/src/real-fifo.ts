@@ -135,7 +135,9 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
     for (const item of items) {
       const key = this.keyOf(item);
       keys.add(key);
-      this.enqueue('Replaced', item, true, key);
+      // A listed item that is the cached instance itself (a Reflector reusing unchanged objects)
+      // was transformed when it entered the cache: not again.
+      this.enqueue('Replaced', item, item !== this.knownObjects.getByKey(key), key);
     }
     let deletions = 0;
     // Keys whose latest queued event says "exists" (a create not yet in the cache) but are gone.

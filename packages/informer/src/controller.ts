@@ -78,6 +78,26 @@ export function processDeltas<T>(
   }
 }
 
+/**
+ * A Reflector `mapListItem` that returns the cached instance of a listed object whose
+ * resourceVersion did not change: a relist then holds one copy of each unchanged object, not two.
+ * Objects without a resourceVersion, or whose key cannot be computed, are kept as listed.
+ */
+export function reuseUnchanged<T>(cache: Store<T>, keyFunc: KeyFunc<T>): (item: T) => T {
+  return (item) => {
+    const rv = rvOf(item);
+    if (rv === undefined || rv === '') return item;
+    let key: string;
+    try {
+      key = keyFunc(item);
+    } catch {
+      return item;
+    }
+    const cached = cache.getByKey(key);
+    return cached !== undefined && rvOf(cached) === rv ? cached : item;
+  };
+}
+
 /** Options shared by {@link newInformer} and {@link newIndexerInformer}. */
 export interface InformerOptions<T> {
   /** Where objects come from. */
@@ -182,6 +202,7 @@ export function newIndexerInformer<T = KubeObject>(
   const logger = options.logger ?? silentLogger;
   const queue = makeQueue(options.queue ?? 'realfifo', indexer, keyFunc, options.transform);
   const reflector = new Reflector<T>(options.listWatch, queue, {
+    mapListItem: reuseUnchanged(indexer, keyFunc),
     ...options.reflector,
     resyncPeriodMs: options.resyncPeriodMs ?? 0,
     clock: options.clock ?? options.reflector?.clock ?? realClock,

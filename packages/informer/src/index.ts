@@ -10,6 +10,7 @@ export {
   newIndexerInformer,
   newInformer,
   processDeltas,
+  reuseUnchanged,
   type Controller,
   type DeltaSink,
   type InformerOptions,

@@ -140,6 +140,46 @@ describe.each(['realfifo', 'deltafifo'] as const)('SharedIndexInformer with %s',
     expect(informer.getStore().listKeys().sort()).toEqual(['ns/change', 'ns/keep']);
   });
 
+  it('a relist keeps the cached instance of unchanged objects and transforms only new ones', async () => {
+    const s = await api();
+    for (let i = 0; i < 30; i++) s.create('pods', makePod({ namespace: 'ns', name: `p${i}` }));
+    let transformed = 0;
+    const { informer, start } = runInformer(s, {
+      queue,
+      reflector: { pageSize: 7 }, // several pages: each is mapped as it arrives
+      transform: (o) => {
+        transformed++;
+        return stripManagedFields(o);
+      },
+    });
+    const r = recorder();
+    informer.addEventHandler(r.handler);
+    start();
+    await until(() => informer.hasSynced() && r.log.length === 30);
+    expect(transformed).toBe(30);
+    const before = new Map(
+      informer
+        .getStore()
+        .list()
+        .map((o) => [o.metadata?.name, o]),
+    );
+    s.faults.hideEventsFromWatchers(true);
+    s.patch('pods', 'ns', 'p3', { status: { phase: 'Failed' } });
+    s.faults.hideEventsFromWatchers(false);
+    s.compact();
+    s.faults.expireWatches();
+    await until(() => r.log.length === 31);
+    await new Promise((res) => setTimeout(res, 50));
+    expect(r.log[30]).toMatch(/^update p3 \d+->\d+$/);
+    expect(transformed).toBe(31); // p3 only
+    for (const o of informer.getStore().list()) {
+      const name = o.metadata?.name;
+      if (name === 'p3') expect(o).not.toBe(before.get(name));
+      else expect(o).toBe(before.get(name));
+      expect(o.metadata?.managedFields).toBeUndefined();
+    }
+  });
+
   it('gives late handlers synthetic initial adds and a per-registration hasSynced', async () => {
     const s = await api();
     for (const n of ['a', 'b']) s.create('pods', makePod({ namespace: 'ns', name: n }));

@@ -25,6 +25,7 @@ import {
 import {
   makeQueue,
   processDeltas,
+  reuseUnchanged,
   runQueueLoop,
   type DeltaSink,
   type QueueKind,
@@ -254,6 +255,7 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
       resync: () => queue.resync(),
     };
     const reflector = new Reflector<T>(this.lw, feed, {
+      mapListItem: reuseUnchanged(this.indexer, this.keyFunc),
       ...this.opts.reflector,
       resyncPeriodMs: this.resyncCheckPeriodMs,
       shouldResync: () => this.shouldResync(),

@@ -107,6 +107,31 @@ describe('listAllPages', () => {
     expect(pages).toEqual([2, 2, 5]);
   });
 
+  it('maps every item as its page arrives (before onPage), also in a single page and the fallback list', async () => {
+    const tag = (o: KubeObject): KubeObject => ({ metadata: { name: `${o.metadata?.name}!` } });
+    const seen: string[][] = [];
+    const onPage = (items: readonly KubeObject[]): number =>
+      seen.push(items.map((o) => o.metadata?.name ?? '?'));
+    const paged = await listAllPages(fakeLister(names(5)).lw, {}, undefined, {
+      pageSize: 2,
+      mapItem: tag,
+      onPage,
+    });
+    expect(paged.items.map((o) => o.metadata?.name)).toEqual(names(5).map((n) => `${n}!`));
+    expect(seen.flat().every((n) => n.endsWith('!'))).toBe(true);
+    const single = await listAllPages(fakeLister(names(2)).lw, {}, undefined, {
+      pageSize: 10,
+      mapItem: tag,
+    });
+    expect(single.items.map((o) => o.metadata?.name)).toEqual(names(2).map((n) => `${n}!`));
+    const { lw } = fakeLister(names(5), (o) => (o.continue === 'c4' ? expired() : undefined));
+    const fallback = await listAllPages(lw, { resourceVersion: '7' }, undefined, {
+      pageSize: 2,
+      mapItem: tag,
+    });
+    expect(fallback.items.map((o) => o.metadata?.name)).toEqual(names(5).map((n) => `${n}!`));
+  });
+
   it('throws an expiry on the first page, and with fullListIfExpired false', async () => {
     const first = fakeLister(names(5), (o) => (o.continue ? undefined : expired()));
     const err1 = await listAllPages(first.lw, { resourceVersion: '3' }, undefined, {

@@ -19,6 +19,12 @@ export interface PagerOptions<T = KubeObject> {
   fullListIfExpired?: boolean;
   /** Called with each page's items as they arrive (also with the fallback list's items). */
   onPage?: (items: readonly T[]) => void;
+  /**
+   * Applied to each item as its page arrives, before `onPage` (also to the fallback list): the
+   * result is kept instead of the item. Lets a caller swap in an instance it already holds, so
+   * the page's copy can be collected before the next page is read.
+   */
+  mapItem?: (item: T) => T;
 }
 
 /** Result of {@link listAllPages}: one list with every item. */
@@ -70,9 +76,11 @@ export async function listAllPages<T = KubeObject>(
       delete full.limit;
       delete full.continue;
       const list = await lw.list(full, signal);
+      mapItems(list.items, pager.mapItem);
       pager.onPage?.(list.items);
       return { ...list, paginated };
     }
+    mapItems(page.items, pager.mapItem);
     pager.onPage?.(page.items);
     const token = page.metadata?.continue;
     if (first === undefined && (token === undefined || token === '')) {
@@ -90,4 +98,10 @@ export async function listAllPages<T = KubeObject>(
   delete metadata.continue;
   delete metadata.remainingItemCount;
   return { ...first, metadata, items, paginated };
+}
+
+/** Replaces each item of a freshly decoded page by `mapItem(item)`, in place. */
+function mapItems<T>(items: T[], mapItem: ((item: T) => T) | undefined): void {
+  if (mapItem === undefined) return;
+  for (let i = 0; i < items.length; i++) items[i] = mapItem(items[i]!);
 }

@@ -87,6 +87,13 @@ export interface ReflectorOptions<T> {
    */
   pageSize?: number;
   /**
+   * Applied to each listed item as its page arrives; the result is kept instead. The informers
+   * pass one that returns the cached instance of an object whose resourceVersion did not change,
+   * so that a relist does not hold a second copy of every unchanged object until the end of the
+   * LIST. Differs from client-go: its Reflector keeps every listed item until `Replace`.
+   */
+  mapListItem?: (item: T) => T;
+  /**
    * Use WatchList (a streaming initial list via `sendInitialEvents`) instead of LIST. Default
    * false. If the server does not end the initial events in `watchListTimeoutMs`, or rejects the
    * request, the Reflector falls back to LIST and does not try WatchList again.
@@ -270,10 +277,14 @@ export class Reflector<T = KubeObject> {
     this.stats.lists++;
     const options: ListOptions = { resourceVersion: rv };
     if (rv !== '' && rv !== '0') options.resourceVersionMatch = 'NotOlderThan';
+    const mapItem = this.opts.mapListItem;
     const doList = (o: ListOptions) =>
       pageSize > 0
-        ? listAllPages(this.lw, o, signal, { pageSize })
-        : this.lw.list(o, signal).then((l) => ({ ...l, paginated: false }));
+        ? listAllPages(this.lw, o, signal, { pageSize, ...(mapItem ? { mapItem } : {}) })
+        : this.lw.list(o, signal).then((l) => {
+            if (mapItem) for (let i = 0; i < l.items.length; i++) l.items[i] = mapItem(l.items[i]!);
+            return { ...l, paginated: false };
+          });
     let list;
     try {
       list = await doList(options);
