@@ -4,30 +4,29 @@
 //  1. installs verdaccio into a scratch folder (it needs Node ≥ 22 — npm scripts give us Node 24 — and an
 //     override for node-fetch, see shared research §B7) and starts it on 127.0.0.1 with no uplinks;
 //  2. clones this repository into a temporary folder and `npm ci`s it;
-//  3. adds a sample changeset that bumps only @kubecache/store (minor), runs `changeset version`, and
-//     checks the plan: store 0.x → next minor, its dependents re-versioned (patch) with the new caret range,
-//     unrelated packages untouched, the private app never versioned;
+//  3. adds a sample changeset that bumps @kubecache/store (minor) to whatever changesets are pending,
+//     computes the expected plan from them and the dependency graph (plan.mjs), runs `changeset version`
+//     and checks it: versions, internal ranges, CHANGELOG entries, private packages never versioned;
 //  4. builds, tests and package-checks (never publish a stale dist), then `changeset publish`es to the
-//     local registry;
+//     local registry, and checks every planned release is there (metadata reads retry: registry-fetch.mjs);
 //  5. in a fresh folder, `npm install @kubecache/reflector` from that registry (client-node from npmjs)
 //     and runs the seed's toy example against the in-process API server.
 //
 // Usage: npm run release:rehearsal [-- --keep] [-- --skip-tests]
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import {
-  mkdtempSync,
-  mkdirSync,
-  readFileSync,
-  writeFileSync,
-  rmSync,
-  readdirSync,
-  existsSync,
-  cpSync,
-} from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
+import {
+  checkChangelogs,
+  checkVersioned,
+  expectedReleases,
+  readChangesets,
+  readWorkspace,
+} from './plan.mjs';
+import { getJson } from './registry-fetch.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const keep = process.argv.includes('--keep');
@@ -137,56 +136,27 @@ try {
   const repo = join(work, 'repo');
   run('git', ['clone', '-q', root, repo]);
   run('npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: repo, env });
-  const versions = () =>
-    Object.fromEntries(
-      [
-        ...readdirSync(join(repo, 'packages')).map((d) => join(repo, 'packages', d)),
-        join(repo, 'apps/pod-printer'),
-      ]
-        .filter((d) => existsSync(join(d, 'package.json')))
-        .map((d) => JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')))
-        .map((p) => [p.name, { version: p.version, deps: p.dependencies ?? {} }]),
-    );
-  const before = versions();
+  const before = readWorkspace(repo);
 
-  // 3. a changeset for store only, then `changeset version`
+  // 3. a sample changeset for store on top of whatever changesets are pending, then `changeset version`
   writeFileSync(
     join(repo, '.changeset', 'rehearsal-store-minor.md'),
     "---\n'@kubecache/store': minor\n---\n\nRehearsal: a new Store feature.\n",
   );
+  const changesets = readChangesets(repo);
+  const plan = expectedReleases(before, changesets);
+  log(
+    `pending changesets: ${changesets.map((c) => c.id).join(', ')}; expected releases: ${[
+      ...plan.values(),
+    ]
+      .map((r) => `${r.name} ${r.oldVersion} → ${r.newVersion} (${r.type})`)
+      .join(', ')}`,
+  );
   run(join(repo, 'node_modules/.bin/changeset'), ['version'], { cwd: repo, env });
-  const after = versions();
-  const bumpMinor = (v) => v.replace(/^(\d+)\.(\d+)\.\d+$/, (_, a, b) => `${a}.${Number(b) + 1}.0`);
-  const bumpPatch = (v) =>
-    v.replace(/^(\d+)\.(\d+)\.(\d+)$/, (_, a, b, c) => `${a}.${b}.${Number(c) + 1}`);
-  const storeVersion = after['@kubecache/store'].version;
-  check(
-    storeVersion === bumpMinor(before['@kubecache/store'].version),
-    `store bumped minor: ${before['@kubecache/store'].version} → ${storeVersion}`,
-  );
-  const dependents = Object.entries(before)
-    .filter(([, p]) => '@kubecache/store' in p.deps)
-    .map(([n]) => n);
-  for (const [name, p] of Object.entries(after)) {
-    if (name === '@kubecache/store') continue;
-    const was = before[name].version;
-    if (name === '@kubecache/pod-printer') {
-      check(p.version === was, `private app not versioned (${p.version})`);
-    } else if (dependents.includes(name)) {
-      check(
-        p.version === bumpPatch(was) && p.deps['@kubecache/store'] === `^${storeVersion}`,
-        `dependent ${name}: ${was} → ${p.version}, store range ${p.deps['@kubecache/store']}`,
-      );
-    } else {
-      check(p.version === was, `unrelated ${name} unchanged (${p.version})`);
-    }
-  }
-  check(
-    readFileSync(join(repo, 'packages/store/CHANGELOG.md'), 'utf8').includes(
-      'Rehearsal: a new Store feature.',
-    ),
-    'store CHANGELOG.md has the entry',
-  );
+  const after = readWorkspace(repo);
+  for (const c of checkVersioned(before, after, plan)) check(c.ok, c.what);
+  for (const c of checkChangelogs(repo, before, changesets, plan)) check(c.ok, c.what);
+  check(readChangesets(repo).length === 0, 'changeset version consumed every pending changeset');
   run('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund', '--prefer-offline'], {
     cwd: repo,
     env,
@@ -199,13 +169,19 @@ try {
     env,
   });
   run(join(repo, 'node_modules/.bin/changeset'), ['publish'], { cwd: repo, env });
-  const published = await (await fetch(`${url}/@kubecache%2freflector`)).json();
-  check(
-    Boolean(published.versions?.[after['@kubecache/reflector'].version]),
-    `@kubecache/reflector@${after['@kubecache/reflector'].version} is on the local registry`,
-  );
-  const app = await fetch(`${url}/@kubecache%2fpod-printer`);
-  check(app.status === 404, 'the private app was not published');
+  // Registry metadata reads retry (bounded, reported): see registry-fetch.mjs.
+  const fetchLog = (line) => log(`retrying: ${line}`);
+  for (const r of plan.values()) {
+    const meta = await getJson(`${url}/${r.name.replace('/', '%2f')}`, { log: fetchLog });
+    check(
+      meta.status === 200 && Boolean(meta.body?.versions?.[r.newVersion]),
+      `${r.name}@${r.newVersion} is on the local registry`,
+    );
+  }
+  for (const p of before.filter((x) => x.private)) {
+    const meta = await getJson(`${url}/${p.name.replace('/', '%2f')}`, { log: fetchLog });
+    check(meta.status === 404, `the private ${p.name} was not published`);
+  }
 
   // 5. a fresh consumer installs only @kubecache/reflector
   const consumer = join(work, 'consumer');
