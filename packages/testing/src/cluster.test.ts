@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '@kubecache/core';
-import { builtinResources, Cluster, Entry, jsonPatch, mergePatch, resourceId } from './cluster.js';
+import { Cluster } from './cluster.js';
+import { builtinResources, resourceId } from './resources.js';
 import { isServerApiError } from './status.js';
 
 const cluster = (historySize = 100): Cluster =>
@@ -16,45 +17,6 @@ const code = (fn: () => unknown): number | undefined => {
   }
   return undefined;
 };
-
-describe('mergePatch (RFC 7386)', () => {
-  it('merges objects recursively, deletes null members and replaces arrays and scalars', () => {
-    expect(
-      mergePatch({ a: 1, b: { c: 2, d: 3 }, e: [1, 2] }, { b: { c: null, x: 1 }, e: [3] }),
-    ).toEqual({
-      a: 1,
-      b: { d: 3, x: 1 },
-      e: [3],
-    });
-    expect(mergePatch({ a: 1 }, 'scalar')).toBe('scalar');
-    expect(mergePatch('scalar', { a: { b: null } })).toEqual({ a: {} });
-  });
-});
-
-describe('jsonPatch (RFC 6902)', () => {
-  it('adds, replaces, removes, moves, copies and tests, with ~ escapes', () => {
-    const doc = { a: { 'x/y': 1, list: [1, 3] }, b: 'old' };
-    expect(
-      jsonPatch(doc, [
-        { op: 'add', path: '/a/list/1', value: 2 },
-        { op: 'add', path: '/a/list/-', value: 4 },
-        { op: 'replace', path: '/b', value: 'new' },
-        { op: 'copy', from: '/b', path: '/c' },
-        { op: 'move', from: '/a/x~1y', path: '/moved' },
-        { op: 'remove', path: '/c' },
-        { op: 'test', path: '/b', value: 'new' },
-      ]),
-    ).toEqual({ a: { list: [1, 2, 3, 4] }, b: 'new', moved: 1 });
-    expect(doc.a.list).toEqual([1, 3]);
-  });
-
-  it('answers 422 for missing paths and failed tests', () => {
-    expect(code(() => jsonPatch({}, [{ op: 'replace', path: '/nope', value: 1 }]))).toBe(422);
-    expect(code(() => jsonPatch({}, [{ op: 'remove', path: '/nope' }]))).toBe(422);
-    expect(code(() => jsonPatch({ a: 1 }, [{ op: 'test', path: '/a', value: 2 }]))).toBe(422);
-    expect(code(() => jsonPatch({}, [{ op: 'add', path: 'no-slash', value: 1 }]))).toBe(422);
-  });
-});
 
 describe('Cluster storage', () => {
   it('gives every write the next global revision and keeps uid and creationTimestamp on updates', () => {
@@ -128,29 +90,5 @@ describe('Cluster storage', () => {
     expect(resourceId({ group: '', resource: 'pods' })).toBe('pods');
     expect(resourceId({ group: 'example.com', resource: 'widgets' })).toBe('widgets.example.com');
     expect(code(() => cluster().get('widgets.example.com'))).toBe(404);
-  });
-});
-
-describe('Entry', () => {
-  it('keeps the JSON, a selector view and hands out fresh copies', () => {
-    const obj = {
-      metadata: { name: 'p', namespace: 'ns', labels: { a: '1' }, annotations: { big: 'x' } },
-      spec: { nodeName: 'n1', containers: [] },
-      status: { phase: 'Running' },
-    } as KubeObject;
-    const e = new Entry(obj);
-    (obj.metadata!.labels as Record<string, string>).a = 'changed-later';
-    expect(e.view).toEqual({
-      metadata: { name: 'p', namespace: 'ns', labels: { a: '1' } },
-      spec: { nodeName: 'n1' },
-      status: { phase: 'Running' },
-    });
-    expect(e.obj).not.toBe(e.obj);
-    expect(e.obj).toEqual(JSON.parse(e.json));
-    expect(JSON.parse(e.metaJson())).toEqual({
-      kind: 'PartialObjectMetadata',
-      apiVersion: 'meta.k8s.io/v1',
-      metadata: { name: 'p', namespace: 'ns', labels: { a: '1' }, annotations: { big: 'x' } },
-    });
   });
 });

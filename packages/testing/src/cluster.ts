@@ -5,6 +5,9 @@
 // revision; history older than the compacted revision is gone (410 Expired).
 import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '@kubecache/core';
+import { Entry } from './entry.js';
+import { jsonPatch, mergePatch, type JsonPatchOp } from './patches.js';
+import { keyOf, resourceId, ResourceStore, type ResourceDefinition } from './resources.js';
 import {
   alreadyExists,
   conflict,
@@ -13,81 +16,6 @@ import {
   notFound,
   tooLargeResourceVersion,
 } from './status.js';
-
-/** A resource the server serves. */
-export interface ResourceDefinition {
-  /** API group; `''` for the core group. */
-  group: string;
-  /** API version, e.g. `v1`. */
-  version: string;
-  /** Plural resource name, e.g. `pods` or `widgets`. */
-  resource: string;
-  /** Kind, e.g. `Pod`. */
-  kind: string;
-  /** Whether objects live in namespaces. */
-  namespaced: boolean;
-  /** Singular name for discovery. Default: lower-cased kind. */
-  singular?: string;
-}
-
-/** The built-in resources: pods, configmaps, namespaces, nodes. */
-export const builtinResources: readonly ResourceDefinition[] = [
-  { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true },
-  { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true },
-  { group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false },
-  { group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespaced: false },
-];
-
-/** The id of a resource: `pods` for the core group, `widgets.example.com` otherwise. */
-export function resourceId(def: Pick<ResourceDefinition, 'group' | 'resource'>): string {
-  return def.group === '' ? def.resource : `${def.resource}.${def.group}`;
-}
-
-/**
- * One stored version of an object: its JSON text, serialised once and shared by every list page
- * and watcher, plus a small view with what selectors look at. The full object is parsed on demand
- * (`obj` returns a fresh copy), so the server keeps about one string per object rather than a
- * graph of a few hundred small objects: with 100k pods that is the difference between cheap and
- * multi-second garbage-collector pauses, which would otherwise dominate client benchmarks.
- */
-export class Entry {
-  /** The object as JSON. */
-  readonly json: string;
-  /** `metadata.{name,namespace,labels}`, `spec.nodeName` and `status.phase` only (for selectors). */
-  readonly view: KubeObject;
-  private metaJsonText: string | undefined;
-
-  constructor(obj: KubeObject) {
-    this.json = JSON.stringify(obj);
-    const m = obj.metadata ?? {};
-    const spec = (obj as { spec?: { nodeName?: unknown } }).spec;
-    const status = (obj as { status?: { phase?: unknown } }).status;
-    this.view = {
-      metadata: {
-        ...(m.name !== undefined ? { name: m.name } : {}),
-        ...(m.namespace !== undefined ? { namespace: m.namespace } : {}),
-        ...(m.labels !== undefined ? { labels: { ...m.labels } } : {}),
-      },
-      ...(typeof spec?.nodeName === 'string' ? { spec: { nodeName: spec.nodeName } } : {}),
-      ...(typeof status?.phase === 'string' ? { status: { phase: status.phase } } : {}),
-    };
-  }
-
-  /** A fresh parsed copy of the object (callers may mutate it freely). */
-  get obj(): KubeObject {
-    return JSON.parse(this.json) as KubeObject;
-  }
-
-  /** The object as `PartialObjectMetadata` JSON (computed on first use, then kept). */
-  metaJson(): string {
-    this.metaJsonText ??= JSON.stringify({
-      kind: 'PartialObjectMetadata',
-      apiVersion: 'meta.k8s.io/v1',
-      metadata: this.obj.metadata ?? {},
-    });
-    return this.metaJsonText;
-  }
-}
 
 /** The result of a write: the stored entry and the object it was serialised from (not retained by the store, so the caller may keep or mutate it). */
 export interface Written {
@@ -105,138 +33,10 @@ export interface ChangeEvent {
   readonly prev: Entry | undefined;
 }
 
-/** Per-resource storage. */
-export class ResourceStore {
-  readonly def: ResourceDefinition;
-  readonly id: string;
-  readonly items = new Map<string, Entry>();
-  private sorted: string[] | undefined;
-
-  constructor(def: ResourceDefinition) {
-    this.def = def;
-    this.id = resourceId(def);
-  }
-
-  /** Keys in lexical order (cached until a key is added or removed). */
-  sortedKeys(): string[] {
-    this.sorted ??= [...this.items.keys()].sort();
-    return this.sorted;
-  }
-
-  /** Invalidates the sorted key cache. */
-  keysChanged(): void {
-    this.sorted = undefined;
-  }
-}
-
 /** Receives every committed change (the watch fan-out). */
 export type ChangeListener = (ev: ChangeEvent) => void;
 
-/** Makes an object key. */
-export function keyOf(namespace: string | undefined, name: string): string {
-  return namespace ? `${namespace}/${name}` : name;
-}
-
 const entryOf = (obj: KubeObject): Entry => new Entry(obj);
-
-/** RFC 7386 JSON merge patch. */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> =
-    target !== null && typeof target === 'object' && !Array.isArray(target)
-      ? { ...(target as Record<string, unknown>) }
-      : {};
-  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
-    if (v === null) Reflect.deleteProperty(out, k);
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
-}
-
-/** An RFC 6902 JSON Patch operation. */
-export interface JsonPatchOp {
-  op: 'add' | 'remove' | 'replace' | 'test' | 'move' | 'copy';
-  path: string;
-  value?: unknown;
-  from?: string;
-}
-
-/** Applies an RFC 6902 JSON Patch; throws a 422 on a bad path or failed test. */
-export function jsonPatch(target: unknown, ops: readonly JsonPatchOp[]): unknown {
-  let doc: unknown = structuredClone(target);
-  const bad = (field: string, message: string) => invalid('patch', '', [{ field, message }]);
-  const parse = (path: string): string[] => {
-    if (path === '') return [];
-    if (!path.startsWith('/')) throw bad(path, 'JSON pointer must start with /');
-    return path
-      .slice(1)
-      .split('/')
-      .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
-  };
-  const step = (cur: unknown, t: string): unknown =>
-    Array.isArray(cur) ? cur[Number(t)] : (cur as Record<string, unknown> | null)?.[t];
-  const get = (tokens: string[]): unknown => tokens.reduce<unknown>(step, doc);
-  const parentOf = (
-    tokens: string[],
-  ): { parent: Record<string, unknown> | unknown[]; key: string } => {
-    const parent = get(tokens.slice(0, -1));
-    if (parent === undefined || parent === null || typeof parent !== 'object') {
-      throw bad('/' + tokens.join('/'), 'path does not exist');
-    }
-    return {
-      parent: parent as Record<string, unknown> | unknown[],
-      key: tokens[tokens.length - 1] ?? '',
-    };
-  };
-  const put = (tokens: string[], value: unknown, insert: boolean): void => {
-    if (tokens.length === 0) {
-      doc = value;
-      return;
-    }
-    const { parent, key } = parentOf(tokens);
-    if (Array.isArray(parent)) {
-      const i = key === '-' ? parent.length : Number(key);
-      if (insert) parent.splice(i, 0, value);
-      else parent[i] = value;
-    } else {
-      parent[key] = value;
-    }
-  };
-  const remove = (tokens: string[]): void => {
-    const { parent, key } = parentOf(tokens);
-    if (Array.isArray(parent)) parent.splice(Number(key), 1);
-    else if (key in parent) Reflect.deleteProperty(parent, key);
-    else throw bad('/' + tokens.join('/'), 'path does not exist');
-  };
-  for (const op of ops) {
-    const tokens = parse(op.path);
-    switch (op.op) {
-      case 'add':
-        put(tokens, op.value, true);
-        break;
-      case 'replace':
-        if (get(tokens) === undefined) throw bad(op.path, 'path does not exist');
-        put(tokens, op.value, false);
-        break;
-      case 'remove':
-        remove(tokens);
-        break;
-      case 'test':
-        if (JSON.stringify(get(tokens)) !== JSON.stringify(op.value))
-          throw bad(op.path, 'test failed');
-        break;
-      case 'copy':
-      case 'move': {
-        const from = parse(op.from ?? '');
-        const v = structuredClone(get(from));
-        if (op.op === 'move') remove(from);
-        put(tokens, v, true);
-        break;
-      }
-    }
-  }
-  return doc;
-}
 
 /** All state of the fake cluster. */
 export class Cluster {

@@ -15,7 +15,8 @@ export {
   type RequestRecord,
   type RequestVerb,
 } from './server.js';
-export { builtinResources, mergePatch, resourceId, type ResourceDefinition } from './cluster.js';
+export { builtinResources, resourceId, type ResourceDefinition } from './resources.js';
+export { mergePatch } from './patches.js';
 export { ServerApiError, isServerApiError } from './status.js';
 export { makeConfigMap, makePod, type MakePodOptions } from './fixtures.js';
 export { startChurn, type ChurnOptions, type ChurnStats } from './churn.js';

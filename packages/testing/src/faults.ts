@@ -1,0 +1,168 @@
+// Fault injection for the in-process API server: the switches tests flip (canned answers, watch
+// stalls, resets, hidden events, stale lists, down/up) and the state the request paths consult.
+// The drop-watch knobs play the part of client-go's tools/cache/testing/fake_controller_source.go.
+import type { ServerResponse } from 'node:http';
+import type { RequestVerb } from './request-log.js';
+import { failure } from './status.js';
+import { sendStatus } from './wire.js';
+import type { WatchHub } from './watch.js';
+
+/** A canned answer for the next matching requests. */
+export interface InjectedResponse {
+  /** HTTP status, e.g. 429, 500, 503, 410. */
+  status: number;
+  /** Sent as the Retry-After header and in the Status details. */
+  retryAfterSeconds?: number;
+  /** Only requests of this verb are answered (default: list and watch). */
+  verb?: RequestVerb;
+  /** Only requests for this resource id (default: any). */
+  resource?: string;
+  /** A raw body to send instead of a Status object (e.g. an HTML error page or a truncated JSON). */
+  body?: string;
+  /** Content-Type of `body`. Default: `application/json`. */
+  contentType?: string;
+}
+
+/**
+ * Fault injection. Every switch applies to the server as a whole; "watches" means the watch
+ * streams open at the time of the call unless stated otherwise.
+ */
+export interface Faults {
+  /** Destroys the sockets of open watches (connection reset mid-stream). */
+  resetWatches(): void;
+  /** Ends open watches cleanly (as a server-side timeout would). */
+  endWatches(): void;
+  /** Stops writing to open watches while keeping their sockets open (a half-open stall). Events they miss stay in history. */
+  stallWatches(): void;
+  /** Makes the next `count` watches send headers and then nothing at all (headers, then stall). */
+  stallNextWatches(count: number): void;
+  /** Writes `data` verbatim to every open watch (malformed or truncated lines, invalid UTF-8 bytes). */
+  writeRawToWatches(data: string | Buffer): void;
+  /** Sends an ERROR event with a 410 Expired Status to open watches and ends them. */
+  expireWatches(): void;
+  /** Answers the next `count` matching requests with `response`. */
+  nextResponses(count: number, response: InjectedResponse): void;
+  /** The next `count` watches end right after their headers (very short watches). */
+  shortWatches(count: number): void;
+  /** While on, new events are not delivered to watches that are open now or later (events hidden from watchers); history keeps them. */
+  hideEventsFromWatchers(on: boolean): void;
+  /** Drops the next `count` events for every watcher (never delivered; history keeps them). */
+  dropEventsForWatchers(count: number): void;
+  /** While on, WatchList streams omit the `k8s.io/initial-events-end` bookmark. */
+  omitInitialEventsEnd(on: boolean): void;
+  /** The next `count` lists are served as of revision `rv` (a stale cache read), if still in history. */
+  staleLists(count: number, rv: number): void;
+  /** The next list is served as of revision `rv` (shorthand for `staleLists(1, rv)`). */
+  staleList(rv: number): void;
+  /** Takes the server down: closes the listener and every connection; new connections are refused. */
+  down(): Promise<void>;
+  /** Brings the server back on the same port. */
+  up(): Promise<void>;
+}
+
+/** The fault switches as the request paths read them. */
+export class FaultState {
+  private readonly injected: (InjectedResponse & { remaining: number })[] = [];
+  /** Watches left that end right after their headers. */
+  shortWatchesLeft = 0;
+  /** Watches left that stall right after their headers. */
+  stallNextLeft = 0;
+  /** Whether new events are hidden from watchers. */
+  hideEvents = false;
+  /** Events left to drop for every watcher. */
+  dropEvents = 0;
+  /** Whether WatchList streams omit the initial-events-end bookmark. */
+  omitInitialEventsEnd = false;
+  private stale: { remaining: number; rv: number } | undefined;
+
+  /** Queues a canned answer for the next `count` matching requests. */
+  inject(count: number, response: InjectedResponse): void {
+    this.injected.push({ ...response, remaining: count });
+  }
+
+  /** Takes the canned answer for a request, if one matches (and counts it down). */
+  takeInjected(verb: RequestVerb, resource: string): InjectedResponse | undefined {
+    const inj = this.injected.find(
+      (x) =>
+        x.remaining > 0 &&
+        (x.verb === undefined ? verb === 'list' || verb === 'watch' : x.verb === verb) &&
+        (x.resource === undefined || x.resource === resource),
+    );
+    if (inj === undefined) return undefined;
+    inj.remaining--;
+    if (inj.remaining === 0) this.injected.splice(this.injected.indexOf(inj), 1);
+    return inj;
+  }
+
+  /** Serves the next `count` lists at revision `rv`. */
+  setStale(count: number, rv: number): void {
+    this.stale = { remaining: count, rv };
+  }
+
+  /** The stale revision the next list must be served at, if any (counts it down). */
+  takeStaleRv(): number | undefined {
+    if (this.stale === undefined || this.stale.remaining <= 0) return undefined;
+    this.stale.remaining--;
+    return this.stale.rv;
+  }
+}
+
+const injectedReasons: Record<number, string> = {
+  403: 'Forbidden',
+  410: 'Expired',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
+/** Sends a canned answer: its raw body, or a Status with the usual reason for its code. */
+export function sendInjected(res: ServerResponse, inj: InjectedResponse): void {
+  const retryHeader: Record<string, string> =
+    inj.retryAfterSeconds !== undefined ? { 'Retry-After': String(inj.retryAfterSeconds) } : {};
+  if (inj.body !== undefined) {
+    res.writeHead(inj.status, {
+      'Content-Type': inj.contentType ?? 'application/json',
+      ...retryHeader,
+    });
+    res.end(inj.body);
+    return;
+  }
+  const reason = injectedReasons[inj.status] ?? 'Unknown';
+  sendStatus(
+    res,
+    failure(
+      inj.status,
+      reason,
+      `injected ${inj.status} ${reason}`,
+      inj.retryAfterSeconds !== undefined ? { retryAfterSeconds: inj.retryAfterSeconds } : undefined,
+    ),
+  );
+}
+
+/** Builds the {@link Faults} API over the fault state, the watches and the server's lifecycle. */
+export function createFaults(deps: {
+  state: FaultState;
+  watches: WatchHub;
+  down: () => Promise<void>;
+  up: () => Promise<void>;
+}): Faults {
+  const { state, watches } = deps;
+  return {
+    resetWatches: () => watches.resetAll(),
+    endWatches: () => watches.endAll(),
+    stallWatches: () => watches.stallAll(),
+    stallNextWatches: (count) => (state.stallNextLeft = count),
+    writeRawToWatches: (data) => watches.writeRawToAll(data),
+    expireWatches: () => watches.expireAll(),
+    nextResponses: (count, response) => state.inject(count, response),
+    shortWatches: (count) => (state.shortWatchesLeft = count),
+    hideEventsFromWatchers: (on) => (state.hideEvents = on),
+    dropEventsForWatchers: (count) => (state.dropEvents = count),
+    omitInitialEventsEnd: (on) => (state.omitInitialEventsEnd = on),
+    staleLists: (count, rv) => state.setStale(count, rv),
+    staleList: (rv) => state.setStale(1, rv),
+    down: deps.down,
+    up: deps.up,
+  };
+}

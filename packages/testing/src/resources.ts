@@ -1,0 +1,62 @@
+// The resources the in-process API server serves: their definitions (group, version, plural, kind,
+// scope), the built-in ones, and the per-resource object store. The counterpart upstream is the
+// REST storage a kube-apiserver installs per resource (k8s.io/apiserver/pkg/registry/generic).
+import type { Entry } from './entry.js';
+
+/** A resource the server serves. */
+export interface ResourceDefinition {
+  /** API group; `''` for the core group. */
+  group: string;
+  /** API version, e.g. `v1`. */
+  version: string;
+  /** Plural resource name, e.g. `pods` or `widgets`. */
+  resource: string;
+  /** Kind, e.g. `Pod`. */
+  kind: string;
+  /** Whether objects live in namespaces. */
+  namespaced: boolean;
+  /** Singular name for discovery. Default: lower-cased kind. */
+  singular?: string;
+}
+
+/** The built-in resources: pods, configmaps, namespaces, nodes. */
+export const builtinResources: readonly ResourceDefinition[] = [
+  { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true },
+  { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true },
+  { group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false },
+  { group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespaced: false },
+];
+
+/** The id of a resource: `pods` for the core group, `widgets.example.com` otherwise. */
+export function resourceId(def: Pick<ResourceDefinition, 'group' | 'resource'>): string {
+  return def.group === '' ? def.resource : `${def.resource}.${def.group}`;
+}
+
+/** Per-resource storage. */
+export class ResourceStore {
+  readonly def: ResourceDefinition;
+  readonly id: string;
+  readonly items = new Map<string, Entry>();
+  private sorted: string[] | undefined;
+
+  constructor(def: ResourceDefinition) {
+    this.def = def;
+    this.id = resourceId(def);
+  }
+
+  /** Keys in lexical order (cached until a key is added or removed). */
+  sortedKeys(): string[] {
+    this.sorted ??= [...this.items.keys()].sort();
+    return this.sorted;
+  }
+
+  /** Invalidates the sorted key cache. */
+  keysChanged(): void {
+    this.sorted = undefined;
+  }
+}
+
+/** Makes an object key. */
+export function keyOf(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}

@@ -1,0 +1,269 @@
+// WATCH for the in-process API server: NDJSON over chunked HTTP, resume from a revision in
+// history, synthetic ADDED for RV unset/"0", bookmarks, WatchList (sendInitialEvents) with the
+// initial-events-end bookmark, timeouts, and the live fan-out of committed changes to every open
+// watch. Semantics follow kube-apiserver's watch cache (k8s.io/apiserver pkg/storage/cacher).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Cluster, ChangeEvent } from './cluster.js';
+import type { Entry } from './entry.js';
+import type { FaultState } from './faults.js';
+import type { ResourceStore } from './resources.js';
+import { compileFilter, type ObjectFilter } from './selectors.js';
+import { failure, invalid, isServerApiError, tooLargeResourceVersion } from './status.js';
+import { apiVersionOf } from './wire.js';
+import { parseResourceVersion } from './list.js';
+
+const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
+
+interface Watcher {
+  res: ServerResponse;
+  resource: string;
+  namespace: string | undefined;
+  filter: ObjectFilter;
+  metaOnly: boolean;
+  stalled: boolean;
+  /** Events with rv ≤ this were already sent (replay) — live events at or below are skipped. */
+  sentUpTo: number;
+  bookmarkTimer: NodeJS.Timeout | undefined;
+  timeoutTimer: NodeJS.Timeout | undefined;
+  close(): void;
+}
+
+/** One serialised watch event line. */
+function eventLine(type: string, entry: Entry, metaOnly: boolean): string {
+  return metaOnly
+    ? `{"type":"${type}","object":${entry.metaJson()}}\n`
+    : `{"type":"${type}","object":${entry.json}}\n`;
+}
+
+/** What a watcher with a filter sees of a change: selector transitions become ADDED/DELETED. */
+function visibleType(w: Watcher, ev: ChangeEvent): 'ADDED' | 'MODIFIED' | 'DELETED' | undefined {
+  const match = (e: Entry | undefined): boolean =>
+    e !== undefined &&
+    (w.namespace === undefined || (e.view.metadata?.namespace ?? '') === w.namespace) &&
+    (w.filter === undefined || w.filter(e.view));
+  if (ev.type === 'ADDED') return match(ev.entry) ? 'ADDED' : undefined;
+  if (ev.type === 'DELETED') return match(ev.prev) || match(ev.entry) ? 'DELETED' : undefined;
+  const was = match(ev.prev);
+  const is = match(ev.entry);
+  if (was && is) return 'MODIFIED';
+  if (is) return 'ADDED';
+  if (was) return 'DELETED';
+  return undefined;
+}
+
+/** The open watches of a server and the fan-out of committed changes to them. */
+export class WatchHub {
+  private readonly watchers = new Set<Watcher>();
+
+  private readonly cluster: Cluster;
+  private readonly faults: FaultState;
+  private readonly bookmarkIntervalMs: number;
+
+  constructor(cluster: Cluster, faults: FaultState, bookmarkIntervalMs: number) {
+    this.cluster = cluster;
+    this.faults = faults;
+    this.bookmarkIntervalMs = bookmarkIntervalMs;
+    cluster.onChange((ev) => {
+      this.fanOut(ev);
+    });
+  }
+
+  /** Number of open watches. */
+  get size(): number {
+    return this.watchers.size;
+  }
+
+  private fanOut(ev: ChangeEvent): void {
+    if (this.faults.hideEvents) return;
+    if (this.faults.dropEvents > 0) {
+      this.faults.dropEvents--;
+      return;
+    }
+    const lines = new Map<string, string>();
+    for (const w of this.watchers) {
+      if (w.resource !== ev.resource || w.stalled || ev.rv <= w.sentUpTo) continue;
+      this.send(w, ev, lines);
+    }
+  }
+
+  /**
+   * Writes what watcher `w` sees of `ev`. `lines` caches the serialised lines of one event so that
+   * every watcher of a live event shares one string per (type, projection) instead of building its own.
+   */
+  private send(w: Watcher, ev: ChangeEvent, lines?: Map<string, string>): void {
+    const type = visibleType(w, ev);
+    if (type === undefined) return;
+    const cacheKey = w.metaOnly ? `m${type}` : type;
+    let line = lines?.get(cacheKey);
+    if (line === undefined) {
+      line = eventLine(type, ev.entry, w.metaOnly);
+      lines?.set(cacheKey, line);
+    }
+    w.res.write(line);
+  }
+
+  private forEach(fn: (w: Watcher) => void): void {
+    for (const w of [...this.watchers]) fn(w);
+  }
+
+  /** Destroys the sockets of open watches. */
+  resetAll(): void {
+    this.forEach((w) => {
+      w.close();
+      w.res.socket?.destroy();
+    });
+  }
+
+  /** Ends open watches cleanly. */
+  endAll(): void {
+    this.forEach((w) => {
+      w.close();
+      w.res.end();
+    });
+  }
+
+  /** Stops writing to open watches. */
+  stallAll(): void {
+    this.forEach((w) => (w.stalled = true));
+  }
+
+  /** Writes raw bytes to open watches. */
+  writeRawToAll(data: string | Buffer): void {
+    this.forEach((w) => w.res.write(data));
+  }
+
+  /** Sends ERROR 410 Expired to open watches and ends them. */
+  expireAll(): void {
+    this.forEach((w) => {
+      w.close();
+      w.res.end(
+        `{"type":"ERROR","object":${JSON.stringify(failure(410, 'Expired', `too old resource version: ${w.sentUpTo} (${this.cluster.currentRv()})`))}}\n`,
+      );
+    });
+  }
+
+  /** Forgets every watch (their sockets are closed by the server). */
+  closeAll(): void {
+    this.forEach((w) => w.close());
+  }
+
+  /** Serves a watch request on collection `r` (optionally in `namespace`). */
+  serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    r: ResourceStore,
+    namespace: string | undefined,
+    q: URLSearchParams,
+    metaOnly: boolean,
+  ): void {
+    const { cluster, faults } = this;
+    const filter = compileFilter(r.def.resource, q.get('labelSelector'), q.get('fieldSelector'));
+    const rv = parseResourceVersion(q.get('resourceVersion'));
+    const bookmarks =
+      q.get('allowWatchBookmarks') === 'true' || q.get('allowWatchBookmarks') === '1';
+    const sendInitial = q.get('sendInitialEvents') === 'true';
+    const timeoutSeconds = Number(q.get('timeoutSeconds') ?? '0') || 0;
+    if (sendInitial) {
+      if (q.get('resourceVersionMatch') !== 'NotOlderThan') {
+        throw invalid(r.id, '', [
+          {
+            reason: 'FieldValueInvalid',
+            field: 'resourceVersionMatch',
+            message: 'sendInitialEvents requires resourceVersionMatch=NotOlderThan',
+          },
+        ]);
+      }
+      if (!bookmarks) {
+        throw invalid(r.id, '', [
+          {
+            reason: 'FieldValueInvalid',
+            field: 'allowWatchBookmarks',
+            message: 'sendInitialEvents requires allowWatchBookmarks=true',
+          },
+        ]);
+      }
+    }
+    if (rv !== undefined && rv > cluster.currentRv())
+      throw tooLargeResourceVersion(rv, cluster.currentRv());
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    if (faults.shortWatchesLeft > 0) {
+      faults.shortWatchesLeft--;
+      res.end();
+      return;
+    }
+    const watchers = this.watchers;
+    const w: Watcher = {
+      res,
+      resource: r.id,
+      namespace,
+      filter,
+      metaOnly,
+      stalled: false,
+      sentUpTo: cluster.currentRv(),
+      bookmarkTimer: undefined,
+      timeoutTimer: undefined,
+      close() {
+        if (!watchers.delete(w)) return;
+        clearInterval(w.bookmarkTimer);
+        clearTimeout(w.timeoutTimer);
+      },
+    };
+    if (faults.stallNextLeft > 0) {
+      faults.stallNextLeft--;
+      w.stalled = true;
+    }
+    const inNs = (e: Entry): boolean =>
+      namespace === undefined || (e.view.metadata?.namespace ?? '') === namespace;
+    const snapshot = (): void => {
+      for (const key of r.sortedKeys()) {
+        const e = r.items.get(key)!;
+        if (!inNs(e) || (filter && !filter(e.view))) continue;
+        res.write(eventLine('ADDED', e, metaOnly));
+      }
+    };
+    if (!w.stalled) {
+      if (sendInitial) {
+        snapshot();
+        if (!faults.omitInitialEventsEnd) {
+          res.write(
+            `{"type":"BOOKMARK","object":${JSON.stringify({ kind: r.def.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(cluster.currentRv()), annotations: { [INITIAL_EVENTS_END]: 'true' } } })}}\n`,
+          );
+        }
+      } else if (rv === undefined || rv === 0) {
+        snapshot();
+      } else {
+        let events: ChangeEvent[];
+        try {
+          events = cluster.eventsAfter(r.id, rv);
+        } catch (err) {
+          if (isServerApiError(err)) {
+            res.end(`{"type":"ERROR","object":${JSON.stringify(err.status)}}\n`);
+            return;
+          }
+          throw err;
+        }
+        for (const ev of events) this.send(w, ev);
+      }
+    }
+    watchers.add(w);
+    if (bookmarks) {
+      w.bookmarkTimer = setInterval(() => {
+        if (w.stalled) return;
+        res.write(
+          `{"type":"BOOKMARK","object":{"kind":"${r.def.kind}","apiVersion":"${apiVersionOf(r)}","metadata":{"resourceVersion":"${cluster.currentRv()}"}}}\n`,
+        );
+      }, this.bookmarkIntervalMs);
+    }
+    if (timeoutSeconds > 0) {
+      w.timeoutTimer = setTimeout(() => {
+        w.close();
+        res.end();
+      }, timeoutSeconds * 1000);
+    }
+    const onGone = (): void => w.close();
+    req.on('close', onGone);
+    res.on('close', onGone);
+    res.on('error', onGone);
+  }
+}

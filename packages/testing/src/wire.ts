@@ -1,0 +1,96 @@
+// Reading request bodies and writing JSON answers for the in-process API server, including the
+// streamed write of a long body with backpressure (a 100k-pod list is never one string).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Status } from '@kubecache/core';
+import { badRequest } from './status.js';
+import type { ResourceStore } from './resources.js';
+
+/** The apiVersion of a resource's objects (`v1`, `example.com/v1`). */
+export function apiVersionOf(r: ResourceStore): string {
+  return r.def.group === '' ? r.def.version : `${r.def.group}/${r.def.version}`;
+}
+
+/** Sends `body` as a JSON answer with a Content-Length. */
+export function sendJson(
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** Sends a metav1.Status with its code (and Retry-After when the details carry one). */
+export function sendStatus(
+  res: ServerResponse,
+  status: Status,
+  headers: Record<string, string> = {},
+): void {
+  const retry = status.details?.retryAfterSeconds;
+  sendJson(
+    res,
+    status.code ?? 500,
+    status,
+    retry !== undefined ? { 'Retry-After': String(retry), ...headers } : headers,
+  );
+}
+
+/** Sends an already-serialised JSON text (e.g. an object's cached JSON). */
+export function sendJsonText(res: ServerResponse, code: number, text: string): void {
+  res.writeHead(code, { 'Content-Type': 'application/json' });
+  res.end(text);
+}
+
+/** Reads and parses a JSON request body; 400 when it is not JSON. */
+export function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('error', reject);
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        reject(badRequest('request body is not valid JSON'));
+      }
+    });
+  });
+}
+
+/** Resolves when `res` can take more data (or was closed). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * Writes `pieces` joined by commas, `slice` pieces per write, waiting for `drain` whenever the
+ * socket buffer is full. Returns false if the client went away meanwhile.
+ */
+export async function writeJoined(
+  res: ServerResponse,
+  pieces: readonly string[],
+  slice = 256,
+): Promise<boolean> {
+  for (let k = 0; k < pieces.length; k += slice) {
+    const ok = res.write((k === 0 ? '' : ',') + pieces.slice(k, k + slice).join(','));
+    if (!ok) {
+      await drained(res);
+      if (res.destroyed) return false;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,102 @@
+// Writes over HTTP for the in-process API server: create (POST), update (PUT), patch (PATCH with
+// merge, strategic-merge or JSON Patch bodies), delete and deletecollection. The storage rules
+// (preconditions, generation, revisions) live in cluster.ts; this file maps requests onto them.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KubeObject } from '@kubecache/core';
+import type { Cluster } from './cluster.js';
+import type { ResourceStore } from './resources.js';
+import { compileFilter } from './selectors.js';
+import { badRequest, failure, ServerApiError } from './status.js';
+import { apiVersionOf, readJsonBody, sendJsonText } from './wire.js';
+
+/** The target of a write: a collection (name undefined) or one object. */
+export interface WriteTarget {
+  resource: ResourceStore;
+  namespace: string | undefined;
+  name: string | undefined;
+}
+
+/** POST on a collection: creates an object, 201 with the stored object. */
+export async function serveCreate(
+  cluster: Cluster,
+  req: IncomingMessage,
+  res: ServerResponse,
+  t: WriteTarget,
+): Promise<void> {
+  const body = (await readJsonBody(req)) as KubeObject;
+  const { entry } = cluster.create(t.resource, body, t.namespace);
+  sendJsonText(res, 201, entry.json);
+}
+
+/** PUT on an object: replaces it (the name in the body must match the URL). */
+export async function serveUpdate(
+  cluster: Cluster,
+  req: IncomingMessage,
+  res: ServerResponse,
+  t: WriteTarget & { name: string },
+): Promise<void> {
+  const body = (await readJsonBody(req)) as KubeObject;
+  if (body.metadata?.name !== undefined && body.metadata.name !== t.name)
+    throw badRequest('the name of the object does not match the name on the URL');
+  const { entry } = cluster.update(
+    t.resource,
+    { ...body, metadata: { ...body.metadata, name: t.name } },
+    t.namespace,
+  );
+  sendJsonText(res, 200, entry.json);
+}
+
+/** PATCH on an object: merge, strategic-merge (applied as merge) or JSON Patch. */
+export async function servePatch(
+  cluster: Cluster,
+  req: IncomingMessage,
+  res: ServerResponse,
+  t: WriteTarget & { name: string },
+): Promise<void> {
+  const ct = req.headers['content-type'] ?? '';
+  if (!/merge-patch\+json|strategic-merge-patch\+json|json-patch\+json/.test(ct)) {
+    throw new ServerApiError(
+      failure(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
+      ),
+    );
+  }
+  const { entry } = cluster.patch(t.resource, t.namespace, t.name, await readJsonBody(req));
+  sendJsonText(res, 200, entry.json);
+}
+
+/** DELETE on an object: 200 with its final state. */
+export function serveDelete(
+  cluster: Cluster,
+  res: ServerResponse,
+  t: WriteTarget & { name: string },
+): void {
+  const { entry } = cluster.delete(t.resource, t.namespace, t.name);
+  sendJsonText(res, 200, entry.json);
+}
+
+/** DELETE on a collection: every object matching the namespace and selectors, one DELETED each. */
+export function serveDeleteCollection(
+  cluster: Cluster,
+  res: ServerResponse,
+  t: WriteTarget,
+  q: URLSearchParams,
+): void {
+  const r = t.resource;
+  const filter = compileFilter(r.def.resource, q.get('labelSelector'), q.get('fieldSelector'));
+  const deleted: string[] = [];
+  for (const key of [...r.sortedKeys()]) {
+    const e = r.items.get(key)!;
+    const ns = e.view.metadata?.namespace;
+    if (t.namespace !== undefined && ns !== t.namespace) continue;
+    if (filter && !filter(e.view)) continue;
+    deleted.push(cluster.delete(r, ns, e.view.metadata?.name ?? '').entry.json);
+  }
+  sendJsonText(
+    res,
+    200,
+    `{"kind":"${r.def.kind}List","apiVersion":"${apiVersionOf(r)}","metadata":{"resourceVersion":"${cluster.currentRv()}"},"items":[${deleted.join(',')}]}`,
+  );
+}
