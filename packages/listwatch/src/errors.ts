@@ -1,5 +1,6 @@
-// Port of the error predicates in k8s.io/apimachinery/pkg/api/errors/errors.go (IsResourceExpired,
-// IsGone, IsTooManyRequests, IsInternalError, the Retry-After of SuggestsClientDelay) and of the reflector's
+// Port of the error predicates in k8s.io/apimachinery/pkg/api/errors/errors.go (the Is… checks, which
+// go by reason and fall back on the HTTP code when the reason is missing or unknown;
+// NewGenericServerResponse's reason for a code) and of the reflector's
 // isExpiredError / isTooLargeResourceVersionError (k8s.io/client-go/tools/cache/reflector.go), plus
 // the typed errors of the watch decoder (k8s.io/apimachinery/pkg/watch/streamwatcher.go).
 import { hasBrand, type Status, type StatusCause } from '@kubecache/core';
@@ -59,44 +60,177 @@ export function isApiStatusError(err: unknown): err is ApiStatusError {
 }
 
 /**
- * 410 with reason `Expired`: a resource version or continue token is older than the server's
- * history (apimachinery `IsResourceExpired`).
+ * Every reason apimachinery knows (its `knownReasons`). A Status whose reason is not in this set
+ * (`''`, `Unknown`, or one from a newer server) is classified by its HTTP code instead.
+ */
+const knownReasons: ReadonlySet<string> = new Set([
+  'Unauthorized',
+  'Forbidden',
+  'NotFound',
+  'AlreadyExists',
+  'Conflict',
+  'Gone',
+  'Invalid',
+  'ServerTimeout',
+  'StoreReadError',
+  'Timeout',
+  'TooManyRequests',
+  'BadRequest',
+  'MethodNotAllowed',
+  'NotAcceptable',
+  'RequestEntityTooLarge',
+  'UnsupportedMediaType',
+  'InternalError',
+  'Expired',
+  'ServiceUnavailable',
+]);
+
+/**
+ * apimachinery's rule for every `Is…` check: the reason decides; the HTTP code only counts when
+ * the reason is missing or unknown (a proxy's HTML page, a Status without a reason).
+ */
+function hasReasonOrCode(err: unknown, reason: string, code: number): boolean {
+  if (!isApiStatusError(err)) return false;
+  if (err.reason === reason) return true;
+  return err.code === code && !knownReasons.has(err.reason);
+}
+
+/**
+ * The reason client-go gives an error answer whose body is not a Status, from its HTTP code
+ * (apimachinery `NewGenericServerResponse`): 400 BadRequest, 401 Unauthorized, 403 Forbidden,
+ * 404 NotFound, 405 MethodNotAllowed, 406 NotAcceptable, 409 Conflict, 410 Gone, 415
+ * UnsupportedMediaType, 422 Invalid, 429 TooManyRequests, 503 ServiceUnavailable, 504 Timeout,
+ * any other 5xx InternalError, anything else `Unknown`.
+ */
+export function reasonForStatusCode(code: number): string {
+  // Differs from client-go: Go leaves a bare 410 `Unknown` (its IsGone then matches by code);
+  // naming it Gone says the same thing more plainly.
+  return reasonsByCode[code] ?? (code >= 500 ? 'InternalError' : 'Unknown');
+}
+
+const reasonsByCode: Readonly<Record<number, string>> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
+  409: 'Conflict',
+  410: 'Gone',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
+/**
+ * The resource version or continue token asked for is older than the server's history, so the
+ * caller must list afresh: reason `Expired` or `Gone`, or HTTP 410 with a missing or unknown
+ * reason. This is the reflector's `isExpiredError` (apimachinery `IsResourceExpired` or
+ * `IsGone`), which decides a relist from the latest resource version.
  */
 export function isExpired(err: unknown): boolean {
-  return isApiStatusError(err) && err.reason === 'Expired';
+  return hasReasonOrCode(err, 'Expired', 410) || hasReasonOrCode(err, 'Gone', 410);
 }
 
 /**
- * The requested history is gone: reason `Gone` or `Expired`, or HTTP 410 without a reason. This is
- * the reflector's notion of "expired" (client-go `isExpiredError`), which both relist triggers use.
+ * Same as {@link isExpired}: reason `Gone` or `Expired`, or a 410 without a known reason.
  */
+// Differs from client-go: apimachinery's IsGone does not match reason Expired; kubecache's callers
+// only ever ask "is the history gone?", which both reasons answer.
 export function isGone(err: unknown): boolean {
-  // Differs from client-go: apimachinery's IsGone checks only reason Gone; this guard also
-  // accepts Expired and a bare 410, which is what the reflector needs to decide on a relist.
-  return (
-    isApiStatusError(err) && (err.reason === 'Gone' || err.reason === 'Expired' || err.code === 410)
-  );
+  return isExpired(err);
 }
 
 /**
- * The resource version asked for is newer than the server has (504 Timeout with cause
- * `ResourceVersionTooLarge`, or older servers' "Too large resource version" message).
+ * The resource version asked for is newer than the server has (the reflector's
+ * `isTooLargeResourceVersionError`): a cause `ResourceVersionTooLarge` on any error, or, from
+ * servers before 1.18.6, a Timeout ({@link isTimeout}: reason `Timeout`, or 504 without a known
+ * reason) whose message or a cause's message says "Too large resource version".
  */
 export function isTooLargeResourceVersion(err: unknown): boolean {
   if (!isApiStatusError(err)) return false;
   if (err.causes.some((c) => c.reason === 'ResourceVersionTooLarge')) return true;
-  const timeoutLike = err.code === 504 || err.reason === 'Timeout' || err.code === 500;
-  return timeoutLike && /too large resource version/i.test(err.message);
+  if (!isTimeout(err)) return false;
+  const legacy = 'Too large resource version';
+  return err.causes.some((c) => c.message === legacy) || err.message.includes(legacy);
 }
 
-/** 429 Too Many Requests (API Priority and Fairness, or a rate limit). */
+/**
+ * 429 Too Many Requests (API Priority and Fairness, or a rate limit): reason `TooManyRequests`,
+ * or code 429 whatever the reason (apimachinery checks this code unconditionally).
+ */
 export function isTooManyRequests(err: unknown): boolean {
   return isApiStatusError(err) && (err.code === 429 || err.reason === 'TooManyRequests');
 }
 
-/** 500 InternalError. */
+/** Reason `InternalError`, or 500 without a known reason (apimachinery `IsInternalError`). */
 export function isInternalError(err: unknown): boolean {
-  return isApiStatusError(err) && (err.code === 500 || err.reason === 'InternalError');
+  return hasReasonOrCode(err, 'InternalError', 500);
+}
+
+/** Reason `NotFound`, or 404 without a known reason (apimachinery `IsNotFound`). */
+export function isNotFound(err: unknown): boolean {
+  return hasReasonOrCode(err, 'NotFound', 404);
+}
+
+/** Reason `Unauthorized`, or 401 without a known reason (apimachinery `IsUnauthorized`). */
+export function isUnauthorized(err: unknown): boolean {
+  return hasReasonOrCode(err, 'Unauthorized', 401);
+}
+
+/** Reason `Forbidden`, or 403 without a known reason (apimachinery `IsForbidden`). */
+export function isForbidden(err: unknown): boolean {
+  return hasReasonOrCode(err, 'Forbidden', 403);
+}
+
+/** Reason `Invalid`, or 422 without a known reason (apimachinery `IsInvalid`). */
+export function isInvalid(err: unknown): boolean {
+  return hasReasonOrCode(err, 'Invalid', 422);
+}
+
+/**
+ * Reason `BadRequest`, or 400 without a known reason (apimachinery `IsBadRequest`), e.g. an
+ * unparsable label or field selector.
+ */
+export function isBadRequest(err: unknown): boolean {
+  return hasReasonOrCode(err, 'BadRequest', 400);
+}
+
+/** Reason `Conflict`, or 409 without a known reason (apimachinery `IsConflict`). */
+export function isConflict(err: unknown): boolean {
+  return hasReasonOrCode(err, 'Conflict', 409);
+}
+
+/** Reason `Timeout`, or 504 without a known reason (apimachinery `IsTimeout`). */
+export function isTimeout(err: unknown): boolean {
+  return hasReasonOrCode(err, 'Timeout', 504);
+}
+
+/**
+ * Reason `ServiceUnavailable`, or 503 without a known reason (apimachinery
+ * `IsServiceUnavailable`).
+ */
+export function isServiceUnavailable(err: unknown): boolean {
+  return hasReasonOrCode(err, 'ServiceUnavailable', 503);
+}
+
+/**
+ * The server refused the request itself, so sending it again unchanged cannot succeed: bad
+ * request (e.g. an invalid selector), unauthorized, forbidden, not found (e.g. a CRD that is not
+ * installed) or invalid; each by reason or by code as above. Meant for reporting (such an error
+ * needs a human); a reflector still keeps retrying with backoff, as client-go's does, because
+ * RBAC, credentials and CRDs can change while it waits.
+ */
+export function isNonRetriable(err: unknown): boolean {
+  return (
+    isBadRequest(err) ||
+    isUnauthorized(err) ||
+    isForbidden(err) ||
+    isNotFound(err) ||
+    isInvalid(err)
+  );
 }
 
 /**

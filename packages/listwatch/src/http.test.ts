@@ -7,6 +7,8 @@ import { FakeClock, isAbortError } from '@kubecache/core';
 import {
   isApiStatusError,
   isConnectionRefused,
+  isExpired,
+  isGone,
   isInternalError,
   isTooManyRequests,
   isWatchIdleTimeoutError,
@@ -74,6 +76,43 @@ describe('HTTP errors become ApiStatusError', () => {
     expect(err.reason).toBe('ServiceUnavailable');
     expect(err.message).toMatch(/HTTP 503: <html>maintenance/);
     expect(err.retryAfterSeconds).toBeUndefined();
+  });
+
+  it('classifies a 410 whose body is a proxy HTML page, or a Status without a reason, as expired', async () => {
+    let body = '';
+    let type = 'text/html';
+    const s = await raw((_req, res) => {
+      res.writeHead(410, { 'Content-Type': type });
+      res.end(body);
+    });
+    body = `<html><body>${'gone '.repeat(2000)}</body></html>`;
+    const html = (await podsOn(s.kubeConfig).list({}).catch(fail)) as ApiStatusError;
+    expect(isApiStatusError(html)).toBe(true);
+    expect(html.code).toBe(410);
+    expect(html.reason).toBe('Gone');
+    expect(isExpired(html)).toBe(true);
+    expect(html.message.length).toBeLessThan(300);
+    expect(html.message).toMatch(/^the server responded with HTTP 410: <html><body>gone gone/);
+    expect(html.causes).toEqual([
+      { reason: 'UnexpectedServerResponse', message: expect.stringMatching(/^<html>/) as string },
+    ]);
+    type = 'application/json';
+    body = JSON.stringify({ kind: 'Status', status: 'Failure', code: 410, message: 'too old' });
+    const noReason = (await podsOn(s.kubeConfig).list({}).catch(fail)) as ApiStatusError;
+    expect(noReason.message).toBe('too old');
+    expect(isExpired(noReason)).toBe(true);
+    expect(isGone(noReason)).toBe(true);
+  });
+
+  it('gives a non-Status 5xx answer the reason client-go gives it (502 → InternalError)', async () => {
+    const s = await raw((_req, res) => {
+      res.writeHead(502, { 'Content-Type': 'text/plain' });
+      res.end('bad gateway');
+    });
+    const err = (await podsOn(s.kubeConfig).list({}).catch(fail)) as ApiStatusError;
+    expect(err.code).toBe(502);
+    expect(err.reason).toBe('InternalError');
+    expect(isInternalError(err)).toBe(true);
   });
 
   it('maps a watch answered with 500 and an empty body to an InternalError', async () => {

@@ -4,7 +4,12 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { AbortedError, throwIfAborted, type Clock, type Status } from '@kubecache/core';
-import { ApiStatusError, isStatusObject, WatchIdleTimeoutError } from './errors.js';
+import {
+  ApiStatusError,
+  isStatusObject,
+  reasonForStatusCode,
+  WatchIdleTimeoutError,
+} from './errors.js';
 
 /**
  * The part of @kubernetes/client-node's `KubeConfig` kubecache uses. Both client-node 1.4 and 2.x
@@ -305,26 +310,17 @@ export function readBody(res: IncomingMessage, o: ReadBodyOptions): Promise<Buff
   });
 }
 
-/** Reasons client-go gives HTTP codes when an error body is not a Status (NewGenericServerResponse). */
-const reasonsByCode: Readonly<Record<number, string>> = {
-  400: 'BadRequest',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'NotFound',
-  405: 'MethodNotAllowed',
-  406: 'NotAcceptable',
-  409: 'Conflict',
-  410: 'Gone',
-  415: 'UnsupportedMediaType',
-  422: 'Invalid',
-  429: 'TooManyRequests',
-  500: 'InternalError',
-  503: 'ServiceUnavailable',
-  504: 'Timeout',
-};
-
 /** Largest error body read to find a Status, in bytes (Status objects are small). */
 const maxErrorBodyBytes = 1024 * 1024;
+
+/** Longest piece of a non-Status error body kept in the error's message, in characters. */
+const maxSnippetChars = 200;
+
+/** The start of an error body on one line: whitespace runs collapsed, cut at 200 characters. */
+function bodySnippet(body: string): string {
+  const flat = body.slice(0, maxSnippetChars * 4).replace(/\s+/g, ' ').trim();
+  return flat.length > maxSnippetChars ? `${flat.slice(0, maxSnippetChars)}…` : flat;
+}
 
 /** Parses a `Retry-After` header given in seconds (the form API servers send). */
 export function parseRetryAfter(header: string | string[] | undefined): number | undefined {
@@ -335,8 +331,11 @@ export function parseRetryAfter(header: string | string[] | undefined): number |
 
 /**
  * Turns a non-2xx response into an {@link ApiStatusError}: the Status in the body when there is
- * one, otherwise a Status synthesised from the code (with a preview of the body). `Retry-After`
- * becomes `retryAfterSeconds`. Redirects are reported, not followed.
+ * one (its missing `code` taken from the response), otherwise a Status synthesised as client-go's
+ * `NewGenericServerResponse` does: the HTTP code, the reason of that code
+ * ({@link reasonForStatusCode}), a message with the first 200 characters of the body, and a cause
+ * `UnexpectedServerResponse` holding the same snippet. At most 1 MiB of the body is read.
+ * `Retry-After` becomes `retryAfterSeconds`. Redirects are reported, not followed.
  */
 export async function errorFromResponse(
   res: IncomingMessage,
@@ -363,16 +362,20 @@ export async function errorFromResponse(
   if (status === undefined) {
     const redirect = code >= 300 && code < 400;
     const location = res.headers.location;
+    const snippet = bodySnippet(body);
     status = {
       kind: 'Status',
       apiVersion: 'v1',
       status: 'Failure',
       code,
       // Differs from client-go: Go's HTTP client follows redirects; here a 3xx is an error.
-      reason: redirect ? 'Redirect' : (reasonsByCode[code] ?? 'Unknown'),
+      reason: redirect ? 'Redirect' : reasonForStatusCode(code),
       message: redirect
         ? `unexpected redirect (HTTP ${String(code)}) to ${location ?? '(no Location)'}: redirects are not followed`
-        : `the server responded with HTTP ${String(code)}${body.trim() !== '' ? `: ${body.trim().slice(0, 200)}` : ''}`,
+        : `the server responded with HTTP ${String(code)}${snippet !== '' ? `: ${snippet}` : ''}`,
+      ...(snippet !== ''
+        ? { details: { causes: [{ reason: 'UnexpectedServerResponse', message: snippet }] } }
+        : {}),
     };
   } else if (typeof status.code !== 'number') {
     status = { ...status, code };
