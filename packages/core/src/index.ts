@@ -1,6 +1,8 @@
 /**
  * Shared primitives of kubecache: Kubernetes object types, the Clock and FakeClock, the Logger
- * interface, client-go's backoff, and branded errors.
+ * interface and the default stderr logger, redaction and one-line error descriptions, client-go's
+ * backoff, branded errors, the metrics seam (generic provider, reflector and informer metrics),
+ * and health checks.
  *
  * @packageDocumentation
  */
@@ -19,5 +21,66 @@ export { apiVersionOf, gvrString } from './object.js';
 export { AbortedError, hasBrand, isAbortError, throwIfAborted, toError } from './errors.js';
 export { FakeClock, realClock, sleep, type Clock, type TimerHandle } from './clock.js';
 export { silentLogger, type Logger } from './logger.js';
+export {
+  createDefaultLogger,
+  defaultLogger,
+  defaultRepeatWindowMs,
+  maxLogLineLength,
+  type DefaultLoggerOptions,
+  type LogLevel,
+} from './default-logger.js';
+export { REDACTED, redact } from './redact.js';
+export {
+  describeError,
+  formatSummary,
+  maxErrorMessageLength,
+  summarizeError,
+  type ErrorSummary,
+} from './describe-error.js';
+export {
+  MetricConflictError,
+  exponentialBuckets,
+  isMetricConflictError,
+  noMetricsProvider,
+  type CollectRegistration,
+  type CounterSeries,
+  type GaugeSeries,
+  type HistogramSeries,
+  type HistogramSpec,
+  type Labels,
+  type MetricFamily,
+  type MetricSpec,
+  type MetricsProvider,
+  type Sample,
+} from './metrics.js';
+export { MemoryMetricsProvider, type HistogramValue, type MetricKind } from './memory-metrics.js';
+export {
+  createReflectorMetrics,
+  errorReasonLabel,
+  noopReflectorMetrics,
+  reflectorMetricNames,
+  type ListReport,
+  type ReflectorGauges,
+  type ReflectorMetrics,
+  type RelistReason,
+  type WatchEndReason,
+  type WatchEventType,
+  type WatchReport,
+} from './reflector-metrics.js';
+export {
+  createInformerMetrics,
+  informerMetricNames,
+  noopInformerMetrics,
+  type InformerGauges,
+  type InformerMetrics,
+} from './informer-metrics.js';
+export {
+  healthHandler,
+  runHealthChecks,
+  type HealthCheck,
+  type HealthHandlerOptions,
+  type HealthReport,
+  type HealthStatus,
+} from './health.js';
 export { Backoff, defaultBackoffOptions, type BackoffOptions } from './backoff.js';
 export { FastQueue } from './fast-queue.js';

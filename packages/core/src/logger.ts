@@ -11,5 +11,8 @@ export interface Logger {
 
 const noop = (): void => undefined;
 
-/** A logger that discards everything: the default in every kubecache package. */
+/**
+ * A logger that discards everything. Pass it as the `logger` option to opt out of kubecache's
+ * default logging (`defaultLogger`, warnings and errors to stderr).
+ */
 export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { createInformerMetrics, informerMetricNames as n } from './informer-metrics.js';
+import { MemoryMetricsProvider } from './memory-metrics.js';
+
+describe('createInformerMetrics', () => {
+  it('records handler durations in seconds and handler failures, per handler', () => {
+    const p = new MemoryMetricsProvider();
+    const m = createInformerMetrics(p, 'pods.v1');
+    m.handled?.('printer', 4);
+    m.handled?.('printer', 6);
+    m.handled?.('1', 1);
+    m.handlerFailed?.('printer');
+    expect(
+      p.histogramValue(n.handlerDuration, { name: 'pods.v1', handler: 'printer' }).observations,
+    ).toEqual([0.004, 0.006]);
+    expect(p.histogramValue(n.handlerDuration, { name: 'pods.v1', handler: '1' }).count).toBe(1);
+    expect(p.value(n.handlerErrors, { name: 'pods.v1', handler: 'printer' })).toBe(1);
+  });
+
+  it('computes pending notifications per handler and the time since the last event on every read', () => {
+    const p = new MemoryMetricsProvider();
+    const m = createInformerMetrics(p, 'pods.v1');
+    let pending: [string, number][] = [
+      ['printer', 2],
+      ['1', 0],
+    ];
+    let since: number | undefined = undefined;
+    const detach = m.attach!({
+      pendingNotifications: () => pending,
+      msSinceLastEvent: () => since,
+    });
+    expect(p.samples(n.pendingNotifications)).toEqual([
+      { labels: { name: 'pods.v1', handler: 'printer' }, value: 2 },
+      { labels: { name: 'pods.v1', handler: '1' }, value: 0 },
+    ]);
+    expect(p.samples(n.sinceLastEvent)).toEqual([]); // nothing heard yet
+    since = 61_500;
+    pending = [['printer', 7]];
+    expect(p.value(n.sinceLastEvent, { name: 'pods.v1' })).toBe(61.5);
+    expect(p.value(n.pendingNotifications, { name: 'pods.v1', handler: 'printer' })).toBe(7);
+    detach();
+    expect(p.samples(n.pendingNotifications)).toEqual([]);
+    expect(p.samples(n.sinceLastEvent)).toEqual([]);
+  });
+});
