@@ -7,11 +7,12 @@ import {
   isDeletedFinalStateUnknown,
 } from '@kubecache/store';
 import { DeltaFIFO } from './delta-fifo.js';
-import { isFIFOClosedError, RequeueError, newest, oldest, type Deltas } from './queue.js';
+import * as api from './index.js';
+import { isFIFOClosedError, newest, oldest, type Delta } from './queue.js';
 
 const obj = (name: string, rv = '1'): KubeObject => ({ metadata: { name, resourceVersion: rv } });
-const popNow = <T>(f: DeltaFIFO<T>): Promise<Deltas<T>> => f.pop(() => {});
-const types = (d: Deltas): string[] => d.map((x) => x.type);
+const popNow = <T>(f: DeltaFIFO<T>): Promise<readonly Delta<T>[]> => f.pop(() => {});
+const types = (d: readonly { type: string }[]): string[] => d.map((x) => x.type);
 
 describe('DeltaFIFO', () => {
   it('pops keys in first-in order with all their deltas (TestDeltaFIFO_basic, TestDeltaFIFO_addUpdate)', async () => {
@@ -64,6 +65,24 @@ describe('DeltaFIFO', () => {
     expect((e[1]!.object as KubeObject).metadata?.resourceVersion).toBe('3');
   });
 
+  it('of two trailing real deletions keeps the older one, and of two tombstones the newer (client-go isDeletionDup)', () => {
+    const f = new DeltaFIFO<KubeObject>();
+    f.add(obj('a', '4'));
+    f.delete(obj('a', '5'));
+    f.delete(obj('a', '6')); // the first deletion is still queued
+    const d = f.getDeltas('a')!;
+    expect(types(d)).toEqual(['Added', 'Deleted']);
+    expect((d[1]!.object as KubeObject).metadata?.resourceVersion).toBe('5');
+    const g = new DeltaFIFO<KubeObject>();
+    g.add(obj('b', '1'));
+    g.delete(new DeletedFinalStateUnknown('b', obj('b', '1')));
+    g.delete(new DeletedFinalStateUnknown('b', obj('b', '2')));
+    const e = g.getDeltas('b')!;
+    expect(types(e)).toEqual(['Added', 'Deleted']);
+    const kept = e[1]!.object as DeletedFinalStateUnknown;
+    expect((kept.obj as KubeObject).metadata?.resourceVersion).toBe('2');
+  });
+
   it('replace emits Sync, and tombstones for keys queued or known but not listed (TestDeltaFIFO_ReplaceMakesDeletions)', async () => {
     const known = createStore<KubeObject>();
     known.add(obj('foo', '1'));
@@ -73,7 +92,7 @@ describe('DeltaFIFO', () => {
     f.delete(obj('baz', '2')); // queued deletion for a known key
     f.add(obj('queued-only', '5'));
     f.replace([obj('foo', '3')], '10');
-    const got = new Map<string, Deltas>();
+    const got = new Map<string, readonly Delta[]>();
     while (f.length > 0) {
       const d = await popNow(f);
       got.set(f.keyOf(d), d);
@@ -138,21 +157,17 @@ describe('DeltaFIFO', () => {
     expect(h.hasSynced()).toBe(true);
   });
 
-  it('requeues when the process function throws RequeueError (TestDeltaFIFO_requeueOnPop)', async () => {
+  it('drops an item whose process function throws: client-go removed ErrRequeue and AddIfNotPresent', async () => {
     const f = new DeltaFIFO<KubeObject>();
     f.add(obj('a'));
-    await expect(
-      f.pop(() => {
-        throw new RequeueError('later', { cause: new Error('inner') });
-      }),
-    ).rejects.toThrow('inner');
-    expect(f.listKeys()).toEqual(['a']);
     await expect(
       f.pop(() => {
         throw new Error('plain');
       }),
     ).rejects.toThrow('plain');
     expect(f.length).toBe(0);
+    expect('addIfNotPresent' in f).toBe(false);
+    expect(Object.keys(api)).not.toContain('RequeueError');
   });
 
   it('wakes a waiting pop on add, and an aborted pop loses nothing', async () => {
@@ -197,6 +212,31 @@ describe('DeltaFIFO', () => {
     expect((d[0]!.object as KubeObject).metadata?.managedFields).toEqual([]);
     expect(isDeletedFinalStateUnknown(d[1]!.object)).toBe(true);
     expect(calls).toBe(1);
+  });
+
+  it('does not run the transformer again on resynced objects (they come from the cache, already transformed)', () => {
+    const known = createStore<KubeObject>();
+    known.add(obj('a'));
+    let calls = 0;
+    const f = new DeltaFIFO<KubeObject>({
+      knownObjects: known,
+      transformer: (o) => {
+        calls++;
+        return o;
+      },
+    });
+    f.resync();
+    expect(types(f.getDeltas('a')!)).toEqual(['Sync']);
+    expect(calls).toBe(0);
+  });
+
+  it('hasSynced turns true only after the last initial item was processed, not while it is', async () => {
+    const f = new DeltaFIFO<KubeObject>({ knownObjects: createStore<KubeObject>() });
+    f.replace([obj('a')], '1');
+    let seenInside: boolean | undefined;
+    await f.pop(() => (seenInside = f.hasSynced()));
+    expect(seenInside).toBe(false);
+    expect(f.hasSynced()).toBe(true);
   });
 
   it('runs the seed controller: deletes everything it is given and reports each deletion once', async () => {

@@ -9,12 +9,10 @@ import {
 } from '@kubecache/store';
 import {
   FIFOClosedError,
-  runProcess,
   Waiters,
   newest,
   type Delta,
-  type Deltas,
-  type DeltaType,
+  type ObjectDeltaType,
   type KeyListerGetter,
   type PopProcessFunc,
   type Queue,
@@ -65,10 +63,10 @@ export class DeltaFIFO<T = KubeObject> implements Queue<T> {
   }
 
   /** The key of an object, a tombstone, or a deltas list (its newest object). */
-  keyOf(obj: T | DeletedFinalStateUnknown<T> | Deltas<T>): string {
+  keyOf(obj: T | DeletedFinalStateUnknown<T> | readonly Delta<T>[]): string {
     let o: unknown = obj;
     if (Array.isArray(o)) {
-      const d = newest(o as Deltas<T>);
+      const d = newest(o as readonly Delta<T>[]);
       if (!d) throw new Error('zero-length Deltas');
       o = d.object;
     }
@@ -106,15 +104,6 @@ export class DeltaFIFO<T = KubeObject> implements Queue<T> {
     this.queueAction('Deleted', obj);
   }
 
-  addIfNotPresent(deltas: Deltas<T>): void {
-    this.populated = true;
-    const key = this.keyOf(deltas);
-    if (this.items.has(key)) return;
-    this.queue.push(key);
-    this.items.set(key, [...deltas]);
-    this.waiters.wakeAll();
-  }
-
   list(): T[] {
     const out: T[] = [];
     for (const deltas of this.items.values()) {
@@ -140,7 +129,7 @@ export class DeltaFIFO<T = KubeObject> implements Queue<T> {
   }
 
   /** A copy of the deltas queued under `key`. */
-  getDeltas(key: string): Deltas<T> | undefined {
+  getDeltas(key: string): readonly Delta<T>[] | undefined {
     const d = this.items.get(key);
     return d ? [...d] : undefined;
   }
@@ -151,7 +140,7 @@ export class DeltaFIFO<T = KubeObject> implements Queue<T> {
    */
   replace(items: T[], _resourceVersion: string): void {
     const keys = new Set<string>();
-    const action: DeltaType = this.emitDeltaTypeReplaced ? 'Replaced' : 'Sync';
+    const action: ObjectDeltaType = this.emitDeltaTypeReplaced ? 'Replaced' : 'Sync';
     for (const item of items) {
       const key = this.keyOf(item);
       keys.add(key);
@@ -192,7 +181,8 @@ export class DeltaFIFO<T = KubeObject> implements Queue<T> {
       if (obj === undefined) continue;
       // An object with queued deltas is skipped: the resync would carry a stale state.
       if ((this.items.get(this.keyOf(obj))?.length ?? 0) > 0) continue;
-      this.queueAction('Sync', obj);
+      // It comes from the cache: it went through the transformer when it entered the queue.
+      this.queueAction('Sync', obj, false);
     }
   }
 
@@ -206,7 +196,7 @@ export class DeltaFIFO<T = KubeObject> implements Queue<T> {
     return this.closed;
   }
 
-  async pop(process: PopProcessFunc<T>, signal?: AbortSignal): Promise<Deltas<T>> {
+  async pop(process: PopProcessFunc<T>, signal?: AbortSignal): Promise<readonly Delta<T>[]> {
     for (;;) {
       while (this.queue.length === 0) {
         if (this.closed) throw new FIFOClosedError();
@@ -217,22 +207,26 @@ export class DeltaFIFO<T = KubeObject> implements Queue<T> {
     }
   }
 
-  tryPop(process: PopProcessFunc<T>): Deltas<T> | undefined {
+  tryPop(process: PopProcessFunc<T>): readonly Delta<T>[] | undefined {
     while (this.queue.length > 0) {
       const key = this.queue.shift()!;
       const isInInitialList = !this.hasSynced();
-      if (this.initialPopulationCount > 0) this.initialPopulationCount--;
       const deltas = this.items.get(key);
-      if (!deltas) continue; // cannot happen: every queued key has deltas
       this.items.delete(key);
-      runProcess(process, deltas, isInInitialList, () => this.addIfNotPresent(deltas));
-      return deltas;
+      try {
+        if (deltas) process(deltas, isInInitialList); // always: every queued key has deltas
+      } finally {
+        // Counted down after processing (as client-go 1.36): hasSynced() stays false while the
+        // last item of the initial list is still being processed.
+        if (this.initialPopulationCount > 0) this.initialPopulationCount--;
+      }
+      if (deltas) return deltas;
     }
     return undefined;
   }
 
   private queueAction(
-    type: DeltaType,
+    type: ObjectDeltaType,
     obj: T | DeletedFinalStateUnknown<T>,
     transform = true,
   ): void {
@@ -249,12 +243,15 @@ export class DeltaFIFO<T = KubeObject> implements Queue<T> {
   }
 }
 
-/** Collapses two trailing deletions into one, keeping the one that is not a tombstone. */
+/**
+ * Collapses two trailing deletions into one, as client-go's isDeletionDup: the older deletion is
+ * kept unless it is a tombstone, in which case the newer one (tombstone or not) replaces it.
+ */
 function dedupDeltas<T>(deltas: Delta<T>[]): void {
   const n = deltas.length;
   if (n < 2) return;
-  const a = deltas[n - 2]!;
-  const b = deltas[n - 1]!;
-  if (a.type !== 'Deleted' || b.type !== 'Deleted') return;
-  deltas.splice(n - 2, 2, isDeletedFinalStateUnknown(b.object) ? a : b);
+  const older = deltas[n - 2]!;
+  const newer = deltas[n - 1]!;
+  if (older.type !== 'Deleted' || newer.type !== 'Deleted') return;
+  deltas.splice(n - 2, 2, isDeletedFinalStateUnknown(older.object) ? newer : older);
 }

@@ -1,15 +1,47 @@
 // Port of the Queue contract of k8s.io/client-go/tools/cache/fifo.go and the Delta types of
 // delta_fifo.go (client-go v1.36).
-import { AbortedError, hasBrand, toError, type KubeObject } from '@kubecache/core';
+import { AbortedError, hasBrand, type KubeObject } from '@kubecache/core';
 import type { DeletedFinalStateUnknown, Store } from '@kubecache/store';
 
-/** What happened to an object. `Replaced` comes from a relist, `Sync` from a resync. */
-export type DeltaType = 'Added' | 'Updated' | 'Deleted' | 'Replaced' | 'Sync';
+/**
+ * What happened to an object. `Replaced` comes from a relist, `Sync` from a resync. `ReplacedAll`
+ * and `SyncAll` are the atomic entries of a RealFIFO with `atomicEvents` (a whole relist, a whole
+ * resync) and carry no single object: see {@link AtomicDelta}.
+ */
+export type DeltaType = ObjectDeltaType | 'ReplacedAll' | 'SyncAll';
+
+/** The delta types that describe one object. */
+export type ObjectDeltaType = 'Added' | 'Updated' | 'Deleted' | 'Replaced' | 'Sync';
 
 /** One change: its type and the object after it (a tombstone for deletions seen only on relist). */
 export interface Delta<T = KubeObject> {
-  readonly type: DeltaType;
+  readonly type: ObjectDeltaType;
   readonly object: T | DeletedFinalStateUnknown<T>;
+}
+
+/** What a `ReplacedAll` entry carries: one whole LIST, transformed, and its resource version. */
+export interface ReplacedAllInfo<T = KubeObject> {
+  /** The resource version of the list (the `resourceVersion` passed to `replace`). */
+  readonly resourceVersion: string;
+  /** The listed objects, in list order, with the queue's transformer applied. */
+  readonly objects: readonly T[];
+}
+
+/**
+ * An atomic queue entry (client-go's AtomicFIFO): `ReplacedAll` is one relist — the consumer
+ * applies the whole list to its cache, then notifies deletions, updates and adds — and `SyncAll`
+ * is one resync of everything the consumer holds.
+ */
+export type AtomicDelta<T = KubeObject> =
+  | { readonly type: 'ReplacedAll'; readonly object: ReplacedAllInfo<T> }
+  | { readonly type: 'SyncAll'; readonly object: Record<string, never> };
+
+/** Anything a queue hands out: a per-object {@link Delta} or an {@link AtomicDelta}. */
+export type AnyDelta<T = KubeObject> = Delta<T> | AtomicDelta<T>;
+
+/** True for the atomic `ReplacedAll` / `SyncAll` entries. */
+export function isAtomicDelta<T>(d: AnyDelta<T>): d is AtomicDelta<T> {
+  return d.type === 'ReplacedAll' || d.type === 'SyncAll';
 }
 
 /**
@@ -23,27 +55,31 @@ export interface KeyedDelta<T = KubeObject> extends Delta<T> {
 }
 
 /** The key carried by `delta` (see {@link KeyedDelta}), or `undefined`. */
-export function keyOfDelta<T>(delta: Delta<T>): string | undefined {
+export function keyOfDelta<T>(delta: AnyDelta<T>): string | undefined {
   return (delta as Partial<KeyedDelta<T>>).key;
 }
 
-/** The changes of one key, oldest first. Never empty when handed to a process function. */
-export type Deltas<T = KubeObject> = readonly Delta<T>[];
+/**
+ * What one pop hands out, oldest first, never empty: the deltas of one key (DeltaFIFO), one event
+ * (RealFIFO), or one atomic entry (RealFIFO with `atomicEvents`).
+ */
+export type Deltas<T = KubeObject> = readonly AnyDelta<T>[];
 
 /** The oldest delta, or `undefined` for an empty list. */
-export function oldest<T>(deltas: Deltas<T>): Delta<T> | undefined {
+export function oldest<D>(deltas: readonly D[]): D | undefined {
   return deltas[0];
 }
 
 /** The newest delta, or `undefined` for an empty list. */
-export function newest<T>(deltas: Deltas<T>): Delta<T> | undefined {
+export function newest<D>(deltas: readonly D[]): D | undefined {
   return deltas[deltas.length - 1];
 }
 
 /**
  * Processes popped deltas. Synchronous by contract: the queue is not touched by anyone else while
  * it runs. `isInInitialList` is true while the items of the first `replace` are being popped.
- * Throwing a {@link RequeueError} puts the deltas back (unless the key was re-queued meanwhile).
+ * What it throws is re-thrown by the pop; the popped deltas are not put back (client-go removed
+ * ErrRequeue and AddIfNotPresent).
  */
 export type PopProcessFunc<T = KubeObject> = (deltas: Deltas<T>, isInInitialList: boolean) => void;
 
@@ -75,8 +111,6 @@ export interface Queue<T = KubeObject> extends Store<T> {
    * returns `undefined` on an empty queue (open or closed). Errors are thrown as `pop` rejects.
    */
   tryPop(process: PopProcessFunc<T>): Deltas<T> | undefined;
-  /** Queues `deltas` unless their key is already queued. */
-  addIfNotPresent(deltas: Deltas<T>): void;
   /** See the contract above. */
   hasSynced(): boolean;
   /** Closes the queue; see the contract above. */
@@ -101,38 +135,6 @@ export class FIFOClosedError extends Error {
 /** Type guard for {@link FIFOClosedError}. */
 export function isFIFOClosedError(err: unknown): err is FIFOClosedError {
   return hasBrand(err, closedBrand);
-}
-
-const requeueBrand = Symbol.for('@kubecache/deltafifo/RequeueError');
-
-/** Thrown by a process function to put the popped deltas back; `cause` is re-thrown by `pop`. */
-export class RequeueError extends Error {
-  override readonly name = 'RequeueError';
-  readonly [requeueBrand] = true;
-}
-
-/** Type guard for {@link RequeueError}. */
-export function isRequeueError(err: unknown): err is RequeueError {
-  return hasBrand(err, requeueBrand);
-}
-
-/**
- * Runs a pop's process function. A {@link RequeueError} calls `requeue` and re-throws its cause
- * (or returns normally without one); any other error propagates. Shared by the queues.
- */
-export function runProcess<T>(
-  process: PopProcessFunc<T>,
-  deltas: Deltas<T>,
-  isInInitialList: boolean,
-  requeue: () => void,
-): void {
-  try {
-    process(deltas, isInInitialList);
-  } catch (err) {
-    if (!isRequeueError(err)) throw err;
-    requeue();
-    if (err.cause !== undefined) throw toError(err.cause);
-  }
 }
 
 /**

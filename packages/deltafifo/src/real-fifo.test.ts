@@ -5,19 +5,32 @@ import { isAbortError, type KubeObject } from '@kubecache/core';
 import type { DeletedFinalStateUnknown } from '@kubecache/store';
 import { createStore, isDeletedFinalStateUnknown } from '@kubecache/store';
 import { RealFIFO } from './real-fifo.js';
-import { isFIFOClosedError, keyOfDelta, RequeueError, type Delta } from './queue.js';
+import {
+  isFIFOClosedError,
+  keyOfDelta,
+  type AnyDelta,
+  type Delta,
+  type ReplacedAllInfo,
+} from './queue.js';
 
 const obj = (name: string, rv = '1'): KubeObject => ({ metadata: { name, resourceVersion: rv } });
 const drain = async (f: RealFIFO): Promise<Delta[]> => {
   const out: Delta[] = [];
+  while (f.length > 0) out.push(...((await f.pop(() => {})) as Delta[]));
+  return out;
+};
+const drainAny = async (f: RealFIFO): Promise<AnyDelta[]> => {
+  const out: AnyDelta[] = [];
   while (f.length > 0) out.push(...(await f.pop(() => {})));
   return out;
 };
-const show = (d: readonly Delta[]): string[] =>
+const show = (d: readonly AnyDelta[]): string[] =>
   d.map((x) =>
-    isDeletedFinalStateUnknown(x.object)
-      ? `${x.type}:${x.object.key}:tombstone`
-      : `${x.type}:${x.object.metadata?.name}:${x.object.metadata?.resourceVersion}`,
+    x.type === 'ReplacedAll' || x.type === 'SyncAll'
+      ? x.type
+      : isDeletedFinalStateUnknown(x.object)
+        ? `${x.type}:${x.object.key}:tombstone`
+        : `${x.type}:${x.object.metadata?.name}:${x.object.metadata?.resourceVersion}`,
   );
 
 describe('RealFIFO', () => {
@@ -42,14 +55,28 @@ describe('RealFIFO', () => {
     f.add(obj('pending', '7'));
     f.replace([obj('foo', '2')], '10');
     const out = await drain(f);
+    // client-go's order: the tombstones (queued keys, then known keys), then the listed items.
     expect(show(out)).toEqual([
       'Added:pending:7',
-      'Replaced:foo:2',
       'Deleted:pending:tombstone',
       'Deleted:bar:tombstone',
+      'Replaced:foo:2',
     ]);
-    const tomb = out[3]!.object as DeletedFinalStateUnknown;
+    const tomb = out[2]!.object as DeletedFinalStateUnknown;
     expect((tomb.obj as KubeObject).metadata?.name).toBe('bar');
+  });
+
+  it('a relist tombstone for a known key with a queued newer event carries the newest queued state', async () => {
+    const known = createStore<KubeObject>();
+    known.add(obj('b', '2'));
+    const f = new RealFIFO<KubeObject>({ knownObjects: known });
+    f.update(obj('b', '4'));
+    f.replace([obj('a', '7')], '8');
+    const out = await drain(f);
+    const tomb = out.find((d) => isDeletedFinalStateUnknown(d.object))!
+      .object as DeletedFinalStateUnknown;
+    expect(tomb.key).toBe('b');
+    expect((tomb.obj as KubeObject).metadata?.resourceVersion).toBe('4');
   });
 
   it('does not add a second deletion for a key whose deletion is already queued', async () => {
@@ -79,6 +106,16 @@ describe('RealFIFO', () => {
     const f = new RealFIFO<KubeObject>({ knownObjects: known });
     f.resync();
     expect(show(await drain(f)).sort()).toEqual(['Sync:a:1', 'Sync:b:1']);
+  });
+
+  it('resync skips keys that have queued events (a Sync would carry the stale cached state)', async () => {
+    const known = createStore<KubeObject>();
+    known.add(obj('a', '1'));
+    known.add(obj('b', '1'));
+    const f = new RealFIFO<KubeObject>({ knownObjects: known });
+    f.update(obj('a', '6'));
+    f.resync();
+    expect(show(await drain(f))).toEqual(['Updated:a:6', 'Sync:b:1']);
   });
 
   it('transforms objects from the server, not tombstones or resyncs', async () => {
@@ -114,7 +151,7 @@ describe('RealFIFO', () => {
     let ordered = true;
     while (f.length > 0) {
       await f.pop((d) => {
-        const n = Number((d[0]!.object as KubeObject).metadata!.name!.slice(1));
+        const n = Number(((d[0] as Delta).object as KubeObject).metadata!.name!.slice(1));
         if (n !== last + 1) ordered = false;
         last = n;
       });
@@ -140,21 +177,16 @@ describe('RealFIFO.tryPop and keyed deltas', () => {
     expect(f.tryPop(() => {})).toBeUndefined();
   });
 
-  it('throws what the process function throws, and a RequeueError puts the event back', () => {
+  it('throws what the process function throws and does not put the event back', () => {
     const f = new RealFIFO<KubeObject>({ knownObjects: createStore<KubeObject>() });
     f.add(obj('a', '1'));
-    expect(() =>
-      f.tryPop(() => {
-        throw new RequeueError('later', { cause: new Error('busy') });
-      }),
-    ).toThrow('busy');
-    expect(f.length).toBe(1);
     expect(() =>
       f.tryPop(() => {
         throw new Error('boom');
       }),
     ).toThrow('boom');
     expect(f.length).toBe(0);
+    expect('addIfNotPresent' in f).toBe(false);
   });
 
   it('hands out deltas that carry their key, and pop rejects (not throws) a failing process', async () => {
@@ -216,5 +248,107 @@ describe('waiting pops', () => {
     expect(show(await pb)).toEqual(['Added:x:1']);
     expect(f.length).toBe(0);
     await expect(f.pop(() => {}, a.signal)).rejects.toSatisfy(isAbortError);
+  });
+});
+
+describe('RealFIFO parity with client-go', () => {
+  it('queues a relist as tombstones first, then the listed items (TestReplaceEvents order)', async () => {
+    const known = createStore<KubeObject>();
+    for (const [n, rv] of [
+      ['pod-1', '1'],
+      ['pod-2', '2'],
+      ['pod-3', '3'],
+    ] as const)
+      known.add(obj(n, rv));
+    const f = new RealFIFO<KubeObject>({ knownObjects: known });
+    f.replace([obj('pod-1', '4'), obj('pod-2', '5'), obj('pod-4', '6')], '6');
+    expect(show(await drain(f))).toEqual([
+      'Deleted:pod-3:tombstone',
+      'Replaced:pod-1:4',
+      'Replaced:pod-2:5',
+      'Replaced:pod-4:6',
+    ]);
+  });
+
+  it('hasSynced turns true only after the last initial entry was processed, not while it is', async () => {
+    const f = new RealFIFO<KubeObject>({ knownObjects: createStore<KubeObject>() });
+    f.replace([obj('a')], '1');
+    let seenInside: boolean | undefined;
+    await f.pop(() => (seenInside = f.hasSynced()));
+    expect(seenInside).toBe(false);
+    expect(f.hasSynced()).toBe(true);
+  });
+
+  it('requires knownObjects unless atomicEvents is set (client-go panics likewise)', () => {
+    expect(() => new RealFIFO<KubeObject>({})).toThrow(/knownObjects/);
+    expect(new RealFIFO<KubeObject>({ atomicEvents: true }).isAtomic()).toBe(true);
+  });
+});
+
+describe('RealFIFO with atomicEvents (client-go AtomicFIFO)', () => {
+  it('queues a relist as one ReplacedAll entry with the transformed list and its resource version', async () => {
+    const f = new RealFIFO<KubeObject>({
+      atomicEvents: true,
+      transformer: (o) => ({ ...o, metadata: { ...o.metadata, labels: { t: 'y' } } }),
+    });
+    f.add(obj('x', '1'));
+    f.replace([obj('a', '2'), obj('b', '3')], '9');
+    expect(f.length).toBe(2);
+    const out = await drainAny(f);
+    expect(out.map((d) => d.type)).toEqual(['Added', 'ReplacedAll']);
+    const info = out[1]!.object as ReplacedAllInfo<KubeObject>;
+    expect(info.resourceVersion).toBe('9');
+    expect(info.objects.map((o) => `${o.metadata?.name}:${o.metadata?.labels?.t}`)).toEqual([
+      'a:y',
+      'b:y',
+    ]);
+  });
+
+  it('does not transform a listed item that is the cached instance itself', async () => {
+    const known = createStore<KubeObject>();
+    const cached = obj('a', '1');
+    known.add(cached);
+    let calls = 0;
+    const f = new RealFIFO<KubeObject>({
+      atomicEvents: true,
+      knownObjects: known,
+      transformer: (o) => {
+        calls++;
+        return o;
+      },
+    });
+    f.replace([cached, obj('b', '2')], '3');
+    await drainAny(f);
+    expect(calls).toBe(1);
+  });
+
+  it('queues a resync as one SyncAll entry, whatever is queued', async () => {
+    const f = new RealFIFO<KubeObject>({ atomicEvents: true });
+    f.update(obj('a', '6'));
+    f.resync();
+    expect((await drainAny(f)).map((d) => d.type)).toEqual(['Updated', 'SyncAll']);
+  });
+
+  it('counts the initial relist as one entry: synced once it was processed', async () => {
+    const f = new RealFIFO<KubeObject>({ atomicEvents: true });
+    f.replace([obj('a'), obj('b'), obj('c')], '1');
+    expect(f.length).toBe(1);
+    const flags: boolean[] = [];
+    await f.pop((_d, initial) => flags.push(initial, f.hasSynced()));
+    expect(flags).toEqual([true, false]);
+    expect(f.hasSynced()).toBe(true);
+    const empty = new RealFIFO<KubeObject>({ atomicEvents: true });
+    empty.replace([], '1');
+    expect(empty.hasSynced()).toBe(false); // one (empty) ReplacedAll entry to process first
+    await empty.pop(() => {});
+    expect(empty.hasSynced()).toBe(true);
+  });
+
+  it('list and getByKey see the objects of a queued ReplacedAll', () => {
+    const f = new RealFIFO<KubeObject>({ atomicEvents: true });
+    f.replace([obj('a', '2')], '2');
+    f.resync();
+    expect(f.listKeys()).toEqual(['a']);
+    expect(f.getByKey('a')?.metadata?.resourceVersion).toBe('2');
   });
 });

@@ -1,5 +1,6 @@
 // Port of k8s.io/client-go/tools/cache/the_real_fifo.go (client-go v1.36): the informer's default
-// queue since client-go 1.36 — every event in order, no per-key coalescing.
+// queue since client-go 1.36 — every event in order, no per-key coalescing — with the AtomicFIFO
+// mode (KEP-5647) in which a relist and a resync are one entry each.
 import { FastQueue, toError, type KubeObject } from '@kubecache/core';
 import {
   DeletedFinalStateUnknown,
@@ -10,13 +11,12 @@ import {
 } from '@kubecache/store';
 import {
   FIFOClosedError,
-  runProcess,
   Waiters,
-  type Delta,
+  type AnyDelta,
   type Deltas,
-  type DeltaType,
   type KeyedDelta,
   type KeyListerGetter,
+  type ObjectDeltaType,
   type PopProcessFunc,
   type Queue,
 } from './queue.js';
@@ -25,23 +25,37 @@ import {
 export interface RealFIFOOptions<T> {
   /** Computes keys. Default: `metaNamespaceKeyFunc`. */
   keyFunction?: KeyFunc<T>;
-  /** The cache the queue feeds (the informer's Indexer): used for deletion detection and resync. Required. */
-  knownObjects: KeyListerGetter<T>;
+  /**
+   * The cache the queue feeds (the informer's Indexer). Without `atomicEvents` it is required:
+   * `replace` detects deletions and `resync` re-delivers from it. With `atomicEvents` it is
+   * optional and only used to recognise a listed item that is the cached instance itself (not
+   * transformed again); the consumer detects deletions when it applies the `ReplacedAll` entry.
+   */
+  knownObjects?: KeyListerGetter<T>;
   /** Applied once to every object entering the queue from the server (not to tombstones or resyncs). */
   transformer?: TransformFunc<T>;
+  /**
+   * client-go's AtomicFIFO: `replace` queues one `ReplacedAll` entry holding the whole list and
+   * `resync` one `SyncAll` entry, instead of one delta per object. The consumer (the informer's
+   * `processDeltas`) applies a whole relist to its cache before notifying any handler of it.
+   * Default: false here; the informers turn it on (option `atomicFIFO`), as client-go 1.36 does.
+   */
+  atomicEvents?: boolean;
 }
 
 /**
  * A queue that hands out every event in arrival order, one at a time (each pop yields a one-delta
- * list). `replace` queues `Replaced` for every listed object and a `Deleted` tombstone for every
- * key that is known (or pending as not-deleted in the queue) but absent from the list.
+ * list). Without `atomicEvents`, `replace` queues a `Deleted` tombstone for every key that is
+ * queued (as not deleted) or known but absent from the list, then `Replaced` for every listed
+ * object; with `atomicEvents` it queues one `ReplacedAll` entry (see {@link RealFIFOOptions}).
  */
 export class RealFIFO<T = KubeObject> implements Queue<T> {
-  private readonly queue = new FastQueue<KeyedDelta<T>>();
+  private readonly queue = new FastQueue<KeyedDelta<T> | AnyDelta<T>>();
   private readonly waiters = new Waiters();
   private readonly keyFunction: KeyFunc<T>;
-  private readonly knownObjects: KeyListerGetter<T>;
+  private readonly knownObjects: KeyListerGetter<T> | undefined;
   private readonly transformer: TransformFunc<T> | undefined;
+  private readonly atomicEvents: boolean;
   private populated = false;
   private initialPopulationCount = 0;
   private closed = false;
@@ -50,11 +64,19 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
     this.keyFunction = options.keyFunction ?? metaNamespaceKeyFunc;
     this.knownObjects = options.knownObjects;
     this.transformer = options.transformer;
+    this.atomicEvents = options.atomicEvents ?? false;
+    if (!this.atomicEvents && !this.knownObjects)
+      throw new TypeError('RealFIFO: knownObjects is required unless atomicEvents is set');
   }
 
-  /** Number of events queued. */
+  /** Number of entries queued (events; a whole relist or resync counts as one in atomic mode). */
   get length(): number {
     return this.queue.length;
+  }
+
+  /** True when `replace` and `resync` queue one atomic entry each. */
+  isAtomic(): boolean {
+    return this.atomicEvents;
   }
 
   private keyOf(obj: T | DeletedFinalStateUnknown<T>): string {
@@ -62,13 +84,28 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
   }
 
   /**
-   * The newest queued delta per key, in the order the keys were first queued. Built by a scan, as
-   * client-go's RealFIFO does: the per-event path keeps no per-key bookkeeping, and the callers
-   * (relists, requeues, list/get of the queue) are rare.
+   * The newest queued delta per key, in the order the keys were first queued (the objects of a
+   * `ReplacedAll` count as `Replaced`). Built by a scan, as client-go's RealFIFO does: the
+   * per-event path keeps no per-key bookkeeping, and the callers (relists, resyncs, list/get of
+   * the queue) are rare.
    */
-  private newestPerKey(): Map<string, Delta<T>> {
-    const out = new Map<string, Delta<T>>();
-    for (const d of this.queue) out.set(d.key, d);
+  private newestPerKey(): Map<
+    string,
+    { type: ObjectDeltaType; object: T | DeletedFinalStateUnknown<T> }
+  > {
+    const out = new Map<
+      string,
+      { type: ObjectDeltaType; object: T | DeletedFinalStateUnknown<T> }
+    >();
+    for (const d of this.queue) {
+      if (d.type === 'SyncAll') continue;
+      if (d.type === 'ReplacedAll') {
+        for (const o of d.object.objects)
+          out.set(this.keyFunction(o), { type: 'Replaced', object: o });
+        continue;
+      }
+      out.set((d as KeyedDelta<T>).key, d);
+    }
     return out;
   }
 
@@ -91,17 +128,6 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
     this.enqueue('Deleted', obj, true);
   }
 
-  addIfNotPresent(deltas: Deltas<T>): void {
-    this.populated = true;
-    const queued = this.newestPerKey();
-    for (const d of deltas) {
-      const key = this.keyOf(d.object);
-      if (queued.has(key)) continue;
-      queued.set(key, d);
-      this.push(key, d.type, d.object);
-    }
-  }
-
   /** The newest pending object per key (not tombstones). */
   list(): T[] {
     const out: T[] = [];
@@ -121,57 +147,77 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
   }
 
   getByKey(key: string): T | undefined {
-    let last: Delta<T> | undefined;
-    for (const d of this.queue) if (d.key === key) last = d;
+    const last = this.newestPerKey().get(key);
     if (!last || last.type === 'Deleted' || isDeletedFinalStateUnknown(last.object))
       return undefined;
     return last.object as T;
   }
 
-  replace(items: T[], _resourceVersion: string): void {
-    // What was queued before this relist: the newest delta per key.
-    const queued = this.newestPerKey();
-    const keys = new Set<string>();
-    for (const item of items) {
-      const key = this.keyOf(item);
-      keys.add(key);
-      // A listed item that is the cached instance itself (a Reflector reusing unchanged objects)
-      // was transformed when it entered the cache: not again.
-      this.enqueue('Replaced', item, item !== this.knownObjects.getByKey(key), key);
-    }
-    let deletions = 0;
-    // Keys whose latest queued event says "exists" (a create not yet in the cache) but are gone.
-    for (const [key, last] of queued) {
-      if (keys.has(key) || last.type === 'Deleted') continue;
-      if (this.knownObjects.getByKey(key) !== undefined) continue; // handled below
-      const obj: T | undefined = isDeletedFinalStateUnknown<T>(last.object)
-        ? last.object.obj
-        : last.object;
-      this.enqueue('Deleted', new DeletedFinalStateUnknown<T>(key, obj), false, key);
-      deletions++;
-    }
-    for (const key of this.knownObjects.listKeys()) {
-      if (keys.has(key)) continue;
-      if (queued.get(key)?.type === 'Deleted') continue; // a deletion is already on its way
-      this.enqueue(
-        'Deleted',
-        new DeletedFinalStateUnknown<T>(key, this.knownObjects.getByKey(key)),
-        false,
-        key,
-      );
-      deletions++;
-    }
+  replace(items: T[], resourceVersion: string): void {
+    if (this.atomicEvents) this.replaceAtomic(items, resourceVersion);
+    else this.replaceByEvents(items);
     if (!this.populated) {
       this.populated = true;
-      this.initialPopulationCount = items.length + deletions;
+      this.initialPopulationCount = this.queue.length;
     }
   }
 
-  /** Queues `Sync` for every known object. */
+  /** One `ReplacedAll` entry: the consumer reconciles it against its cache when it pops it. */
+  private replaceAtomic(items: T[], resourceVersion: string): void {
+    const objects = this.transformer ? items.map((o) => this.transformListed(o)) : items;
+    this.queue.push({ type: 'ReplacedAll', object: { resourceVersion, objects } });
+    this.waiters.wakeAll();
+  }
+
+  /**
+   * client-go's reconcileReplacement: tombstones first — for each queued key absent from the list
+   * whose newest queued event is not a deletion (carrying that newest queued state), then for each
+   * known key absent from the list with nothing queued (carrying the cached state) — then
+   * `Replaced` for every listed item, in list order.
+   */
+  private replaceByEvents(items: T[]): void {
+    const known = this.knownObjects!;
+    const keys = new Set<string>();
+    for (const item of items) keys.add(this.keyOf(item));
+    const queued = this.newestPerKey();
+    for (const [key, last] of queued) {
+      if (keys.has(key) || last.type === 'Deleted') continue;
+      this.push(key, 'Deleted', new DeletedFinalStateUnknown<T>(key, last.object as T));
+    }
+    for (const key of known.listKeys()) {
+      if (keys.has(key) || queued.has(key)) continue;
+      this.push(key, 'Deleted', new DeletedFinalStateUnknown<T>(key, known.getByKey(key)));
+    }
+    for (const item of items) this.push(this.keyOf(item), 'Replaced', this.transformListed(item));
+  }
+
+  /**
+   * The transformer's output for a listed item, except for an item that is the cached instance
+   * itself (a Reflector reusing unchanged objects): it was transformed when it entered the cache.
+   */
+  private transformListed(item: T): T {
+    if (!this.transformer) return item;
+    if (this.knownObjects && this.knownObjects.getByKey(this.keyFunction(item)) === item)
+      return item;
+    return this.transformer(item);
+  }
+
+  /**
+   * Atomic mode: one `SyncAll` entry. Otherwise `Sync` for every known object that has no event
+   * queued (such an object's cached state is stale: the queued event will bring it up to date).
+   */
   resync(): void {
-    for (const key of this.knownObjects.listKeys()) {
-      const obj = this.knownObjects.getByKey(key);
-      if (obj !== undefined) this.enqueue('Sync', obj, false, key);
+    if (this.atomicEvents) {
+      this.queue.push({ type: 'SyncAll', object: {} });
+      this.waiters.wakeAll();
+      return;
+    }
+    const known = this.knownObjects!;
+    const queued = this.queue.length > 0 ? this.newestPerKey() : undefined;
+    for (const key of known.listKeys()) {
+      if (queued?.has(key)) continue;
+      const obj = known.getByKey(key);
+      if (obj !== undefined) this.push(key, 'Sync', obj);
     }
   }
 
@@ -212,26 +258,30 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
   private popNext(process: PopProcessFunc<T>): Deltas<T> {
     const delta = this.queue.shift()!;
     const isInInitialList = !this.hasSynced();
-    if (this.initialPopulationCount > 0) this.initialPopulationCount--;
     const deltas: Deltas<T> = [delta];
-    runProcess(process, deltas, isInInitialList, () => this.addIfNotPresent(deltas));
+    try {
+      process(deltas, isInInitialList);
+    } finally {
+      // Counted down after processing (as client-go 1.36): hasSynced() stays false while the
+      // last entry of the initial list is still being processed.
+      if (this.initialPopulationCount > 0) this.initialPopulationCount--;
+    }
     return deltas;
   }
 
   private enqueue(
-    type: DeltaType,
+    type: ObjectDeltaType,
     obj: T | DeletedFinalStateUnknown<T>,
     transform: boolean,
-    knownKey?: string,
   ): void {
-    const key = knownKey ?? this.keyOf(obj);
+    const key = this.keyOf(obj);
     let o = obj;
     if (transform && this.transformer && !isDeletedFinalStateUnknown(o))
       o = this.transformer(o as T);
     this.push(key, type, o);
   }
 
-  private push(key: string, type: DeltaType, object: T | DeletedFinalStateUnknown<T>): void {
+  private push(key: string, type: ObjectDeltaType, object: T | DeletedFinalStateUnknown<T>): void {
     this.queue.push({ type, object, key });
     this.waiters.wakeAll();
   }

@@ -13,13 +13,15 @@ import {
   RealFIFO,
   isFIFOClosedError,
   keyOfDelta,
-  type Delta,
+  type Deltas,
   type Queue,
+  type ReplacedAllInfo,
 } from '@kubecache/deltafifo';
 import type { ListerWatcher } from '@kubecache/listwatch';
 import { Reflector, type ReflectorOptions } from '@kubecache/reflector';
 import {
   createIndexer,
+  DeletedFinalStateUnknown,
   deletionHandlingMetaNamespaceKeyFunc,
   isDeletedFinalStateUnknown,
   type Indexer,
@@ -36,7 +38,11 @@ export type QueueKind = 'realfifo' | 'deltafifo';
 /** Callbacks of {@link processDeltas}: the informer's view of one applied delta. */
 export interface DeltaSink<T> {
   onAdd(obj: T, isInInitialList: boolean): void;
-  /** `isSync` is true for resyncs and for relisted objects whose resource version did not change. */
+  /**
+   * `isSync` is true when the resource version did not change (a resync, or a relisted object
+   * that did not change): client-go's sharedIndexInformer then notifies only the handlers whose
+   * resync is due.
+   */
   onUpdate(oldObj: T, newObj: T, isSync: boolean): void;
   onDelete(obj: unknown): void;
 }
@@ -44,17 +50,36 @@ export interface DeltaSink<T> {
 const rvOf = (o: unknown): string | undefined =>
   (o as KubeObject | undefined)?.metadata?.resourceVersion;
 
+/** client-go's test: an update that leaves the resource version as it was is a resync. */
+const sameVersion = (a: unknown, b: unknown): boolean => (rvOf(a) ?? '') === (rvOf(b) ?? '');
+
 /**
- * Applies deltas (oldest first) to `indexer` and reports each as add/update/delete (client-go
- * `processDeltas`): Sync/Replaced/Added/Updated become an update when the key exists, else an add.
+ * Applies popped deltas (oldest first) to `indexer` and reports each as add/update/delete
+ * (client-go `processDeltas`): Sync/Replaced/Added/Updated become an update when the key exists,
+ * else an add; Deleted removes. The atomic entries of a RealFIFO with `atomicEvents`:
+ * - `ReplacedAll`: the whole list is applied to `indexer` first (`replace`), then a tombstone
+ *   deletion is reported for every cached key the list lacks, then an update or add for every
+ *   listed object, in list order — so a handler reading the cache sees the list's state.
+ * - `SyncAll`: `onUpdate(obj, obj, true)` for every cached object.
+ *
+ * `keyFunc` must be the indexer's key function (default `deletionHandlingMetaNamespaceKeyFunc`).
  */
 export function processDeltas<T>(
   sink: DeltaSink<T>,
   indexer: Store<T>,
-  deltas: readonly Delta<T>[],
+  deltas: Deltas<T>,
   isInInitialList: boolean,
+  keyFunc: KeyFunc<T> = deletionHandlingMetaNamespaceKeyFunc,
 ): void {
   for (const d of deltas) {
+    if (d.type === 'ReplacedAll') {
+      applyReplacedAll(sink, indexer, d.object, isInInitialList, keyFunc);
+      continue;
+    }
+    if (d.type === 'SyncAll') {
+      for (const obj of indexer.list()) sink.onUpdate(obj, obj, true);
+      continue;
+    }
     const obj = d.object;
     if (d.type === 'Deleted') {
       indexer.delete(obj as T);
@@ -62,19 +87,45 @@ export function processDeltas<T>(
       continue;
     }
     if (isDeletedFinalStateUnknown(obj)) continue; // cannot happen for non-deletions
+    const o = obj as T;
     // A RealFIFO delta carries its key (same key function as the cache): no need to recompute it.
     const key = keyOfDelta(d);
-    const old = key !== undefined ? indexer.getByKey(key) : indexer.get(obj as T);
+    const old = key !== undefined ? indexer.getByKey(key) : indexer.get(o);
     if (old !== undefined) {
-      indexer.update(obj as T);
-      const isSync =
-        d.type === 'Sync' ||
-        (d.type === 'Replaced' && rvOf(old) !== undefined && rvOf(old) === rvOf(obj));
-      sink.onUpdate(old, obj as T, isSync);
+      indexer.update(o);
+      sink.onUpdate(old, o, sameVersion(old, o));
     } else {
-      indexer.add(obj as T);
-      sink.onAdd(obj as T, isInInitialList);
+      indexer.add(o);
+      sink.onAdd(o, isInInitialList);
     }
+  }
+}
+
+/** client-go's processReplacedAllInfo: reconcile, replace the cache, then notify. */
+function applyReplacedAll<T>(
+  sink: DeltaSink<T>,
+  indexer: Store<T>,
+  info: ReplacedAllInfo<T>,
+  isInInitialList: boolean,
+  keyFunc: KeyFunc<T>,
+): void {
+  const listed = new Set<string>();
+  const olds: (T | undefined)[] = new Array<T | undefined>(info.objects.length);
+  for (let i = 0; i < info.objects.length; i++) {
+    const key = keyFunc(info.objects[i]!);
+    listed.add(key);
+    olds[i] = indexer.getByKey(key);
+  }
+  const gone: DeletedFinalStateUnknown<T>[] = [];
+  for (const key of indexer.listKeys())
+    if (!listed.has(key)) gone.push(new DeletedFinalStateUnknown<T>(key, indexer.getByKey(key)));
+  indexer.replace(info.objects as T[], info.resourceVersion);
+  for (const tombstone of gone) sink.onDelete(tombstone);
+  for (let i = 0; i < info.objects.length; i++) {
+    const obj = info.objects[i]!;
+    const old = olds[i];
+    if (old !== undefined) sink.onUpdate(old, obj, sameVersion(old, obj));
+    else sink.onAdd(obj, isInInitialList);
   }
 }
 
@@ -112,6 +163,13 @@ export interface InformerOptions<T> {
   transform?: TransformFunc<T>;
   /** Queue between Reflector and cache. Default `realfifo` (client-go 1.36). */
   queue?: QueueKind;
+  /**
+   * client-go's AtomicFIFO feature gate (on by default in 1.36), for the `realfifo` queue: a relist
+   * is one queue entry, applied to the cache as a whole before any handler hears of its items, and
+   * a resync is one entry too. `false` queues one delta per listed or resynced object (client-go
+   * 1.35's behaviour). Ignored with `queue: 'deltafifo'`. Default: true.
+   */
+  atomicFIFO?: boolean;
   /** Extra Reflector options (backoff, clock, logger, hooks, …). */
   reflector?: Omit<ReflectorOptions<T>, 'resyncPeriodMs' | 'transform'>;
   /** Called when a handler throws. Default: logged. */
@@ -132,12 +190,16 @@ export interface Controller {
   lastSyncResourceVersion(): string;
 }
 
-/** Builds the queue of an informer. */
+/**
+ * Builds the queue of an informer (client-go `newQueueFIFO`): a RealFIFO, atomic unless
+ * `atomicFIFO` is false, or a DeltaFIFO emitting `Replaced`.
+ */
 export function makeQueue<T>(
   kind: QueueKind,
   knownObjects: Indexer<T>,
   keyFunction: KeyFunc<T>,
   transformer: TransformFunc<T> | undefined,
+  atomicFIFO = true,
 ): Queue<T> {
   return kind === 'deltafifo'
     ? new DeltaFIFO<T>({
@@ -146,16 +208,27 @@ export function makeQueue<T>(
         emitDeltaTypeReplaced: true,
         ...(transformer ? { transformer } : {}),
       })
-    : new RealFIFO<T>({ keyFunction, knownObjects, ...(transformer ? { transformer } : {}) });
+    : new RealFIFO<T>({
+        keyFunction,
+        // Differs from client-go, whose atomic RealFIFO has no knownObjects: ours reads the
+        // cache only to leave a relisted item that is the cached instance untransformed.
+        knownObjects,
+        atomicEvents: atomicFIFO,
+        ...(transformer ? { transformer } : {}),
+      });
 }
 
-/** Runs reflector + pop loop over `queue` until `signal` aborts. */
+/**
+ * Runs reflector + pop loop over `queue` until `signal` aborts (client-go `processLoop`).
+ * `afterPop`, if given, runs after each popped entry was processed.
+ */
 export async function runQueueLoop<T>(
   queue: Queue<T>,
   reflector: Reflector<T>,
-  process: (deltas: readonly Delta<T>[], isInInitialList: boolean) => void,
+  process: (deltas: Deltas<T>, isInInitialList: boolean) => void,
   signal: AbortSignal,
   logger: Logger,
+  afterPop: () => void = noop,
 ): Promise<void> {
   const ac = new AbortController();
   const onAbort = (): void => {
@@ -171,10 +244,17 @@ export async function runQueueLoop<T>(
         // Take what is already queued without a promise per item; after a batch, let the
         // microtasks run (handler delivery, the watch decoder) before carrying on.
         let n = 0;
-        while (n < DRAIN_BATCH && queue.tryPop(process) !== undefined) n++;
+        while (n < DRAIN_BATCH && queue.tryPop(process) !== undefined) {
+          n++;
+          afterPop();
+        }
         if (n === DRAIN_BATCH) await Promise.resolve();
-        else await queue.pop(process, signal);
+        else {
+          await queue.pop(process, signal);
+          afterPop();
+        }
       } catch (err) {
+        afterPop();
         if (isFIFOClosedError(err) || signal.aborted) break;
         logger.error({ err: toError(err).message }, 'processing deltas failed');
       }
@@ -190,6 +270,8 @@ export async function runQueueLoop<T>(
 /** Items popped synchronously in a row by {@link runQueueLoop} before it yields to microtasks. */
 const DRAIN_BATCH = 256;
 
+const noop = (): void => {};
+
 /**
  * client-go's `NewIndexerInformer`: an Indexer kept in sync, a controller to run, and `handlers`
  * called for each change. Handlers run synchronously inside the process loop.
@@ -200,7 +282,13 @@ export function newIndexerInformer<T = KubeObject>(
   const keyFunc = options.keyFunc ?? deletionHandlingMetaNamespaceKeyFunc;
   const indexer = createIndexer<T>(keyFunc, options.indexers ?? {});
   const logger = options.logger ?? silentLogger;
-  const queue = makeQueue(options.queue ?? 'realfifo', indexer, keyFunc, options.transform);
+  const queue = makeQueue(
+    options.queue ?? 'realfifo',
+    indexer,
+    keyFunc,
+    options.transform,
+    options.atomicFIFO ?? true,
+  );
   const reflector = new Reflector<T>(options.listWatch, queue, {
     mapListItem: reuseUnchanged(indexer, keyFunc),
     ...options.reflector,
@@ -238,7 +326,7 @@ export function newIndexerInformer<T = KubeObject>(
         await runQueueLoop(
           queue,
           reflector,
-          (d, initial) => processDeltas(sink, indexer, d, initial),
+          (d, initial) => processDeltas(sink, indexer, d, initial, keyFunc),
           signal,
           logger,
         );

@@ -45,6 +45,14 @@ export interface SharedIndexInformerOptions<T> {
   indexers?: Indexers<T>;
   /** Queue between Reflector and cache: `realfifo` (default, client-go 1.36) or `deltafifo`. */
   queue?: QueueKind;
+  /**
+   * client-go's AtomicFIFO feature gate (on by default in 1.36), for the `realfifo` queue: a relist
+   * is one queue entry, applied to the cache as a whole before any handler is notified of its
+   * items (a handler reading the store sees one server resource version, never a half-applied
+   * relist), and a resync is one entry too. `false` restores one delta per listed or resynced
+   * object. Ignored with `queue: 'deltafifo'`. Default: true.
+   */
+  atomicFIFO?: boolean;
   /** Applied once to each object before it is cached (e.g. {@link stripManagedFields}). */
   transform?: TransformFunc<T>;
   /** Key function. Default `deletionHandlingMetaNamespaceKeyFunc`. */
@@ -231,6 +239,7 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
       this.indexer,
       this.keyFunc,
       this.transform,
+      this.opts.atomicFIFO ?? true,
     );
     this.queue = queue;
     const pokeSynced = (): void => {
@@ -276,15 +285,17 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
       await runQueueLoop(
         queue,
         reflector,
-        (deltas, isInInitialList) => {
-          processDeltas(sink, this.indexer, deltas, isInInitialList);
+        (deltas, isInInitialList) =>
+          processDeltas(sink, this.indexer, deltas, isInInitialList, this.keyFunc),
+        signal,
+        this.logger,
+        // The queue counts an entry as popped once it was processed: check after each pop.
+        () => {
           if (!wasSynced && queue.hasSynced()) {
             wasSynced = true;
             pokeSynced();
           }
         },
-        signal,
-        this.logger,
       );
     } catch (err) {
       this.logger.error({ err: toError(err).message }, 'informer loop failed');
