@@ -57,7 +57,9 @@ describe('HTTP errors become ApiStatusError', () => {
         }),
       );
     });
-    const err = (await podsOn(s.kubeConfig).list({}).catch(fail)) as ApiStatusError;
+    const err = (await podsOn(s.kubeConfig, { maxRetries: 0 })
+      .list({})
+      .catch(fail)) as ApiStatusError;
     expect(isTooManyRequests(err)).toBe(true);
     expect(err.retryAfterSeconds).toBe(7);
     expect(err.message).toBe('too many requests, please try again later');

@@ -51,3 +51,4 @@ export {
 } from './listwatch.js';
 export { listAllPages, type PagedList, type PagerOptions } from './pager.js';
 export { decodeWatchStream, type WatchStreamOptions } from './watch-stream.js';
+export type { RequestRetry } from './with-retry.js';

@@ -241,7 +241,8 @@ describe('createListWatch against the in-process API server', () => {
 
   it('maps server errors to ApiStatusError guards: 429 + Retry-After, 500, 410 on watch, 504 too large RV', async () => {
     const s = await api();
-    const lw = lwFor(s.kubeConfig);
+    // No Retry-After retries here: the errors themselves are under test.
+    const lw = lwFor(s.kubeConfig, { maxRetries: 0 });
     s.faults.nextResponses(1, { status: 429, retryAfterSeconds: 3 });
     const e429 = (await lw.list({}).catch((e: unknown) => e)) as ApiStatusError;
     expect(isTooManyRequests(e429)).toBe(true);

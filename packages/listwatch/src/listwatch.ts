@@ -1,11 +1,18 @@
 // Port of k8s.io/client-go/tools/cache/listwatch.go (ListWatch, NewFilteredListWatchFromClient)
 // over a @kubernetes/client-node KubeConfig, for any group/version/resource (core, grouped, CRDs)
 // in one namespace or all, with the selectors applied to list and watch alike.
-import { realClock, type Clock, type KubeList, type KubeObject } from '@kubecache/core';
+import {
+  realClock,
+  type Clock,
+  type KubeList,
+  type KubeObject,
+  type Logger,
+} from '@kubecache/core';
 import { ResponseDecodeError } from './errors.js';
-import { createTransport, errorFromResponse, readBody, type KubeConfigLike } from './http.js';
+import { createTransport, readBody, type KubeConfigLike } from './http.js';
 import type { ListerWatcher, ListOptions, WatchStream } from './types.js';
 import { decodeWatchStream } from './watch-stream.js';
+import { sendWithRetry, stderrWarnings, type RequestRetry } from './with-retry.js';
 
 /** Options of {@link createListWatch}. */
 export interface ListWatchOptions {
@@ -48,6 +55,22 @@ export interface ListWatchOptions {
   clock?: Clock;
   /** `User-Agent` header of every request. Default: `kubecache-listwatch`. */
   userAgent?: string;
+  /**
+   * How many times one request (a list page, a watch) is sent again after a 429 or 5xx answer
+   * with a `Retry-After` header, waiting the seconds it names each time (abortable), before its
+   * ApiStatusError is thrown. 0 disables it. Default: 10 (client-go's REST client).
+   */
+  maxRetries?: number;
+  /**
+   * Called before each such wait with the code, reason, attempt and delay (see
+   * {@link RequestRetry}). Default: none; the logger reports every retry anyway.
+   */
+  onRetry?: (retry: RequestRetry) => void;
+  /**
+   * Gets a `warn` line for every retry. Default: warnings to stderr, prefixed
+   * `kubecache listwatch:` (pass core's `silentLogger` to mute).
+   */
+  logger?: Logger;
 }
 
 /**
@@ -177,6 +200,8 @@ function parseList<T>(body: Buffer, path: string, code: number): KubeList<T> {
  * `KubeConfig`, 1.4 or 2.x, or anything with the same two methods: see {@link KubeConfigLike}).
  * Auth, TLS, exec/token plugins and proxies come from the KubeConfig; connections are kept alive.
  *
+ * - Both send again a request answered 429 or 5xx with `Retry-After`, after that wait, up to
+ *   `maxRetries` (10) times, reporting each retry (`onRetry`, `logger`).
  * - `list` sends one GET (one page when `limit` is set) and returns the parsed list; errors:
  *   ApiStatusError (non-2xx), ResponseDecodeError (unusable 2xx body), WatchIdleTimeoutError,
  *   AbortedError, or the connection error (see `isConnectionRefused`).
@@ -204,6 +229,13 @@ export function createListWatch<T = KubeObject>(
     clock,
     userAgent: options.userAgent ?? 'kubecache-listwatch',
   });
+  const retryOptions = {
+    maxRetries: Math.max(0, options.maxRetries ?? 10),
+    clock,
+    idleTimeoutMs,
+    onRetry: options.onRetry,
+    logger: options.logger ?? stderrWarnings,
+  };
   const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
   const description =
     `${options.resource}${options.group !== '' ? `.${options.group}` : ''}/${options.version}` +
@@ -222,15 +254,18 @@ export function createListWatch<T = KubeObject>(
     },
 
     async list(o, signal) {
-      const res = await transport.get({
-        path: path + buildQuery(o, 'list', selectors),
-        headers: { Accept: options.metadataOnly === true ? metadataListAccept : listAccept },
-        verb: 'list',
-        signal,
-      });
+      const res = await sendWithRetry(
+        transport,
+        {
+          path: path + buildQuery(o, 'list', selectors),
+          headers: { Accept: options.metadataOnly === true ? metadataListAccept : listAccept },
+          verb: 'list',
+          signal,
+        },
+        retryOptions,
+      );
       const code = res.statusCode ?? 0;
       const bodyOptions = { signal, idleTimeoutMs, clock, verb: 'list' as const };
-      if (code < 200 || code > 299) throw await errorFromResponse(res, bodyOptions);
       const type = res.headers['content-type'];
       if (!isJsonContentType(type)) {
         res.destroy();
@@ -244,16 +279,17 @@ export function createListWatch<T = KubeObject>(
     },
 
     async watch(o, signal): Promise<WatchStream<T>> {
-      const res = await transport.get({
-        path: path + buildQuery(o, 'watch', selectors),
-        headers: { Accept: options.metadataOnly === true ? metadataWatchAccept : listAccept },
-        verb: 'watch',
-        signal,
-      });
+      const res = await sendWithRetry(
+        transport,
+        {
+          path: path + buildQuery(o, 'watch', selectors),
+          headers: { Accept: options.metadataOnly === true ? metadataWatchAccept : listAccept },
+          verb: 'watch',
+          signal,
+        },
+        retryOptions,
+      );
       const code = res.statusCode ?? 0;
-      if (code < 200 || code > 299) {
-        throw await errorFromResponse(res, { signal, idleTimeoutMs, clock, verb: 'watch' });
-      }
       const type = res.headers['content-type'];
       if (!isJsonContentType(type)) {
         res.destroy();
