@@ -33,4 +33,9 @@ export {
   type WorkqueueMetrics,
   type WorkqueueMetricsProvider,
 } from './metrics.js';
+export {
+  createWorkqueueMetrics,
+  workqueueDurationBuckets,
+  workqueueMetricNames,
+} from './workqueue-metrics.js';
 export { InvalidArgumentError, isInvalidArgumentError } from './errors.js';

@@ -142,4 +142,27 @@ describe('workqueue metrics', () => {
     expect(clock.pendingTimers()).toBe(0);
     quiet.done('a');
   });
+
+  it('hands the queue gauges to attach at creation and takes them back at shutdown, with no timer', async () => {
+    const clock = new FakeClock();
+    let gauges: { unfinishedWorkMs(): number } | undefined;
+    let detached = 0;
+    const q = createQueue<string>({
+      clock,
+      metrics: {
+        attach: (g) => {
+          gauges = g;
+          return () => void detached++;
+        },
+      },
+    });
+    q.add('a');
+    await q.get();
+    await clock.advance(40);
+    expect(gauges?.unfinishedWorkMs()).toBe(40);
+    expect(clock.pendingTimers()).toBe(0);
+    q.shutDown();
+    q.shutDown();
+    expect(detached).toBe(1);
+  });
 });

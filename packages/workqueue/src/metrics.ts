@@ -4,6 +4,8 @@ import type { Clock, TimerHandle } from '@kubecache/core';
 
 // Differs from client-go: one object of optional callbacks passed to each queue (no process-wide
 // SetProvider, no metric objects per queue name), and durations in milliseconds, not seconds.
+// client-go's named metrics on a MetricsProvider are built from these hooks in
+// workqueue-metrics.ts (the queue option `metricsProvider`).
 /**
  * Receives the metrics of one queue (client-go `MetricsProvider`). Every hook is optional; a
  * provider with no hooks costs nothing. Durations are milliseconds.
@@ -18,6 +20,9 @@ import type { Clock, TimerHandle } from '@kubecache/core';
  *   `longestRunningProcessor(ms)` (age of the oldest) every `metricsUpdatePeriodMs` while items
  *   are processed, and once with 0 when the last one is done. Not after shutdown.
  * - `retry()` for each `addAfter` / `addRateLimited` on a queue that is not shutting down.
+ * - `attach(gauges)` once when the queue is created: the provider may read unfinished work and
+ *   the longest-running item from `gauges` whenever it likes (on scrape), instead of or besides
+ *   receiving them periodically. The function it returns is called when the queue shuts down.
  *
  * Hooks are called synchronously from the queue methods; they should be cheap and must not
  * throw (an exception propagates to the caller of the queue method).
@@ -37,6 +42,11 @@ export interface WorkqueueMetricsProvider {
   longestRunningProcessor?(ms: number): void;
   /** An item was scheduled for a later add (`addAfter`, `addRateLimited`). A counter. */
   retry?(): void;
+  /**
+   * Hands over the queue's computed gauges (pull-based unfinished work); returns the function
+   * that takes them back at shutdown.
+   */
+  attach?(gauges: WorkqueueGauges): () => void;
 }
 
 /** The hooks under their earlier name; identical to {@link WorkqueueMetricsProvider}. */
@@ -70,6 +80,7 @@ export class QueueMetrics<T> implements WorkqueueGauges {
   private readonly startTimes = new Map<T, number>();
   private timer: TimerHandle | undefined;
   private stopped = false;
+  private detach: (() => void) | undefined;
 
   constructor(provider: WorkqueueMetricsProvider, clock: Clock, updatePeriodMs: number) {
     this.provider = provider;
@@ -77,6 +88,7 @@ export class QueueMetrics<T> implements WorkqueueGauges {
     this.updatePeriodMs = updatePeriodMs;
     this.reportsUnfinished =
       provider.unfinishedWork !== undefined || provider.longestRunningProcessor !== undefined;
+    this.detach = provider.attach?.(this);
   }
 
   /** An add that was not de-duplicated; `depth` is the new number of waiting items. */
@@ -122,6 +134,9 @@ export class QueueMetrics<T> implements WorkqueueGauges {
     this.stopped = true;
     this.timer?.cancel();
     this.timer = undefined;
+    const detach = this.detach;
+    this.detach = undefined;
+    detach?.();
   }
 
   unfinishedWorkMs(): number {

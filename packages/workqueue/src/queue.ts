@@ -1,7 +1,13 @@
 // Port of k8s.io/client-go/util/workqueue/queue.go: a work queue that de-duplicates items and
 // never hands the same item to two workers at once.
-import { AbortedError, FastQueue, realClock, type Clock } from '@kubecache/core';
-import { requireFiniteNumber } from './errors.js';
+import {
+  AbortedError,
+  FastQueue,
+  realClock,
+  type Clock,
+  type MetricsProvider,
+} from '@kubecache/core';
+import { InvalidArgumentError, requireFiniteNumber } from './errors.js';
 import {
   QueueMetrics,
   defaultMetricsUpdatePeriodMs,
@@ -9,15 +15,26 @@ import {
   type WorkqueueGauges,
   type WorkqueueMetricsProvider,
 } from './metrics.js';
+import { createWorkqueueMetrics } from './workqueue-metrics.js';
 
 /** What {@link Queue.get} resolves with: an item to process, or the signal to stop working. */
 export type GetResult<T> = { item: T; shutdown: false } | { shutdown: true };
 
 /** Options of every queue constructor. */
 export interface QueueOptions {
-  /** A name for the queue, for the caller's logs and metrics. Default: `''`. */
+  /** A name for the queue, for logs and the `name` label of its metrics. Default: `''`. */
   name?: string;
-  /** Receives the queue's metrics. Default: {@link noopMetricsProvider} (nothing observed). */
+  /**
+   * Creates client-go's workqueue metrics (`workqueue_depth{name}`, `workqueue_adds_total{name}`,
+   * …; see `createWorkqueueMetrics`) for this queue, labelled with `name`, which is then
+   * required. For example `createPrometheusMetricsProvider()` of `@kubecache/prometheus`.
+   * Default: none.
+   */
+  metricsProvider?: MetricsProvider;
+  /**
+   * Receives the queue's metrics as hooks, for a backend of your own. Cannot be combined with
+   * `metricsProvider`. Default: {@link noopMetricsProvider} (nothing observed).
+   */
   metrics?: WorkqueueMetricsProvider;
   /** How often, in ms, unfinished work is reported while items are processed. Default: 500. */
   metricsUpdatePeriodMs?: number;
@@ -81,13 +98,17 @@ export class WorkQueue<T> implements Queue<T> {
   private drainWaiters: (() => void)[] = [];
   private stopping = false;
 
-  /** @param options - name, metrics provider and period, clock; see {@link QueueOptions}. */
+  /**
+   * @param options - name, metrics provider and period, clock; see {@link QueueOptions}.
+   * @throws InvalidArgumentError when `metricsUpdatePeriodMs` is not a number ≥ 1, or
+   * `metricsProvider` is given without a `name` or together with `metrics`.
+   */
   constructor(options: QueueOptions = {}) {
     const period = options.metricsUpdatePeriodMs ?? defaultMetricsUpdatePeriodMs;
     requireFiniteNumber('metricsUpdatePeriodMs', period, 1);
     this.name = options.name ?? '';
     this.clock = options.clock ?? realClock;
-    this.metrics = new QueueMetrics<T>(options.metrics ?? noopMetricsProvider, this.clock, period);
+    this.metrics = new QueueMetrics<T>(hooksOf(options, this.name), this.clock, period);
   }
 
   add(item: T): void {
@@ -189,6 +210,25 @@ export class WorkQueue<T> implements Queue<T> {
     this.drainWaiters = [];
     for (const resolve of waiting) resolve();
   }
+}
+
+// Differs from client-go, which silently gives an unnamed queue no metrics: a provider without a
+// name is a mistake the caller should hear about.
+function hooksOf(options: QueueOptions, name: string): WorkqueueMetricsProvider {
+  if (options.metricsProvider === undefined) return options.metrics ?? noopMetricsProvider;
+  if (options.metrics !== undefined) {
+    throw new InvalidArgumentError(
+      'metrics',
+      'give either metricsProvider or metrics hooks, not both (combine them with createWorkqueueMetrics)',
+    );
+  }
+  if (name === '') {
+    throw new InvalidArgumentError(
+      'name',
+      'a queue with a metricsProvider needs a name for its metrics',
+    );
+  }
+  return createWorkqueueMetrics(options.metricsProvider, name);
 }
 
 /** Creates a de-duplicating work queue (client-go `workqueue.NewTyped`). */
