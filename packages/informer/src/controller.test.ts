@@ -1,0 +1,138 @@
+// processDeltas (client-go controller.go processDeltas / processReplacedAllInfo, controller_test.go
+// TestReplaceEvents), re-expressed against a plain store and a recording sink.
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '@kubecache/core';
+import { RealFIFO, type Deltas } from '@kubecache/deltafifo';
+import {
+  createStore,
+  deletionHandlingMetaNamespaceKeyFunc,
+  isDeletedFinalStateUnknown,
+  type Store,
+} from '@kubecache/store';
+import { processDeltas, type DeltaSink } from './controller.js';
+
+const pod = (name: string, rv: string, labels?: Record<string, string>): KubeObject => ({
+  metadata: { namespace: 'default', name, resourceVersion: rv, ...(labels ? { labels } : {}) },
+});
+const rv = (o: unknown): string => (o as KubeObject | undefined)?.metadata?.resourceVersion ?? '';
+
+/** Records each notification with the event's RV and the store's RV for that key at that time. */
+function recorder(store: Store<KubeObject>) {
+  const history: string[] = [];
+  const storeStates: string[][] = [];
+  const record = (action: string, obj: unknown, sync = false): void => {
+    const key = deletionHandlingMetaNamespaceKeyFunc(obj);
+    const eventRV = isDeletedFinalStateUnknown(obj) ? rv(obj.obj) : rv(obj);
+    history.push(
+      `${action}${sync ? '(sync)' : ''} ${key} event=${eventRV} store=${rv(store.getByKey(key))}`,
+    );
+    storeStates.push(
+      store
+        .list()
+        .map((o) => `${o.metadata?.name}@${rv(o)}`)
+        .sort(),
+    );
+  };
+  const sink: DeltaSink<KubeObject> = {
+    onAdd: (o) => record('add', o),
+    onUpdate: (_old, n, isSync) => record('update', n, isSync),
+    onDelete: (o) => record('delete', o),
+  };
+  return { history, storeStates, sink };
+}
+
+/** Runs `replace` through a RealFIFO in the given mode and processes everything it queued. */
+function relist(atomic: boolean, initial: KubeObject[], listed: KubeObject[], listRV: string) {
+  const store = createStore<KubeObject>(deletionHandlingMetaNamespaceKeyFunc);
+  for (const o of initial) store.add(o);
+  const fifo = new RealFIFO<KubeObject>({
+    knownObjects: store,
+    atomicEvents: atomic,
+    keyFunction: deletionHandlingMetaNamespaceKeyFunc,
+  });
+  const r = recorder(store);
+  fifo.replace(listed, listRV);
+  while (fifo.length > 0)
+    fifo.tryPop((d: Deltas<KubeObject>, init) =>
+      processDeltas(r.sink, store, d, init, deletionHandlingMetaNamespaceKeyFunc),
+    );
+  return { store, ...r };
+}
+
+describe('processDeltas with an atomic relist (client-go AtomicFIFO, TestReplaceEvents)', () => {
+  const initial = [pod('pod-1', '1'), pod('pod-2', '2', { ver: '1' }), pod('pod-3', '3')];
+  const listed = [pod('pod-1', '4'), pod('pod-2', '5', { ver: '2' }), pod('pod-4', '6')];
+  const finalState = ['pod-1@4', 'pod-2@5', 'pod-4@6'];
+
+  it('notifies deletions first, then updates and adds in list order, each against the replaced store', () => {
+    const { history, storeStates, store } = relist(true, initial, listed, '6');
+    expect(history).toEqual([
+      'delete default/pod-3 event=3 store=',
+      'update default/pod-1 event=4 store=4',
+      'update default/pod-2 event=5 store=5',
+      'add default/pod-4 event=6 store=6',
+    ]);
+    // Every handler call sees the whole list applied: the state of one server resource version.
+    for (const state of storeStates) expect(state).toEqual(finalState);
+    expect(
+      store
+        .list()
+        .map((o) => `${o.metadata?.name}@${rv(o)}`)
+        .sort(),
+    ).toEqual(finalState);
+  });
+
+  it('without atomicEvents the same relist is applied one event at a time (client-go 1.35)', () => {
+    const { history, storeStates } = relist(false, initial, listed, '6');
+    expect(history).toEqual([
+      'delete default/pod-3 event=3 store=',
+      'update default/pod-1 event=4 store=4',
+      'update default/pod-2 event=5 store=5',
+      'add default/pod-4 event=6 store=6',
+    ]);
+    expect(storeStates[0]).toEqual(['pod-1@1', 'pod-2@2']); // a half-applied relist
+  });
+
+  it('deletes everything for an empty list and adds everything to an empty store', () => {
+    expect(relist(true, [pod('pod-1', '1'), pod('pod-3', '2')], [], '2').history).toEqual([
+      'delete default/pod-1 event=1 store=',
+      'delete default/pod-3 event=2 store=',
+    ]);
+    expect(relist(true, [], [pod('pod-1', '1')], '1').history).toEqual([
+      'add default/pod-1 event=1 store=1',
+    ]);
+  });
+
+  it('reports relisted objects whose resource version did not change as resyncs', () => {
+    const same = pod('pod-1', '1');
+    expect(relist(true, [same], [pod('pod-1', '1')], '1').history).toEqual([
+      'update(sync) default/pod-1 event=1 store=1',
+    ]);
+  });
+});
+
+describe('processDeltas', () => {
+  it('delivers SyncAll as onUpdate(obj, obj) marked as a resync for every cached object', () => {
+    const store = createStore<KubeObject>(deletionHandlingMetaNamespaceKeyFunc);
+    store.add(pod('a', '1'));
+    store.add(pod('b', '2'));
+    const r = recorder(store);
+    processDeltas(r.sink, store, [{ type: 'SyncAll', object: {} }], false);
+    expect(r.history.sort()).toEqual([
+      'update(sync) default/a event=1 store=1',
+      'update(sync) default/b event=2 store=2',
+    ]);
+  });
+
+  it('treats an update that leaves the resource version unchanged as a resync (sharedIndexInformer.OnUpdate)', () => {
+    const store = createStore<KubeObject>(deletionHandlingMetaNamespaceKeyFunc);
+    store.add(pod('a', '7'));
+    const r = recorder(store);
+    processDeltas(r.sink, store, [{ type: 'Updated', object: pod('a', '7') }], false);
+    processDeltas(r.sink, store, [{ type: 'Sync', object: pod('a', '8') }], false);
+    expect(r.history).toEqual([
+      'update(sync) default/a event=7 store=7',
+      'update default/a event=8 store=8',
+    ]);
+  });
+});
