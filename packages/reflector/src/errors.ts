@@ -3,7 +3,18 @@ import { hasBrand } from '@kubecache/core';
 
 /** What a {@link ReflectorError} is about. */
 export type ReflectorErrorKind =
-  'very-short-watch' | 'wrong-kind' | 'object' | 'store' | 'watchlist' | 'stale-list' | 'watch';
+  | 'very-short-watch'
+  | 'wrong-kind'
+  | 'object'
+  | 'store'
+  | 'watchlist'
+  /** A list answered older than the synced RV; it is retried. */
+  | 'stale-list'
+  /** The server kept answering older than the synced RV; its answer was accepted. */
+  | 'resource-version-reset'
+  /** The WatchList consistency detector found a difference. */
+  | 'watchlist-inconsistent'
+  | 'watch';
 
 const brand = Symbol.for('@kubecache/reflector/ReflectorError');
 

@@ -5,13 +5,13 @@
  *
  * @packageDocumentation
  */
-export {
-  Reflector,
-  type ReflectorEvents,
-  type ReflectorOptions,
-  type ReflectorStats,
-  type WatchEndReason,
-} from './reflector.js';
+export { Reflector } from './reflector.js';
+export type {
+  ReflectorEvents,
+  ReflectorOptions,
+  ReflectorStats,
+  WatchEndReason,
+} from './options.js';
 export { ReflectorError, isReflectorError, type ReflectorErrorKind } from './errors.js';
 // One install is enough: what the toy example uses.
 export {

@@ -1,82 +1,25 @@
 // Behaviours of client-go's reflector_test.go, re-expressed against the in-process API server over
-// real HTTP (each test names the Go test it mirrors).
-import { afterEach, describe, expect, it } from 'vitest';
+// real HTTP (each test names the Go test it mirrors). These tests pin `useWatchList: false` where
+// they are about LIST; WatchList has its own tests in watch-list.test.ts.
+import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '@kubecache/core';
-import { createListWatch, type ListerWatcher } from '@kubecache/listwatch';
 import { createStore, type Store } from '@kubecache/store';
-import { makePod, startApiServer, type ApiServer, type ApiServerOptions } from '@kubecache/testing';
+import { makePod, type ApiServer } from '@kubecache/testing';
 import { isReflectorError } from './errors.js';
-import { Reflector, type ReflectorOptions } from './reflector.js';
+import type { ReflectorOptions } from './options.js';
+import {
+  api,
+  inSync,
+  keys,
+  lists,
+  start as startReflector,
+  until,
+  watches,
+} from './test-support/harness.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function api(o: ApiServerOptions = {}): Promise<ApiServer> {
-  const s = await startApiServer(o);
-  cleanups.push(() => s.close());
-  return s;
-}
-
-const fast = { initialMs: 10, capMs: 40, jitter: 0, resetMs: 120_000 };
-
-function start(
-  s: ApiServer,
-  store: Store = createStore(),
-  options: ReflectorOptions<KubeObject> = {},
-  lw: ListerWatcher = createListWatch(s.kubeConfig, {
-    group: '',
-    version: 'v1',
-    resource: 'pods',
-    kind: 'Pod',
-    idleTimeoutMs: 5000,
-  }),
-) {
-  const errors: Error[] = [];
-  const r = new Reflector(lw, store, {
-    backoff: fast,
-    watchErrorHandler: (_r, e) => errors.push(e),
-    ...options,
-  });
-  const ac = new AbortController();
-  const done = r.run(ac.signal);
-  const stop = async (): Promise<void> => {
-    ac.abort();
-    await done;
-  };
-  cleanups.push(stop);
-  return { r, store, errors, stop, done };
-}
-
-async function until(cond: () => boolean, timeoutMs = 8000, what = 'condition'): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-const keys = (store: Store): string[] => store.listKeys().sort();
-const serverKeys = (s: ApiServer): string[] =>
-  s
-    .list('pods')
-    .items.map((p) => `${p.metadata!.namespace!}/${p.metadata!.name!}`)
-    .sort();
-const rvsMatch = (s: ApiServer, store: Store): boolean =>
-  s
-    .list('pods')
-    .items.every(
-      (p) =>
-        store.getByKey(`${p.metadata!.namespace!}/${p.metadata!.name!}`)?.metadata
-          ?.resourceVersion === p.metadata?.resourceVersion,
-    );
-const inSync = (s: ApiServer, store: Store): boolean =>
-  JSON.stringify(keys(store)) === JSON.stringify(serverKeys(s)) && rvsMatch(s, store);
-const lists = (s: ApiServer) =>
-  s.requests.entries.filter((e) => e.verb === 'list' && e.resource === 'pods');
-const watches = (s: ApiServer) =>
-  s.requests.entries.filter((e) => e.verb === 'watch' && e.resource === 'pods');
+/** A Reflector that syncs with LIST (WatchList off), as the LIST tests below expect. */
+const start = (s: ApiServer, store: Store = createStore(), o: ReflectorOptions<KubeObject> = {}) =>
+  startReflector(s, store, { useWatchList: false, ...o });
 
 describe('Reflector', () => {
   it('lists at RV 0, then watches from the list RV with bookmarks and a timeout in [300, 600) s (TestReflectorListAndWatch)', async () => {
@@ -241,7 +184,8 @@ describe('Reflector', () => {
   });
 
   it('uses an explicit page size, and does not page relists at a specific RV (TestReflectorListPageSize rules)', async () => {
-    const s = await api();
+    // A server that pages RV=0 lists (kube-apiserver with --watch-cache=false): the watch cache ignores limit.
+    const s = await api({ listPaging: 'always' });
     for (let i = 0; i < 12; i++)
       s.create('pods', makePod({ namespace: 'a', name: `p${String(i).padStart(2, '0')}` }));
     const { store } = start(s, createStore(), { pageSize: 5 });
@@ -377,21 +321,5 @@ describe('Reflector', () => {
       }
       await until(() => inSync(s, store), 10_000, `sync after round ${round}`);
     }
-  });
-
-  it('never moves the cache back in time on a stale LIST: retries with a consistent read (fault F12)', async () => {
-    const s = await api();
-    s.create('pods', makePod({ namespace: 'a', name: 'p' }));
-    const { store, errors } = start(s);
-    await until(() => watches(s).length === 1);
-    const oldRv = Number(s.resourceVersion());
-    s.patch('pods', 'a', 'p', { status: { phase: 'Failed' } });
-    await until(() => inSync(s, store));
-    s.faults.staleLists(1, oldRv);
-    s.faults.expireWatches();
-    await until(() => lists(s).length === 3);
-    expect(lists(s)[2]?.query.resourceVersion).toBe('');
-    expect(errors.some((e) => isReflectorError(e) && e.kind === 'stale-list')).toBe(true);
-    await until(() => inSync(s, store));
   });
 });
