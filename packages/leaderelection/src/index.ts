@@ -1,0 +1,47 @@
+/**
+ * client-go's `tools/leaderelection` for TypeScript: a `LeaderElector` that lets one replica of a
+ * controller lead at a time through a coordination.k8s.io/v1 Lease, a `LeaseLock` over a
+ * @kubernetes/client-node KubeConfig, an in-memory lock for tests, and a health check.
+ *
+ * @packageDocumentation
+ */
+export { createLeaderElector, type LeaderElector } from './leader-elector.js';
+export { defaultLeaderElectionTimings, jitterFactor, type LeaderElectorOptions } from './config.js';
+export type { LockSnapshot, ResourceLock } from './resource-lock.js';
+export { createLeaseLock, type LeaseLock, type LeaseLockOptions } from './lease-lock.js';
+export {
+  createMemoryLeaseStore,
+  createMemoryLock,
+  type MemoryLeaseStore,
+  type MemoryLockOperation,
+  type MemoryLockOptions,
+  type MemoryTransport,
+  type StoredLease,
+} from './memory-lock.js';
+export {
+  canonicalJson,
+  microTime,
+  parseLeaseSpec,
+  recordToLeaseSpec,
+  type LeaderElectionRecord,
+  type LeaseSpec,
+  type ParsedLeaseSpec,
+} from './record.js';
+export {
+  createLeaderHealthCheck,
+  type LeaderHealthCheck,
+  type LeaderHealthCheckOptions,
+} from './healthz.js';
+export {
+  InvalidLeaseError,
+  LeaderElectionConfigError,
+  LeaderElectionHealthError,
+  LeadershipLostError,
+  isConflict,
+  isInvalidLeaseError,
+  isLeaderElectionConfigError,
+  isLeaderElectionHealthError,
+  isLeadershipLostError,
+  isNotFound,
+  type LeadershipLostReason,
+} from './errors.js';
