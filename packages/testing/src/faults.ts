@@ -135,7 +135,9 @@ export function sendInjected(res: ServerResponse, inj: InjectedResponse): void {
       inj.status,
       reason,
       `injected ${inj.status} ${reason}`,
-      inj.retryAfterSeconds !== undefined ? { retryAfterSeconds: inj.retryAfterSeconds } : undefined,
+      inj.retryAfterSeconds !== undefined
+        ? { retryAfterSeconds: inj.retryAfterSeconds }
+        : undefined,
     ),
   );
 }

@@ -1,23 +1,16 @@
 // LIST for the in-process API server: selectors, namespace ranges over sorted keys, limit/continue
-// with opaque tokens consistent at the first page's revision, resourceVersion/resourceVersionMatch,
-// 410 for compacted tokens, and bodies streamed from per-object cached JSON.
+// with opaque tokens consistent at the first page's revision, resourceVersion/resourceVersionMatch
+// (the revision and page size come from list-options.ts, which follows kube-apiserver's watch
+// cache), 410 for compacted tokens, and bodies streamed from per-object cached JSON.
 import type { ServerResponse } from 'node:http';
 import type { Cluster } from './cluster.js';
 import type { Entry } from './entry.js';
 import type { FaultState } from './faults.js';
 import type { ResourceStore } from './resources.js';
 import { compileFilter } from './selectors.js';
-import { badRequest, expired, tooLargeResourceVersion } from './status.js';
+import { encodeContinue, planList, type ListPaging } from './list-options.js';
+import { expired, tooLargeResourceVersion } from './status.js';
 import { apiVersionOf, writeJoined } from './wire.js';
-
-/** Parses a `resourceVersion` query parameter; undefined when unset or empty, 400 when malformed. */
-export function parseResourceVersion(value: string | null): number | undefined {
-  if (value === null || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw badRequest(`invalid resource version: ${JSON.stringify(value)}`);
-  return n;
-}
 
 /** Index of the first key ≥ `k` in sorted `keys`. */
 function lowerBound(keys: readonly string[], k: string): number {
@@ -48,24 +41,6 @@ function prefixEnd(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
-function encodeContinue(rv: number, start: string): string {
-  return Buffer.from(JSON.stringify({ v: 'kubecache/testing', rv, start })).toString('base64url');
-}
-
-function decodeContinue(token: string): { rv: number; start: string } {
-  try {
-    const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
-      rv?: unknown;
-      start?: unknown;
-    };
-    if (typeof t.rv === 'number' && typeof t.start === 'string')
-      return { rv: t.rv, start: t.start };
-  } catch {
-    // fall through
-  }
-  throw badRequest('continue key is not valid: malformed token');
-}
-
 interface Snapshot {
   state: ReadonlyMap<string, Entry>;
   keys: readonly string[];
@@ -78,10 +53,12 @@ export class ListServer {
 
   private readonly cluster: Cluster;
   private readonly faults: FaultState;
+  private readonly paging: ListPaging;
 
-  constructor(cluster: Cluster, faults: FaultState) {
+  constructor(cluster: Cluster, faults: FaultState, paging: ListPaging) {
     this.cluster = cluster;
     this.faults = faults;
+    this.paging = paging;
   }
 
   private snapshotAt(r: ResourceStore, at: number): Snapshot {
@@ -111,37 +88,27 @@ export class ListServer {
   ): Promise<void> {
     const { cluster } = this;
     const filter = compileFilter(r.def.resource, q.get('labelSelector'), q.get('fieldSelector'));
-    const limit = Number(q.get('limit') ?? '0') || 0;
-    const token = q.get('continue');
-    const rvParam = parseResourceVersion(q.get('resourceVersion'));
-    const match = q.get('resourceVersionMatch');
+    const plan = planList(q, this.paging);
+    const { limit, continueFrom } = plan;
     let at: number;
-    let start = '';
-    if (token) {
-      if (rvParam !== undefined && q.get('resourceVersion') !== '0')
-        throw badRequest('specifying resource version is not allowed when using continue');
-      const t = decodeContinue(token);
-      if (t.rv < cluster.compactedRv) {
+    if (plan.at === 'latest') {
+      if (plan.notOlderThan > cluster.currentRv())
+        throw tooLargeResourceVersion(plan.notOlderThan, cluster.currentRv());
+      at = cluster.currentRv();
+    } else {
+      if (continueFrom !== undefined && continueFrom.rv < cluster.compactedRv) {
         throw expired(
           'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
         );
       }
-      at = t.rv;
-      start = t.start;
-    } else if (match === 'Exact') {
-      if (rvParam === undefined)
-        throw badRequest('resourceVersionMatch=Exact requires a resourceVersion');
-      at = rvParam;
-    } else {
-      if (rvParam !== undefined && rvParam > cluster.currentRv())
-        throw tooLargeResourceVersion(rvParam, cluster.currentRv());
-      at = cluster.currentRv();
+      at = plan.at;
     }
-    if (!token) {
+    if (continueFrom === undefined) {
       const staleRv = this.faults.takeStaleRv();
       if (staleRv !== undefined && staleRv >= cluster.compactedRv && staleRv <= cluster.currentRv())
         at = staleRv;
     }
+    const start = continueFrom?.start ?? '';
     const { state, keys } = this.snapshotAt(r, at);
     const nsPrefix = namespace !== undefined ? `${namespace}/` : undefined;
     // The namespace's keys are one contiguous range of the sorted keys.
@@ -175,7 +142,7 @@ export class ListServer {
     }
     const listMeta: Record<string, unknown> = { resourceVersion: String(at) };
     if (more) {
-      listMeta.continue = encodeContinue(at, lastKey);
+      listMeta.continue = encodeContinue({ rv: at, start: lastKey });
       if (!filter) listMeta.remainingItemCount = remaining;
     }
     const kind = metaOnly ? 'PartialObjectMetadataList' : `${r.def.kind}List`;
@@ -184,8 +151,10 @@ export class ListServer {
     res.write(
       `{"kind":"${kind}","apiVersion":"${apiVersion}","metadata":${JSON.stringify(listMeta)},"items":[`,
     );
-    // Stream the items in slices, never one giant string, and respect backpressure so that an
-    // unpaginated list of 100k pods is not buffered whole in the socket.
+    // The page is chosen synchronously (references to the cached JSON of each object, not copies),
+    // so writes that land while the body streams cannot tear it. Then stream the items in slices,
+    // never one giant string, and respect backpressure so that an unpaginated list of 100k pods
+    // is not buffered whole in the socket.
     if (!(await writeJoined(res, pieces))) return;
     res.end(']}');
   }

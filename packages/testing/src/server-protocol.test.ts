@@ -142,8 +142,10 @@ describe('wire protocol', () => {
       `${s.url}/api/v1/configmaps?resourceVersion=${now}&resourceVersionMatch=Exact`,
     );
     expect(names(exactNow.body)).toEqual(['a', 'b']);
+    expect(
+      (await requestJson<Status>(`${s.url}/api/v1/configmaps?resourceVersionMatch=Exact`)).status,
+    ).toBe(422);
     for (const q of [
-      'resourceVersionMatch=Exact',
       'resourceVersion=abc',
       'continue=garbage',
       'limit=1&continue=garbage&resourceVersion=5',

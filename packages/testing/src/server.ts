@@ -10,13 +10,20 @@ import type { KubeObject } from '@kubecache/core';
 import { Cluster } from './cluster.js';
 import { createFaults, FaultState, type Faults } from './faults.js';
 import { ListServer } from './list.js';
+import type { ListPaging } from './list-options.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
-import { builtinResources, keyOf, type ResourceDefinition, type ResourceStore } from './resources.js';
+import {
+  builtinResources,
+  keyOf,
+  type ResourceDefinition,
+  type ResourceStore,
+} from './resources.js';
 import { createRequestHandler } from './routing.js';
 import { testCaPem, testServerCertPem, testServerKeyPem } from './tls-fixture.js';
 import { WatchHub } from './watch.js';
 
 export type { Faults, InjectedResponse } from './faults.js';
+export type { ListPaging } from './list-options.js';
 export type { RequestLog, RequestRecord, RequestVerb } from './request-log.js';
 
 /** Options of {@link startApiServer}. */
@@ -33,6 +40,13 @@ export interface ApiServerOptions {
   resources?: ResourceDefinition[];
   /** Port; default 0 (a free port). */
   port?: number;
+  /**
+   * How lists honour `limit`. `'watchCache'` (default) answers like kube-apiserver with its watch
+   * cache: `resourceVersion=0` lists ignore `limit` and come whole in one streamed body; consistent
+   * (resourceVersion unset), NotOlderThan and Exact lists are paged. `'always'` pages every list,
+   * as kube-apiserver with `--watch-cache=false` does. See the README.
+   */
+  listPaging?: ListPaging;
 }
 
 /** A running in-process API server. */
@@ -82,7 +96,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   });
   const faultState = new FaultState();
   const watches = new WatchHub(cluster, faultState, options.bookmarkIntervalMs ?? 1000);
-  const lists = new ListServer(cluster, faultState);
+  const lists = new ListServer(cluster, faultState, options.listPaging ?? 'watchCache');
   const log = createRequestLog();
   const sockets = new Set<Socket>();
   let isDown = false;

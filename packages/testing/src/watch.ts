@@ -10,7 +10,7 @@ import type { ResourceStore } from './resources.js';
 import { compileFilter, type ObjectFilter } from './selectors.js';
 import { failure, invalid, isServerApiError, tooLargeResourceVersion } from './status.js';
 import { apiVersionOf } from './wire.js';
-import { parseResourceVersion } from './list.js';
+import { parseResourceVersion } from './list-options.js';
 
 const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
