@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import {
+  diffObjects,
+  isConsistent,
+  parseGoBool,
+  watchListConsistencyCheckFromEnv,
+} from './consistency-detector.js';
+
+const pod = (uid: string, extra: Record<string, unknown> = {}) => ({
+  metadata: { namespace: 'a', name: `n-${uid}`, uid, resourceVersion: '1' },
+  ...extra,
+});
+
+describe('consistency detector', () => {
+  it('reads the environment variable like Go strconv.ParseBool', () => {
+    for (const t of ['1', 't', 'T', 'TRUE', 'true', 'True']) expect(parseGoBool(t)).toBe(true);
+    for (const f of [undefined, '', '0', 'false', 'yes', 'on', 'tRuE'])
+      expect(parseGoBool(f)).toBe(false);
+    expect(watchListConsistencyCheckFromEnv({ KUBE_WATCHLIST_INCONSISTENCY_DETECTOR: '1' })).toBe(
+      true,
+    );
+    expect(watchListConsistencyCheckFromEnv({})).toBe(false);
+  });
+
+  it('matches objects by uid, ignoring order, key order and the items’ kind/apiVersion', () => {
+    const listed = [pod('b', { spec: { x: 1, y: [1, 2] } }), pod('a')];
+    const streamed = [
+      { kind: 'Pod', apiVersion: 'v1', ...pod('a') },
+      { spec: { y: [1, 2], x: 1 }, metadata: pod('b').metadata },
+    ];
+    expect(isConsistent(diffObjects(listed, streamed))).toBe(true);
+  });
+
+  it('names what is missing, unexpected and different', () => {
+    const d = diffObjects(
+      [pod('a'), pod('b', { spec: { x: 1 } })],
+      [pod('b', { spec: { x: 2 } }), pod('c')],
+    );
+    expect(d).toEqual({ missing: ['a'], unexpected: ['c'], different: ['b'] });
+    expect(isConsistent(d)).toBe(false);
+  });
+});
