@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs, parseDuration } from './cli.js';
+import { buildProgram, parseArgs, parseDuration } from './cli.js';
 
 describe('command line', () => {
   it('defaults: all namespaces, 30 s interval, 2 workers, table in a terminal and lines when piped', () => {
@@ -65,13 +65,29 @@ describe('command line', () => {
     expect(() => parseArgs(['-n', 'a', '-A'], false)).toThrow(/exclude each other/);
   });
 
-  it('parses durations with units', () => {
+  it('parses durations with units, Go style: 500ms, 1.5s, 2m, 1h, 1m30s', () => {
     expect([
       parseDuration('500ms'),
-      parseDuration('2'),
       parseDuration('1.5s'),
       parseDuration('2m'),
       parseDuration('1h'),
-    ]).toEqual([500, 2000, 1500, 120_000, 3_600_000]);
+      parseDuration('1m30s'),
+      parseDuration('0'),
+    ]).toEqual([500, 1500, 120_000, 3_600_000, 90_000, 0]);
+  });
+
+  it('rejects a bare number other than 0, naming the units (is `--interval 5` seconds or ms?)', () => {
+    expect(() => parseDuration('5')).toThrow(/needs a unit.*5s.*500ms/);
+    expect(() => parseArgs(['--interval', '30000'], false)).toThrow(/needs a unit/);
+  });
+
+  it('shows every default once, in the syntax the flag accepts', () => {
+    const help = buildProgram().configureHelp({ helpWidth: 200 }).helpInformation();
+    expect(help).toMatch(/--interval <duration>[^\n]*\(default: 30s\)/);
+    expect(help).toMatch(/--resync <duration>[^\n]*\(default: 0, off\)/);
+    expect(help).not.toContain('30000');
+    expect(help).not.toContain('(default: false)');
+    for (const line of help.split('\n'))
+      expect(line.match(/default/g)?.length ?? 0).toBeLessThan(2);
   });
 });

@@ -22,16 +22,37 @@ export interface PrinterOptions {
   demoRate: number;
 }
 
-/** Parses a duration: `30s`, `500ms`, `2m`, `1h`, or a plain number of seconds. */
+const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Parses a duration the way Go's time.ParseDuration (and kubectl) does: numbers with units, `500ms`,
+ * `30s`, `1.5m`, `2h`, `1m30s`. A bare number is rejected (is `5` seconds or milliseconds?), except
+ * `0`. Returns milliseconds.
+ */
 export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m)
+  const t = text.trim();
+  if (t === '0') return 0;
+  if (/^\d+(?:\.\d+)?$/.test(t))
     throw new InvalidArgumentError(
-      `not a duration: ${JSON.stringify(text)} (use e.g. 30s, 500ms, 2m)`,
+      `duration ${JSON.stringify(text)} needs a unit: e.g. ${t}s, ${t}00ms, ${t}m (ms, s, m, h)`,
     );
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[unit]!;
+  if (!/^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(t))
+    throw new InvalidArgumentError(
+      `not a duration: ${JSON.stringify(text)} (use e.g. 30s, 500ms, 2m, 1m30s)`,
+    );
+  let ms = 0;
+  for (const m of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(m[1]) * unitMs[m[2]!]!;
+  return ms;
+}
+
+/** A duration option whose help shows its default as it is typed (`30s`), not in milliseconds. */
+function durationOption(
+  flags: string,
+  description: string,
+  defaultMs: number,
+  shown: string,
+): Option {
+  return new Option(flags, description).argParser(parseDuration).default(defaultMs, shown);
 }
 
 function positiveInt(text: string): number {
@@ -61,17 +82,19 @@ export function buildProgram(): Command {
     )
     .option('--context <name>', 'kubeconfig context to use')
     .option('-n, --namespace <ns>', 'only this namespace')
-    .option('-A, --all-namespaces', 'all namespaces (default unless --namespace)', false)
+    .option('-A, --all-namespaces', 'all namespaces (what you get without --namespace)')
     .option('-l, --selector <selector>', 'label selector, e.g. app=web')
     .option('--field-selector <selector>', 'field selector, e.g. spec.nodeName=node-1')
-    .option(
-      '--interval <duration>',
-      'print the full list of pod keys this often',
-      parseDuration,
-      30_000,
+    .addOption(
+      durationOption(
+        '--interval <duration>',
+        'print the full key list this often (lines, json), e.g. 10s, 2m',
+        30_000,
+        '30s',
+      ),
     )
     .option('--workers <n>', 'worker count', positiveInt, 2)
-    .option('--resync <duration>', 'informer resync period (0 = off)', parseDuration, 0)
+    .addOption(durationOption('--resync <duration>', 'informer resync period', 0, '0, off'))
     .addOption(
       new Option('-o, --output <mode>', 'table (default in a terminal), lines or json').choices([
         'table',
@@ -80,7 +103,7 @@ export function buildProgram(): Command {
       ]),
     )
     .option('--metrics-port <port>', 'serve Prometheus metrics on this port', port)
-    .option('--demo', 'run against a built-in API server with realistic pods and churn', false)
+    .option('--demo', 'run against a built-in API server with realistic pods and churn')
     .option('--demo-pods <n>', 'pods in the demo', positiveInt, 300)
     .option('--demo-rate <n>', 'demo changes per second', positiveInt, 20)
     .exitOverride()
@@ -95,7 +118,7 @@ export function parseArgs(argv: string[], isTTY: boolean): PrinterOptions {
     kubeconfig?: string;
     context?: string;
     namespace?: string;
-    allNamespaces: boolean;
+    allNamespaces?: boolean;
     selector?: string;
     fieldSelector?: string;
     interval: number;
@@ -103,7 +126,7 @@ export function parseArgs(argv: string[], isTTY: boolean): PrinterOptions {
     resync: number;
     output?: OutputMode;
     metricsPort?: number;
-    demo: boolean;
+    demo?: boolean;
     demoPods: number;
     demoRate: number;
   }>();
@@ -113,7 +136,7 @@ export function parseArgs(argv: string[], isTTY: boolean): PrinterOptions {
     ...(o.kubeconfig !== undefined ? { kubeconfig: o.kubeconfig } : {}),
     ...(o.context !== undefined ? { context: o.context } : {}),
     ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
-    allNamespaces: o.allNamespaces || o.namespace === undefined,
+    allNamespaces: o.allNamespaces === true || o.namespace === undefined,
     ...(o.selector !== undefined ? { selector: o.selector } : {}),
     ...(o.fieldSelector !== undefined ? { fieldSelector: o.fieldSelector } : {}),
     intervalMs: o.interval,
@@ -121,7 +144,7 @@ export function parseArgs(argv: string[], isTTY: boolean): PrinterOptions {
     resyncMs: o.resync,
     output: o.output ?? (isTTY ? 'table' : 'lines'),
     ...(o.metricsPort !== undefined ? { metricsPort: o.metricsPort } : {}),
-    demo: o.demo,
+    demo: o.demo === true,
     demoPods: o.demoPods,
     demoRate: o.demoRate,
   };

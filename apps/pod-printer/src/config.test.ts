@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigNotFoundError, loadKubeConfig } from './config.js';
+import { ConfigError, ConfigNotFoundError, loadKubeConfig } from './config.js';
 
 const two = `apiVersion: v1
 kind: Config
@@ -46,5 +46,32 @@ describe('kubeconfig discovery', () => {
     const home = mkdtempSync(join(tmpdir(), 'home-'));
     expect(() => loadKubeConfig({}, { HOME: home })).toThrow(/--demo/);
     expect(() => loadKubeConfig({ kubeconfig: join(dir, 'absent') }, {})).toThrow(/does not exist/);
+  });
+});
+
+describe('a kubeconfig that cannot be read', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kc-bad-'));
+
+  it('is a ConfigError with one line naming the file, not a YAML parser stack', () => {
+    const garbage = join(dir, 'garbage');
+    writeFileSync(garbage, 'apiVersion: v1\nclusters: [\n  - name: {{{\n\t:::\n');
+    let caught: unknown;
+    try {
+      loadKubeConfig({ kubeconfig: garbage }, {});
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const message = (caught as Error).message;
+    expect(message).toContain(garbage);
+    expect(message).toMatch(/not a valid kubeconfig/);
+    expect(message).not.toContain('\n');
+  });
+
+  it('reports a YAML document that is not a kubeconfig the same way (via KUBECONFIG too)', () => {
+    const text = join(dir, 'text');
+    writeFileSync(text, 'just some words\n');
+    expect(() => loadKubeConfig({}, { KUBECONFIG: text })).toThrow(ConfigError);
+    expect(() => loadKubeConfig({}, { KUBECONFIG: text })).toThrow(/not a valid kubeconfig/);
   });
 });

@@ -5,12 +5,32 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 
+/** The cluster configuration cannot be used; the message is one line, meant for the user. */
+export class ConfigError extends Error {
+  override readonly name: string = 'ConfigError';
+}
+
 /** No usable configuration was found. */
-export class ConfigNotFoundError extends Error {
+export class ConfigNotFoundError extends ConfigError {
   override readonly name = 'ConfigNotFoundError';
 }
 
-/** Loads the KubeConfig (throws ConfigNotFoundError with a hint about --demo when none is found). */
+/** `kc.loadFromFile(path)`, with a parser error (js-yaml's multi-line excerpt) turned into one line. */
+function loadFile(kc: KubeConfig, path: string): void {
+  try {
+    kc.loadFromFile(path);
+  } catch (err) {
+    const first = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
+    throw new ConfigError(`kubeconfig ${path} is not a valid kubeconfig: ${first}`, { cause: err });
+  }
+  if (kc.getClusters().length === 0 && kc.getContexts().length === 0)
+    throw new ConfigError(`kubeconfig ${path} is not a valid kubeconfig: no clusters, no contexts`);
+}
+
+/**
+ * Loads the KubeConfig: ConfigNotFoundError (with a hint about --demo) when none is found,
+ * ConfigError when the file cannot be parsed.
+ */
 export function loadKubeConfig(
   options: { kubeconfig?: string; context?: string },
   env: NodeJS.ProcessEnv = process.env,
@@ -24,11 +44,11 @@ export function loadKubeConfig(
   if (options.kubeconfig !== undefined) {
     if (!existsSync(options.kubeconfig))
       throw new ConfigNotFoundError(`kubeconfig ${options.kubeconfig} does not exist`);
-    kc.loadFromFile(options.kubeconfig);
+    loadFile(kc, options.kubeconfig);
   } else if (fromEnv !== undefined) {
-    kc.loadFromFile(fromEnv);
+    loadFile(kc, fromEnv);
   } else if (existsSync(home)) {
-    kc.loadFromFile(home);
+    loadFile(kc, home);
   } else if (inCluster) {
     kc.loadFromCluster();
   } else {

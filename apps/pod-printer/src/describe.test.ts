@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '@kubecache/core';
 import { makePod } from '@kubecache/testing';
-import { age, describeChange, podRow } from './describe.js';
+import { age, podRow, podStatus } from './describe.js';
 
 describe('pod descriptions', () => {
   it('renders a table row from a pod', () => {
@@ -17,6 +17,7 @@ describe('pod descriptions', () => {
       namespace: 'ns',
       name: 'p',
       phase: 'Running',
+      status: 'Running',
       ready: '2/2',
       restarts: 0,
       age: '90s',
@@ -24,17 +25,17 @@ describe('pod descriptions', () => {
     });
   });
 
-  it('describes phase, restart and ready changes, and nothing for other changes', () => {
-    const a = makePod({ namespace: 'ns', name: 'p' }) as KubeObject & {
-      status: { phase: string; containerStatuses: { restartCount: number; ready: boolean }[] };
+  it('shows the STATUS kubectl shows: a waiting reason, Terminating, or the phase', () => {
+    const pod = makePod({ namespace: 'ns', name: 'p' }) as KubeObject & {
+      status: { containerStatuses: { state: Record<string, unknown> }[] };
     };
-    const b = structuredClone(a);
-    b.status.phase = 'Failed';
-    b.status.containerStatuses[0]!.restartCount = 2;
-    b.status.containerStatuses[0]!.ready = false;
-    expect(describeChange(a, b)).toBe('phase Running→Failed, restarts 0→2, ready 2/2→1/2');
-    expect(describeChange(a, structuredClone(a))).toBe('');
-    expect(describeChange(undefined, a)).toBe('');
+    expect(podStatus(pod)).toBe('Running');
+    pod.status.containerStatuses[0]!.state = { waiting: { reason: 'CrashLoopBackOff' } };
+    expect(podStatus(pod)).toBe('CrashLoopBackOff');
+    pod.status.containerStatuses[0]!.state = { terminated: { exitCode: 137 } };
+    expect(podStatus(pod)).toBe('ExitCode:137');
+    pod.metadata = { ...pod.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' };
+    expect(podStatus(pod)).toBe('Terminating');
   });
 
   it('formats ages like kubectl', () => {

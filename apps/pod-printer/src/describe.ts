@@ -6,15 +6,50 @@ export interface PodRow {
   namespace: string;
   name: string;
   phase: string;
+  /** What kubectl's STATUS column says: a container's waiting/terminated reason, Terminating, or the phase. */
+  status: string;
   ready: string;
   restarts: number;
   age: string;
   node: string;
 }
 
-interface PodLike extends KubeObject {
+/** The pod fields the printer reads. */
+export interface PodLike extends KubeObject {
   spec?: { nodeName?: string; containers?: unknown[] };
-  status?: { phase?: string; containerStatuses?: { ready?: boolean; restartCount?: number }[] };
+  status?: {
+    phase?: string;
+    reason?: string;
+    conditions?: { type?: string; status?: string }[];
+    containerStatuses?: ContainerStatusLike[];
+  };
+}
+
+/** The container status fields the printer reads. */
+export interface ContainerStatusLike {
+  name?: string;
+  ready?: boolean;
+  restartCount?: number;
+  state?: {
+    waiting?: { reason?: string };
+    running?: unknown;
+    terminated?: { reason?: string; exitCode?: number };
+  };
+}
+
+/** kubectl's STATUS column (printPod, simplified: no init containers). */
+export function podStatus(pod: KubeObject): string {
+  const p = pod as PodLike;
+  let status = p.status?.reason ?? p.status?.phase ?? 'Unknown';
+  for (const c of [...(p.status?.containerStatuses ?? [])].reverse()) {
+    const w = c.state?.waiting?.reason;
+    const t = c.state?.terminated;
+    if (w) status = w;
+    else if (t) status = t.reason ?? `ExitCode:${t.exitCode ?? '?'}`;
+  }
+  if (p.metadata?.deletionTimestamp !== undefined && p.status?.reason !== 'NodeLost')
+    status = 'Terminating';
+  return status;
 }
 
 /** Human age like kubectl: 45s, 12m, 3h, 5d. */
@@ -44,22 +79,10 @@ export function podRow(pod: KubeObject, now = Date.now()): PodRow {
     namespace: p.metadata?.namespace ?? '',
     name: p.metadata?.name ?? '',
     phase: p.status?.phase ?? 'Unknown',
+    status: podStatus(pod),
     ready: `${statuses.filter((c) => c.ready).length}/${total}`,
     restarts: restarts(pod),
     age: age(p.metadata?.creationTimestamp, now),
     node: p.spec?.nodeName ?? '',
   };
-}
-
-/** What changed between two versions, when cheap to tell (phase, restarts, node); '' otherwise. */
-export function describeChange(oldPod: KubeObject | undefined, newPod: KubeObject): string {
-  if (!oldPod) return '';
-  const a = podRow(oldPod);
-  const b = podRow(newPod);
-  const parts: string[] = [];
-  if (a.phase !== b.phase) parts.push(`phase ${a.phase}→${b.phase}`);
-  if (a.restarts !== b.restarts) parts.push(`restarts ${a.restarts}→${b.restarts}`);
-  if (a.ready !== b.ready) parts.push(`ready ${a.ready}→${b.ready}`);
-  if (a.node !== b.node) parts.push(`node ${a.node || '-'}→${b.node || '-'}`);
-  return parts.join(', ');
 }

@@ -96,6 +96,33 @@ describe('pod-printer binary', () => {
     expect(await p.exited).toBe(0);
   });
 
+  it('prints SYNCED only after the ADDED line of every pod of the initial list', async () => {
+    server = await startApiServer();
+    for (let i = 0; i < 300; i++)
+      server.create('pods', makePod({ namespace: `ns-${i % 5}`, name: `p${i}`, index: i }));
+    const kc = join(mkdtempSync(join(tmpdir(), 'pod-printer-')), 'kubeconfig');
+    writeFileSync(kc, server.kubeConfigYaml());
+    const p = run(['--kubeconfig', kc, '-o', 'lines', '--interval', '1h']);
+    await until(() => p.out().includes('SYNCED'), 'SYNCED');
+    const lines = p.out().split('\n');
+    const synced = lines.findIndex((l) => l.startsWith('SYNCED'));
+    expect(lines[synced]).toBe('SYNCED 300 pods');
+    expect(lines.slice(0, synced).filter((l) => l.startsWith('ADDED '))).toHaveLength(300);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
+  it('exits 2 with one line, not a parser stack, when the kubeconfig is garbage', async () => {
+    const kc = join(mkdtempSync(join(tmpdir(), 'pod-printer-')), 'kubeconfig');
+    writeFileSync(kc, 'clusters: [\n  - name: {{{\n\t:::\n');
+    const p = run(['--kubeconfig', kc, '-o', 'lines']);
+    expect(await p.exited).toBe(2);
+    expect(p.err()).toMatch(
+      new RegExp(`^pod-printer: kubeconfig ${kc} is not a valid kubeconfig: .+\n$`),
+    );
+    expect(p.err().trim().split('\n')).toHaveLength(1);
+  });
+
   it('exits 2 with a message about --demo when no configuration exists', async () => {
     const home = mkdtempSync(join(tmpdir(), 'no-home-'));
     const p = run(['-o', 'lines'], { KUBECONFIG: '', HOME: home, KUBERNETES_SERVICE_HOST: '' });

@@ -1,7 +1,7 @@
 // pod-printer: the kubecache sample controller (client-go's examples/workqueue, made real).
 import { CommanderError } from 'commander';
 import { parseArgs, type PrinterOptions } from './cli.js';
-import { ConfigNotFoundError, loadKubeConfig } from './config.js';
+import { ConfigError, loadKubeConfig } from './config.js';
 import { startDemo } from './demo.js';
 import { createMetrics, serveMetrics } from './metrics.js';
 import { runPrinter } from './printer.js';
@@ -41,7 +41,7 @@ async function main(): Promise<number> {
       kc = loadKubeConfig(options);
     }
   } catch (err) {
-    if (err instanceof ConfigNotFoundError) {
+    if (err instanceof ConfigError) {
       process.stderr.write(`pod-printer: ${err.message}\n`);
       return 2;
     }

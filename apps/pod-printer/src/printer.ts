@@ -12,7 +12,8 @@ import { isApiStatusError, isConnectionRefused } from '@kubecache/listwatch';
 import { deletionHandlingMetaNamespaceKeyFunc, isDeletedFinalStateUnknown } from '@kubecache/store';
 import { createRateLimitingQueue, type RateLimitingQueue } from '@kubecache/workqueue';
 import type { PrinterOptions } from './cli.js';
-import { describeChange } from './describe.js';
+import { describeChange } from './change.js';
+import { InitialSync } from './initial-sync.js';
 import type { PrinterMetrics } from './metrics.js';
 import type { ChangeEvent, Renderer } from './render.js';
 
@@ -74,10 +75,13 @@ export async function runPrinter(
     });
     queue.add(key);
   };
-  informer.addEventHandler({
-    onAdd: (pod) => {
+  const initial = new InitialSync();
+  const registration = informer.addEventHandler({
+    onAdd: (pod, isInInitialList) => {
       metrics?.informerEvent('add');
-      enqueue(deletionHandlingMetaNamespaceKeyFunc(pod), 'ADDED', undefined);
+      const key = deletionHandlingMetaNamespaceKeyFunc(pod);
+      enqueue(key, 'ADDED', undefined);
+      initial.added(key, isInInitialList);
     },
     onUpdate: (oldPod, newPod) => {
       if (
@@ -130,6 +134,7 @@ export async function runPrinter(
         queue.addRateLimited(r.item);
       } finally {
         queue.done(r.item);
+        initial.handled(r.item);
       }
     }
   };
@@ -141,18 +146,21 @@ export async function runPrinter(
   factory.start(ac.signal);
   const workers = Array.from({ length: options.workers }, () => worker());
   const tick = setInterval(() => {
-    renderer.progress(informer.hasSynced(), store.listKeys().length);
+    renderer.progress(initial.isDone(), store.listKeys().length);
     renderer.snapshot(store.list());
     metrics?.cacheSize(store.listKeys().length);
   }, 200);
-  void waitForCacheSync(ac.signal, informer).then((ok) => {
-    if (ok) {
-      renderer.progress(true, store.listKeys().length);
-      renderer.keys(store.listKeys().sort());
-    }
+  void waitForCacheSync(ac.signal, registration).then((ok) => {
+    if (ok) initial.handlerHasSynced();
+  });
+  void initial.done.then(() => {
+    if (ac.signal.aborted) return;
+    renderer.progress(true, store.listKeys().length);
+    renderer.snapshot(store.list());
+    renderer.keys(store.listKeys().sort());
   });
   const keysTimer = setInterval(() => {
-    if (informer.hasSynced()) renderer.keys(store.listKeys().sort());
+    if (initial.isDone()) renderer.keys(store.listKeys().sort());
   }, options.intervalMs);
   await new Promise<void>((resolve) => {
     if (ac.signal.aborted) resolve();

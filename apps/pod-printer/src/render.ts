@@ -1,9 +1,8 @@
-// Output renderers: plain lines, JSON lines, and a live table redrawn in place (terminals).
-import Table from 'cli-table3';
-import { createLogUpdate } from 'log-update';
+// Output renderers: plain lines, JSON lines, and the live table on a terminal.
 import type { KubeObject } from '@kubecache/core';
-import { podRow } from './describe.js';
 import type { OutputMode } from './cli.js';
+import { podRow } from './describe.js';
+import { layoutTable } from './table.js';
 
 /** A change the workers processed. */
 export interface ChangeEvent {
@@ -74,45 +73,59 @@ export function jsonRenderer(out: Write): Renderer {
   };
 }
 
-/** The live table: redrawn in place at most every `refreshMs`, with a progress line and recent events. */
-export function tableRenderer(stream: NodeJS.WriteStream, refreshMs = 250, maxRows = 40): Renderer {
-  // A terminal that reports 0 rows/columns (e.g. a fresh pty) would make log-update draw
-  // nothing: fall back to 50×120.
-  const view = new Proxy(stream, {
-    get(target, prop, receiver) {
-      if (prop === 'rows') return target.rows || 50;
-      if (prop === 'columns') return target.columns || 120;
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
+/** Options of {@link ttyRenderer}. */
+export interface TtyOptions {
+  /** Redraw at most this often, in ms. Default 250. */
+  refreshMs?: number;
+  /** Used when the terminal reports no size (some ptys). Default: COLUMNS/LINES, else 80×24. */
+  env?: NodeJS.ProcessEnv;
+}
+
+const ESC = '\x1b[';
+
+/**
+ * The live table (table.ts) on the terminal's alternate screen, like top(1): every frame is drawn
+ * from the top-left corner, line by line, so the status line and the header never scroll away; a
+ * resize (SIGWINCH, which Node turns into the stream's 'resize' event) redraws at the new size
+ * at once. On close the normal screen comes back with the final status line.
+ */
+export function ttyRenderer(stream: NodeJS.WriteStream, options: TtyOptions = {}): Renderer {
+  const env = options.env ?? process.env;
+  const size = (): { columns: number; rows: number } => ({
+    columns: stream.columns || Number(env.COLUMNS) || 80,
+    rows: stream.rows || Number(env.LINES) || 24,
   });
-  const update = createLogUpdate(view, { showCursor: true });
   let pods: KubeObject[] = [];
   let synced = false;
   let count = 0;
   const recent: string[] = [];
-  let errorLine = '';
+  let error = '';
   let dirty = true;
+  let closed = false;
+  const frame = (): string[] =>
+    layoutTable({ pods, synced, count, recent, error, ...size(), now: Date.now() });
   const draw = (): void => {
-    if (!dirty) return;
+    if (!dirty || closed) return;
     dirty = false;
-    const head = synced ? `pods: ${pods.length} (synced)` : `syncing… ${count} pods`;
-    const table = new Table({
-      head: ['NAMESPACE', 'NAME', 'PHASE', 'READY', 'RESTARTS', 'AGE', 'NODE'],
-      style: { head: [], border: [] },
-    });
-    const now = Date.now();
-    const rows = pods.slice(0, maxRows);
-    for (const p of rows) {
-      const r = podRow(p, now);
-      table.push([r.namespace, r.name, r.phase, r.ready, String(r.restarts), r.age, r.node]);
-    }
-    const more = pods.length > rows.length ? `\n… and ${pods.length - rows.length} more` : '';
-    update(
-      `${head}\n${table.toString()}${more}\n${recent.join('\n')}${errorLine ? `\n${errorLine}` : ''}`,
-    );
+    const lines = frame();
+    // Absolute positions, no newlines: nothing can scroll. Clear below only when the frame is
+    // shorter than the screen (on the last row, ESC[J would erase the frame's last line).
+    const below = lines.length < size().rows ? `${ESC}${lines.length + 1};1H${ESC}J` : '';
+    // The (hidden) cursor is parked top-left: a terminal that shrinks then cuts lines at the
+    // bottom instead of scrolling the header away before we redraw.
+    stream.write(`${lines.map((l, i) => `${ESC}${i + 1};1H${l}${ESC}K`).join('')}${below}${ESC}H`);
   };
-  const timer = setInterval(draw, refreshMs);
+  const onResize = (): void => {
+    dirty = true;
+    draw();
+  };
+  stream.write(`${ESC}?1049h${ESC}?25l${ESC}H${ESC}2J`);
+  stream.on('resize', onResize);
+  let ticks = 0;
+  const timer = setInterval(() => {
+    if (++ticks % 4 === 0) dirty = true; // AGE moves on, and a stray write is repaired
+    draw();
+  }, options.refreshMs ?? 250);
   return {
     event: (e) => {
       recent.push(`${e.type} ${e.key}${e.change ? `: ${e.change}` : ''}`);
@@ -121,27 +134,24 @@ export function tableRenderer(stream: NodeJS.WriteStream, refreshMs = 250, maxRo
     },
     keys: () => undefined,
     progress: (s, c) => {
+      if (s !== synced || c !== count) dirty = true;
       synced = s;
       count = c;
-      dirty = true;
     },
     error: (m) => {
-      errorLine = `error: ${m}`;
+      error = `error: ${m}`;
       dirty = true;
     },
     snapshot: (p) => {
-      pods = [...p].sort((a, b) =>
-        `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(
-          `${b.metadata?.namespace}/${b.metadata?.name}`,
-        ),
-      );
+      pods = p;
       dirty = true;
     },
     close: () => {
+      if (closed) return;
       clearInterval(timer);
-      dirty = true;
-      draw();
-      update.done();
+      stream.off('resize', onResize);
+      closed = true;
+      stream.write(`${ESC}?25h${ESC}?1049l${frame()[0] ?? ''}\n`);
     },
   };
 }
@@ -152,5 +162,5 @@ export function makeRenderer(mode: OutputMode): Renderer {
   const err: Write = (s) => process.stderr.write(s);
   if (mode === 'json') return jsonRenderer(out);
   if (mode === 'lines') return linesRenderer(out, err);
-  return tableRenderer(process.stdout);
+  return ttyRenderer(process.stdout);
 }
