@@ -12,37 +12,50 @@ import {
 } from './metrics.js';
 
 /**
- * Why a watch ended:
+ * Why a watch ended (the `reason` label of `reflector_watch_ends_total`); the reflector's own
+ * `WatchEndReason` plus `very-short`:
  * - `closed`: the server ended the stream normally (its `timeoutSeconds` passed, or it closed).
  * - `very-short`: the server closed it within a second without any event (client-go's
  *   `VeryShortWatchError`); counted in `reflector_short_watches_total` too.
  * - `expired`: a 410 (`Expired`/`Gone`) arrived; the reflector relists.
- * - `error`: any other ERROR event, HTTP error or network error.
+ * - `too-many-requests`: a 429 ended it; the reflector backs off and rewatches.
+ * - `internal-error`: a 500 ended it.
  * - `decode-error`: a line of the stream could not be decoded.
- * - `idle`: no byte arrived within the idle timeout; the reflector closed it.
- * - `bookmark-deadline`: a WatchList stream missed its end-of-initial-events bookmark deadline.
+ * - `error`: anything else: connection reset, idle timeout, other HTTP or network errors.
+ * - `initial-events-end`: a WatchList stream missed or mishandled its end-of-initial-events
+ *   bookmark.
  * - `aborted`: the reflector's AbortSignal fired.
  */
 export type WatchEndReason =
   | 'closed'
   | 'very-short'
   | 'expired'
-  | 'error'
+  | 'too-many-requests'
+  | 'internal-error'
   | 'decode-error'
-  | 'idle'
-  | 'bookmark-deadline'
+  | 'error'
+  | 'initial-events-end'
   | 'aborted';
 
 /**
- * Why the reflector lists again after its first list:
- * - `expired`: the watch or list said 410 (resource version too old).
+ * Why the reflector lists again after its first list (the `reason` label of
+ * `reflector_relists_total`):
+ * - `expired`: a watch or list said 410 (resource version too old).
  * - `too-large-resource-version`: the server has not reached the requested resource version.
- * - `watch-error`: the watch failed in a way that needs a fresh list.
+ * - `very-short-watch`: the server closed a watch at once without events.
+ * - `internal-error`: watches kept failing with 500 beyond the retry window.
+ * - `watch-error`: any other watch failure that ends in a relist.
  * - `list-error`: the previous list failed (retried after backoff).
  * - `watch-list-fallback`: a WatchList (streaming list) was refused; falling back to a plain list.
  */
 export type RelistReason =
-  'expired' | 'too-large-resource-version' | 'watch-error' | 'list-error' | 'watch-list-fallback';
+  | 'expired'
+  | 'too-large-resource-version'
+  | 'very-short-watch'
+  | 'internal-error'
+  | 'watch-error'
+  | 'list-error'
+  | 'watch-list-fallback';
 
 /** The watch event types a reflector counts. */
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
