@@ -31,6 +31,7 @@ import {
   type TransformFunc,
 } from '@kubecache/store';
 import type { ResourceEventHandler } from './handlers.js';
+import { sameObjectVersion } from './object-version.js';
 
 /** Which queue sits between the Reflector and the cache. */
 export type QueueKind = 'realfifo' | 'deltafifo';
@@ -50,8 +51,12 @@ export interface DeltaSink<T> {
 const rvOf = (o: unknown): string | undefined =>
   (o as KubeObject | undefined)?.metadata?.resourceVersion;
 
-/** client-go's test: an update that leaves the resource version as it was is a resync. */
-const sameVersion = (a: unknown, b: unknown): boolean => (rvOf(a) ?? '') === (rvOf(b) ?? '');
+/**
+ * client-go's test: an update that leaves the resource version as it was is a resync. Differs
+ * from client-go: the uid must be unchanged too, so an object recreated at the same resource
+ * version (a cluster restored from an older etcd backup) reaches every handler as an update.
+ */
+const sameVersion = sameObjectVersion;
 
 /**
  * Applies popped deltas (oldest first) to `indexer` and reports each as add/update/delete
@@ -130,9 +135,11 @@ function applyReplacedAll<T>(
 }
 
 /**
- * A Reflector `mapListItem` that returns the cached instance of a listed object whose
+ * A Reflector `mapListItem` that returns the cached instance of a listed object whose uid and
  * resourceVersion did not change: a relist then holds one copy of each unchanged object, not two.
- * Objects without a resourceVersion, or whose key cannot be computed, are kept as listed.
+ * Objects without a resourceVersion, or whose key cannot be computed, are kept as listed; so is an
+ * object with the cached resourceVersion but another uid (recreated on a server restored from an
+ * older etcd backup), which must replace the cached one.
  */
 export function reuseUnchanged<T>(cache: Store<T>, keyFunc: KeyFunc<T>): (item: T) => T {
   return (item) => {
@@ -145,7 +152,7 @@ export function reuseUnchanged<T>(cache: Store<T>, keyFunc: KeyFunc<T>): (item: 
       return item;
     }
     const cached = cache.getByKey(key);
-    return cached !== undefined && rvOf(cached) === rv ? cached : item;
+    return cached !== undefined && sameObjectVersion(cached, item) ? cached : item;
   };
 }
 

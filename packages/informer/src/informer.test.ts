@@ -146,7 +146,8 @@ describe.each(['realfifo', 'deltafifo'] as const)('SharedIndexInformer with %s',
     let transformed = 0;
     const { informer, start } = runInformer(s, {
       queue,
-      reflector: { pageSize: 7 }, // several pages: each is mapped as it arrives
+      // LIST (not WatchList, the default) in several pages: each is mapped as it arrives.
+      reflector: { pageSize: 7, useWatchList: false },
       transform: (o) => {
         transformed++;
         return stripManagedFields(o);
