@@ -54,11 +54,35 @@ export interface Faults {
   staleLists(count: number, rv: number): void;
   /** The next list is served as of revision `rv` (shorthand for `staleLists(1, rv)`). */
   staleList(rv: number): void;
+  /**
+   * Delays the answer to every request except watches by `ms` (0 turns it off), optionally only
+   * for one verb or resource: a slow or overloaded apiserver (e.g. a lease renewal that takes
+   * longer than the renew deadline).
+   */
+  latency(ms: number, filter?: RequestFilter): void;
+  /**
+   * The next `count` matching requests (any verb but watch) are never answered: the socket stays
+   * open until the client gives up or the server closes (a hung apiserver).
+   */
+  stallNextRequests(count: number, filter?: RequestFilter): void;
   /** Takes the server down: closes the listener and every connection; new connections are refused. */
   down(): Promise<void>;
   /** Brings the server back on the same port. */
   up(): Promise<void>;
 }
+
+/** Which requests a fault applies to; an unset field matches everything. */
+export interface RequestFilter {
+  /** Only requests of this verb. */
+  verb?: RequestVerb;
+  /** Only requests for this resource id (`pods`, `leases.coordination.k8s.io`). */
+  resource?: string;
+}
+
+const matches = (f: RequestFilter | undefined, verb: RequestVerb, resource: string): boolean =>
+  f === undefined ||
+  ((f.verb === undefined || f.verb === verb) &&
+    (f.resource === undefined || f.resource === resource));
 
 /** The fault switches as the request paths read them. */
 export class FaultState {
@@ -74,6 +98,40 @@ export class FaultState {
   /** Whether WatchList streams omit the initial-events-end bookmark. */
   omitInitialEventsEnd = false;
   private stale: { remaining: number; rv: number } | undefined;
+  private latency: { ms: number; filter: RequestFilter | undefined } = {
+    ms: 0,
+    filter: undefined,
+  };
+  private stalls: { remaining: number; filter: RequestFilter | undefined } = {
+    remaining: 0,
+    filter: undefined,
+  };
+
+  /** Sets the latency of non-watch requests. */
+  setLatency(ms: number, filter?: RequestFilter): void {
+    if (!(ms >= 0) || !Number.isFinite(ms))
+      throw new RangeError(`latency must be ≥ 0 ms, got ${ms}`);
+    this.latency = { ms, filter };
+  }
+
+  /** The delay for a request, in ms (0 for watches). */
+  latencyFor(verb: RequestVerb, resource: string): number {
+    if (verb === 'watch' || this.latency.ms === 0) return 0;
+    return matches(this.latency.filter, verb, resource) ? this.latency.ms : 0;
+  }
+
+  /** Stalls the next `count` matching non-watch requests. */
+  setStalls(count: number, filter?: RequestFilter): void {
+    this.stalls = { remaining: count, filter };
+  }
+
+  /** Whether this request must never be answered (counts it down). */
+  takeStall(verb: RequestVerb, resource: string): boolean {
+    if (verb === 'watch' || this.stalls.remaining <= 0) return false;
+    if (!matches(this.stalls.filter, verb, resource)) return false;
+    this.stalls.remaining--;
+    return true;
+  }
 
   /** Queues a canned answer for the next `count` matching requests. */
   inject(count: number, response: InjectedResponse): void {
@@ -164,6 +222,8 @@ export function createFaults(deps: {
     omitInitialEventsEnd: (on) => (state.omitInitialEventsEnd = on),
     staleLists: (count, rv) => state.setStale(count, rv),
     staleList: (rv) => state.setStale(1, rv),
+    latency: (ms, filter) => state.setLatency(ms, filter),
+    stallNextRequests: (count, filter) => state.setStalls(count, filter),
     down: deps.down,
     up: deps.up,
   };

@@ -11,6 +11,7 @@ export {
   type ApiServerOptions,
   type Faults,
   type InjectedResponse,
+  type RequestFilter,
   type ListPaging,
   type RequestLog,
   type RequestRecord,

@@ -20,7 +20,7 @@ export interface RequestRecord {
   resource: string;
   path: string;
   query: Record<string, string>;
-  /** HTTP status sent (for watches: the status of the response head). */
+  /** HTTP status sent (for watches: the status of the response head; 0 for a request stalled by `faults.stallNextRequests`). */
   status: number;
 }
 

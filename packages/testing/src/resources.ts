@@ -19,12 +19,19 @@ export interface ResourceDefinition {
   singular?: string;
 }
 
-/** The built-in resources: pods, configmaps, namespaces, nodes. */
+/** The built-in resources: pods, configmaps, namespaces, nodes and coordination.k8s.io/v1 leases. */
 export const builtinResources: readonly ResourceDefinition[] = [
   { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true },
   { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true },
   { group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false },
   { group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespaced: false },
+  {
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    resource: 'leases',
+    kind: 'Lease',
+    namespaced: true,
+  },
 ];
 
 /** The id of a resource: `pods` for the core group, `widgets.example.com` otherwise. */

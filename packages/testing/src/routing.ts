@@ -142,6 +142,15 @@ export function createRequestHandler(
       record.resource = parsed.kind === 'discovery' ? '' : parsed.resource.id;
       record.verb = verbOf(parsed, method, isWatch);
       log.push(record);
+      if (faults.takeStall(record.verb, record.resource)) {
+        // A hung server: keep the socket open and never answer (closed with the server).
+        record.status = 0;
+        req.resume();
+        return;
+      }
+      const delayMs = faults.latencyFor(record.verb, record.resource);
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (res.destroyed) return;
       const inj = faults.takeInjected(record.verb, record.resource);
       if (inj) {
         record.status = inj.status;

@@ -359,7 +359,7 @@ describe('in-process API server', () => {
       ],
     });
     const groups = await getJson<{ groups: { name: string }[] }>('/apis');
-    expect(groups.body.groups.map((g) => g.name)).toEqual(['example.com']);
+    expect(groups.body.groups.map((g) => g.name)).toEqual(['coordination.k8s.io', 'example.com']);
     const core = await getJson<{ resources: { name: string }[] }>('/api/v1');
     expect(core.body.resources.map((r) => r.name)).toEqual([
       'pods',

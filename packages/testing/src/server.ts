@@ -22,7 +22,7 @@ import { createRequestHandler } from './routing.js';
 import { testCaPem, testServerCertPem, testServerKeyPem } from './tls-fixture.js';
 import { WatchHub } from './watch.js';
 
-export type { Faults, InjectedResponse } from './faults.js';
+export type { Faults, InjectedResponse, RequestFilter } from './faults.js';
 export type { ListPaging } from './list-options.js';
 export type { RequestLog, RequestRecord, RequestVerb } from './request-log.js';
 
