@@ -53,7 +53,7 @@ describe('configuration', () => {
     it(`rejects ${what} with a LeaderElectionConfigError naming ${field}`, () => {
       let caught: unknown;
       try {
-        createLeaderElector({ ...base, ...patch } as never);
+        createLeaderElector({ ...base, ...patch });
       } catch (err) {
         caught = err;
       }

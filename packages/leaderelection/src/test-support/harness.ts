@@ -72,7 +72,7 @@ export function startCluster(options: ClusterOptions = {}): Cluster {
     const elector = new Elector(
       {
         lock,
-        clock: local as Clock,
+        clock: local,
         logger,
         random,
         onStartedLeading: (signal) => {

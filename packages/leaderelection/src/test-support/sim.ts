@@ -152,7 +152,7 @@ export class SimNetwork {
                   );
                   return;
                 }
-                finish(() => (outcome.ok ? resolve(outcome.value) : reject(outcome.err as Error)));
+                finish(() => (outcome.ok ? resolve(outcome.value) : reject(outcome.err)));
               }, this.latencyMs),
             );
           }, this.latencyMs),
