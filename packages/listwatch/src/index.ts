@@ -52,3 +52,4 @@ export {
 export { listAllPages, type PagedList, type PagerOptions } from './pager.js';
 export { decodeWatchStream, type WatchStreamOptions } from './watch-stream.js';
 export type { RequestRetry } from './with-retry.js';
+export { discoverNamespaced, type DiscoveryOptions } from './discovery.js';
