@@ -106,7 +106,9 @@ describe('classifiers', () => {
       ),
     ).toBe(true);
     expect(
-      isTooLargeResourceVersion(e({ details: { causes: [{ reason: 'ResourceVersionTooLarge' }] } })),
+      isTooLargeResourceVersion(
+        e({ details: { causes: [{ reason: 'ResourceVersionTooLarge' }] } }),
+      ),
     ).toBe(true);
     // Servers before 1.17: the message of a Timeout; 1.17.0–1.18.5: the message of a cause.
     expect(
@@ -183,9 +185,9 @@ describe('classifiers', () => {
 
   it('isNonRetriable is true for the answers a retry cannot fix: 400, 401, 403, 404, 422', () => {
     for (const code of [400, 401, 403, 404, 422]) expect(isNonRetriable(e({ code }))).toBe(true);
-    expect(isNonRetriable(e({ code: 400, reason: 'BadRequest', message: 'invalid selector' }))).toBe(
-      true,
-    );
+    expect(
+      isNonRetriable(e({ code: 400, reason: 'BadRequest', message: 'invalid selector' })),
+    ).toBe(true);
     expect(isNonRetriable(e({ reason: 'Forbidden' }))).toBe(true);
     for (const code of [409, 410, 429, 500, 503, 504]) {
       expect(isNonRetriable(e({ code }))).toBe(false);

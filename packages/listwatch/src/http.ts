@@ -3,7 +3,7 @@
 // kubeconfig), over node:http / node:https with a @kubernetes/client-node KubeConfig.
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { AbortedError, throwIfAborted, type Clock, type Status } from '@kubecache/core';
+import { AbortedError, throwIfAborted, toError, type Clock, type Status } from '@kubecache/core';
 import {
   ApiStatusError,
   isStatusObject,
@@ -240,7 +240,7 @@ export function createTransport(kc: KubeConfigLike, options: TransportOptions): 
   };
 }
 
-/** Limits of {@link readBody}. */
+/** Limits of {@link streamBody} and {@link readBody}. */
 export interface ReadBodyOptions {
   signal: AbortSignal | undefined;
   /** Idle timeout between chunks, in ms (0 = none), and the clock and verb to report it with. */
@@ -252,45 +252,60 @@ export interface ReadBodyOptions {
 }
 
 /**
- * Reads a whole response body as Buffers joined once at the end (no string building). Aborting or
- * going idle destroys the response and rejects.
+ * Feeds a response body to `onChunk`, chunk by chunk as it arrives, and resolves when it ended.
+ * Rejects, and destroys the response, when `onChunk` throws (with that error), the signal fires
+ * (AbortedError), no chunk arrives for the idle timeout (WatchIdleTimeoutError), or the
+ * connection closes before the body's end (an error with code `ECONNRESET`). With `maxBytes` the
+ * body is cut there: the last chunk is shortened, the response destroyed, and the promise
+ * resolves.
  */
-export function readBody(res: IncomingMessage, o: ReadBodyOptions): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
+export function streamBody(
+  res: IncomingMessage,
+  o: ReadBodyOptions,
+  onChunk: (chunk: Buffer) => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     let size = 0;
     let settled = false;
-    const done = (err: Error | undefined): void => {
+    const done = (err: unknown): void => {
       if (settled) return;
       settled = true;
       idle.cancel();
       o.signal?.removeEventListener('abort', onAbort);
       res.removeListener('data', onData);
-      if (err) {
+      if (err !== undefined) {
         res.destroy();
-        reject(err);
+        reject(toError(err));
       } else {
-        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+        resolve();
       }
     };
     const idle = startIdleTimer(o.clock, o.idleTimeoutMs, () => {
       done(new WatchIdleTimeoutError(o.idleTimeoutMs, o.verb));
       return undefined;
     });
-    const onAbort = (): void => done(new AbortedError(undefined, { cause: o.signal?.reason }));
+    const onAbort = (): void => {
+      done(new AbortedError(undefined, { cause: o.signal?.reason }));
+    };
     const onData = (chunk: Buffer): void => {
       idle.touch();
-      if (o.maxBytes !== undefined && size + chunk.length >= o.maxBytes) {
-        chunks.push(chunk.subarray(0, o.maxBytes - size));
-        size = o.maxBytes;
-        done(undefined);
-        res.destroy();
-        return;
+      try {
+        if (o.maxBytes !== undefined && size + chunk.length >= o.maxBytes) {
+          onChunk(chunk.subarray(0, o.maxBytes - size));
+          size = o.maxBytes;
+          done(undefined);
+          res.destroy();
+          return;
+        }
+        size += chunk.length;
+        onChunk(chunk);
+      } catch (err) {
+        done(err);
       }
-      chunks.push(chunk);
-      size += chunk.length;
     };
-    res.on('error', (err) => done(err));
+    res.on('error', (err) => {
+      done(err);
+    });
     res.on('close', () => {
       if (!res.complete) {
         done(
@@ -306,8 +321,24 @@ export function readBody(res: IncomingMessage, o: ReadBodyOptions): Promise<Buff
     }
     o.signal?.addEventListener('abort', onAbort, { once: true });
     res.on('data', onData);
-    res.on('end', () => done(undefined));
+    res.on('end', () => {
+      done(undefined);
+    });
   });
+}
+
+/**
+ * Reads a whole (small) response body as Buffers joined once at the end; for error answers,
+ * always with `maxBytes`. Lists never use it: their bodies are unbounded ({@link streamBody}).
+ */
+export async function readBody(res: IncomingMessage, o: ReadBodyOptions): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  await streamBody(res, o, (chunk) => {
+    chunks.push(chunk);
+    size += chunk.length;
+  });
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
 
 /** Largest error body read to find a Status, in bytes (Status objects are small). */
@@ -318,7 +349,10 @@ const maxSnippetChars = 200;
 
 /** The start of an error body on one line: whitespace runs collapsed, cut at 200 characters. */
 function bodySnippet(body: string): string {
-  const flat = body.slice(0, maxSnippetChars * 4).replace(/\s+/g, ' ').trim();
+  const flat = body
+    .slice(0, maxSnippetChars * 4)
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > maxSnippetChars ? `${flat.slice(0, maxSnippetChars)}…` : flat;
 }
 

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export type {
+  ListHooks,
   ListOptions,
   ListerWatcher,
   WatchErrorEvent,
@@ -51,5 +52,6 @@ export {
 } from './listwatch.js';
 export { listAllPages, type PagedList, type PagerOptions } from './pager.js';
 export { decodeWatchStream, type WatchStreamOptions } from './watch-stream.js';
+export { createListDecoder, type ListDecoder, type ListDecoderOptions } from './list-decoder.js';
 export type { RequestRetry } from './with-retry.js';
 export { discoverNamespaced, type DiscoveryOptions } from './discovery.js';

@@ -24,6 +24,7 @@ import {
   type ListWatch,
   type ListWatchOptions,
 } from './listwatch.js';
+import { listAllPages } from './pager.js';
 import {
   collect,
   eventLine,
@@ -368,6 +369,92 @@ describe('list responses that cannot be used', () => {
     cleanups.push(() => s.close());
     const list = await podsOn(s.kubeConfig).list({});
     expect(names(list.items)).toEqual(['p']);
+  });
+});
+
+describe('list bodies are decoded item by item as they arrive', () => {
+  const item = (i: number): string =>
+    JSON.stringify({ kind: 'Pod', metadata: { name: `p${String(i)}`, namespace: 'ns' } });
+
+  it('hands items to mapItem while the rest of an unpaged resourceVersion=0 list is still on its way', async () => {
+    let mapped = 0;
+    let mappedBeforeEnd = 0;
+    const s = await startRawServer((req, res) => {
+      // Like the watch cache: limit is ignored for resourceVersion=0, everything in one body.
+      expect(req.url).toContain('limit=500');
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write(`{"kind":"PodList","apiVersion":"v1","items":[${item(0)},${item(1)},`);
+      void until(() => mapped >= 2, 3000)
+        .catch(() => undefined)
+        .finally(() => {
+          mappedBeforeEnd = mapped;
+          res.end(`${item(2)}],"metadata":{"resourceVersion":"12"}}`);
+        });
+    });
+    cleanups.push(() => s.close());
+    const pages: number[] = [];
+    const list = await listAllPages(podsOn(s.kubeConfig), { resourceVersion: '0' }, undefined, {
+      mapItem: (pod) => {
+        mapped++;
+        return pod;
+      },
+      onPage: (items) => pages.push(items.length),
+    });
+    expect(mappedBeforeEnd).toBe(2);
+    expect(names(list.items)).toEqual(['p0', 'p1', 'p2']);
+    expect(list.metadata?.resourceVersion).toBe('12');
+    expect(pages).toEqual([3]);
+  });
+
+  it('rejects a list whose connection closes mid-body with ResponseDecodeError, and hands out no part of it', async () => {
+    const s = await startRawServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write(
+        `{"kind":"PodList","metadata":{"resourceVersion":"3"},"items":[${item(0)},${item(1)},{"kind":"Po`,
+      );
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    cleanups.push(() => s.close());
+    const pages: unknown[] = [];
+    const err = await listAllPages(podsOn(s.kubeConfig), { resourceVersion: '0' }, undefined, {
+      onPage: (items) => pages.push(items),
+    }).catch((e: unknown) => e);
+    expect(isResponseDecodeError(err)).toBe(true);
+    expect(String(err)).toMatch(/list of \/api\/v1\/pods: .*truncated/);
+    expect(pages).toEqual([]);
+  });
+
+  it('rejects a list with a malformed item in the middle, and hands out no part of it', async () => {
+    const s = await startRawServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(`{"metadata":{"resourceVersion":"3"},"items":[${item(0)},{"kind":Pod},${item(2)}]}`);
+    });
+    cleanups.push(() => s.close());
+    const pages: unknown[] = [];
+    const err = await listAllPages(podsOn(s.kubeConfig), {}, undefined, {
+      onPage: (items) => pages.push(items),
+    }).catch((e: unknown) => e);
+    expect(isResponseDecodeError(err) && err.message).toMatch(/item 1 is not valid JSON/);
+    expect(pages).toEqual([]);
+  });
+
+  it('rejects a single item above maxLineBytes with ResponseDecodeError, and closes the connection', async () => {
+    const s = await startRawServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write(`{"metadata":{"resourceVersion":"3"},"items":[${item(0)},{"data":"`);
+      // Far more than the kernel's socket buffers hold, so an unread body would stall here.
+      const mb = Buffer.alloc(1024 * 1024, 0x61);
+      for (let i = 0; i < 48 && !res.destroyed; i++) res.write(mb);
+      res.end('"}]}');
+    });
+    cleanups.push(() => s.close());
+    const err = await podsOn(s.kubeConfig, { maxLineBytes: 256 * 1024 })
+      .list({})
+      .catch((e: unknown) => e);
+    expect(isResponseDecodeError(err) && err.message).toMatch(
+      /item 1 is larger than the 262144-byte limit/,
+    );
+    await until(() => s.sockets.size === 0);
   });
 });
 

@@ -1,15 +1,18 @@
 // Port of k8s.io/client-go/tools/cache/listwatch.go (ListWatch, NewFilteredListWatchFromClient)
 // over a @kubernetes/client-node KubeConfig, for any group/version/resource (core, grouped, CRDs)
 // in one namespace or all, with the selectors applied to list and watch alike.
+import type { IncomingMessage } from 'node:http';
 import {
+  isAbortError,
   realClock,
   type Clock,
   type KubeList,
   type KubeObject,
   type Logger,
 } from '@kubecache/core';
-import { ResponseDecodeError } from './errors.js';
-import { createTransport, readBody, type KubeConfigLike } from './http.js';
+import { isResponseDecodeError, isWatchIdleTimeoutError, ResponseDecodeError } from './errors.js';
+import { createTransport, streamBody, type KubeConfigLike, type ReadBodyOptions } from './http.js';
+import { createListDecoder } from './list-decoder.js';
 import type { ListerWatcher, ListOptions, WatchStream } from './types.js';
 import { decodeWatchStream } from './watch-stream.js';
 import { sendWithRetry, stderrWarnings, type RequestRetry } from './with-retry.js';
@@ -45,8 +48,10 @@ export interface ListWatchOptions {
    */
   idleTimeoutMs?: number;
   /**
-   * A watch line above this many bytes ends the watch with a WatchDecodeError (no unbounded
-   * buffering). Default: 64 MiB (67 108 864); API objects are limited to ~1.5 MB by etcd.
+   * The largest single piece of JSON held while decoding, in bytes: a watch line above it ends
+   * the watch with a WatchDecodeError; a list item (or top-level list member) above it fails the
+   * list with a ResponseDecodeError. List bodies themselves have no size limit: they are decoded
+   * item by item. Default: 64 MiB (67 108 864); API objects are limited to ~1.5 MB by etcd.
    */
   maxLineBytes?: number;
   /** Decoded watch events waiting for the consumer before the socket is paused. Default: 1000. */
@@ -159,40 +164,42 @@ function isJsonContentType(value: string | undefined): boolean {
   return value !== undefined && /^application\/([\w.+-]*\+)?json\b/i.test(value.trim());
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Decodes and validates a list body (one JSON document). */
-function parseList<T>(body: Buffer, path: string, code: number): KubeList<T> {
-  let text: string;
+/**
+ * Reads a list body through the streaming decoder: items are parsed (and mapped) as they arrive,
+ * and the list is returned only once the whole body was decoded and validated.
+ */
+async function decodeListBody<T>(
+  res: IncomingMessage,
+  bodyOptions: ReadBodyOptions,
+  o: { path: string; code: number; maxItemBytes: number; mapItem: ((item: T) => T) | undefined },
+): Promise<KubeList<T>> {
+  const what = `list of ${o.path}`;
+  const decoder = createListDecoder<T>({
+    maxItemBytes: o.maxItemBytes,
+    mapItem: o.mapItem,
+    description: what,
+    statusCode: o.code,
+  });
   try {
-    text = strictUtf8.decode(body);
+    await streamBody(res, bodyOptions, (chunk) => {
+      decoder.write(chunk);
+    });
   } catch (err) {
-    // Invalid UTF-8, or a body above V8's string limit (~512 MiB): page with `limit`.
+    const cut = !isResponseDecodeError(err) && !isAbortError(err) && !isWatchIdleTimeoutError(err);
+    if (!cut) throw err;
     throw new ResponseDecodeError(
-      `list of ${path}: cannot decode the ${String(body.length)}-byte body as UTF-8 text: ${String(err)}`,
-      code,
+      `${what}: body ended after ${String(decoder.bytesRead)} bytes, before the list was ` +
+        `complete (truncated: ${err instanceof Error ? err.message : String(err)})`,
+      o.code,
       { cause: err },
     );
   }
-  let list: unknown;
-  try {
-    list = JSON.parse(text);
-  } catch (err) {
-    throw new ResponseDecodeError(`list of ${path}: body is not valid JSON: ${String(err)}`, code, {
-      cause: err,
-    });
-  }
-  if (typeof list !== 'object' || list === null || !Array.isArray((list as KubeList<T>).items)) {
-    throw new ResponseDecodeError(`list of ${path}: response has no items array`, code);
-  }
-  const rv = (list as KubeList<T>).metadata?.resourceVersion;
+  const list = decoder.end();
+  const rv = list.metadata?.resourceVersion;
   if (typeof rv !== 'string' || rv === '') {
-    throw new ResponseDecodeError(
-      `list of ${path}: response has no metadata.resourceVersion`,
-      code,
-    );
+    throw new ResponseDecodeError(`${what}: response has no metadata.resourceVersion`, o.code);
   }
-  return list as KubeList<T>;
+  return list;
 }
 
 /**
@@ -202,9 +209,13 @@ function parseList<T>(body: Buffer, path: string, code: number): KubeList<T> {
  *
  * - Both send again a request answered 429 or 5xx with `Retry-After`, after that wait, up to
  *   `maxRetries` (10) times, reporting each retry (`onRetry`, `logger`).
- * - `list` sends one GET (one page when `limit` is set) and returns the parsed list; errors:
- *   ApiStatusError (non-2xx), ResponseDecodeError (unusable 2xx body), WatchIdleTimeoutError,
- *   AbortedError, or the connection error (see `isConnectionRefused`).
+ * - `list` sends one GET (one page when `limit` is set) and returns the parsed list. The body is
+ *   decoded item by item as it arrives (never buffered whole, so lists above V8's ~512 MiB string
+ *   limit work); `hooks.mapItem` runs on each item as it is decoded. Errors: ApiStatusError
+ *   (non-2xx), ResponseDecodeError (unusable 2xx body: not JSON, a malformed or oversized item,
+ *   no items, no resourceVersion, or a body cut short by the connection), WatchIdleTimeoutError,
+ *   AbortedError, or the connection error before the answer (see `isConnectionRefused`). A list
+ *   that fails is never returned in part.
  * - `watch` resolves once a 2xx response started and returns the decoding stream; it rejects like
  *   `list` before that.
  *
@@ -248,12 +259,13 @@ export function createListWatch<T = KubeObject>(
     description,
     supportsPaging: true,
     supportsWatchList: true,
+    supportsListHooks: true,
     ...(options.kind !== undefined ? { expectedKind: options.kind } : {}),
     close: () => {
       transport.close();
     },
 
-    async list(o, signal) {
+    async list(o, signal, hooks) {
       const res = await sendWithRetry(
         transport,
         {
@@ -274,8 +286,12 @@ export function createListWatch<T = KubeObject>(
           code,
         );
       }
-      const body = await readBody(res, bodyOptions);
-      return parseList<T>(body, path, code);
+      return decodeListBody<T>(res, bodyOptions, {
+        path,
+        code,
+        maxItemBytes: maxLineBytes,
+        mapItem: hooks?.mapItem,
+      });
     },
 
     async watch(o, signal): Promise<WatchStream<T>> {

@@ -4,7 +4,7 @@ import { makeConfigMap, startApiServer, type ApiServer } from '@kubecache/testin
 import { ApiStatusError, isExpired } from './errors.js';
 import { createListWatch, createListWatchFromFunctions } from './listwatch.js';
 import { listAllPages } from './pager.js';
-import type { ListOptions } from './types.js';
+import type { ListerWatcher, ListHooks, ListOptions } from './types.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -130,6 +130,36 @@ describe('listAllPages', () => {
       mapItem: tag,
     });
     expect(fallback.items.map((o) => o.metadata?.name)).toEqual(names(5).map((n) => `${n}!`));
+  });
+
+  it('passes mapItem to a lister that supportsListHooks (it maps while decoding) and maps nothing twice', async () => {
+    const { lw: inner } = fakeLister(names(5), (o) =>
+      o.continue === 'c4' ? expired() : undefined,
+    );
+    const hooked: (ListHooks<KubeObject> | undefined)[] = [];
+    const lw: ListerWatcher<KubeObject> = {
+      ...inner,
+      supportsListHooks: true,
+      list: async (o, signal, hooks) => {
+        hooked.push(hooks);
+        const page = await inner.list(o, signal);
+        const map = hooks?.mapItem;
+        return map ? { ...page, items: page.items.map((i) => map(i)) } : page;
+      },
+    };
+    let calls = 0;
+    const tag = (o: KubeObject): KubeObject => {
+      calls++;
+      return { metadata: { name: `${o.metadata?.name ?? ''}!` } };
+    };
+    const list = await listAllPages(lw, { resourceVersion: '7' }, undefined, {
+      pageSize: 2,
+      mapItem: tag,
+    });
+    // Pages o0-o1 and o2-o3, then the expired token → fallback full list of all 5.
+    expect(list.items.map((o) => o.metadata?.name)).toEqual(names(5).map((n) => `${n}!`));
+    expect(calls).toBe(4 + 5);
+    expect(hooked.map((h) => h?.mapItem)).toEqual([tag, tag, tag, tag]);
   });
 
   it('throws an expiry on the first page, and with fullListIfExpired false', async () => {

@@ -3,7 +3,7 @@
 // resource version first asked for.
 import { throwIfAborted, type KubeList, type KubeObject } from '@kubecache/core';
 import { isExpired } from './errors.js';
-import type { ListerWatcher, ListOptions } from './types.js';
+import type { ListerWatcher, ListHooks, ListOptions } from './types.js';
 
 /** Options of {@link listAllPages}. */
 export interface PagerOptions<T = KubeObject> {
@@ -20,9 +20,11 @@ export interface PagerOptions<T = KubeObject> {
   /** Called with each page's items as they arrive (also with the fallback list's items). */
   onPage?: (items: readonly T[]) => void;
   /**
-   * Applied to each item as its page arrives, before `onPage` (also to the fallback list): the
-   * result is kept instead of the item. Lets a caller swap in an instance it already holds, so
-   * the page's copy can be collected before the next page is read.
+   * Applied to each item before `onPage` (also to the fallback list): the result is kept instead
+   * of the item. Lets a caller swap in an instance it already holds. With a lister that
+   * `supportsListHooks` (createListWatch) it runs as each item is decoded, so the fresh copy is
+   * garbage at once even in a single 100 000-item page; otherwise as each page arrives. It may
+   * see items of a page that then fails: it must not change anything the caller cannot drop.
    */
   mapItem?: (item: T) => T;
 }
@@ -63,11 +65,17 @@ export async function listAllPages<T = KubeObject>(
   let first: KubeList<T> | undefined;
   const items: T[] = [];
   let paginated = false;
+  // A lister that decodes item by item maps each item as it arrives; otherwise the whole page is
+  // mapped once it is here.
+  const mapItem = pager.mapItem;
+  const inLister = lw.supportsListHooks === true && mapItem !== undefined;
+  const hooks: ListHooks<T> | undefined = inLister ? { mapItem } : undefined;
+  const mapPage = inLister ? undefined : mapItem;
   for (;;) {
     throwIfAborted(signal);
     let page: KubeList<T>;
     try {
-      page = await lw.list(request, signal);
+      page = await lw.list(request, signal, hooks);
     } catch (err) {
       const isContinuation = request.continue !== undefined && request.continue !== '';
       if (!isExpired(err) || !fullListIfExpired || !isContinuation) throw err;
@@ -75,12 +83,12 @@ export async function listAllPages<T = KubeObject>(
       const full: ListOptions = { ...options };
       delete full.limit;
       delete full.continue;
-      const list = await lw.list(full, signal);
-      mapItems(list.items, pager.mapItem);
+      const list = await lw.list(full, signal, hooks);
+      mapItems(list.items, mapPage);
       pager.onPage?.(list.items);
       return { ...list, paginated };
     }
-    mapItems(page.items, pager.mapItem);
+    mapItems(page.items, mapPage);
     pager.onPage?.(page.items);
     const token = page.metadata?.continue;
     if (first === undefined && (token === undefined || token === '')) {

@@ -59,6 +59,17 @@ export interface WatchStream<T = KubeObject> extends AsyncIterable<WatchEvent<T>
   poll?(): WatchEvent<T> | undefined;
 }
 
+/** Per-call hooks of {@link ListerWatcher.list}, for listers that decode items one by one. */
+export interface ListHooks<T = KubeObject> {
+  /**
+   * Applied to each item as soon as it is decoded; the result is kept in the list instead. Lets
+   * a caller swap in an instance it already holds, so the fresh copy is garbage at once instead
+   * of at the end of a (possibly huge) page. It may also see items of a list that fails later,
+   * so it must not change anything the caller cannot drop.
+   */
+  mapItem?: (item: T) => T;
+}
+
 /**
  * Lists and watches one resource (client-go `ListerWatcher`).
  *
@@ -69,13 +80,22 @@ export interface WatchStream<T = KubeObject> extends AsyncIterable<WatchEvent<T>
  * ListerWatcher's own selectors are ANDed with those in `options`.
  */
 export interface ListerWatcher<T = KubeObject> {
-  list(options: ListOptions, signal?: AbortSignal): Promise<KubeList<T>>;
+  /**
+   * Lists (one page when `options.limit` is set). `hooks` is honoured only by listers that
+   * declare `supportsListHooks`; others ignore it.
+   */
+  list(options: ListOptions, signal?: AbortSignal, hooks?: ListHooks<T>): Promise<KubeList<T>>;
   watch(options: ListOptions, signal?: AbortSignal): Promise<WatchStream<T>>;
   /**
    * Whether list calls may be paged by the caller (client-go `ListWatch.DisableChunking` inverted).
    * Default true.
    */
   readonly supportsPaging?: boolean;
+  /**
+   * Whether `list` applies `hooks.mapItem` to each item while it decodes the body (then callers
+   * must not map the items again). Default false.
+   */
+  readonly supportsListHooks?: boolean;
   /** Whether `sendInitialEvents` watches may be attempted (WatchList). Default: true for API servers. */
   readonly supportsWatchList?: boolean;
   /** Human-readable description for logs, e.g. `pods.v1` or `/api/v1/namespaces/x/pods`. */

@@ -210,10 +210,10 @@ describe('Retry-After on list and watch requests (client-go rest.withRetry)', ()
     const s = await raw(handler);
     const ac = new AbortController();
     const retries: RequestRetry[] = [];
-    const pending = podsOn(s.kubeConfig, { onRetry: (r) => retries.push(r), logger: silentLogger }).list(
-      {},
-      ac.signal,
-    );
+    const pending = podsOn(s.kubeConfig, {
+      onRetry: (r) => retries.push(r),
+      logger: silentLogger,
+    }).list({}, ac.signal);
     await until(() => retries.length === 1);
     const t0 = Date.now();
     ac.abort();

@@ -5,7 +5,12 @@
 import type { IncomingMessage } from 'node:http';
 import { sleep, type Clock, type Logger } from '@kubecache/core';
 import { reasonForStatusCode, type ApiStatusError } from './errors.js';
-import { errorFromResponse, parseRetryAfter, type Transport, type TransportRequest } from './http.js';
+import {
+  errorFromResponse,
+  parseRetryAfter,
+  type Transport,
+  type TransportRequest,
+} from './http.js';
 
 /** What a retry hook is told each time a request is about to be sent again. */
 export interface RequestRetry {
