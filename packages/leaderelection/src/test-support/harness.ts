@@ -1,5 +1,5 @@
 // Test support: N electors over one in-memory lease on a FakeClock, with a simulated network.
-import { FakeClock, type Clock } from '@kubecache/core';
+import { FakeClock } from '@kubecache/core';
 import type { LeaderElectorOptions } from '../config.js';
 import { Elector, type ElectorInternals } from '../leader-elector.js';
 import { createMemoryLeaseStore, createMemoryLock, type MemoryLeaseStore } from '../memory-lock.js';

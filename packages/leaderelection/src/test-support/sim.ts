@@ -3,6 +3,7 @@
 // restarts), drifting per-replica clocks, and a checker of "never two leaders at once".
 import {
   AbortedError,
+  toError,
   type Clock,
   type FakeClock,
   type Logger,
@@ -152,7 +153,7 @@ export class SimNetwork {
                   );
                   return;
                 }
-                finish(() => (outcome.ok ? resolve(outcome.value) : reject(outcome.err)));
+                finish(() => (outcome.ok ? resolve(outcome.value) : reject(toError(outcome.err))));
               }, this.latencyMs),
             );
           }, this.latencyMs),
