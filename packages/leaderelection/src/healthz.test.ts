@@ -1,0 +1,64 @@
+import { FakeClock } from '@kubecache/core';
+import { describe, expect, it } from 'vitest';
+import { isLeaderElectionHealthError } from './errors.js';
+import { createLeaderHealthCheck } from './healthz.js';
+import { createLeaderElector } from './leader-elector.js';
+import { createMemoryLeaseStore, createMemoryLock } from './memory-lock.js';
+import { DriftClock, captureLogger } from './test-support/sim.js';
+
+describe('leader health check (client-go HealthzAdaptor)', () => {
+  it('is healthy without an elector, for a candidate, and for a leader that renews', async () => {
+    const base = new FakeClock(0);
+    const health = createLeaderHealthCheck({ toleranceMs: 20_000 });
+    expect(health.check()).toBeUndefined();
+    const e = createLeaderElector({
+      lock: createMemoryLock({ store: createMemoryLeaseStore(), identity: 'a' }),
+      clock: base,
+      logger: captureLogger(),
+      onStartedLeading: () => undefined,
+      onStoppedLeading: () => undefined,
+    });
+    health.setLeaderElector(e);
+    expect(health.check()).toBeUndefined();
+    const ctl = new AbortController();
+    const done = e.run(ctl.signal);
+    await base.advance(120_000);
+    expect(e.isLeader()).toBe(true);
+    expect(health.check()).toBeUndefined();
+    ctl.abort();
+    await done;
+  });
+
+  it('fails when the leader’s timers are starved (a blocked event loop) past leaseDuration + tolerance', async () => {
+    const base = new FakeClock(0);
+    const clock = new DriftClock(base, 0, 1);
+    const e = createLeaderElector({
+      lock: createMemoryLock({ store: createMemoryLeaseStore(), identity: 'a' }),
+      clock,
+      logger: captureLogger(),
+      onStartedLeading: () => undefined,
+      onStoppedLeading: () => undefined,
+    });
+    const health = createLeaderHealthCheck({ toleranceMs: 20_000, elector: e });
+    const ctl = new AbortController();
+    const done = e.run(ctl.signal);
+    await base.advance(1_000);
+    clock.frozen = true; // last renewal at 0
+    await base.advance(34_000);
+    expect(health.check()).toBeUndefined();
+    await base.advance(1_000);
+    const err = health.check();
+    expect(isLeaderElectionHealthError(err)).toBe(true);
+    expect(err!.sinceRenewMs).toBe(36_000);
+    clock.thaw(); // the deadline timer runs at last: the term ends
+    await base.advance(0);
+    expect(e.isLeader()).toBe(false);
+    expect(health.check()).toBeUndefined();
+    ctl.abort();
+    await done;
+  });
+
+  it('refuses a negative tolerance', () => {
+    expect(() => createLeaderHealthCheck({ toleranceMs: -1 })).toThrow(RangeError);
+  });
+});
