@@ -1,0 +1,114 @@
+// The SharedInformerFactory over the in-process API server: namespaced factories and
+// cluster-scoped resources (built-ins, CRDs via discovery, explicit scope), per-informer namespaces.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startApiServer, type ApiServer, type ApiServerOptions } from '@kubecache/testing';
+import { createSharedInformerFactory, type SharedInformerFactory } from './factory.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function api(o: ApiServerOptions = {}): Promise<ApiServer> {
+  const s = await startApiServer(o);
+  cleanups.push(() => s.close());
+  return s;
+}
+
+function factoryOn(s: ApiServer, namespace: string): SharedInformerFactory {
+  const f = createSharedInformerFactory(s.kubeConfig, {
+    namespace,
+    informer: { reflector: { backoff: { initialMs: 10, capMs: 40, jitter: 0 } } },
+  });
+  cleanups.push(() => f.shutdown());
+  return f;
+}
+
+const synced = async (f: SharedInformerFactory): Promise<boolean[]> => {
+  f.start();
+  return [...(await f.waitForCacheSync(AbortSignal.timeout(5000))).values()];
+};
+const names = (objs: readonly { metadata?: { name?: string } }[]): string[] =>
+  objs.map((o) => o.metadata?.name ?? '?').sort();
+const paths = (s: ApiServer, resource: string): string[] => [
+  ...new Set(s.requests.entries.filter((e) => e.resource === resource).map((e) => e.path)),
+];
+
+const widgets = (namespaced: boolean) => ({
+  group: 'example.com',
+  version: 'v1',
+  resource: namespaced ? 'gadgets' : 'widgets',
+  kind: namespaced ? 'Gadget' : 'Widget',
+  namespaced,
+});
+
+describe('SharedInformerFactory with a namespace', () => {
+  it('lists nodes and namespaces cluster-wide (client-go typed factory), pods in the namespace', async () => {
+    const s = await api();
+    s.create('nodes', { metadata: { name: 'n1' } });
+    s.create('namespaces', { metadata: { name: 'team-a' } });
+    s.create('pods', { metadata: { namespace: 'team-a', name: 'mine' } });
+    s.create('pods', { metadata: { namespace: 'team-b', name: 'theirs' } });
+    const f = factoryOn(s, 'team-a');
+    const nodes = f.nodes();
+    const namespaces = f.namespaces();
+    const pods = f.pods();
+    expect(await synced(f)).toEqual([true, true, true]);
+    expect(names(nodes.getIndexer().list())).toEqual(['n1']);
+    expect(names(namespaces.getIndexer().list())).toEqual(['team-a']);
+    expect(names(pods.getIndexer().list())).toEqual(['mine']);
+    expect(paths(s, 'nodes')).toEqual(['/api/v1/nodes']);
+    expect(paths(s, 'namespaces')).toEqual(['/api/v1/namespaces']);
+    expect(paths(s, 'pods')).toEqual(['/api/v1/namespaces/team-a/pods']);
+  });
+
+  it('asks discovery for the scope of a custom resource: cluster-scoped lists cluster-wide, namespaced in the namespace', async () => {
+    const s = await api({ resources: [widgets(false), widgets(true)] });
+    s.create('widgets.example.com', { metadata: { name: 'w1' } });
+    s.create('gadgets.example.com', { metadata: { namespace: 'team-a', name: 'g1' } });
+    s.create('gadgets.example.com', { metadata: { namespace: 'team-b', name: 'g2' } });
+    const f = factoryOn(s, 'team-a');
+    const w = f.forResource({ group: 'example.com', version: 'v1', resource: 'widgets' });
+    const g = f.forResource({ group: 'example.com', version: 'v1', resource: 'gadgets' });
+    expect(await synced(f)).toEqual([true, true]);
+    expect(names(w.getIndexer().list())).toEqual(['w1']);
+    expect(names(g.getIndexer().list())).toEqual(['g1']);
+    expect(paths(s, 'widgets.example.com')).toEqual(['/apis/example.com/v1/widgets']);
+    expect(paths(s, 'gadgets.example.com')).toEqual([
+      '/apis/example.com/v1/namespaces/team-a/gadgets',
+    ]);
+    // One discovery request per resource at most.
+    const discovery = s.requests.entries.filter((e) => e.verb === 'discovery');
+    expect(discovery.map((e) => e.path)).toEqual(['/apis/example.com/v1', '/apis/example.com/v1']);
+  });
+
+  it('takes an explicit namespaced: false without asking discovery', async () => {
+    const s = await api({ resources: [widgets(false)] });
+    s.create('widgets.example.com', { metadata: { name: 'w1' } });
+    const f = factoryOn(s, 'team-a');
+    const w = f.forResource(
+      { group: 'example.com', version: 'v1', resource: 'widgets' },
+      { namespaced: false },
+    );
+    expect(await synced(f)).toEqual([true]);
+    expect(names(w.getIndexer().list())).toEqual(['w1']);
+    expect(s.requests.entries.filter((e) => e.verb === 'discovery')).toHaveLength(0);
+  });
+
+  it('lets one informer override the namespace ("" = all namespaces), as a distinct informer', async () => {
+    const s = await api();
+    s.create('pods', { metadata: { namespace: 'team-a', name: 'a' } });
+    s.create('pods', { metadata: { namespace: 'team-b', name: 'b' } });
+    const f = factoryOn(s, 'team-a');
+    const gvr = { group: '', version: 'v1', resource: 'pods' };
+    const inA = f.pods();
+    const inB = f.forResource(gvr, { namespace: 'team-b' });
+    const all = f.forResource(gvr, { namespace: '' });
+    expect(new Set([inA, inB, all]).size).toBe(3);
+    expect(f.forResource(gvr, { namespace: 'team-b' })).toBe(inB);
+    expect(await synced(f)).toEqual([true, true, true]);
+    expect(names(inA.getIndexer().list())).toEqual(['a']);
+    expect(names(inB.getIndexer().list())).toEqual(['b']);
+    expect(names(all.getIndexer().list())).toEqual(['a', 'b']);
+  });
+});
