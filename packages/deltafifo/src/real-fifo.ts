@@ -128,7 +128,10 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
     this.enqueue('Deleted', obj, true);
   }
 
-  /** The newest pending object per key (not tombstones). */
+  /**
+   * The newest pending object per key (not tombstones). Differs from client-go: client-go 1.36's
+   * RealFIFO has no list/listKeys/get/getByKey; these are views of the queued events.
+   */
   list(): T[] {
     const out: T[] = [];
     for (const last of this.newestPerKey().values()) {
@@ -194,6 +197,7 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
   /**
    * The transformer's output for a listed item, except for an item that is the cached instance
    * itself (a Reflector reusing unchanged objects): it was transformed when it entered the cache.
+   * Differs from client-go: client-go transforms every listed item.
    */
   private transformListed(item: T): T {
     if (!this.transformer) return item;

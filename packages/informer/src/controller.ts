@@ -121,6 +121,7 @@ function applyReplacedAll<T>(
     listed.add(key);
     olds[i] = indexer.getByKey(key);
   }
+  // Differs from client-go: deletions are notified in the cache's key order (Go's map order).
   const gone: DeletedFinalStateUnknown<T>[] = [];
   for (const key of indexer.listKeys())
     if (!listed.has(key)) gone.push(new DeletedFinalStateUnknown<T>(key, indexer.getByKey(key)));
