@@ -1,4 +1,4 @@
-// node --test tools/release-rehearsal/
+// npm run test:tools
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';

@@ -47,6 +47,7 @@ const freePort = () =>
     });
   });
 
+const startedAt = Date.now();
 const work = mkdtempSync(join(tmpdir(), 'kubecache-release-'));
 let registry;
 let failures = 0;
@@ -251,4 +252,4 @@ if (failures > 0) {
   log(`${failures} check(s) failed`);
   process.exit(1);
 }
-log('rehearsal passed');
+log(`rehearsal passed in ${Math.round((Date.now() - startedAt) / 1000)} s`);
