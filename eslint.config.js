@@ -10,7 +10,9 @@ const all = Object.keys(layers).filter((k) => !k.startsWith('$'));
 
 /** Per-workspace rule: a non-test source file may only import @kubecache layers below it. */
 const boundaries = all.map((name) => {
-  const dir = name === 'pod-printer' ? `apps/${name}` : `packages/${name}`;
+  const dir = ['pod-printer', 'sample-controller'].includes(name)
+    ? `apps/${name}`
+    : `packages/${name}`;
   const forbidden = all.filter((other) => other !== name && !layers[name].includes(other));
   return {
     files: [`${dir}/src/**/*.ts`],

@@ -1,0 +1,87 @@
+/**
+ * A reconciler runtime on kubecache's informers, in the manner of kube-rs's `Controller` and
+ * controller-runtime: one primary resource, `owns` and `watches` sources with predicates,
+ * per-key serialized, level-triggered reconciles with rate-limited retries, optional leader
+ * election, controller-runtime's metrics, and helpers for finalizers, `/status` writes and
+ * conflict retries.
+ *
+ * @packageDocumentation
+ */
+export {
+  createController,
+  type Controller,
+  type ControllerLeaderElection,
+  type ControllerOptions,
+  type PrimarySource,
+} from './controller.js';
+export type {
+  ErrorAction,
+  ErrorPolicy,
+  ReconcileContext,
+  ReconcileResult,
+  Reconciler,
+} from './workers.js';
+export {
+  requestFor,
+  requestFromKey,
+  requestKey,
+  type ReconcileRequest,
+} from './request.js';
+export {
+  ownerMapper,
+  watchSource,
+  type MapFunc,
+  type OwnsSource,
+  type WatchSource,
+} from './sources.js';
+export {
+  and,
+  annotationsChanged,
+  generationChanged,
+  labelsChanged,
+  not,
+  or,
+  predicateFuncs,
+  resourceVersionChanged,
+  type Predicate,
+  type PredicateFuncs,
+  type WatchEvent,
+} from './predicates.js';
+export { controllerRefOf, groupOf, isControlledBy, newControllerRef } from './owner.js';
+export {
+  controllerMetricNames,
+  createControllerMetrics,
+  noopControllerMetrics,
+  reconcileTimeBuckets,
+  type ControllerMetrics,
+  type ReconcileOutcome,
+} from './metrics.js';
+export {
+  defaultBackoff,
+  defaultRetry,
+  retryOnConflict,
+  retryOnError,
+  type RetryBackoff,
+  type RetryOptions,
+} from './retry.js';
+export {
+  finalizer,
+  type FinalizerEvent,
+  type FinalizerOptions,
+  type FinalizerOutcome,
+  type FinalizerPatch,
+} from './finalizer.js';
+export {
+  deepEqual,
+  updateStatus,
+  type UpdateStatusOptions,
+  type UpdateStatusResult,
+  type WithStatus,
+} from './status.js';
+export {
+  ControllerOptionsError,
+  isAlreadyExistsError,
+  isConflictError,
+  isControllerOptionsError,
+  isNotFoundError,
+} from './errors.js';

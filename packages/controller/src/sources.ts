@@ -1,0 +1,144 @@
+// Where reconcile requests come from (controller-runtime pkg/handler + pkg/source, kube-rs
+// `Controller::owns`/`watches`): each source is an informer plus a mapping from its objects to
+// primary requests, and predicates that filter its events.
+import type { KubeObject, Logger } from '@kubecache/core';
+import type { SharedIndexInformer, ResourceEventHandler } from '@kubecache/informer';
+import { isDeletedFinalStateUnknown } from '@kubecache/store';
+import { groupOf } from './owner.js';
+import type { Predicate, WatchEvent } from './predicates.js';
+import { requestFor, type ReconcileRequest } from './request.js';
+
+/** Maps one object of a watched resource to the primary requests it concerns. */
+export type MapFunc<S> = (object: S) => Iterable<ReconcileRequest>;
+
+/**
+ * A child resource the primary owns (`owns`): events of an object enqueue the owner named by its
+ * ownerReference with `controller: true`, when that owner is of the primary's group and kind
+ * (controller-runtime `EnqueueRequestForOwner` with `OnlyControllerOwner`). An update enqueues
+ * the owners of both the old and the new object.
+ */
+export interface OwnsSource {
+  /** The child resource's informer. */
+  readonly informer: SharedIndexInformer<KubeObject>;
+  /** Filters the child's events before the owner is looked up. Default: none (every event). */
+  readonly predicates?: readonly Predicate[];
+}
+
+/**
+ * Any other resource (`watches`): events of an object enqueue the requests `map` returns for it
+ * (controller-runtime `EnqueueRequestsFromMapFunc`). On an update, the requests of the old and the
+ * new object are both enqueued. Build one with {@link watchSource} to keep `map` typed.
+ */
+export interface WatchSource {
+  /** The watched resource's informer. */
+  readonly informer: SharedIndexInformer<unknown>;
+  /** The primary requests an object maps to. */
+  readonly map: MapFunc<unknown>;
+  /** Filters the events before mapping. Default: none. */
+  readonly predicates?: readonly Predicate<unknown>[];
+}
+
+/**
+ * A typed {@link WatchSource}: `map` and `predicates` see the informer's object type.
+ *
+ * @param informer - the watched resource's informer.
+ * @param map - the primary requests an object maps to (may be empty).
+ * @param predicates - filters applied before `map`.
+ */
+export function watchSource<S>(
+  informer: SharedIndexInformer<S>,
+  map: MapFunc<S>,
+  predicates: readonly Predicate<S>[] = [],
+): WatchSource {
+  return {
+    informer: informer as SharedIndexInformer<unknown>,
+    map: map as MapFunc<unknown>,
+    predicates: predicates as readonly Predicate<unknown>[],
+  };
+}
+
+/**
+ * Maps an owned object to its controller owner of the given group and kind. The owner is looked
+ * up in the child's namespace, or at cluster scope when `ownerNamespaced` is false.
+ */
+export function ownerMapper(owner: {
+  group: string;
+  kind: string;
+  ownerNamespaced: boolean;
+}): MapFunc<KubeObject> {
+  return function* (object) {
+    for (const ref of object.metadata?.ownerReferences ?? []) {
+      if (ref.controller !== true) continue;
+      if (ref.kind !== owner.kind || groupOf(ref.apiVersion) !== owner.group) continue;
+      yield {
+        namespace: owner.ownerNamespaced ? (object.metadata?.namespace ?? '') : '',
+        name: ref.name,
+      };
+    }
+  };
+}
+
+/** The primary resource's own mapping: an object maps to itself. */
+export function* selfMapper(object: KubeObject): Iterable<ReconcileRequest> {
+  const request = requestFor(object);
+  if (request !== undefined) yield request;
+}
+
+/**
+ * Builds the informer handler of one source: each notification becomes a {@link WatchEvent},
+ * is filtered by `predicates` (all must pass), and the requests of its objects are passed to
+ * `enqueue`. Tombstones are unwrapped. Synchronous: it never blocks the informer.
+ */
+export function sourceHandler<S>(options: {
+  map: MapFunc<S>;
+  predicates: readonly Predicate<S>[];
+  enqueue: (request: ReconcileRequest) => void;
+  logger: Logger;
+  source: string;
+  /** For the primary itself: a tombstone without a last state still names the request by its key. */
+  requestOfTombstoneKey?: (key: string) => ReconcileRequest | undefined;
+}): ResourceEventHandler<S> {
+  const { map, predicates, enqueue, logger, source, requestOfTombstoneKey } = options;
+  const passes = (event: WatchEvent<S>): boolean => {
+    for (const p of predicates) {
+      try {
+        if (!p(event)) return false;
+      } catch (err) {
+        logger.error({ component: 'controller', source, err }, 'predicate threw; event dropped');
+        return false;
+      }
+    }
+    return true;
+  };
+  const mapAll = (object: S): void => {
+    try {
+      for (const request of map(object)) enqueue(request);
+    } catch (err) {
+      logger.error({ component: 'controller', source, err }, 'map function threw; event dropped');
+    }
+  };
+  return {
+    onAdd(object, isInInitialList) {
+      if (passes({ type: 'create', object, isInInitialList })) mapAll(object);
+    },
+    onUpdate(oldObject, newObject) {
+      if (!passes({ type: 'update', oldObject, newObject })) return;
+      if (oldObject !== newObject) mapAll(oldObject);
+      mapAll(newObject);
+    },
+    onDelete(deleted) {
+      if (isDeletedFinalStateUnknown<S>(deleted)) {
+        const last = deleted.obj;
+        if (last === undefined) {
+          const request = requestOfTombstoneKey?.(deleted.key);
+          if (request !== undefined) enqueue(request);
+          return;
+        }
+        if (passes({ type: 'delete', object: last, finalStateUnknown: true })) mapAll(last);
+        return;
+      }
+      const object = deleted as S;
+      if (passes({ type: 'delete', object, finalStateUnknown: false })) mapAll(object);
+    },
+  };
+}
