@@ -9,11 +9,21 @@ import { Entry } from './entry.js';
 import { jsonPatch, mergePatch, type JsonPatchOp } from './patches.js';
 import { keyOf, resourceId, ResourceStore, type ResourceDefinition } from './resources.js';
 import {
+  nextGeneration,
+  patchMayChangeSpec,
+  prepareForCreate,
+  prepareForUpdate,
+  validateFinalizers,
+  type StoredMeta,
+  type WriteOptions,
+} from './strategy.js';
+import {
   alreadyExists,
   conflict,
   expired,
   invalid,
   notFound,
+  preconditionFailed,
   tooLargeResourceVersion,
 } from './status.js';
 
@@ -21,7 +31,25 @@ import {
 export interface Written {
   readonly entry: Entry;
   readonly obj: KubeObject;
+  /** Whether the write removed the object (a delete without finalizers, or the last finalizer removed). */
+  readonly removed: boolean;
 }
+
+/** The finalizer of an object deleted with `propagationPolicy: Orphan`. */
+export const ORPHAN_FINALIZER = 'orphan';
+/** The finalizer of an object deleted with `propagationPolicy: Foreground`. */
+export const FOREGROUND_FINALIZER = 'foregroundDeletion';
+
+/** Options of a delete (the fields of metav1.DeleteOptions the server honours). */
+export interface DeleteOptions {
+  /** How dependents (objects whose ownerReferences name this one) are treated. Default: Background. */
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  /** The delete applies only if the object still has this uid / resourceVersion (409 otherwise). */
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+/** Now as an RFC 3339 timestamp with second precision, as kube-apiserver writes them. */
+const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
 /** A change in history. `prev` is the entry before the change (MODIFIED, DELETED). */
 export interface ChangeEvent {
@@ -49,6 +77,10 @@ export class Cluster {
   readonly historySize: number;
   private readonly listeners = new Set<ChangeListener>();
   private nameCounter = 0;
+  /** uid → where the object with that uid is stored. */
+  private readonly uids = new Map<string, { resource: string; key: string }>();
+  /** owner uid → `resource\0key` of the objects whose ownerReferences name it. */
+  private readonly dependents = new Map<string, Set<string>>();
 
   constructor(options: { historySize: number; resources: readonly ResourceDefinition[] }) {
     this.historySize = options.historySize;
@@ -142,8 +174,38 @@ export class Cluster {
     this.trimHistoryArray();
   }
 
-  /** Creates an object: name or generateName required; sets uid, resourceVersion, creationTimestamp, generation 1. 409 if it exists, 422 on a bad name. */
-  create(resource: ResourceStore, input: KubeObject, namespace?: string): Written {
+  /** The stored object with this uid, if any. */
+  byUid(uid: string): { resource: ResourceStore; key: string; entry: Entry } | undefined {
+    const ref = this.uids.get(uid);
+    if (ref === undefined) return undefined;
+    const resource = this.resources.get(ref.resource);
+    const entry = resource?.items.get(ref.key);
+    return resource && entry ? { resource, key: ref.key, entry } : undefined;
+  }
+
+  /** The objects whose ownerReferences name `uid`. */
+  dependentsOf(uid: string): { resource: ResourceStore; key: string; entry: Entry }[] {
+    const out: { resource: ResourceStore; key: string; entry: Entry }[] = [];
+    for (const ref of this.dependents.get(uid) ?? []) {
+      const sep = ref.indexOf('\u0000');
+      const resource = this.resources.get(ref.slice(0, sep));
+      const key = ref.slice(sep + 1);
+      const entry = resource?.items.get(key);
+      if (resource && entry) out.push({ resource, key, entry });
+    }
+    return out;
+  }
+
+  /**
+   * Creates an object: name or generateName required; sets uid, resourceVersion,
+   * creationTimestamp, generation 1. 409 if it exists, 422 on a bad name.
+   */
+  create(
+    resource: ResourceStore,
+    input: KubeObject,
+    namespace?: string,
+    options: WriteOptions = {},
+  ): Written {
     const meta = { ...(input.metadata ?? {}) };
     const ns = resource.def.namespaced ? (namespace ?? meta.namespace ?? 'default') : undefined;
     if (meta.name === undefined || meta.name === '') {
@@ -172,19 +234,21 @@ export class Cluster {
     const key = keyOf(ns, meta.name);
     if (resource.items.has(key)) throw alreadyExists(resource.id, meta.name);
     const rv = ++this.rv;
+    const { deletionTimestamp: _dt, ...createMeta } = meta as StoredMeta;
+    delete (createMeta as StoredMeta).deletionGracePeriodSeconds;
     const obj: KubeObject = {
-      ...input,
+      ...prepareForCreate(resource.def, input, options),
       apiVersion:
         resource.def.group === ''
           ? resource.def.version
           : `${resource.def.group}/${resource.def.version}`,
       kind: resource.def.kind,
       metadata: {
-        ...meta,
+        ...createMeta,
         ...(ns !== undefined ? { namespace: ns } : {}),
         uid: randomUUID(),
         resourceVersion: String(rv),
-        creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        creationTimestamp: now(),
         generation: 1,
       },
     };
@@ -193,11 +257,19 @@ export class Cluster {
     resource.items.set(key, entry);
     resource.keysChanged();
     this.commit({ rv, resource: resource.id, key, type: 'ADDED', entry, prev: undefined });
-    return { entry, obj };
+    return { entry, obj, removed: false };
   }
 
-  /** Replaces an object (404 if missing); a non-empty `metadata.resourceVersion` must match (409 otherwise). */
-  update(resource: ResourceStore, input: KubeObject, namespace?: string): Written {
+  /**
+   * Replaces an object (404 if missing); a non-empty `metadata.resourceVersion` must match (409
+   * otherwise). Removing the last finalizer of an object being deleted removes it.
+   */
+  update(
+    resource: ResourceStore,
+    input: KubeObject,
+    namespace?: string,
+    options: WriteOptions = {},
+  ): Written {
     const name = input.metadata?.name ?? '';
     const ns = resource.def.namespaced
       ? (namespace ?? input.metadata?.namespace ?? 'default')
@@ -210,15 +282,21 @@ export class Cluster {
     if (wantRv !== undefined && wantRv !== '' && wantRv !== prevObj.metadata?.resourceVersion) {
       throw conflict(resource.id, name);
     }
-    return this.replaceEntry(resource, key, prev, prevObj, input, true);
+    const next = prepareForUpdate(resource.def, prevObj, input, options);
+    return this.replaceEntry(resource, key, prev, prevObj, next, options.subresource !== 'status');
   }
 
-  /** Applies a JSON merge patch (an object) or a JSON Patch (an array); a `metadata.resourceVersion` in a merge patch is a precondition. */
+  /**
+   * Applies a JSON merge patch (an object) or a JSON Patch (an array); a `metadata.resourceVersion`
+   * in a merge patch is a precondition. Removing the last finalizer of an object being deleted
+   * removes it.
+   */
   patch(
     resource: ResourceStore,
     namespace: string | undefined,
     name: string,
     patch: unknown,
+    options: WriteOptions = {},
   ): Written {
     const key = keyOf(resource.def.namespaced ? namespace : undefined, name);
     const prev = resource.items.get(key);
@@ -238,17 +316,84 @@ export class Cluster {
       : (patch as KubeObject | null)?.metadata?.resourceVersion;
     if (wantRv !== undefined && wantRv !== prevObj.metadata?.resourceVersion)
       throw conflict(resource.id, name);
-    // A merge patch without `spec` cannot change it: skip the spec comparison.
-    const specMayChange =
-      Array.isArray(patch) || (patch !== null && typeof patch === 'object' && 'spec' in patch);
-    return this.replaceEntry(resource, key, prev, prevObj, merged, specMayChange);
+    const next = prepareForUpdate(resource.def, prevObj, merged, options);
+    return this.replaceEntry(
+      resource,
+      key,
+      prev,
+      prevObj,
+      next,
+      options.subresource !== 'status' && patchMayChangeSpec(resource.def, patch),
+    );
   }
 
-  /** Deletes an object (404 if missing); the DELETED event carries its last state at the deletion's revision. */
-  delete(resource: ResourceStore, namespace: string | undefined, name: string): Written {
+  /**
+   * Deletes an object (404 if missing). Without finalizers it is removed: the DELETED event
+   * carries its last state at the deletion's revision. With finalizers (or a propagation policy
+   * that adds `orphan` / `foregroundDeletion`) it gets `deletionTimestamp` and
+   * `deletionGracePeriodSeconds: 0` (MODIFIED) and stays until its finalizers are removed, as
+   * kube-apiserver's registry store does (pkg/registry/generic/registry/store.go Delete).
+   */
+  delete(
+    resource: ResourceStore,
+    namespace: string | undefined,
+    name: string,
+    options: DeleteOptions = {},
+  ): Written {
     const key = keyOf(resource.def.namespaced ? namespace : undefined, name);
     const prev = resource.items.get(key);
     if (!prev) throw notFound(resource.id, name);
+    const prevObj = prev.obj;
+    const pm = (prevObj.metadata ?? {}) as StoredMeta;
+    const pre = options.preconditions;
+    if (pre?.uid !== undefined && pre.uid !== pm.uid) {
+      throw preconditionFailed(
+        resource.id,
+        name,
+        `UID in precondition: ${pre.uid}, UID in object meta: ${pm.uid ?? ''}`,
+      );
+    }
+    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== pm.resourceVersion) {
+      throw preconditionFailed(
+        resource.id,
+        name,
+        `ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${pm.resourceVersion ?? ''}`,
+      );
+    }
+    const finalizers = [...(pm.finalizers ?? [])];
+    const policyFinalizer =
+      options.propagationPolicy === 'Orphan'
+        ? ORPHAN_FINALIZER
+        : options.propagationPolicy === 'Foreground'
+          ? FOREGROUND_FINALIZER
+          : undefined;
+    if (policyFinalizer !== undefined && !finalizers.includes(policyFinalizer))
+      finalizers.push(policyFinalizer);
+    if (finalizers.length === 0) return this.remove(resource, key, prev);
+    if (pm.deletionTimestamp !== undefined && finalizers.length === (pm.finalizers ?? []).length) {
+      // Already being deleted: nothing changes.
+      return { entry: prev, obj: prevObj, removed: false };
+    }
+    const rv = ++this.rv;
+    const meta: StoredMeta = {
+      ...pm,
+      finalizers,
+      resourceVersion: String(rv),
+      deletionTimestamp: pm.deletionTimestamp ?? now(),
+      deletionGracePeriodSeconds: 0,
+    };
+    // The first deletion bumps the generation, so controllers see the change of intent.
+    if (pm.deletionTimestamp === undefined && (pm.generation ?? 0) > 0)
+      meta.generation = (pm.generation ?? 0) + 1;
+    const obj: KubeObject = { ...prevObj, metadata: meta };
+    const entry = entryOf(obj);
+    resource.items.set(key, entry);
+    this.commit({ rv, resource: resource.id, key, type: 'MODIFIED', entry, prev });
+    return { entry, obj, removed: false };
+  }
+
+  /** Removes an object: one DELETED event with its last stored state at the deletion's revision. */
+  private remove(resource: ResourceStore, key: string, prev: Entry): Written {
     const rv = ++this.rv;
     const last = prev.obj;
     const obj: KubeObject = {
@@ -259,7 +404,7 @@ export class Cluster {
     resource.items.delete(key);
     resource.keysChanged();
     this.commit({ rv, resource: resource.id, key, type: 'DELETED', entry, prev });
-    return { entry, obj };
+    return { entry, obj, removed: true };
   }
 
   private replaceEntry(
@@ -267,35 +412,33 @@ export class Cluster {
     key: string,
     prev: Entry,
     prevObj: KubeObject,
-    input: KubeObject,
+    next: KubeObject,
     specMayChange: boolean,
   ): Written {
+    validateFinalizers(resource.id, prevObj, next);
+    const meta = (next.metadata ?? {}) as StoredMeta;
+    if (meta.deletionTimestamp !== undefined && (meta.finalizers ?? []).length === 0) {
+      // The last finalizer of an object being deleted is gone: the update becomes the deletion
+      // (the stored state, not the update, is what the DELETED event carries).
+      return this.remove(resource, key, prev);
+    }
     const rv = ++this.rv;
-    const pm = prevObj.metadata ?? {};
-    const spec = (o: KubeObject): string => JSON.stringify((o as { spec?: unknown }).spec ?? null);
-    const generation =
-      (pm.generation ?? 1) + (specMayChange && spec(prevObj) !== spec(input) ? 1 : 0);
     const obj: KubeObject = {
-      ...input,
-      ...(prevObj.apiVersion !== undefined ? { apiVersion: prevObj.apiVersion } : {}),
-      ...(prevObj.kind !== undefined ? { kind: prevObj.kind } : {}),
+      ...next,
       metadata: {
-        ...(input.metadata ?? {}),
-        ...(pm.name !== undefined ? { name: pm.name } : {}),
-        ...(pm.namespace !== undefined ? { namespace: pm.namespace } : {}),
-        ...(pm.uid !== undefined ? { uid: pm.uid } : {}),
-        ...(pm.creationTimestamp !== undefined ? { creationTimestamp: pm.creationTimestamp } : {}),
+        ...meta,
         resourceVersion: String(rv),
-        generation,
+        generation: nextGeneration(resource.def, prevObj, next, specMayChange),
       },
     };
     const entry = entryOf(obj);
     resource.items.set(key, entry);
     this.commit({ rv, resource: resource.id, key, type: 'MODIFIED', entry, prev });
-    return { entry, obj };
+    return { entry, obj, removed: false };
   }
 
   private commit(ev: ChangeEvent): void {
+    this.index(ev);
     this.history.push(ev);
     if (this.history.length - this.historyHead > this.historySize) {
       const dropped = this.history[this.historyHead]!;
@@ -304,6 +447,29 @@ export class Cluster {
       this.trimHistoryArray();
     }
     for (const l of this.listeners) l(ev);
+  }
+
+  /** Keeps the uid and owner indexes in step with a change. */
+  private index(ev: ChangeEvent): void {
+    const ref = `${ev.resource}\u0000${ev.key}`;
+    const gone = ev.type === 'DELETED';
+    if (ev.prev !== undefined) {
+      for (const o of ev.prev.ownerUids) {
+        const set = this.dependents.get(o);
+        set?.delete(ref);
+        if (set?.size === 0) this.dependents.delete(o);
+      }
+    }
+    if (gone) {
+      this.uids.delete(ev.entry.uid);
+      return;
+    }
+    if (ev.entry.uid !== '') this.uids.set(ev.entry.uid, { resource: ev.resource, key: ev.key });
+    for (const o of ev.entry.ownerUids) {
+      let set = this.dependents.get(o);
+      if (set === undefined) this.dependents.set(o, (set = new Set()));
+      set.add(ref);
+    }
   }
 
   private trimHistoryArray(): void {

@@ -4,6 +4,21 @@ import type { Cluster } from './cluster.js';
 
 const verbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
+/** The version kube-apiserver would report at `/version`; the list rules followed are v1.32's. */
+export function versionInfo(): unknown {
+  return {
+    major: '1',
+    minor: '32',
+    gitVersion: 'v1.32.0-kubecache-testing',
+    gitCommit: '0000000000000000000000000000000000000000',
+    gitTreeState: 'clean',
+    buildDate: '2026-01-01T00:00:00Z',
+    goVersion: 'none (in-process, Node.js)',
+    compiler: 'node',
+    platform: `${process.platform}/${process.arch}`,
+  };
+}
+
 /** The APIVersions document of `/api`. */
 export function coreVersions(): unknown {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
@@ -47,6 +62,27 @@ export function resourceList(cluster: Cluster, group: string, version: string): 
         namespaced: r.def.namespaced,
         kind: r.def.kind,
         verbs,
-      })),
+        ...(r.def.shortNames !== undefined && r.def.shortNames.length > 0
+          ? { shortNames: r.def.shortNames }
+          : {}),
+        ...(r.def.group === '' && r.def.resource === 'pods' ? { categories: ['all'] } : {}),
+      }))
+      .flatMap((entry) => {
+        const def = cluster.find(
+          entry.name === '' ? '' : group === '' ? entry.name : `${entry.name}.${group}`,
+        )?.def;
+        return def?.statusSubresource
+          ? [
+              entry,
+              {
+                name: `${entry.name}/status`,
+                singularName: '',
+                namespaced: entry.namespaced,
+                kind: entry.kind,
+                verbs: ['get', 'patch', 'update'],
+              },
+            ]
+          : [entry];
+      }),
   };
 }

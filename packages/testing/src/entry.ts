@@ -14,11 +14,17 @@ export class Entry {
   readonly json: string;
   /** `metadata.{name,namespace,labels}`, `spec.nodeName` and `status.phase` only (for selectors). */
   readonly view: KubeObject;
+  /** `metadata.uid` (`''` when unset). */
+  readonly uid: string;
+  /** The uids named by `metadata.ownerReferences` (for garbage collection). */
+  readonly ownerUids: readonly string[];
   private metaJsonText: string | undefined;
 
   constructor(obj: KubeObject) {
     this.json = JSON.stringify(obj);
     const m = obj.metadata ?? {};
+    this.uid = m.uid ?? '';
+    this.ownerUids = (m.ownerReferences ?? []).map((o) => o.uid).filter((u) => u !== '');
     const spec = (obj as { spec?: { nodeName?: unknown } }).spec;
     const status = (obj as { status?: { phase?: unknown } }).status;
     this.view = {

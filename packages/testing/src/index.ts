@@ -10,6 +10,7 @@ export {
   type ApiServer,
   type ApiServerOptions,
   type Faults,
+  type DeleteOptions,
   type InjectedResponse,
   type RequestFilter,
   type ListPaging,

@@ -10,7 +10,14 @@ import type { ResourceStore } from './resources.js';
 import { compileFilter } from './selectors.js';
 import { encodeContinue, planList, type ListPaging } from './list-options.js';
 import { expired, tooLargeResourceVersion } from './status.js';
+import { renderTable, type IncludeObject } from './table.js';
 import { apiVersionOf, writeJoined } from './wire.js';
+
+/** How a read is rendered: the objects, their metadata only, or a meta.k8s.io Table. */
+export type ResponseFormat =
+  | { kind: 'json' }
+  | { kind: 'meta' }
+  | { kind: 'table'; version: 'v1' | 'v1beta1'; include: IncludeObject };
 
 /** Index of the first key ≥ `k` in sorted `keys`. */
 function lowerBound(keys: readonly string[], k: string): number {
@@ -84,8 +91,9 @@ export class ListServer {
     r: ResourceStore,
     namespace: string | undefined,
     q: URLSearchParams,
-    metaOnly: boolean,
+    format: ResponseFormat,
   ): Promise<void> {
+    const metaOnly = format.kind === 'meta';
     const { cluster } = this;
     const filter = compileFilter(r.def.resource, q.get('labelSelector'), q.get('fieldSelector'));
     const plan = planList(q, this.paging);
@@ -118,6 +126,7 @@ export class ListServer {
     );
     const end = nsPrefix !== undefined ? lowerBound(keys, prefixEnd(nsPrefix)) : keys.length;
     const pieces: string[] = [];
+    const entries: Entry[] = [];
     let count = 0;
     let lastKey = '';
     for (; i < end; i++) {
@@ -125,7 +134,8 @@ export class ListServer {
       const e = state.get(key)!;
       if (filter && !filter(e.view)) continue;
       if (limit > 0 && count === limit) break;
-      pieces.push(metaOnly ? e.metaJson() : e.json);
+      if (format.kind === 'table') entries.push(e);
+      else pieces.push(metaOnly ? e.metaJson() : e.json);
       count++;
       lastKey = key;
     }
@@ -145,9 +155,16 @@ export class ListServer {
       listMeta.continue = encodeContinue({ rv: at, start: lastKey });
       if (!filter) listMeta.remainingItemCount = remaining;
     }
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    if (format.kind === 'table') {
+      const table = renderTable(r, entries, listMeta, format.version, format.include);
+      res.write(table.head);
+      if (!(await writeJoined(res, table.rows))) return;
+      res.end(']}');
+      return;
+    }
     const kind = metaOnly ? 'PartialObjectMetadataList' : `${r.def.kind}List`;
     const apiVersion = metaOnly ? 'meta.k8s.io/v1' : apiVersionOf(r);
-    res.writeHead(200, { 'Content-Type': 'application/json' });
     res.write(
       `{"kind":"${kind}","apiVersion":"${apiVersion}","metadata":${JSON.stringify(listMeta)},"items":[`,
     );

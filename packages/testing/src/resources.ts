@@ -17,14 +17,53 @@ export interface ResourceDefinition {
   namespaced: boolean;
   /** Singular name for discovery. Default: lower-cased kind. */
   singular?: string;
+  /**
+   * Whether the resource has a `/status` subresource (pods, nodes, namespaces; a CRD with
+   * `subresources.status`). Then writes to the object ignore `status`, writes to `/status` change
+   * only `status`, and `metadata.generation` does not count status changes. Default: false.
+   */
+  statusSubresource?: boolean;
+  /** Short names announced in discovery (`po`, `cm`), as kubectl uses them. Default: none. */
+  shortNames?: string[];
 }
 
 /** The built-in resources: pods, configmaps, namespaces, nodes and coordination.k8s.io/v1 leases. */
 export const builtinResources: readonly ResourceDefinition[] = [
-  { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true },
-  { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true },
-  { group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false },
-  { group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespaced: false },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'pods',
+    kind: 'Pod',
+    namespaced: true,
+    statusSubresource: true,
+    shortNames: ['po'],
+  },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'configmaps',
+    kind: 'ConfigMap',
+    namespaced: true,
+    shortNames: ['cm'],
+  },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'namespaces',
+    kind: 'Namespace',
+    namespaced: false,
+    statusSubresource: true,
+    shortNames: ['ns'],
+  },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'nodes',
+    kind: 'Node',
+    namespaced: false,
+    statusSubresource: true,
+    shortNames: ['no'],
+  },
   {
     group: 'coordination.k8s.io',
     version: 'v1',

@@ -4,9 +4,10 @@
 // and the writes. Errors become metav1.Status answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cluster } from './cluster.js';
-import { coreVersions, groupList, resourceList } from './discovery.js';
+import { coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
 import { sendInjected, type FaultState } from './faults.js';
-import type { ListServer } from './list.js';
+import type { ListServer, ResponseFormat } from './list.js';
+import { includeObjectOf, renderTable, tableVersionOf } from './table.js';
 import type { RecordingRequestLog, RequestRecord, RequestVerb } from './request-log.js';
 import { keyOf, resourceId, type ResourceStore } from './resources.js';
 import { failure, isServerApiError, notFound, ServerApiError } from './status.js';
@@ -24,7 +25,20 @@ import {
 export type ParsedPath =
   | { kind: 'discovery'; discovery: unknown }
   | { kind: 'collection'; resource: ResourceStore; namespace: string | undefined }
-  | { kind: 'item'; resource: ResourceStore; namespace: string | undefined; name: string };
+  | {
+      kind: 'item';
+      resource: ResourceStore;
+      namespace: string | undefined;
+      name: string;
+      subresource: 'status' | undefined;
+    };
+
+/** The `/status` suffix of an object path, for resources that have the subresource; 404 otherwise. */
+function subresourceOf(r: ResourceStore, rest: string[], at: number): 'status' | undefined {
+  if (rest.length === at) return undefined;
+  if (rest.length === at + 1 && rest[at] === 'status' && r.def.statusSubresource) return 'status';
+  throw notFound('path', rest.join('/'));
+}
 
 function findResource(
   cluster: Cluster,
@@ -55,14 +69,24 @@ function parseResourcePath(
     const r = findResource(cluster, group, version, rest[2]!);
     if (!r.def.namespaced) throw notFound('path', rest.join('/'));
     if (rest.length === 3) return { kind: 'collection', resource: r, namespace: rest[1]! };
-    if (rest.length === 4)
-      return { kind: 'item', resource: r, namespace: rest[1]!, name: rest[3]! };
-    throw notFound('path', rest.join('/'));
+    return {
+      kind: 'item',
+      resource: r,
+      namespace: rest[1]!,
+      name: rest[3]!,
+      subresource: subresourceOf(r, rest, 4),
+    };
   }
   const r = findResource(cluster, group, version, rest[0]!);
   if (rest.length === 1) return { kind: 'collection', resource: r, namespace: undefined };
-  if (rest.length === 2 && !r.def.namespaced)
-    return { kind: 'item', resource: r, namespace: undefined, name: rest[1]! };
+  if (rest.length >= 2 && !r.def.namespaced)
+    return {
+      kind: 'item',
+      resource: r,
+      namespace: undefined,
+      name: rest[1]!,
+      subresource: subresourceOf(r, rest, 2),
+    };
   throw notFound('path', rest.join('/'));
 }
 
@@ -84,6 +108,8 @@ export function parsePath(cluster: Cluster, pathname: string): ParsedPath {
       return { kind: 'discovery', discovery: resourceList(cluster, seg[1]!, seg[2]!) };
     if (seg.length >= 4) return parseResourcePath(cluster, seg[1]!, seg[2]!, seg.slice(3));
   }
+  if (seg.length === 1 && seg[0] === 'version')
+    return { kind: 'discovery', discovery: versionInfo() };
   throw notFound('path', pathname);
 }
 
@@ -185,31 +211,43 @@ export function createRequestHandler(
     isWatch: boolean,
   ): Promise<void> {
     const r = parsed.resource;
-    const metaOnly = /as=PartialObjectMetadata/.test(req.headers.accept ?? '');
+    const accept = req.headers.accept ?? '';
+    const tableVersion = tableVersionOf(accept);
+    const format: ResponseFormat =
+      tableVersion !== undefined
+        ? { kind: 'table', version: tableVersion, include: includeObjectOf(q) }
+        : /as=PartialObjectMetadata/.test(accept)
+          ? { kind: 'meta' }
+          : { kind: 'json' };
     if (parsed.kind === 'collection') {
       if (method === 'GET') {
-        if (isWatch) watches.serve(req, res, r, parsed.namespace, q, metaOnly);
-        else await lists.serve(res, r, parsed.namespace, q, metaOnly);
+        if (isWatch) watches.serve(req, res, r, parsed.namespace, q, format.kind === 'meta');
+        else await lists.serve(res, r, parsed.namespace, q, format);
         return;
       }
       if (method === 'POST') return serveCreate(cluster, req, res, { ...parsed, name: undefined });
-      if (method === 'DELETE') {
-        serveDeleteCollection(cluster, res, { ...parsed, name: undefined }, q);
-        return;
-      }
+      if (method === 'DELETE')
+        return serveDeleteCollection(cluster, req, res, { ...parsed, name: undefined }, q);
     } else {
       if (method === 'GET') {
         const e = r.items.get(keyOf(parsed.namespace, parsed.name));
         if (!e) throw notFound(r.id, parsed.name);
-        sendJsonText(res, 200, metaOnly ? e.metaJson() : e.json);
+        if (format.kind === 'table') {
+          const t = renderTable(
+            r,
+            [e],
+            { resourceVersion: e.view.metadata?.resourceVersion ?? '' },
+            format.version,
+            format.include,
+          );
+          sendJsonText(res, 200, `${t.head}${t.rows.join(',')}]}`);
+        } else sendJsonText(res, 200, format.kind === 'meta' ? e.metaJson() : e.json);
         return;
       }
       if (method === 'PUT') return serveUpdate(cluster, req, res, parsed);
       if (method === 'PATCH') return servePatch(cluster, req, res, parsed);
-      if (method === 'DELETE') {
-        serveDelete(cluster, res, parsed);
-        return;
-      }
+      if (method === 'DELETE' && parsed.subresource === undefined)
+        return serveDelete(cluster, req, res, parsed, q);
     }
     throw new ServerApiError(failure(405, 'MethodNotAllowed', `method ${method} not allowed`));
   }

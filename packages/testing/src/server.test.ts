@@ -363,9 +363,12 @@ describe('in-process API server', () => {
     const core = await getJson<{ resources: { name: string }[] }>('/api/v1');
     expect(core.body.resources.map((r) => r.name)).toEqual([
       'pods',
+      'pods/status',
       'configmaps',
       'namespaces',
+      'namespaces/status',
       'nodes',
+      'nodes/status',
     ]);
     const w = s.create('widgets.example.com', { metadata: { name: 'w1', namespace: 'ns' } });
     expect(w).toMatchObject({ apiVersion: 'example.com/v1', kind: 'Widget' });

@@ -7,8 +7,9 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '@kubecache/core';
-import { Cluster } from './cluster.js';
+import { Cluster, type DeleteOptions } from './cluster.js';
 import { createFaults, FaultState, type Faults } from './faults.js';
+import { startGarbageCollector } from './garbage-collector.js';
 import { ListServer } from './list.js';
 import type { ListPaging } from './list-options.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
@@ -24,6 +25,7 @@ import { WatchHub } from './watch.js';
 
 export type { Faults, InjectedResponse, RequestFilter } from './faults.js';
 export type { ListPaging } from './list-options.js';
+export type { DeleteOptions } from './cluster.js';
 export type { RequestLog, RequestRecord, RequestVerb } from './request-log.js';
 
 /** Options of {@link startApiServer}. */
@@ -59,12 +61,34 @@ export interface ApiServer {
   kubeConfigYaml(): string;
   /** Creates an object (server-set fields filled in); returns the stored object. */
   create(resource: string, obj: KubeObject, options?: { namespace?: string }): KubeObject;
-  /** Replaces an object; a non-empty `metadata.resourceVersion` is a precondition (409 on mismatch). */
-  update(resource: string, obj: KubeObject): KubeObject;
-  /** Applies a JSON merge patch. */
-  patch(resource: string, namespace: string | undefined, name: string, patch: unknown): KubeObject;
-  /** Deletes an object; returns its final state (at the deletion's resource version). */
-  delete(resource: string, namespace: string | undefined, name: string): KubeObject;
+  /**
+   * Replaces an object; a non-empty `metadata.resourceVersion` is a precondition (409 on
+   * mismatch). The programmatic API stores `status` as given (a seeding tool); pass
+   * `{ subresource: 'status' }` to write like `PUT …/status` (only `status` changes).
+   */
+  update(resource: string, obj: KubeObject, options?: { subresource?: 'status' }): KubeObject;
+  /**
+   * Applies a JSON merge patch (an object) or a JSON Patch (an array). Pass
+   * `{ subresource: 'status' }` to patch like `PATCH …/status` (only `status` changes).
+   */
+  patch(
+    resource: string,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    options?: { subresource?: 'status' },
+  ): KubeObject;
+  /**
+   * Deletes an object. Returns its final state (at the deletion's resource version), or — when it
+   * has finalizers — its state with `deletionTimestamp` set (it stays until they are removed).
+   * Dependents (ownerReferences naming it) are garbage-collected per `propagationPolicy`.
+   */
+  delete(
+    resource: string,
+    namespace: string | undefined,
+    name: string,
+    options?: DeleteOptions,
+  ): KubeObject;
   /** The object, or undefined. */
   get(resource: string, namespace: string | undefined, name: string): KubeObject | undefined;
   /** Current objects and revision. */
@@ -94,6 +118,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     historySize: options.historySize ?? 10_000,
     resources: [...builtinResources, ...(options.resources ?? [])],
   });
+  const stopGc = startGarbageCollector(cluster);
   const faultState = new FaultState();
   const watches = new WatchHub(cluster, faultState, options.bookmarkIntervalMs ?? 1000);
   const lists = new ListServer(cluster, faultState, options.listPaging ?? 'watchCache');
@@ -191,9 +216,12 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     kubeConfig,
     kubeConfigYaml,
     create: (resource, obj, opts) => cluster.create(store(resource), obj, opts?.namespace).obj,
-    update: (resource, obj) => cluster.update(store(resource), obj, obj.metadata?.namespace).obj,
-    patch: (resource, namespace, name, p) => cluster.patch(store(resource), namespace, name, p).obj,
-    delete: (resource, namespace, name) => cluster.delete(store(resource), namespace, name).obj,
+    update: (resource, obj, opts) =>
+      cluster.update(store(resource), obj, obj.metadata?.namespace, opts ?? {}).obj,
+    patch: (resource, namespace, name, p, opts) =>
+      cluster.patch(store(resource), namespace, name, p, opts ?? {}).obj,
+    delete: (resource, namespace, name, opts) =>
+      cluster.delete(store(resource), namespace, name, opts ?? {}).obj,
     get: (resource, namespace, name) =>
       store(resource).items.get(keyOf(store(resource).def.namespaced ? namespace : undefined, name))
         ?.obj,
@@ -213,6 +241,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     requests: log,
     openWatches: () => watches.size,
     close: async () => {
+      stopGc();
       if (isDown) return;
       isDown = true;
       await closeAll();

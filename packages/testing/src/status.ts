@@ -72,6 +72,18 @@ export function conflict(resource: string, name: string): ServerApiError {
   );
 }
 
+/** 409 Conflict for a failed delete precondition (uid or resourceVersion). */
+export function preconditionFailed(resource: string, name: string, detail: string): ServerApiError {
+  return new ServerApiError(
+    failure(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${resource} "${name}": Precondition failed: ${detail}`,
+      { name, kind: resource },
+    ),
+  );
+}
+
 /** 422 Invalid with field causes. */
 export function invalid(resource: string, name: string, causes: StatusCause[]): ServerApiError {
   return new ServerApiError(

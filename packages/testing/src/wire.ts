@@ -2,7 +2,7 @@
 // streamed write of a long body with backpressure (a 100k-pod list is never one string).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Status } from '@kubecache/core';
-import { badRequest } from './status.js';
+import { badRequest, failure, ServerApiError } from './status.js';
 import type { ResourceStore } from './resources.js';
 
 /** The apiVersion of a resource's objects (`v1`, `example.com/v1`). */
@@ -47,15 +47,39 @@ export function sendJsonText(res: ServerResponse, code: number, text: string): v
   res.end(text);
 }
 
+/**
+ * 415 Unsupported Media Type unless the body is JSON: kube-apiserver also decodes protobuf, YAML
+ * and CBOR bodies, this server does not (it says so rather than answering "not valid JSON").
+ */
+export function requireJsonBody(req: IncomingMessage): void {
+  const ct = (req.headers['content-type'] ?? '').toLowerCase();
+  if (!/protobuf|yaml|cbor/.test(ct)) return;
+  throw new ServerApiError(
+    failure(
+      415,
+      'UnsupportedMediaType',
+      `the in-process API server (@kubecache/testing) accepts JSON request bodies only, not ${ct.split(';')[0] ?? ct}: send Content-Type: application/json`,
+    ),
+  );
+}
+
 /** Reads and parses a JSON request body; 400 when it is not JSON. */
-export function readJsonBody(req: IncomingMessage): Promise<unknown> {
+export function readJsonBody(
+  req: IncomingMessage,
+  options: { optional?: boolean } = {},
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('error', reject);
     req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (options.optional && text.trim() === '') {
+        resolve(undefined);
+        return;
+      }
       try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        resolve(JSON.parse(text));
       } catch {
         reject(badRequest('request body is not valid JSON'));
       }

@@ -3,18 +3,25 @@
 // (preconditions, generation, revisions) live in cluster.ts; this file maps requests onto them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '@kubecache/core';
-import type { Cluster } from './cluster.js';
+import type { Cluster, DeleteOptions } from './cluster.js';
 import type { ResourceStore } from './resources.js';
 import { compileFilter } from './selectors.js';
 import { badRequest, failure, ServerApiError } from './status.js';
-import { apiVersionOf, readJsonBody, sendJsonText } from './wire.js';
+import { apiVersionOf, readJsonBody, requireJsonBody, sendJsonText } from './wire.js';
 
-/** The target of a write: a collection (name undefined) or one object. */
+/** The target of a write: a collection (name undefined) or one object, or its `/status`. */
 export interface WriteTarget {
   resource: ResourceStore;
   namespace: string | undefined;
   name: string | undefined;
+  subresource?: 'status' | undefined;
 }
+
+/** How HTTP writes reach storage: the status-subresource rules apply. */
+const writeOptions = (t: WriteTarget) =>
+  t.subresource === 'status'
+    ? { subresource: 'status' as const }
+    : { enforceStatusSubresource: true };
 
 /** POST on a collection: creates an object, 201 with the stored object. */
 export async function serveCreate(
@@ -23,8 +30,9 @@ export async function serveCreate(
   res: ServerResponse,
   t: WriteTarget,
 ): Promise<void> {
+  requireJsonBody(req);
   const body = (await readJsonBody(req)) as KubeObject;
-  const { entry } = cluster.create(t.resource, body, t.namespace);
+  const { entry } = cluster.create(t.resource, body, t.namespace, writeOptions(t));
   sendJsonText(res, 201, entry.json);
 }
 
@@ -35,6 +43,7 @@ export async function serveUpdate(
   res: ServerResponse,
   t: WriteTarget & { name: string },
 ): Promise<void> {
+  requireJsonBody(req);
   const body = (await readJsonBody(req)) as KubeObject;
   if (body.metadata?.name !== undefined && body.metadata.name !== t.name)
     throw badRequest('the name of the object does not match the name on the URL');
@@ -42,6 +51,7 @@ export async function serveUpdate(
     t.resource,
     { ...body, metadata: { ...body.metadata, name: t.name } },
     t.namespace,
+    writeOptions(t),
   );
   sendJsonText(res, 200, entry.json);
 }
@@ -54,6 +64,16 @@ export async function servePatch(
   t: WriteTarget & { name: string },
 ): Promise<void> {
   const ct = req.headers['content-type'] ?? '';
+  if (/apply-patch/.test(ct)) {
+    throw new ServerApiError(
+      failure(
+        415,
+        'UnsupportedMediaType',
+        `server-side apply (${ct.split(';')[0] ?? ct}) is not supported by the in-process API server (@kubecache/testing): use a merge patch (application/merge-patch+json), a strategic merge patch or a JSON patch, or client-side kubectl apply`,
+      ),
+    );
+  }
+  requireJsonBody(req);
   if (!/merge-patch\+json|strategic-merge-patch\+json|json-patch\+json/.test(ct)) {
     throw new ServerApiError(
       failure(
@@ -63,27 +83,67 @@ export async function servePatch(
       ),
     );
   }
-  const { entry } = cluster.patch(t.resource, t.namespace, t.name, await readJsonBody(req));
+  const { entry } = cluster.patch(
+    t.resource,
+    t.namespace,
+    t.name,
+    await readJsonBody(req),
+    writeOptions(t),
+  );
   sendJsonText(res, 200, entry.json);
 }
 
-/** DELETE on an object: 200 with its final state. */
-export function serveDelete(
+/** The DeleteOptions of a request: its JSON body (kubectl and client-node send one) and query. */
+async function deleteOptionsOf(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
+  requireJsonBody(req);
+  const body = ((await readJsonBody(req, { optional: true })) ?? {}) as {
+    propagationPolicy?: unknown;
+    orphanDependents?: unknown;
+    preconditions?: { uid?: unknown; resourceVersion?: unknown };
+  };
+  const policy = q.get('propagationPolicy') ?? body.propagationPolicy;
+  const orphan = q.get('orphanDependents') ?? body.orphanDependents;
+  const out: DeleteOptions = {};
+  if (policy === 'Orphan' || policy === 'Background' || policy === 'Foreground')
+    out.propagationPolicy = policy;
+  else if (policy !== undefined && policy !== null)
+    throw badRequest(`unsupported propagationPolicy ${JSON.stringify(policy)}`);
+  else if (orphan === true || orphan === 'true') out.propagationPolicy = 'Orphan';
+  const pre = body.preconditions;
+  if (pre !== undefined) {
+    out.preconditions = {
+      ...(typeof pre.uid === 'string' ? { uid: pre.uid } : {}),
+      ...(typeof pre.resourceVersion === 'string' ? { resourceVersion: pre.resourceVersion } : {}),
+    };
+  }
+  return out;
+}
+
+/**
+ * DELETE on an object: 200 with its final state — or, when finalizers keep it, with its state
+ * carrying `deletionTimestamp` (DeleteOptions: propagationPolicy, orphanDependents, preconditions).
+ */
+export async function serveDelete(
   cluster: Cluster,
+  req: IncomingMessage,
   res: ServerResponse,
   t: WriteTarget & { name: string },
-): void {
-  const { entry } = cluster.delete(t.resource, t.namespace, t.name);
+  q: URLSearchParams,
+): Promise<void> {
+  const options = await deleteOptionsOf(req, q);
+  const { entry } = cluster.delete(t.resource, t.namespace, t.name, options);
   sendJsonText(res, 200, entry.json);
 }
 
 /** DELETE on a collection: every object matching the namespace and selectors, one DELETED each. */
-export function serveDeleteCollection(
+export async function serveDeleteCollection(
   cluster: Cluster,
+  req: IncomingMessage,
   res: ServerResponse,
   t: WriteTarget,
   q: URLSearchParams,
-): void {
+): Promise<void> {
+  const options = await deleteOptionsOf(req, q);
   const r = t.resource;
   const filter = compileFilter(r.def.resource, q.get('labelSelector'), q.get('fieldSelector'));
   const deleted: string[] = [];
@@ -92,7 +152,7 @@ export function serveDeleteCollection(
     const ns = e.view.metadata?.namespace;
     if (t.namespace !== undefined && ns !== t.namespace) continue;
     if (filter && !filter(e.view)) continue;
-    deleted.push(cluster.delete(r, ns, e.view.metadata?.name ?? '').entry.json);
+    deleted.push(cluster.delete(r, ns, e.view.metadata?.name ?? '', options).entry.json);
   }
   sendJsonText(
     res,

@@ -1,0 +1,210 @@
+// Server-side printing: the meta.k8s.io/v1 Table that `kubectl get` asks for (`Accept:
+// application/json;as=Table;v=v1;g=meta.k8s.io`), with the columns of kube-apiserver's printers
+// (k8s.io/kubernetes pkg/printers/internalversion/printers.go: pods NAME, READY, STATUS,
+// RESTARTS, AGE; configmaps NAME, DATA, AGE; everything else NAME, AGE) and its human-readable
+// ages (k8s.io/apimachinery pkg/util/duration HumanDuration).
+import type { KubeObject } from '@kubecache/core';
+import type { Entry } from './entry.js';
+import type { ResourceStore } from './resources.js';
+
+/** What a Table row carries besides its cells (`includeObject`). */
+export type IncludeObject = 'None' | 'Metadata' | 'Object';
+
+/** The Table version a request asks for, or undefined when it does not ask for a Table. */
+export function tableVersionOf(accept: string): 'v1' | 'v1beta1' | undefined {
+  for (const part of accept.split(',')) {
+    if (!/;\s*as=Table/.test(part)) continue;
+    if (!/;\s*g=meta\.k8s\.io/.test(part)) continue;
+    const v = /;\s*v=(v1beta1|v1)\b/.exec(part)?.[1];
+    if (v === 'v1' || v === 'v1beta1') return v;
+  }
+  return undefined;
+}
+
+interface Column {
+  name: string;
+  type: string;
+  format: string;
+  description: string;
+  priority: number;
+}
+
+const col = (
+  name: string,
+  type: string,
+  description: string,
+  format = '',
+  priority = 0,
+): Column => ({
+  name,
+  type,
+  format,
+  description,
+  priority,
+});
+
+/** A duration as kubectl prints ages: `45s`, `5m30s`, `3h`, `2d4h`, `1y30d`. */
+export function humanDuration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < -1) return '<invalid>';
+  if (s < 0) return '0s';
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 10) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
+  if (m < 180) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 8) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
+  if (h < 48) return `${h}h`;
+  if (h < 24 * 8)
+    return h % 24 === 0 ? `${Math.floor(h / 24)}d` : `${Math.floor(h / 24)}d${h % 24}h`;
+  if (h < 24 * 365 * 2) return `${Math.floor(h / 24)}d`;
+  const y = Math.floor(h / 24 / 365);
+  if (y < 8) return `${y}y${Math.floor(h / 24) % 365}d`;
+  return `${y}y`;
+}
+
+const ageOf = (o: KubeObject, now: number): string => {
+  const ts = o.metadata?.creationTimestamp;
+  return ts === undefined ? '<unknown>' : humanDuration(now - new Date(ts).getTime());
+};
+
+interface ContainerStatus {
+  ready?: boolean;
+  restartCount?: number;
+  state?: {
+    waiting?: { reason?: string };
+    terminated?: { reason?: string; signal?: number; exitCode?: number };
+  };
+  lastState?: { terminated?: { finishedAt?: string } };
+}
+interface PodShape {
+  spec?: { containers?: unknown[]; nodeName?: string };
+  status?: {
+    phase?: string;
+    reason?: string;
+    podIP?: string;
+    containerStatuses?: ContainerStatus[];
+  };
+}
+
+/** The cells of a pod row: NAME, READY, STATUS, RESTARTS, AGE, IP, NODE (the last two wide). */
+function podCells(o: KubeObject, now: number): unknown[] {
+  const p = o as KubeObject & PodShape;
+  const statuses = p.status?.containerStatuses ?? [];
+  const total = p.spec?.containers?.length ?? statuses.length;
+  let ready = 0;
+  let restarts = 0;
+  let lastRestart: number | undefined;
+  let reason = p.status?.reason ?? p.status?.phase ?? '';
+  for (const c of statuses) {
+    restarts += c.restartCount ?? 0;
+    const finished = c.lastState?.terminated?.finishedAt;
+    if (finished !== undefined) {
+      const t = new Date(finished).getTime();
+      if (lastRestart === undefined || t > lastRestart) lastRestart = t;
+    }
+    if (c.state?.waiting?.reason) reason = c.state.waiting.reason;
+    else if (c.state?.terminated) {
+      const t = c.state.terminated;
+      reason =
+        t.reason ??
+        (t.signal !== undefined && t.signal !== 0
+          ? `Signal:${t.signal}`
+          : `ExitCode:${t.exitCode ?? 0}`);
+    } else if (c.ready) ready++;
+  }
+  if (o.metadata?.deletionTimestamp !== undefined) {
+    reason = p.status?.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
+  }
+  const restartCell =
+    lastRestart !== undefined && restarts > 0
+      ? `${restarts} (${humanDuration(now - lastRestart)} ago)`
+      : String(restarts);
+  return [
+    o.metadata?.name ?? '',
+    `${ready}/${total}`,
+    reason,
+    restartCell,
+    ageOf(o, now),
+    p.status?.podIP ?? '<none>',
+    p.spec?.nodeName ?? '<none>',
+  ];
+}
+
+/** Columns and row printer for a resource. */
+function printerFor(r: ResourceStore): {
+  columns: Column[];
+  cells: (o: KubeObject, now: number) => unknown[];
+} {
+  const name = col('Name', 'string', 'Name must be unique within a namespace.', 'name');
+  const age = col('Age', 'string', 'CreationTimestamp is the time the object was created.');
+  if (r.def.group === '' && r.def.resource === 'pods') {
+    return {
+      columns: [
+        name,
+        col('Ready', 'string', 'The aggregate readiness state of this pod for accepting traffic.'),
+        col('Status', 'string', 'The aggregate status of the containers in this pod.'),
+        col(
+          'Restarts',
+          'string',
+          'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
+        ),
+        age,
+        col('IP', 'string', 'IP address allocated to the pod.', '', 1),
+        col('Node', 'string', 'Name of the node this pod is scheduled on.', '', 1),
+      ],
+      cells: podCells,
+    };
+  }
+  if (r.def.group === '' && r.def.resource === 'configmaps') {
+    return {
+      columns: [name, col('Data', 'integer', 'The number of keys in the config map.'), age],
+      cells: (o, now) => {
+        const c = o as { data?: object; binaryData?: object };
+        return [
+          o.metadata?.name ?? '',
+          Object.keys(c.data ?? {}).length + Object.keys(c.binaryData ?? {}).length,
+          ageOf(o, now),
+        ];
+      },
+    };
+  }
+  return { columns: [name, age], cells: (o, now) => [o.metadata?.name ?? '', ageOf(o, now)] };
+}
+
+/** The JSON of one row. */
+function rowJson(
+  cells: (o: KubeObject, now: number) => unknown[],
+  e: Entry,
+  include: IncludeObject,
+  now: number,
+): string {
+  const o = e.obj;
+  const object = include === 'Object' ? e.json : include === 'Metadata' ? e.metaJson() : undefined;
+  return `{"cells":${JSON.stringify(cells(o, now))}${object !== undefined ? `,"object":${object}` : ''}}`;
+}
+
+/**
+ * Renders a Table: the head (up to and including `"rows":[`) and one JSON string per row, so a
+ * caller can stream the rows with backpressure.
+ */
+export function renderTable(
+  r: ResourceStore,
+  entries: readonly Entry[],
+  listMeta: Record<string, unknown>,
+  version: 'v1' | 'v1beta1',
+  include: IncludeObject,
+): { head: string; rows: string[] } {
+  const printer = printerFor(r);
+  const now = Date.now();
+  return {
+    head: `{"kind":"Table","apiVersion":"meta.k8s.io/${version}","metadata":${JSON.stringify(listMeta)},"columnDefinitions":${JSON.stringify(printer.columns)},"rows":[`,
+    rows: entries.map((e) => rowJson(printer.cells, e, include, now)),
+  };
+}
+
+/** Parses `includeObject` (default Metadata, as kube-apiserver). */
+export function includeObjectOf(q: URLSearchParams): IncludeObject {
+  const v = q.get('includeObject');
+  return v === 'None' || v === 'Object' ? v : 'Metadata';
+}
