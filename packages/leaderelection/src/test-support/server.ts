@@ -45,6 +45,7 @@ export interface PartitionableLock extends ResourceLock {
   mode: LinkMode;
 }
 
+/** Wraps `lock` in a {@link PartitionableLock} (mode `ok`). */
 export function partitionable(lock: ResourceLock): PartitionableLock {
   let inflight = 0;
   const wrapper: PartitionableLock = {
@@ -156,7 +157,9 @@ export function startHttpCluster(
     };
   });
   const settle = async (): Promise<void> => {
-    for (let i = 0; i < 2000; i++) {
+    // Real I/O on a shared, possibly busy machine: allow it plenty of wall time.
+    const giveUpAt = Date.now() + 30_000;
+    while (Date.now() < giveUpAt) {
       await new Promise<void>((r) => setTimeout(r, 1));
       if (replicas.every((r) => r.lock.inflight === 0)) {
         await clock.advance(0);
