@@ -162,6 +162,21 @@ describe('listAllPages', () => {
     expect(hooked.map((h) => h?.mapItem)).toEqual([tag, tag, tag, tag]);
   });
 
+  it('falls back to a full list also when the expired continue token is answered 410 Gone, or 410 without a reason', async () => {
+    for (const reason of ['Gone', undefined]) {
+      const gone = new ApiStatusError({
+        kind: 'Status',
+        code: 410,
+        ...(reason !== undefined ? { reason } : {}),
+        message: 'the continue token is too old',
+      });
+      const { lw, calls } = fakeLister(names(5), (o) => (o.continue === 'c2' ? gone : undefined));
+      const list = await listAllPages(lw, { resourceVersion: '7' }, undefined, { pageSize: 2 });
+      expect(list.items.map((o) => o.metadata?.name)).toEqual(names(5));
+      expect(calls.at(-1)).toEqual({ resourceVersion: '7' });
+    }
+  });
+
   it('throws an expiry on the first page, and with fullListIfExpired false', async () => {
     const first = fakeLister(names(5), (o) => (o.continue ? undefined : expired()));
     const err1 = await listAllPages(first.lw, { resourceVersion: '3' }, undefined, {
