@@ -5,7 +5,7 @@ import type { CodeBlock } from './blocks.js';
 import { runBlock, typeCheck } from './check.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const dir = join(root, 'tests', 'docs', '.blocks', 'self-test');
+const dir = join(root, 'tests', 'docs', 'node_modules', '.readme-blocks', 'self-test');
 const block = (code: string, over: Partial<CodeBlock> = {}): CodeBlock => ({
   file: 'self-test/README.md',
   index: 1,

@@ -1,7 +1,8 @@
 // Type-checks README blocks the way a user's project would see them, and runs the runnable ones.
 //
-// Every block becomes a module file under tests/docs/.blocks/, so `@kubecache/*` resolves through
-// node_modules to the packages' package.json `exports` and built `dist/*.d.ts` — what a consumer
+// Every block becomes a module file under tests/docs/node_modules/.readme-blocks/ (ignored by git,
+// ESLint and Prettier; a package.json there says "type": "module"), so `@kubecache/*` resolves
+// through node_modules to the packages' package.json `exports` and built `dist/*.d.ts` — what a consumer
 // gets from npm, not the sources. All blocks go into ONE TypeScript program (fast: the libraries'
 // types are loaded once), with the repository's tsconfig.base.json settings (strict,
 // noUncheckedIndexedAccess, exactOptionalPropertyTypes, module nodenext) minus the unused-locals
@@ -56,7 +57,7 @@ export function typeCheck(
   blocks: readonly CodeBlock[],
 ): Map<string, BlockError[]> {
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   const byFile = new Map<string, CodeBlock>();
   for (const b of blocks) {
     const f = join(dir, `${fileName(b)}.ts`);
@@ -78,6 +79,12 @@ export function typeCheck(
     push(errors, { block, line: block.line + line, code: d.code, message });
   }
   return errors;
+}
+
+/** Creates `dir` as an ES module scope (a README's imports and top-level await work as in a user's ESM project). */
+function makeDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module", "private": true }\n');
 }
 
 function push(map: Map<string, BlockError[]>, e: BlockError): void {
@@ -104,7 +111,7 @@ export async function runBlock(
   env: NodeJS.ProcessEnv,
   timeoutMs = 30_000,
 ): Promise<RunResult> {
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   const js =
     block.lang === 'ts' || block.lang === 'typescript'
       ? ts.transpileModule(`${block.code}export {};\n`, {

@@ -10,7 +10,7 @@ import { formatErrors, runBlock, typeCheck, type BlockError } from './check.js';
 import { knownFailures } from './known-failures.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const dir = join(root, 'tests', 'docs', '.blocks', 'readmes');
+const dir = join(root, 'tests', 'docs', 'node_modules', '.readme-blocks', 'readmes');
 const blocks = allBlocks(root);
 let errors: Map<string, BlockError[]>;
 
