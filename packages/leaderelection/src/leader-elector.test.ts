@@ -372,6 +372,27 @@ describe('LeaderElector over an in-memory lease', () => {
     await c.stop();
   });
 
+  for (const clientGoTiming of [false, true]) {
+    it(`a renewal whose answer is slow, then a partition: ${clientGoTiming ? "client-go's deadline (from the answer) lets two replicas lead at once" : 'the deadline from the start of the renewal keeps a single leader'}`, async () => {
+      const c = startCluster({ internals: { deadlineFromAnswer: clientGoTiming } });
+      await c.clock.advance(5_000);
+      const old = c.leaders()[0]!;
+      // The next renewal lands at once, but its answer takes 9 s (just inside every deadline).
+      c.net.slowAnswers.set(old, 9_000);
+      const writes = c.store.writes;
+      while (c.store.writes === writes) await c.clock.advance(50);
+      await c.clock.advance(9_000);
+      c.net.slowAnswers.delete(old);
+      c.net.setLink(old, 'fail');
+      await c.clock.advance(30_000);
+      if (clientGoTiming) expect(c.checker.violations.length).toBeGreaterThan(0);
+      else expect(c.checker.violations).toEqual([]);
+      expect(c.leaders()).toHaveLength(1);
+      c.net.setLink(old, 'ok');
+      await c.stop();
+    });
+  }
+
   it('exposes the Elector class for planted-bug tests only; createLeaderElector returns the same behaviour', () => {
     const lock = createMemoryLock({ store: createMemoryLeaseStore(), identity: 'x' });
     expect(

@@ -63,6 +63,11 @@ export interface LeaderElector {
 export interface ElectorInternals {
   /** Keep leading when renewals fail (never end a term on the renew deadline). */
   ignoreRenewDeadline?: boolean;
+  /**
+   * client-go's timing: the deadline runs from the answer of the last successful renewal plus a
+   * retry period, not from its start (unsafe when an answer is slow; see the README).
+   */
+  deadlineFromAnswer?: boolean;
 }
 
 interface Term {
@@ -212,7 +217,10 @@ export class Elector implements LeaderElector {
       // Differs from client-go: the deadline runs from the start of the last attempt that
       // succeeded (the write happened after it), not from the end of the wait after it, so a
       // slow answer cannot stretch a term past what others measure from the write.
-      const deadline = start + this.#config.renewDeadlineMs;
+      const deadline =
+        this.#internals.deadlineFromAnswer === true
+          ? this.#clock.now() + this.#config.retryPeriodMs + this.#config.renewDeadlineMs
+          : start + this.#config.renewDeadlineMs;
       if (this.#term === undefined) this.#startTerm(deadline);
       else this.#extendTerm(this.#term, deadline);
     } finally {

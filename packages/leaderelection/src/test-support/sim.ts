@@ -74,6 +74,8 @@ export class SimNetwork {
   serverDown = false;
   /** The next this-many writes answer 409 Conflict without being applied. */
   conflictsLeft = 0;
+  /** Per replica: latency of answers only, in ms (requests still take `latencyMs`). */
+  readonly slowAnswers = new Map<string, number>();
 
   constructor(clock: FakeClock) {
     this.#clock = clock;
@@ -144,17 +146,22 @@ export class SimNetwork {
               }
             }
             timers.push(
-              clock.setTimeout(() => {
-                const now = this.link(identity);
-                if (now === 'stall') return; // the answer is lost
-                if (now === 'fail') {
+              clock.setTimeout(
+                () => {
+                  const now = this.link(identity);
+                  if (now === 'stall') return; // the answer is lost
+                  if (now === 'fail') {
+                    finish(() =>
+                      reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })),
+                    );
+                    return;
+                  }
                   finish(() =>
-                    reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })),
+                    outcome.ok ? resolve(outcome.value) : reject(toError(outcome.err)),
                   );
-                  return;
-                }
-                finish(() => (outcome.ok ? resolve(outcome.value) : reject(toError(outcome.err))));
-              }, this.latencyMs),
+                },
+                this.slowAnswers.get(identity) ?? this.latencyMs,
+              ),
             );
           }, this.latencyMs),
         );
