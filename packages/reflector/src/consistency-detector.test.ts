@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createListWatchFromFunctions } from '@kubecache/listwatch';
 import {
+  checkListConsistency,
   diffObjects,
   isConsistent,
   parseGoBool,
@@ -38,5 +40,27 @@ describe('consistency detector', () => {
     );
     expect(d).toEqual({ missing: ['a'], unexpected: ['c'], different: ['b'] });
     expect(isConsistent(d)).toBe(false);
+  });
+
+  it('skips the check (returns an Error) when the LIST is not answered at the exact RV asked for', async () => {
+    let calls = 0;
+    const lw = createListWatchFromFunctions({
+      list: (o) => {
+        calls++;
+        expect(o).toMatchObject({ resourceVersion: '9', resourceVersionMatch: 'Exact' });
+        return Promise.resolve({ metadata: { resourceVersion: '7' }, items: [pod('a')] });
+      },
+      watch: () => Promise.reject(new Error('unused')),
+    });
+    const result = await checkListConsistency({
+      lw,
+      resourceVersion: '9',
+      items: [pod('a')],
+      attempts: 1,
+      signal: new AbortController().signal,
+    });
+    expect(result).toBeInstanceOf(Error);
+    expect((result as Error).message).toMatch(/answered at RV 7, not at RV 9/);
+    expect(calls).toBe(1);
   });
 });

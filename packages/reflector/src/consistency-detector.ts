@@ -103,9 +103,9 @@ export function isConsistent(d: ConsistencyDiff): boolean {
 
 /**
  * Lists at exactly `resourceVersion` (`resourceVersionMatch=Exact`, paged) and diffs the answer
- * with `items`. Resolves with the diff, or with an Error when the LIST kept failing (the check
- * is skipped then: an exact read of a compacted revision can never succeed). Rejects only when
- * aborted.
+ * with `items`. Resolves with the diff, or with an Error when the LIST kept failing or kept
+ * answering at another resource version (the check is skipped then: an exact read of a
+ * compacted revision can never succeed). Rejects only when aborted.
  */
 export async function checkListConsistency<T>(
   o: ConsistencyCheckOptions<T>,
@@ -123,6 +123,11 @@ export async function checkListConsistency<T>(
         o.signal,
         { pageSize: 500, fullListIfExpired: false },
       );
+      const at = list.metadata?.resourceVersion ?? '';
+      if (at !== o.resourceVersion) {
+        // Not the exact read asked for (a misbehaving cache or proxy): not comparable.
+        throw new Error(`the LIST was answered at RV ${at}, not at RV ${o.resourceVersion}`);
+      }
       const listed = o.prepare ? list.items.map(o.prepare) : list.items;
       return diffObjects(listed, o.items);
     } catch (err) {

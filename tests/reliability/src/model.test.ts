@@ -66,6 +66,13 @@ describe('informers under seeded fault sequences', () => {
             'invariants 1, 2 and 8 (converged within idle timeout + max backoff)',
           ).toEqual([]);
           expect(checkHistory(w), 'invariants 3 and 5').toEqual([]);
+          // The WatchList consistency detector (enabled in vitest.config.ts) found nothing.
+          expect(
+            w.reflectorErrors
+              .filter((e) => (e as { kind?: unknown }).kind === 'watchlist-inconsistent')
+              .map((e) => e.message),
+            'WatchList data consistent with a LIST at the same RV',
+          ).toEqual([]);
           // Invariant 6: relists ≤ causes + 1 (a cause may cost a failed list plus its retry).
           const lists = w.server.requests.entries.filter(
             (e) => e.verb === 'list' && e.query.continue === undefined,
