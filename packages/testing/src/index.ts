@@ -23,4 +23,5 @@ export { mergePatch } from './patches.js';
 export { ServerApiError, isServerApiError } from './status.js';
 export { makeConfigMap, makePod, type MakePodOptions } from './fixtures.js';
 export { startChurn, type ChurnOptions, type ChurnStats } from './churn.js';
+export { eventually, type EventuallyOptions } from './eventually.js';
 export { testCaPem } from './tls-fixture.js';
