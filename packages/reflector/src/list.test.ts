@@ -221,4 +221,23 @@ describe('Reflector LIST: paging', () => {
     expect(q[3]).toEqual({ limit: '500', continue: 'next' });
     expect(store.listKeys().sort()).toEqual(['a/p0', 'a/p1']);
   });
+
+  for (const listPaging of ['always', 'watchCache'] as const) {
+    it(`pages relists at the synced RV only if the RV="0" list came back paginated (in-process server, listPaging: '${listPaging}')`, async () => {
+      const s = await api({ listPaging });
+      for (let i = 0; i < 501; i++)
+        s.create('pods', { metadata: { namespace: 'a', name: `p${i}` } });
+      const { r, store } = start(s, createStore(), { useWatchList: false });
+      await until(() => watches(s).length === 1 && store.listKeys().length === 501);
+      const synced = r.lastSyncResourceVersion();
+      s.faults.expireWatches();
+      await until(() => watches(s).length === 2, 8000, 'a relist and a new watch');
+      const relist = lists(s).filter((l) => l.query.continue === undefined)[1]?.query;
+      expect(relist).toEqual({
+        resourceVersion: synced,
+        resourceVersionMatch: 'NotOlderThan',
+        ...(listPaging === 'always' ? { limit: '500' } : {}),
+      });
+    });
+  }
 });
