@@ -72,7 +72,7 @@ export interface ControllerOptions<T extends KubeObject> {
    * Child resources the primary owns: an event of a child enqueues its controller owner, when
    * that owner is of the primary's group and kind. An informer, or `{ informer, predicates }`.
    */
-  owns?: readonly (SharedIndexInformer<KubeObject> | OwnsSource)[];
+  owns?: readonly (SharedIndexInformer | OwnsSource)[];
   /** Other resources, each with a mapping to primary requests (see `watchSource`). */
   watches?: readonly WatchSource[];
   /** The reconciler. */
@@ -196,7 +196,11 @@ class ControllerImpl<T extends KubeObject> implements Controller {
       reconcile: options.reconcile,
       errorPolicy: options.errorPolicy,
       concurrency: this.concurrency,
-      metrics: createControllerMetrics(provider ?? noMetricsProvider, options.name, this.concurrency),
+      metrics: createControllerMetrics(
+        provider ?? noMetricsProvider,
+        options.name,
+        this.concurrency,
+      ),
       logger: this.logger,
       clock: this.clock,
       onReconcile: options.onReconcile,
@@ -220,9 +224,7 @@ class ControllerImpl<T extends KubeObject> implements Controller {
     this.started = true;
     const informers = this.register();
     const stopInformers = new AbortController();
-    const runs = informers
-      .filter((i) => !i.isStarted())
-      .map((i) => i.run(stopInformers.signal));
+    const runs = informers.filter((i) => !i.isStarted()).map((i) => i.run(stopInformers.signal));
     try {
       if (signal.aborted) return;
       this.logger.info({ component: 'controller', controller: this.name }, 'waiting for caches');

@@ -14,8 +14,7 @@ import { ControllerOptionsError } from './errors.js';
  *   of the finalizer runs it again.
  */
 export type FinalizerEvent<T> =
-  | { readonly type: 'apply'; readonly object: T }
-  | { readonly type: 'cleanup'; readonly object: T };
+  { readonly type: 'apply'; readonly object: T } | { readonly type: 'cleanup'; readonly object: T };
 
 /**
  * A JSON merge patch (RFC 7386) of an object's `metadata`: its `finalizers` (the whole list) and

@@ -21,12 +21,7 @@ export type {
   ReconcileResult,
   Reconciler,
 } from './workers.js';
-export {
-  requestFor,
-  requestFromKey,
-  requestKey,
-  type ReconcileRequest,
-} from './request.js';
+export { requestFor, requestFromKey, requestKey, type ReconcileRequest } from './request.js';
 export {
   ownerMapper,
   watchSource,

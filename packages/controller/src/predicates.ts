@@ -52,8 +52,7 @@ export function predicateFuncs<T = KubeObject>(funcs: PredicateFuncs<T>): Predic
 
 /** A predicate that looks only at updates (creates and deletes pass). */
 function onUpdate(changed: (oldObj: KubeObject, newObj: KubeObject) => boolean): Predicate {
-  return (event) =>
-    event.type !== 'update' ? true : changed(event.oldObject, event.newObject);
+  return (event) => (event.type !== 'update' ? true : changed(event.oldObject, event.newObject));
 }
 
 /**

@@ -6,7 +6,7 @@ import type { SharedIndexInformer, ResourceEventHandler } from '@kubecache/infor
 import { isDeletedFinalStateUnknown } from '@kubecache/store';
 import { groupOf } from './owner.js';
 import type { Predicate, WatchEvent } from './predicates.js';
-import { requestFor, type ReconcileRequest } from './request.js';
+import { requestFor, requestKey, type ReconcileRequest } from './request.js';
 
 /** Maps one object of a watched resource to the primary requests it concerns. */
 export type MapFunc<S> = (object: S) => Iterable<ReconcileRequest>;
@@ -19,7 +19,7 @@ export type MapFunc<S> = (object: S) => Iterable<ReconcileRequest>;
  */
 export interface OwnsSource {
   /** The child resource's informer. */
-  readonly informer: SharedIndexInformer<KubeObject>;
+  readonly informer: SharedIndexInformer;
   /** Filters the child's events before the owner is looked up. Default: none (every event). */
   readonly predicates?: readonly Predicate[];
 }
@@ -110,9 +110,20 @@ export function sourceHandler<S>(options: {
     }
     return true;
   };
-  const mapAll = (object: S): void => {
+  const mapAll = (...objects: S[]): void => {
     try {
-      for (const request of map(object)) enqueue(request);
+      // One event enqueues each request once: the old and new object of an update usually map
+      // to the same request, and a second add while the first is being processed would run it
+      // again for nothing.
+      const seen = new Set<string>();
+      for (const object of objects) {
+        for (const request of map(object)) {
+          const key = requestKey(request);
+          if (seen.has(key)) continue;
+          seen.add(key);
+          enqueue(request);
+        }
+      }
     } catch (err) {
       logger.error({ component: 'controller', source, err }, 'map function threw; event dropped');
     }
@@ -123,8 +134,8 @@ export function sourceHandler<S>(options: {
     },
     onUpdate(oldObject, newObject) {
       if (!passes({ type: 'update', oldObject, newObject })) return;
-      if (oldObject !== newObject) mapAll(oldObject);
-      mapAll(newObject);
+      if (oldObject === newObject) mapAll(newObject);
+      else mapAll(oldObject, newObject);
     },
     onDelete(deleted) {
       if (isDeletedFinalStateUnknown<S>(deleted)) {
@@ -137,7 +148,7 @@ export function sourceHandler<S>(options: {
         if (passes({ type: 'delete', object: last, finalStateUnknown: true })) mapAll(last);
         return;
       }
-      const object = deleted as S;
+      const object = deleted;
       if (passes({ type: 'delete', object, finalStateUnknown: false })) mapAll(object);
     },
   };
