@@ -82,6 +82,15 @@ describe('createListDecoder', () => {
     }
   });
 
+  it('reads escaped quotes and backslashes in top-level strings at every chunk boundary', () => {
+    const body = String.raw`{"kind":"a\"b\\","apiVersion":"\\\"","items":[],"x":"\u0022"}`;
+    for (let size = 1; size <= 5; size++) {
+      const list = decode(body, size);
+      expect(list.kind).toBe('a"b\\');
+      expect(list.apiVersion).toBe('\\"');
+    }
+  });
+
   it('decodes "items": null and an empty list as no items', () => {
     expect(decode('{"metadata":{"resourceVersion":"1"},"items":null}').items).toEqual([]);
     expect(decode('{"metadata":{"resourceVersion":"1"},"items":null}', 1).items).toEqual([]);
