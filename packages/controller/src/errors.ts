@@ -27,23 +27,50 @@ export function isControllerOptionsError(err: unknown): err is ControllerOptions
   return hasBrand(err, optionsBrand);
 }
 
+// apimachinery's knownReasons: a 409 or 404 with a reason outside this set (an empty one, or a
+// proxy's) is classified by its code alone, as errors.IsConflict / IsNotFound do.
+const knownReasons = new Set([
+  'Unauthorized',
+  'Forbidden',
+  'NotFound',
+  'AlreadyExists',
+  'Conflict',
+  'Gone',
+  'Invalid',
+  'ServerTimeout',
+  'StoreReadError',
+  'Timeout',
+  'TooManyRequests',
+  'BadRequest',
+  'MethodNotAllowed',
+  'NotAcceptable',
+  'RequestEntityTooLarge',
+  'UnsupportedMediaType',
+  'InternalError',
+  'Expired',
+  'ServiceUnavailable',
+]);
+
+function classify(err: unknown, reason: string, code: number): boolean {
+  const s = summarizeError(err);
+  if (s.reason === reason) return true;
+  return !knownReasons.has(s.reason) && (s.code === code || s.code === String(code));
+}
+
 /**
  * True when `err` is a 409 Conflict answer — a stale `resourceVersion` precondition — as
- * apimachinery's `errors.IsConflict`: reason `Conflict`, or code 409 with no reason. A 409
- * `AlreadyExists` is not a conflict. Reads kubecache's `ApiStatusError`, client-node's
- * `ApiException` (its Status body), a Status object, and errors carrying either as `cause`.
+ * apimachinery's `errors.IsConflict`: reason `Conflict`, or code 409 with a reason that is not a
+ * known one. A 409 `AlreadyExists` is not a conflict. Reads kubecache's `ApiStatusError`,
+ * client-node's `ApiException` (its Status body), a Status object, and errors carrying either as
+ * `cause`.
  */
 export function isConflictError(err: unknown): boolean {
-  const { code, reason } = summarizeError(err);
-  if (reason === 'Conflict') return true;
-  return reason === '' && (code === 409 || code === '409');
+  return classify(err, 'Conflict', 409);
 }
 
 /** True when `err` is a 404 NotFound answer (apimachinery `errors.IsNotFound`). */
 export function isNotFoundError(err: unknown): boolean {
-  const { code, reason } = summarizeError(err);
-  if (reason === 'NotFound') return true;
-  return reason === '' && (code === 404 || code === '404');
+  return classify(err, 'NotFound', 404);
 }
 
 /** True when `err` is a 409 AlreadyExists answer (apimachinery `errors.IsAlreadyExists`). */

@@ -1,0 +1,70 @@
+// Command line of the sample controller (commander).
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+/** Parsed command line. */
+export interface CliOptions {
+  demo: boolean;
+  kubeconfig?: string;
+  namespace?: string;
+  workers: number;
+  metricsPort?: number;
+  leaderElect: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+const positiveInt =
+  (what: string) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${what}: expected an integer ≥ 1`);
+    return n;
+  };
+
+/**
+ * Parses `argv` (without node and script).
+ *
+ * @throws CommanderError on bad arguments and for --help (exit code 0).
+ */
+export function parseArgs(argv: readonly string[]): CliOptions {
+  const program = new Command('sample-controller')
+    .description(
+      "client-go's sample-controller on @kubecache/controller: each Foo (samplecontroller.k8s.io/v1alpha1) owns a Deployment",
+    )
+    .exitOverride()
+    .option('--demo', 'run against an in-process API server with a few Foos', false)
+    .option(
+      '--kubeconfig <path>',
+      'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)',
+    )
+    .option('-n, --namespace <ns>', 'watch only this namespace (default: all)')
+    .option('--workers <n>', 'concurrent reconciles', positiveInt('--workers'), 2)
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus metrics on 127.0.0.1:<port>/metrics',
+      positiveInt('--metrics-port'),
+    )
+    .option('--leader-elect', 'run workers only while holding a Lease', false)
+    .option('--lease-namespace <ns>', 'namespace of the leader-election Lease', 'default')
+    .option('--lease-name <name>', 'name of the leader-election Lease', 'sample-controller')
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .choices(['debug', 'info', 'warn', 'error'])
+        .default('info'),
+    );
+  program.parse([...argv], { from: 'user' });
+  const o = program.opts<CliOptions>();
+  return {
+    demo: o.demo,
+    workers: o.workers,
+    leaderElect: o.leaderElect,
+    leaseNamespace: o.leaseNamespace,
+    leaseName: o.leaseName,
+    logLevel: o.logLevel,
+    ...(o.kubeconfig !== undefined ? { kubeconfig: o.kubeconfig } : {}),
+    ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+    ...(o.metricsPort !== undefined ? { metricsPort: o.metricsPort } : {}),
+  };
+}

@@ -1,0 +1,114 @@
+// sample-controller: client-go's canonical sample (kubernetes/sample-controller) on
+// @kubecache/controller. `--demo` runs it on the in-process API server.
+import http from 'node:http';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { createLeaseLock } from '@kubecache/leaderelection';
+import { createPrometheusMetricsProvider, metricsHandler } from '@kubecache/prometheus';
+import { KubeConfig } from '@kubernetes/client-node';
+import { CommanderError } from 'commander';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { createSampleController } from './app.js';
+import { parseArgs, type CliOptions } from './cli.js';
+import { startDemo } from './demo.js';
+
+function loadKubeConfig(o: CliOptions): KubeConfig {
+  const kc = new KubeConfig();
+  if (o.kubeconfig !== undefined) kc.loadFromFile(o.kubeconfig);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+async function main(): Promise<number> {
+  let o: CliOptions;
+  try {
+    o = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    throw err;
+  }
+  const logger = pino({ level: o.logLevel }, pino.destination(2));
+  const ac = new AbortController();
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) process.exit(130); // second signal: leave now
+    stopping = true;
+    logger.info('shutting down (again to force)');
+    ac.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
+  const demoStop = new AbortController();
+  let kc: KubeConfig;
+  let closeDemo: (() => Promise<void>) | undefined;
+  if (o.demo) {
+    const server = await startDemo(demoStop.signal);
+    kc = server.kubeConfig;
+    closeDemo = () => server.close();
+    logger.info({ url: server.url }, 'demo API server started');
+  } else {
+    try {
+      kc = loadKubeConfig(o);
+    } catch (err) {
+      process.stderr.write(
+        `sample-controller: cannot load kubeconfig: ${(err as Error).message}\n`,
+      );
+      return 2;
+    }
+  }
+
+  const registry = new Registry();
+  const metricsProvider =
+    o.metricsPort !== undefined ? createPrometheusMetricsProvider({ registry }) : undefined;
+  const metricsServer =
+    o.metricsPort !== undefined ? http.createServer(metricsHandler(registry)) : undefined;
+  if (metricsServer && o.metricsPort !== undefined) {
+    await new Promise<void>((r) => metricsServer.listen(o.metricsPort, '127.0.0.1', r));
+    logger.info(`metrics on http://127.0.0.1:${o.metricsPort}/metrics`);
+  }
+
+  const identity = `${hostname()}-${randomBytes(3).toString('hex')}`;
+  const app = createSampleController(kc, {
+    ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+    workers: o.workers,
+    logger,
+    ...(metricsProvider ? { metricsProvider } : {}),
+    ...(o.leaderElect
+      ? {
+          leaderElection: {
+            lock: createLeaseLock({
+              kubeConfig: kc,
+              namespace: o.leaseNamespace,
+              name: o.leaseName,
+              identity,
+            }),
+            onLeadingChange: (leading: boolean) =>
+              logger.info({ identity }, leading ? 'started leading' : 'stopped leading'),
+          },
+        }
+      : {}),
+  });
+  try {
+    await app.controller.run(ac.signal);
+  } finally {
+    await app.factory.shutdown();
+    demoStop.abort();
+    await closeDemo?.();
+    await new Promise<void>((r) => (metricsServer ? metricsServer.close(() => r()) : r()));
+  }
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(
+      `sample-controller: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

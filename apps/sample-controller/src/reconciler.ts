@@ -1,0 +1,102 @@
+// The Foo reconciler: sample-controller's syncHandler on @kubecache/controller. Reads the Foo and
+// its Deployment from the informers' listers, creates or updates the Deployment through the
+// client-node AppsV1Api, refuses Deployments it does not control, and records the Deployment's
+// availableReplicas on the Foo's /status subresource (conflicts retried).
+import {
+  isControlledBy,
+  updateStatus,
+  type ReconcileContext,
+  type ReconcileRequest,
+  type Reconciler,
+} from '@kubecache/controller';
+import type { Lister } from '@kubecache/store';
+import { newDeployment } from './deployment.js';
+import type { EventRecorder } from './events.js';
+import type { Deployment, Foo } from './types.js';
+
+/** The writes the reconciler makes: client-node's AppsV1Api and CustomObjectsApi calls. */
+export interface FooWrites {
+  createDeployment(namespace: string, body: Deployment, signal: AbortSignal): Promise<unknown>;
+  replaceDeployment(namespace: string, body: Deployment, signal: AbortSignal): Promise<unknown>;
+  /** PUT on `foos/<name>/status`, with the resourceVersion as precondition. */
+  replaceFooStatus(foo: Foo, signal: AbortSignal): Promise<Foo>;
+  /** GET of the Foo from the server (after a status conflict). */
+  readFoo(namespace: string, name: string, signal: AbortSignal): Promise<Foo>;
+}
+
+/** Options of {@link createFooReconciler}. */
+export interface FooReconcilerOptions {
+  foos: Lister<Foo>;
+  deployments: Lister<Deployment>;
+  writes: FooWrites;
+  recorder: EventRecorder;
+}
+
+/** sample-controller's `MessageResourceExists`. */
+export const messageResourceExists = (name: string): string =>
+  `Resource "${name}" already exists and is not managed by Foo`;
+
+/**
+ * Creates the reconciler. A Deployment that exists but is controlled by something else is
+ * reported as a Warning event (ErrResourceExists) and the reconcile throws, so it is retried with
+ * backoff — as the sample returns an error.
+ */
+export function createFooReconciler(options: FooReconcilerOptions): Reconciler {
+  const { foos, deployments, writes, recorder } = options;
+  return async (request: ReconcileRequest, { signal, logger }: ReconcileContext) => {
+    const foo = foos.get(request.namespace, request.name);
+    if (foo === undefined) {
+      // Deleted: its Deployment is garbage-collected through the owner reference.
+      logger.debug(`foo ${request.namespace}/${request.name} no longer exists`);
+      return;
+    }
+    const deploymentName = foo.spec?.deploymentName;
+    if (deploymentName === undefined || deploymentName === '') {
+      // Retrying cannot help until the Foo changes (the sample logs and forgets it).
+      logger.error({ component: 'sample-controller' }, 'deployment name must be specified');
+      return;
+    }
+    const deployment = deployments.get(request.namespace, deploymentName);
+    if (deployment === undefined) {
+      await writes.createDeployment(request.namespace, newDeployment(foo), signal);
+    } else if (!isControlledBy(deployment, foo)) {
+      const message = messageResourceExists(deploymentName);
+      recorder.event(foo, 'Warning', 'ErrResourceExists', message);
+      throw new Error(message);
+    } else if (
+      foo.spec?.replicas !== undefined &&
+      foo.spec.replicas !== deployment.spec?.replicas
+    ) {
+      logger.info(
+        {
+          component: 'sample-controller',
+          want: foo.spec.replicas,
+          have: deployment.spec?.replicas,
+        },
+        'updating deployment replicas',
+      );
+      const desired = newDeployment(foo);
+      const resourceVersion = deployment.metadata?.resourceVersion;
+      await writes.replaceDeployment(
+        request.namespace,
+        {
+          ...desired,
+          metadata: {
+            ...desired.metadata,
+            ...(resourceVersion !== undefined ? { resourceVersion } : {}),
+          },
+        },
+        signal,
+      );
+    }
+    const available = deployment?.status?.availableReplicas ?? 0;
+    await updateStatus(foo, {
+      status: (latest) => ({ ...latest.status, availableReplicas: available }),
+      write: (obj) => writes.replaceFooStatus(obj, signal),
+      read: () => writes.readFoo(request.namespace, request.name, signal),
+      signal,
+    });
+    recorder.event(foo, 'Normal', 'SuccessSynced', 'Foo synced successfully');
+    return undefined;
+  };
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { isAlreadyExistsError, isConflictError, isNotFoundError } from './errors.js';
+
+const apiException = (code: number, reason: string): Error =>
+  Object.assign(new Error(`HTTP-Code: ${code}`), {
+    code,
+    body: JSON.stringify({ kind: 'Status', code, reason, message: 'm' }),
+  });
+
+describe('error classifiers', () => {
+  it('tell conflicts by reason, or by 409 when the reason is not a known one (apimachinery IsConflict)', () => {
+    expect(isConflictError(apiException(409, 'Conflict'))).toBe(true);
+    expect(isConflictError(apiException(409, 'Unknown'))).toBe(true);
+    expect(isConflictError(Object.assign(new Error('x'), { code: 409 }))).toBe(true);
+    expect(isConflictError(apiException(409, 'AlreadyExists'))).toBe(false);
+    expect(isAlreadyExistsError(apiException(409, 'AlreadyExists'))).toBe(true);
+    expect(isConflictError(apiException(500, 'InternalError'))).toBe(false);
+    expect(isConflictError(new Error('wrapped', { cause: apiException(409, 'Conflict') }))).toBe(
+      true,
+    );
+  });
+
+  it('tell not-found answers the same way', () => {
+    expect(isNotFoundError(apiException(404, 'NotFound'))).toBe(true);
+    expect(isNotFoundError(apiException(404, ''))).toBe(true);
+    expect(isNotFoundError(apiException(410, 'Gone'))).toBe(false);
+  });
+});
