@@ -101,3 +101,104 @@ describe('startChurn', () => {
     }
   });
 });
+
+interface PodLike {
+  metadata?: {
+    name?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  status?: {
+    phase?: string;
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: { ready?: boolean; state?: Record<string, unknown> }[];
+  };
+}
+
+describe('startChurn realism and targets', () => {
+  it('moves pods like a kubelet: Pending → Running → Succeeded/Failed, never back, with readiness consistent with the phase', async () => {
+    const server = await startApiServer();
+    try {
+      const phases = new Map<string, string[]>();
+      const problems: string[] = [];
+      const ac = new AbortController();
+      const running = startChurn(server, {
+        ratePerSecond: 1000,
+        signal: ac.signal,
+        targetPods: 30,
+        seed: 7,
+        onOperation: (op, obj) => {
+          if (op === 'delete') return;
+          const p = obj as PodLike;
+          const name = p.metadata?.name ?? '';
+          const phase = p.status?.phase ?? '';
+          const seq = phases.get(name) ?? [];
+          seq.push(phase);
+          phases.set(name, seq);
+          const statuses = p.status?.containerStatuses ?? [];
+          const ready = statuses.filter((c) => c.ready).length;
+          const readyCondition = p.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+          if (phase !== 'Running' && ready > 0)
+            problems.push(`${name}: ${phase} with ${ready} ready containers`);
+          if (phase === 'Running' && ready !== statuses.length)
+            problems.push(`${name}: Running with ${ready}/${statuses.length} ready`);
+          if ((readyCondition === 'True') !== (statuses.length > 0 && ready === statuses.length))
+            problems.push(
+              `${name}: Ready=${readyCondition} with ${ready}/${statuses.length} ready`,
+            );
+          if (
+            (phase === 'Succeeded' || phase === 'Failed') &&
+            statuses.some((c) => !c.state?.terminated)
+          )
+            problems.push(`${name}: ${phase} with a container not terminated`);
+        },
+      });
+      await new Promise((r) => setTimeout(r, 400));
+      ac.abort();
+      await running;
+      expect(problems).toEqual([]);
+      const order = ['Pending', 'Running', 'Succeeded'];
+      let transitions = 0;
+      for (const [name, seq] of phases) {
+        for (let i = 1; i < seq.length; i++) {
+          const [a, b] = [seq[i - 1]!, seq[i]!];
+          if (a !== b) transitions++;
+          const ia = a === 'Failed' ? 2 : order.indexOf(a);
+          const ib = b === 'Failed' ? 2 : order.indexOf(b);
+          expect(ib, `${name}: ${seq.join(' → ')}`).toBeGreaterThanOrEqual(ia);
+          if (a === 'Succeeded' || a === 'Failed') expect(b, `${name}: ${seq.join(' → ')}`).toBe(a);
+        }
+      }
+      expect(transitions).toBeGreaterThan(10);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('churns any resource and labels what it creates', async () => {
+    const server = await startApiServer();
+    try {
+      const ac = new AbortController();
+      const running = startChurn(server, {
+        resource: 'configmaps',
+        labels: { churn: 'yes' },
+        ratePerSecond: 500,
+        signal: ac.signal,
+        targetPods: 10,
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      ac.abort();
+      const stats = await running;
+      expect(server.list('pods').items).toEqual([]);
+      const cms = server.list('configmaps').items as PodLike[];
+      expect(cms.length).toBeGreaterThan(0);
+      expect(cms.every((c) => c.metadata?.labels?.churn === 'yes')).toBe(true);
+      expect(stats.updates).toBeGreaterThan(0);
+      expect(cms.some((c) => c.metadata?.annotations?.['kubecache.dev/churn'] !== undefined)).toBe(
+        true,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,8 +1,11 @@
-// A churn generator: creates, updates (phase changes, container restarts) and deletes pods at a
-// target rate against an in-process API server, until aborted. Used by the demo, the benchmarks
-// and the soak tests. No client-go counterpart (clusterloader2 plays this part upstream).
+// A churn generator: creates, updates and deletes objects of one resource at a target rate
+// against an in-process API server, until aborted. For pods the updates are what a kubelet
+// reports, through the status subresource: Pending → Running → Succeeded or Failed (never back),
+// container restarts of running pods, container readiness and conditions consistent with the
+// phase. Used by the demo, the benchmarks and the soak tests. No client-go counterpart
+// (clusterloader2 plays this part upstream).
 import type { KubeObject } from '@kubecache/core';
-import { makePod } from './fixtures.js';
+import { makeConfigMap, makePod, podStatusAfterRestart, podStatusForPhase } from './fixtures.js';
 import type { ApiServer } from './server.js';
 import { isServerApiError } from './status.js';
 
@@ -16,8 +19,17 @@ export interface ChurnOptions {
   namespace?: string;
   /** Namespaces for created pods, picked at random. Default: `['default']`. */
   namespaces?: string[];
-  /** Keeps the pod count near this number (creates below it, deletes above). Default: the pod count at start, at least 10. */
+  /** Keeps the object count near this number (creates below it, deletes above). Default: the count at start, at least 10. */
   targetPods?: number;
+  /** The resource to churn (`pods`, `configmaps`, `widgets.example.com`, …). Default: `pods`. */
+  resource?: string;
+  /** Labels set on every object churn creates (e.g. to tell them apart with a selector). Default: none. */
+  labels?: Record<string, string>;
+  /**
+   * Builds an object to create. Default: {@link makePod} (Pending) for pods, {@link makeConfigMap}
+   * for config maps, `{ metadata: { name, namespace } }` otherwise.
+   */
+  makeObject?: (o: { namespace: string; name: string; index: number }) => KubeObject;
   /** Random seed (a deterministic operation sequence). Default 1. */
   seed?: number;
   /** Called after each operation with the stored object (for deletes: its final state). */
@@ -60,9 +72,19 @@ export function startChurn(server: ApiServer, options: ChurnOptions): Promise<Ch
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed / 0x7fffffff;
   };
-  // The pods churn may touch, with O(1) swap-remove.
+  const resource = options.resource ?? 'pods';
+  const isPods = resource === 'pods';
+  const makeObject =
+    options.makeObject ??
+    ((o: { namespace: string; name: string; index: number }): KubeObject =>
+      isPods
+        ? makePod({ ...o, phase: 'Pending' })
+        : resource === 'configmaps'
+          ? makeConfigMap(o)
+          : { metadata: { name: o.name, namespace: o.namespace } });
+  // The objects churn may touch, with O(1) swap-remove.
   const pods: PodRef[] = server
-    .list('pods')
+    .list(resource)
     .items.map((p) => ({ namespace: p.metadata?.namespace, name: p.metadata?.name ?? '' }));
   const forget = (i: number): void => {
     pods[i] = pods[pods.length - 1]!;
@@ -75,13 +97,70 @@ export function startChurn(server: ApiServer, options: ChurnOptions): Promise<Ch
   const create = (): void => {
     const ns = namespaces[Math.floor(rand() * namespaces.length)] ?? 'default';
     const name = `churn-${runId}-${(next++).toString(36)}`;
-    const obj = server.create(
-      'pods',
-      makePod({ namespace: ns, name, index: next, phase: 'Pending' }),
-    );
-    pods.push({ namespace: ns, name });
+    const built = makeObject({ namespace: ns, name, index: next });
+    const input: KubeObject =
+      options.labels === undefined
+        ? built
+        : {
+            ...built,
+            metadata: {
+              ...built.metadata,
+              labels: { ...built.metadata?.labels, ...options.labels },
+            },
+          };
+    const obj = server.create(resource, input, { namespace: ns });
+    pods.push({ namespace: obj.metadata?.namespace, name });
     stats.creates++;
     options.onOperation?.('create', obj);
+  };
+
+  const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+  /** What a kubelet would report next for this pod, or undefined for a finished pod. */
+  const nextPodStatus = (pod: KubeObject, r: number): Record<string, unknown> | undefined => {
+    const phase = (pod as { status?: { phase?: string } }).status?.phase ?? 'Pending';
+    if (phase === 'Pending') return podStatusForPhase(pod, 'Running', now());
+    if (phase === 'Running') {
+      if (r < 0.6) return podStatusAfterRestart(pod, now());
+      return podStatusForPhase(pod, r < 0.8 ? 'Succeeded' : 'Failed', now());
+    }
+    return undefined; // Succeeded and Failed are final
+  };
+
+  const update = (vi: number, victim: PodRef, r: number): void => {
+    const current = server.get(resource, victim.namespace, victim.name);
+    if (current === undefined) {
+      forget(vi);
+      return;
+    }
+    let obj: KubeObject;
+    if (isPods) {
+      const status = nextPodStatus(current, r);
+      if (status === undefined) {
+        remove(vi, victim); // a finished pod is cleaned up rather than resurrected
+        return;
+      }
+      obj = server.patch(
+        resource,
+        victim.namespace,
+        victim.name,
+        { status },
+        { subresource: 'status' },
+      );
+    } else {
+      obj = server.patch(resource, victim.namespace, victim.name, {
+        metadata: { annotations: { 'kubecache.dev/churn': String(stats.updates + 1) } },
+      });
+    }
+    stats.updates++;
+    options.onOperation?.('update', obj);
+  };
+
+  const remove = (vi: number, victim: PodRef): void => {
+    const obj = server.delete(resource, victim.namespace, victim.name);
+    forget(vi);
+    stats.deletes++;
+    options.onOperation?.('delete', obj);
   };
 
   const step = (): void => {
@@ -97,35 +176,8 @@ export function startChurn(server: ApiServer, options: ChurnOptions): Promise<Ch
     const vi = Math.floor(rand() * pods.length);
     const victim = pods[vi]!;
     try {
-      if (r < 0.3) {
-        // A container restart: bump restartCount of the first container.
-        const current = server.get('pods', victim.namespace, victim.name);
-        if (current === undefined) {
-          forget(vi);
-          return;
-        }
-        const statuses = (
-          (current as { status?: { containerStatuses?: { restartCount?: number }[] } }).status
-            ?.containerStatuses ?? []
-        ).map((c, i) => (i === 0 ? { ...c, restartCount: (c.restartCount ?? 0) + 1 } : c));
-        const obj = server.patch('pods', victim.namespace, victim.name, {
-          status: { containerStatuses: statuses },
-        });
-        stats.updates++;
-        options.onOperation?.('update', obj);
-      } else if (r < 0.8 || pods.length < target * 0.9) {
-        const phases = ['Pending', 'Running', 'Running', 'Running', 'Succeeded', 'Failed'];
-        const obj = server.patch('pods', victim.namespace, victim.name, {
-          status: { phase: phases[Math.floor(rand() * phases.length)] },
-        });
-        stats.updates++;
-        options.onOperation?.('update', obj);
-      } else {
-        const obj = server.delete('pods', victim.namespace, victim.name);
-        forget(vi);
-        stats.deletes++;
-        options.onOperation?.('delete', obj);
-      }
+      if (r < 0.8 || pods.length < target * 0.9) update(vi, victim, rand());
+      else remove(vi, victim);
     } catch (err) {
       // Deleted by someone else: forget it and move on.
       if (isServerApiError(err) && err.code === 404) forget(vi);

@@ -101,3 +101,20 @@ describe('fixtures', () => {
     });
   });
 });
+
+describe('pod phases in fixtures', () => {
+  it('makes a non-Running pod whose containers and Ready condition agree with its phase', () => {
+    for (const phase of ['Pending', 'Succeeded', 'Failed'] as const) {
+      const p = makePod({ namespace: 'ns', name: 'p', phase }) as {
+        status: {
+          phase: string;
+          conditions: { type: string; status: string }[];
+          containerStatuses: { ready: boolean }[];
+        };
+      };
+      expect(p.status.phase).toBe(phase);
+      expect(p.status.containerStatuses.every((c) => !c.ready)).toBe(true);
+      expect(p.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('False');
+    }
+  });
+});

@@ -36,6 +36,15 @@ const uidFor = (seed: number): string =>
  */
 export function makePod(options: MakePodOptions): KubeObject {
   const pod = basePod(options);
+  const phase = options.phase ?? 'Running';
+  if (phase !== 'Running') {
+    // Containers, readiness and conditions agree with the phase (a Succeeded pod is not ready).
+    (pod as { status?: unknown }).status = podStatusForPhase(
+      pod,
+      phase as PodPhase,
+      '2026-11-22T10:00:00Z',
+    );
+  }
   if (options.sizeBytes === undefined) return pod;
   const natural = Buffer.byteLength(JSON.stringify(pod));
   // The annotation entry costs its key, quotes, colon and comma besides the value.
@@ -234,6 +243,87 @@ function basePod(options: MakePodOptions): KubeObject {
       qosClass: 'Burstable',
     },
   } as KubeObject;
+}
+
+/** The phases of a pod. */
+export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+
+interface ContainerStatusShape {
+  state?: unknown;
+  lastState?: unknown;
+  ready?: boolean;
+  started?: boolean;
+  restartCount?: number;
+}
+interface PodStatusShape {
+  phase?: string;
+  conditions?: { type: string; status: string; reason?: string }[];
+  containerStatuses?: ContainerStatusShape[];
+}
+
+/**
+ * The `status` of `pod` moved to `phase` the way a kubelet reports it: container states,
+ * `ready`/`started` and the Ready/ContainersReady conditions agree with the phase (a Pending pod's
+ * containers are creating, a Running pod's are running and ready, a Succeeded or Failed pod's are
+ * terminated and not ready). `at` is the transition time (RFC 3339). Other fields are kept.
+ */
+export function podStatusForPhase(
+  pod: KubeObject,
+  phase: PodPhase,
+  at: string,
+): Record<string, unknown> {
+  const status = ((pod as { status?: PodStatusShape }).status ?? {}) as PodStatusShape &
+    Record<string, unknown>;
+  const running = phase === 'Running';
+  const containerStatuses = (status.containerStatuses ?? []).map((c) => ({
+    ...c,
+    state:
+      phase === 'Pending'
+        ? { waiting: { reason: 'ContainerCreating' } }
+        : running
+          ? { running: { startedAt: at } }
+          : phase === 'Succeeded'
+            ? { terminated: { exitCode: 0, reason: 'Completed', startedAt: at, finishedAt: at } }
+            : phase === 'Failed'
+              ? { terminated: { exitCode: 1, reason: 'Error', startedAt: at, finishedAt: at } }
+              : c.state,
+    ready: running,
+    started: running,
+  }));
+  const readyNow = running && containerStatuses.length > 0;
+  const conditions = (status.conditions ?? []).map((c) =>
+    c.type === 'Ready' || c.type === 'ContainersReady'
+      ? {
+          ...c,
+          status: readyNow ? 'True' : 'False',
+          ...(readyNow
+            ? {}
+            : { reason: phase === 'Succeeded' ? 'PodCompleted' : 'ContainersNotReady' }),
+          lastTransitionTime: at,
+        }
+      : c,
+  );
+  if (readyNow)
+    for (const c of conditions)
+      if ('reason' in c && (c.type === 'Ready' || c.type === 'ContainersReady')) delete c.reason;
+  return { ...status, phase, conditions, containerStatuses };
+}
+
+/** `status` of a Running pod after its first container restarted at `at` (restartCount + 1). */
+export function podStatusAfterRestart(pod: KubeObject, at: string): Record<string, unknown> {
+  const status = ((pod as { status?: PodStatusShape }).status ?? {}) as PodStatusShape &
+    Record<string, unknown>;
+  const containerStatuses = (status.containerStatuses ?? []).map((c, i) =>
+    i === 0
+      ? {
+          ...c,
+          restartCount: (c.restartCount ?? 0) + 1,
+          lastState: { terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: at } },
+          state: { running: { startedAt: at } },
+        }
+      : c,
+  );
+  return { ...status, containerStatuses };
 }
 
 /** A small ConfigMap. */

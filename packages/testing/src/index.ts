@@ -1,7 +1,8 @@
 /**
  * An in-process Kubernetes API server over real HTTP(S) for tests and benchmarks: list/watch with
- * resource versions, paging, bookmarks, WatchList, compaction, discovery, CRUD, fault injection,
- * realistic pod fixtures and a churn generator.
+ * resource versions, paging like the watch cache, bookmarks, WatchList, compaction, discovery, CRUD,
+ * the status subresource, finalizers, owner-reference garbage collection, leases, kubectl's Table
+ * output, fault injection, realistic pod fixtures, a churn generator and `eventually`.
  *
  * @packageDocumentation
  */
@@ -21,7 +22,14 @@ export {
 export { builtinResources, resourceId, type ResourceDefinition } from './resources.js';
 export { mergePatch } from './patches.js';
 export { ServerApiError, isServerApiError } from './status.js';
-export { makeConfigMap, makePod, type MakePodOptions } from './fixtures.js';
+export {
+  makeConfigMap,
+  makePod,
+  podStatusAfterRestart,
+  podStatusForPhase,
+  type MakePodOptions,
+  type PodPhase,
+} from './fixtures.js';
 export { startChurn, type ChurnOptions, type ChurnStats } from './churn.js';
 export { eventually, type EventuallyOptions } from './eventually.js';
 export { testCaPem } from './tls-fixture.js';

@@ -73,7 +73,7 @@ describe('meta.k8s.io Table output (what kubectl get asks for)', () => {
     s.create('pods', {
       ...makePod({ namespace: 'ns', name: 'going' }),
       metadata: { name: 'going', namespace: 'ns', finalizers: ['x/y'] },
-    } as KubeObject);
+    });
     s.delete('pods', 'ns', 'going');
     const one = await requestJson<Table>(`${s.url}/api/v1/namespaces/ns/pods/going`, {
       headers: { Accept: KUBECTL_ACCEPT },
@@ -178,7 +178,7 @@ describe('server metadata endpoints and media types', () => {
         body: Buffer.from([0x6b, 0x38, 0x73, 0x00]),
       });
       expect(proto.status, method).toBe(415);
-      expect(proto.body.message).toContain('JSON request bodies only');
+      expect(proto.body.message).toContain('send Content-Type: application/json');
     }
   });
 });

@@ -2,6 +2,7 @@
 // streamed write of a long body with backpressure (a 100k-pod list is never one string).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Status } from '@kubecache/core';
+import { decodeProtobufObject } from './protobuf.js';
 import { badRequest, failure, ServerApiError } from './status.js';
 import type { ResourceStore } from './resources.js';
 
@@ -51,9 +52,10 @@ export function sendJsonText(res: ServerResponse, code: number, text: string): v
  * 415 Unsupported Media Type unless the body is JSON: kube-apiserver also decodes protobuf, YAML
  * and CBOR bodies, this server does not (it says so rather than answering "not valid JSON").
  */
-export function requireJsonBody(req: IncomingMessage): void {
+export function requireJsonBody(req: IncomingMessage, options: { protobuf?: boolean } = {}): void {
   const ct = (req.headers['content-type'] ?? '').toLowerCase();
   if (!/protobuf|yaml|cbor/.test(ct)) return;
+  if (options.protobuf && ct.includes('application/vnd.kubernetes.protobuf')) return;
   throw new ServerApiError(
     failure(
       415,
@@ -73,7 +75,16 @@ export function readJsonBody(
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('error', reject);
     req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
+      const bytes = Buffer.concat(chunks);
+      if ((req.headers['content-type'] ?? '').includes('application/vnd.kubernetes.protobuf')) {
+        try {
+          resolve(decodeProtobufObject(bytes));
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+        return;
+      }
+      const text = bytes.toString('utf8');
       if (options.optional && text.trim() === '') {
         resolve(undefined);
         return;

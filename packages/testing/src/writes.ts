@@ -30,7 +30,8 @@ export async function serveCreate(
   res: ServerResponse,
   t: WriteTarget,
 ): Promise<void> {
-  requireJsonBody(req);
+  // kubectl create sends protobuf for built-in types: metadata-only objects and config maps decode.
+  requireJsonBody(req, { protobuf: true });
   const body = (await readJsonBody(req)) as KubeObject;
   const { entry } = cluster.create(t.resource, body, t.namespace, writeOptions(t));
   sendJsonText(res, 201, entry.json);
