@@ -1,5 +1,6 @@
 /**
- * Shared primitives of kubecache: Kubernetes object types, the Clock and FakeClock, the Logger
+ * Shared primitives of kubecache: Kubernetes object types, resource definitions
+ * (`defineResource`), the Clock and FakeClock, the Logger
  * interface and the default stderr logger, redaction and one-line error descriptions, client-go's
  * backoff, branded errors, the metrics seam (generic provider, reflector and informer metrics),
  * and health checks.
@@ -18,6 +19,13 @@ export type {
   StatusCause,
 } from './object.js';
 export { apiVersionOf, gvrString } from './object.js';
+export {
+  defineResource,
+  isResourceDef,
+  type ObjectOf,
+  type ResourceDef,
+  type ResourceDefInput,
+} from './resource.js';
 export { AbortedError, hasBrand, isAbortError, throwIfAborted, toError } from './errors.js';
 export { FakeClock, realClock, sleep, type Clock, type TimerHandle } from './clock.js';
 export { silentLogger, type Logger } from './logger.js';
