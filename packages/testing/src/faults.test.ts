@@ -155,6 +155,9 @@ describe('fault injection', () => {
     s.faults.nextResponses(1, { status: 410 });
     const gone = await requestJson<Status>(`${s.url}/api/v1/configmaps?watch=1`);
     expect(gone.body).toMatchObject({ code: 410, reason: 'Expired' });
+    s.faults.nextResponses(1, { status: 409, verb: 'get' });
+    const conflict = await requestJson<Status>(`${s.url}/api/v1/namespaces/ns/configmaps/a`);
+    expect(conflict.body).toMatchObject({ code: 409, reason: 'Conflict' });
     expect(s.requests.entries.filter((e) => e.status >= 500).length).toBe(3);
   });
 

@@ -165,9 +165,17 @@ export class FaultState {
   }
 }
 
+/** The reason kube-apiserver gives each code (apimachinery's StatusReason for that code). */
 const injectedReasons: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
   403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  409: 'Conflict',
   410: 'Expired',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
   429: 'TooManyRequests',
   500: 'InternalError',
   503: 'ServiceUnavailable',
