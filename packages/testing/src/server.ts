@@ -6,7 +6,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { KubeObject } from '@kubecache/core';
+import type { KubeObject, ResourceDef } from '@kubecache/core';
 import { Cluster, type DeleteOptions } from './cluster.js';
 import { createFaults, FaultState, type Faults } from './faults.js';
 import { startGarbageCollector } from './garbage-collector.js';
@@ -16,6 +16,7 @@ import { createRequestLog, type RequestLog } from './request-log.js';
 import {
   builtinResources,
   keyOf,
+  resourceId,
   type ResourceDefinition,
   type ResourceStore,
 } from './resources.js';
@@ -59,7 +60,16 @@ export interface ApiServer {
   readonly kubeConfig: KubeConfig;
   /** The same configuration as kubeconfig YAML. */
   kubeConfigYaml(): string;
-  /** Creates an object (server-set fields filled in); returns the stored object. */
+  /**
+   * Creates an object (server-set fields filled in); returns the stored object. `resource` is a
+   * resource id (`pods`, `widgets.example.com`) or a `defineResource` definition, which types
+   * `obj` and the result.
+   */
+  create<T extends KubeObject>(
+    resource: ResourceDef<T>,
+    obj: T,
+    options?: { namespace?: string },
+  ): T;
   create(resource: string, obj: KubeObject, options?: { namespace?: string }): KubeObject;
   /**
    * Replaces an object; a non-empty `metadata.resourceVersion` is a precondition (409 on
@@ -100,8 +110,8 @@ export interface ApiServer {
   resourceVersion(): string;
   /** Compacts history up to `rv` (default: now): older resource versions and continue tokens answer 410. */
   compact(rv?: number): void;
-  /** Registers a resource (a CRD). */
-  registerResource(def: ResourceDefinition): void;
+  /** Registers a resource (a CRD); a `defineResource` definition is accepted as it is. */
+  registerResource(def: ResourceDefinition | ResourceDef): void;
   /** Fault injection. */
   readonly faults: Faults;
   /** The request log. */
@@ -215,7 +225,12 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     url,
     kubeConfig,
     kubeConfigYaml,
-    create: (resource, obj, opts) => cluster.create(store(resource), obj, opts?.namespace).obj,
+    create: (resource: string | ResourceDef, obj: KubeObject, opts?: { namespace?: string }) =>
+      cluster.create(
+        store(typeof resource === 'string' ? resource : resourceId(resource)),
+        obj,
+        opts?.namespace,
+      ).obj,
     update: (resource, obj, opts) =>
       cluster.update(store(resource), obj, obj.metadata?.namespace, opts ?? {}).obj,
     patch: (resource, namespace, name, p, opts) =>
