@@ -66,8 +66,11 @@ export interface ListHooks<T = KubeObject> {
    * a caller swap in an instance it already holds, so the fresh copy is garbage at once instead
    * of at the end of a (possibly huge) page. It may also see items of a list that fails later,
    * so it must not change anything the caller cannot drop.
+   *
+   * Declared as a method so that `ListerWatcher<Pod>` stays assignable to `ListerWatcher<unknown>`
+   * (method parameters are bivariant), as a `Reflector` over an untyped store needs.
    */
-  mapItem?: (item: T) => T;
+  mapItem?(item: T): T;
 }
 
 /**

@@ -14,22 +14,6 @@ export interface KnownFailure {
 
 export const knownFailures: ReadonlyMap<string, KnownFailure> = new Map([
   [
-    'README.md#1',
-    {
-      error:
-        "TS2379 Argument of type 'ListWatch<KubeObject>' is not assignable to parameter of type 'ListerWatcher<unknown>'",
-      why: 'the seed toy: `new Reflector(pods, store)` infers T = unknown from the untyped store, and ListHooks<T>.mapItem (new in listwatch) makes ListWatch<KubeObject> not assignable to ListerWatcher<unknown> under exactOptionalPropertyTypes — a listwatch/reflector typing bug, not a README one',
-    },
-  ],
-  [
-    'packages/reflector/README.md#1',
-    {
-      error:
-        "TS2379 Argument of type 'ListWatch<KubeObject>' is not assignable to parameter of type 'ListerWatcher<unknown>'",
-      why: 'the same seed toy as the root README (see README.md#1)',
-    },
-  ],
-  [
     'packages/core/README.md#2',
     {
       error: "TS2304 Cannot find name 'informer'",
