@@ -12,7 +12,15 @@ export type {
   ReflectorStats,
   WatchEndReason,
 } from './options.js';
-export { ReflectorError, isReflectorError, type ReflectorErrorKind } from './errors.js';
+export {
+  PermanentFailureError,
+  ReflectorError,
+  isPermanentError,
+  isPermanentFailureError,
+  isReflectorError,
+  type FailedStep,
+  type ReflectorErrorKind,
+} from './errors.js';
 // One install is enough: what the toy example uses.
 export {
   DeletedFinalStateUnknown,

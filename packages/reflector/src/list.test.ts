@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { KubeObject, Logger } from '@kubecache/core';
+import { createDefaultLogger, type KubeObject } from '@kubecache/core';
 import { createListWatch } from '@kubecache/listwatch';
 import { createStore, type Store } from '@kubecache/store';
 import { makePod, startApiServer } from '@kubecache/testing';
@@ -104,12 +104,7 @@ describe('Reflector LIST: never back in time', () => {
       a.create('configmaps', { metadata: { namespace: 'a', name: `c${i}` } });
     const port = Number(new URL(a.url).port);
     const logged: string[] = [];
-    const logger: Logger = {
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: (_o, msg) => logged.push(String(msg)),
-    };
+    const logger = createDefaultLogger({ level: 'error', write: (l) => logged.push(l) });
     // The "too large" answers of the restored server carry Retry-After: do not wait them out here.
     const lwOptions = { group: '', version: 'v1', resource: 'pods', maxRetries: 0 };
     const { r, store, errors } = startOn(createListWatch(a.kubeConfig, lwOptions), createStore(), {
@@ -131,7 +126,13 @@ describe('Reflector LIST: never back in time', () => {
     expect(errors.some((e) => isReflectorError(e) && e.kind === 'resource-version-reset')).toBe(
       true,
     );
-    expect(logged.some((m) => /older than the synced RV/.test(m))).toBe(true);
+    expect(
+      logged.some((m) =>
+        /^kubecache error reflector pods\/v1: resource version reset: the server keeps answering at RV \d+, older than the synced RV \d+, after 2 retries; accepting its state as the new truth/.test(
+          m,
+        ),
+      ),
+    ).toBe(true);
     expect(r.lastSyncResourceVersion()).toBe(b.resourceVersion());
     // Then it keeps following the restored server.
     b.create('pods', makePod({ namespace: 'a', name: 'after' }));

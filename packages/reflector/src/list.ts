@@ -56,28 +56,40 @@ export async function listIntoStore<T>(
   for (;;) {
     const rv = relistResourceVersion(ctx.rv);
     ctx.countList();
+    const attemptStart = ctx.clock.now();
     let list: PagedList<T>;
     try {
-      list = await listAt(ctx, rv, signal);
+      try {
+        list = await listAt(ctx, rv, signal);
+      } catch (err) {
+        if (!(isExpired(err) || isTooLargeResourceVersion(err))) throw err;
+        // The RV we listed at is unavailable: retry at once with a consistent read.
+        ctx.rv.unavailable = true;
+        ctx.report(toError(err), 'list expired, listing again as a consistent read', {}, 'info');
+        list = await listAt(ctx, relistResourceVersion(ctx.rv), signal);
+      }
     } catch (err) {
-      if (!(isExpired(err) || isTooLargeResourceVersion(err))) throw err;
-      // The RV we listed at is unavailable: retry at once with a consistent read.
-      ctx.rv.unavailable = true;
-      ctx.report(toError(err), 'list');
-      list = await listAt(ctx, relistResourceVersion(ctx.rv), signal);
+      if (!signal.aborted) {
+        ctx.metrics.listed?.({ durationMs: ctx.clock.now() - attemptStart, items: 0, error: err });
+      }
+      throw err;
     }
     const got = list.metadata?.resourceVersion ?? '';
     const synced = ctx.rv.lastSync;
     const verdict = ctx.staleGuard.judge(got, synced);
     if (verdict === 'retry') {
+      ctx.metrics.listed?.({
+        durationMs: ctx.clock.now() - attemptStart,
+        items: list.items.length,
+      });
       ctx.rv.unavailable = true; // the next attempt is a consistent read
       ctx.report(
         new ReflectorError(
           'stale-list',
-          `${ctx.name}: LIST at RV "${rv}" was answered at RV ${got}, older than the synced RV ${synced}; ` +
+          `LIST at RV "${rv}" was answered at RV ${got}, older than the synced RV ${synced}; ` +
             `retry ${String(ctx.staleGuard.retries)} of ${String(ctx.staleGuard.maxRetries)} as a consistent read after backoff`,
         ),
-        'list',
+        'stale list',
       );
       await ctx.backoffSleep(undefined, signal);
       throwIfAborted(signal);
@@ -87,10 +99,11 @@ export async function listIntoStore<T>(
       ctx.reportLoudly(
         new ReflectorError(
           'resource-version-reset',
-          `${ctx.name}: the server keeps answering at RV ${got}, older than the synced RV ${synced}, ` +
+          `the server keeps answering at RV ${got}, older than the synced RV ${synced}, ` +
             `after ${String(ctx.staleGuard.maxRetries)} retries; accepting its state as the new truth ` +
             `(was the cluster restored from an older etcd backup?)`,
         ),
+        'resource version reset',
         { listRv: got, syncedRv: synced },
       );
     }
@@ -101,16 +114,28 @@ export async function listIntoStore<T>(
       const ok = ctx.checkObject(item, 'list');
       if (ok !== undefined) items.push(ok);
     }
+    try {
+      ctx.checkKindMismatch();
+    } catch (err) {
+      ctx.metrics.listed?.({ durationMs: ctx.clock.now() - attemptStart, items: 0, error: err });
+      throw err;
+    }
     ctx.store.replace(items, got);
     ctx.listedOnce = true;
     ctx.setLastSyncRv(got);
+    ctx.lastListAt = ctx.clock.now();
+    ctx.succeeded();
+    ctx.metrics.listed?.({ durationMs: ctx.lastListAt - attemptStart, items: items.length });
     ctx.opts.events?.onListEnd?.({
       items: items.length,
       resourceVersion: got,
       durationMs: ctx.clock.now() - start,
       paginated: list.paginated,
     });
-    ctx.logger.debug({ reflector: ctx.name, items: items.length, resourceVersion: got }, 'listed');
+    ctx.logger.debug(
+      { component: 'reflector', resource: ctx.name, items: items.length, resourceVersion: got },
+      'listed',
+    );
     return;
   }
 }

@@ -1,6 +1,12 @@
 // The Reflector's options, lifecycle hooks and counters (client-go's ReflectorOptions plus the
 // public fields it sets after construction: WatchListPageSize, ShouldResync, UseWatchList, …).
-import type { BackoffOptions, Clock, Logger } from '@kubecache/core';
+import type {
+  BackoffOptions,
+  Clock,
+  Logger,
+  MetricsProvider,
+  ReflectorMetrics,
+} from '@kubecache/core';
 import type { TransformFunc } from '@kubecache/store';
 import type { Reflector } from './reflector.js';
 
@@ -113,8 +119,28 @@ export interface ReflectorOptions<T> {
   backoff?: BackoffOptions;
   /** Clock for every timer. Default: the real clock. */
   clock?: Clock;
-  /** Pino-shaped logger. Default: silent. */
+  /**
+   * Pino-shaped logger. Default: core's `defaultLogger` — warnings and errors to stderr, one line
+   * per cause per 30 s, redacted (`kubecache warn reflector pods.v1: list failed: …`). Pass
+   * `silentLogger` to print nothing.
+   */
   logger?: Logger;
+  /**
+   * Metrics hooks (see core's `ReflectorMetrics`). Default: made from `metricsProvider` with
+   * `createReflectorMetrics(metricsProvider, name)`, else none.
+   */
+  metrics?: ReflectorMetrics;
+  /** Where the default `metrics` are created (e.g. `@kubecache/prometheus`). Default: none. */
+  metricsProvider?: MetricsProvider;
+  /**
+   * What to do about an error retrying cannot fix (`isPermanentError`: 400 such as an invalid
+   * selector, 401, 403, 404 unknown resource, 422, or objects of another kind than configured):
+   * - `'retry'` (default, as client-go): report it (marked "will not fix itself") and retry with
+   *   backoff — RBAC, credentials and CRDs can change while the Reflector waits;
+   * - `'stop'`: report it once and make `run` reject with a `PermanentFailureError` (for CLIs and
+   *   jobs that should fail fast).
+   */
+  onPermanentError?: 'retry' | 'stop';
   /**
    * Called with every error the Reflector handles (list/watch failures, skipped objects, stale
    * lists). It is observational: the Reflector keeps retrying whatever the handler does.

@@ -4,6 +4,7 @@
 // list-rv.ts (resource-version and paging rules, stale-list guard), list.ts (LIST), watch-list.ts
 // (WatchList), consistency-detector.ts, watch.ts (watch loop), watch-handler.ts (event handling).
 import { isAbortError, sleep, toError, type KubeObject } from '@kubecache/core';
+import { PermanentFailureError, isPermanentError } from './errors.js';
 import type { ListerWatcher, WatchStream } from '@kubecache/listwatch';
 import type { Store } from '@kubecache/store';
 import { ReflectorContext } from './context.js';
@@ -24,7 +25,13 @@ export type {
  *
  * Contract:
  * - `run(signal)` keeps the store in sync until `signal` aborts, with backoff between attempts; it
- *   never stops on an error, and resolves only once every socket and timer it used is released.
+ *   never stops on an error (unless `onPermanentError: 'stop'`: then it rejects with a
+ *   `PermanentFailureError` at the first error retrying cannot fix), and settles only once every
+ *   socket and timer it used is released.
+ * - Every failure is reported: to `watchErrorHandler`, to the metrics, and to the logger (by
+ *   default core's `defaultLogger`: one stderr line per cause per 30 s), as
+ *   `kubecache warn reflector <name>: list failed: <error> retryInMs=<ms>`; errors retrying cannot
+ *   fix are logged at error level with `(will not fix itself)` after the message.
  * - The store sees `replace(items, rv)` once per LIST (and per WatchList initial sync), then
  *   `add`/`update`/`delete` for watch events, `bookmark(rv)` (BookmarkStore) and
  *   `updateResourceVersion(rv)` (ResourceVersionUpdater) where supported.
@@ -55,33 +62,83 @@ export class Reflector<T = KubeObject> {
     return this.ctx.rv.lastSync;
   }
 
+  /**
+   * The last error reported since the last successful list or watch start; `undefined` while
+   * healthy. Objects skipped one by one (a stray object of another kind) do not count.
+   */
+  lastError(): Error | undefined {
+    return this.ctx.lastError;
+  }
+
+  /**
+   * When the Reflector started failing (clock ms of the first error since the last success), or
+   * `undefined` while healthy.
+   */
+  failingSince(): number | undefined {
+    return this.ctx.failingSince;
+  }
+
+  /** True while a watch stream is open and being read (after the initial sync). */
+  isWatching(): boolean {
+    return this.ctx.watching;
+  }
+
+  /** Clock time (ms) of the last watch event or bookmark received; `undefined` before any. */
+  lastEventTime(): number | undefined {
+    return this.ctx.stats.lastEventAt === 0 ? undefined : this.ctx.stats.lastEventAt;
+  }
+
+  /** Clock time (ms) of the last successful list (LIST or WatchList); `undefined` before any. */
+  lastListTime(): number | undefined {
+    return this.ctx.lastListAt === 0 ? undefined : this.ctx.lastListAt;
+  }
+
   /** True after a list at the last RV failed with 410/too-large: the next list is a consistent read. */
   isLastSyncResourceVersionUnavailable(): boolean {
     return this.ctx.rv.unavailable;
   }
 
   /**
-   * Lists and watches until `signal` aborts, backing off between rounds. Resolves (never
-   * rejects) once everything is released.
+   * Lists and watches until `signal` aborts, backing off between rounds. Resolves once
+   * everything is released; rejects only with `onPermanentError: 'stop'`, with a
+   * {@link PermanentFailureError} (also released first).
    */
   async run(signal: AbortSignal): Promise<void> {
     const ctx = this.ctx;
-    ctx.logger.info({ reflector: this.name }, 'starting reflector');
-    while (!signal.aborted) {
-      try {
-        await this.listAndWatch(signal);
-      } catch (err) {
-        if (signal.aborted || isAbortError(err)) break;
-        ctx.report(toError(err));
+    ctx.logger.info({ component: 'reflector', resource: this.name }, 'starting reflector');
+    ctx.listsThisRun = 0;
+    const detach = ctx.metrics.attach?.({
+      lastSyncResourceVersion: () => ctx.rv.lastSync,
+    });
+    try {
+      while (!signal.aborted) {
+        let delayMs: number;
+        try {
+          await this.listAndWatch(signal);
+          delayMs = ctx.nextDelay(undefined);
+        } catch (err) {
+          if (signal.aborted || isAbortError(err)) break;
+          const e = toError(err);
+          const step = ctx.step;
+          if (isPermanentError(e) && ctx.opts.onPermanentError === 'stop') {
+            ctx.report(e, `${step} failed, stopping`);
+            throw new PermanentFailureError(this.name, step, e);
+          }
+          delayMs = ctx.nextDelay(e);
+          ctx.report(e, `${step} failed`, { retryInMs: delayMs });
+        }
+        if (signal.aborted) break;
+        try {
+          await sleep(delayMs, { clock: ctx.clock, signal });
+        } catch {
+          break;
+        }
       }
-      if (signal.aborted) break;
-      try {
-        await sleep(ctx.nextDelay(undefined), { clock: ctx.clock, signal });
-      } catch {
-        break;
-      }
+    } finally {
+      ctx.watching = false;
+      detach?.();
     }
-    ctx.logger.info({ reflector: this.name }, 'stopped reflector');
+    ctx.logger.info({ component: 'reflector', resource: this.name }, 'stopped reflector');
   }
 
   /**
@@ -92,11 +149,13 @@ export class Reflector<T = KubeObject> {
   async listAndWatch(signal: AbortSignal): Promise<void> {
     const ctx = this.ctx;
     let stream: WatchStream<T> | undefined;
+    ctx.step = 'list';
     if (shouldUseWatchList(ctx)) {
       const outcome = await watchListIntoStore(ctx, signal);
       if (outcome.kind === 'synced') stream = outcome.stream;
     }
     if (stream === undefined) await listIntoStore(ctx, signal);
+    ctx.step = 'watch';
     const resync = this.startResync();
     try {
       await watchLoop(ctx, stream, signal);
@@ -115,7 +174,7 @@ export class Reflector<T = KubeObject> {
         try {
           ctx.store.resync();
         } catch (err) {
-          ctx.report(toError(err), 'resync');
+          ctx.report(toError(err), 'resync failed');
         }
       }
       timer = ctx.clock.setTimeout(tick, period);

@@ -76,14 +76,15 @@ export async function consumeWatch<T>(
       const obj = ev.object as T & KubeObject;
       const rv = obj.metadata?.resourceVersion;
       if (typeof rv !== 'string' || rv === '') {
-        ctx.report(
+        ctx.note(
           new ReflectorError(
             'object',
-            `${ctx.name}: ${ev.type} event without metadata.resourceVersion; skipped`,
+            `${ev.type} event without metadata.resourceVersion; skipped`,
           ),
         );
         continue;
       }
+      ctx.metrics.event?.(ev.type);
       if (ev.type === 'BOOKMARK') {
         synthetic = false;
         if (initial) {
@@ -94,24 +95,24 @@ export async function consumeWatch<T>(
           continue;
         }
         ctx.setLastSyncRv(rv);
+        ctx.stats.lastEventAt = ctx.clock.now();
         if (isBookmarkStore(store)) store.bookmark(rv);
         if (isResourceVersionUpdater(store)) store.updateResourceVersion(rv);
         events++;
         continue;
       }
-      const checked = ctx.checkObject(obj, 'watch');
+      const checked = ctx.checkObject(obj, initial ? 'list' : 'watch');
       if (checked === undefined) continue;
       try {
         if (ev.type === 'ADDED') store.add(checked);
         else if (ev.type === 'MODIFIED') store.update(checked);
         else store.delete(checked);
       } catch (err) {
-        ctx.report(
-          new ReflectorError(
-            'store',
-            `${ctx.name}: unable to apply ${ev.type}: ${toError(err).message}`,
-            { cause: err },
-          ),
+        ctx.note(
+          new ReflectorError('store', `unable to apply ${ev.type}: ${toError(err).message}`, {
+            cause: err,
+          }),
+          'store update failed',
         );
         continue;
       }

@@ -1,7 +1,7 @@
 // WatchList over real HTTP: on by default, transient failures retried rather than giving up, the
 // LIST fallback remembered per ListerWatcher, and the consistency detector.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KubeObject } from '@kubecache/core';
+import { createDefaultLogger, type KubeObject } from '@kubecache/core';
 import {
   createListWatchFromFunctions,
   type ListerWatcher,
@@ -135,16 +135,15 @@ describe('WatchList consistency detector', () => {
     const lost = s.get('pods', 'a', 'p1')!.metadata!.uid!;
     const logged: string[] = [];
     const { errors } = startOn(droppingInitialEvent(podsLw(s), 'p1'), createStore(), {
-      logger: {
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: (_o, msg) => logged.push(String(msg)),
-      },
+      logger: createDefaultLogger({ level: 'error', write: (l) => logged.push(l) }),
     });
     await until(() => ofKind(errors, 'watchlist-inconsistent').length === 1);
     expect(ofKind(errors, 'watchlist-inconsistent')[0]!.message).toContain(`missing: [${lost}]`);
-    expect(logged.some((m) => m.includes('data inconsistency detected'))).toBe(true);
+    expect(logged).toContainEqual(
+      expect.stringMatching(
+        /^kubecache error reflector reflector: WatchList inconsistent: data inconsistency detected: WatchList at RV \d+ differs from a LIST at that RV \(missing: \[/,
+      ),
+    );
   });
 
   it('is off without the option and the environment variable', async () => {

@@ -41,22 +41,25 @@ function markUnsupported<T>(ctx: ReflectorContext<T>, why: string, cause?: unkno
   ctx.report(
     new ReflectorError(
       'watchlist',
-      `${ctx.name}: WatchList is not available (${why}); falling back to LIST from now on`,
+      `WatchList is not available (${why}); falling back to LIST from now on`,
       cause !== undefined ? { cause } : undefined,
     ),
-    'watchlist',
+    'WatchList unavailable',
   );
+  ctx.relistReason = 'watch-list-fallback';
 }
 
 /**
  * A rejected WatchList request that means "this server does not do WatchList": a 4xx answer
- * other than 408, 409, 410 (expired RV, retried as a consistent read) and 429 (busy). 5xx,
+ * other than 408, 409, 410 (expired RV, retried as a consistent read) and 429 (busy), and other
+ * than 400, 401, 403 and 404, which a LIST would get as well (an invalid selector, bad
+ * credentials, RBAC, an unknown resource: reported as they are, not as "no WatchList"). 5xx,
  * connection errors and the rest are transient.
  */
 function isRejection(err: unknown): boolean {
   if (!isApiStatusError(err)) return false;
   const c = err.code;
-  return c >= 400 && c < 500 && c !== 408 && c !== 409 && c !== 410 && c !== 429;
+  return c >= 405 && c < 500 && c !== 408 && c !== 409 && c !== 410 && c !== 429;
 }
 
 /** What {@link watchListIntoStore} did. */
@@ -105,14 +108,25 @@ export async function watchListIntoStore<T>(
       sendInitialEvents: true,
     });
     ctx.countList();
+    const failed = (err: unknown): void => {
+      if (!signal.aborted) {
+        ctx.metrics.listed?.({ durationMs: ctx.clock.now() - start, items: 0, error: err });
+      }
+    };
     let stream: WatchStream<T>;
     try {
       stream = await ctx.lw.watch(options, signal);
     } catch (err) {
       if (signal.aborted || isAbortError(err)) throw err;
+      failed(err);
       if ((isExpired(err) || isTooLargeResourceVersion(err)) && rv !== '') {
         ctx.rv.unavailable = true;
-        ctx.report(toError(err), 'watchlist');
+        ctx.report(
+          toError(err),
+          'WatchList expired, listing again as a consistent read',
+          {},
+          'info',
+        );
         continue;
       }
       if (isRejection(err)) {
@@ -122,6 +136,7 @@ export async function watchListIntoStore<T>(
       throw err;
     }
     ctx.stats.watches++;
+    ctx.metrics.watchStarted?.();
     let timedOut = false;
     const deadline = ctx.clock.setTimeout(() => {
       timedOut = true;
@@ -138,7 +153,14 @@ export async function watchListIntoStore<T>(
     }
     if (ended.reason !== 'initial-events-end') {
       stream.stop();
+      if (ended.reason === 'decode-error') ctx.metrics.decodeError?.();
+      ctx.metrics.watchEnded?.({
+        durationMs: ctx.clock.now() - start,
+        events: ended.events,
+        reason: ended.reason,
+      });
       if (signal.aborted) throw new AbortedError(undefined, { cause: signal.reason });
+      failed(ended.error ?? new ReflectorError('watchlist', `WatchList ended: ${ended.reason}`));
       if (timedOut) {
         markUnsupported(
           ctx,
@@ -150,7 +172,9 @@ export async function watchListIntoStore<T>(
         ctx.rv.unavailable = true;
         ctx.report(
           ended.error ?? new ReflectorError('watchlist', 'WatchList expired'),
-          'watchlist',
+          'WatchList expired, listing again as a consistent read',
+          {},
+          'info',
         );
         continue;
       }
@@ -158,9 +182,9 @@ export async function watchListIntoStore<T>(
         ctx.report(
           new ReflectorError(
             'watchlist',
-            `${ctx.name}: the WatchList stream closed before the initial-events-end bookmark; listing instead this time`,
+            'the WatchList stream closed before the initial-events-end bookmark; listing instead this time',
           ),
-          'watchlist',
+          'WatchList ended early',
         );
         return { kind: 'fallback' };
       }
@@ -175,10 +199,10 @@ export async function watchListIntoStore<T>(
       ctx.report(
         new ReflectorError(
           'stale-list',
-          `${ctx.name}: WatchList at RV "${rv}" ended its initial events at RV ${syncedRv}, older than the synced RV ${synced}; ` +
+          `WatchList at RV "${rv}" ended its initial events at RV ${syncedRv}, older than the synced RV ${synced}; ` +
             `retry ${String(ctx.staleGuard.retries)} of ${String(ctx.staleGuard.maxRetries)} as a consistent read after backoff`,
         ),
-        'watchlist',
+        'stale list',
       );
       await ctx.backoffSleep(undefined, signal);
       continue;
@@ -187,12 +211,20 @@ export async function watchListIntoStore<T>(
       ctx.reportLoudly(
         new ReflectorError(
           'resource-version-reset',
-          `${ctx.name}: the server keeps answering at RV ${syncedRv}, older than the synced RV ${synced}, ` +
+          `the server keeps answering at RV ${syncedRv}, older than the synced RV ${synced}, ` +
             `after ${String(ctx.staleGuard.maxRetries)} retries; accepting its state as the new truth ` +
             `(was the cluster restored from an older etcd backup?)`,
         ),
+        'resource version reset',
         { listRv: syncedRv, syncedRv: synced },
       );
+    }
+    try {
+      ctx.checkKindMismatch();
+    } catch (err) {
+      stream.stop();
+      failed(err);
+      throw err;
     }
     const items = temp.list();
     if (ctx.opts.checkWatchListConsistency ?? watchListConsistencyCheckFromEnv()) {
@@ -207,6 +239,9 @@ export async function watchListIntoStore<T>(
     ctx.listedOnce = true;
     ctx.rv.unavailable = false;
     ctx.setLastSyncRv(syncedRv);
+    ctx.lastListAt = ctx.clock.now();
+    ctx.succeeded();
+    ctx.metrics.listed?.({ durationMs: ctx.lastListAt - start, items: items.length });
     ctx.opts.events?.onListEnd?.({
       items: items.length,
       resourceVersion: syncedRv,
@@ -227,7 +262,7 @@ async function checkConsistency<T>(
   const t = ctx.opts.transform;
   const transforms = t && !(ctx.store as { transformsObjects?: boolean }).transformsObjects;
   ctx.logger.info(
-    { reflector: ctx.name, resourceVersion: rv },
+    { component: 'reflector', resource: ctx.name, resourceVersion: rv },
     'WatchList consistency check: listing at the same resource version',
   );
   const result = await checkListConsistency({
@@ -242,10 +277,10 @@ async function checkConsistency<T>(
     ctx.report(
       new ReflectorError(
         'watch',
-        `${ctx.name}: WatchList consistency check skipped: the LIST at RV ${rv} failed: ${result.message}`,
+        `WatchList consistency check skipped: the LIST at RV ${rv} failed: ${result.message}`,
         { cause: result },
       ),
-      'watchlist',
+      'WatchList consistency check skipped',
     );
     return;
   }
@@ -254,9 +289,10 @@ async function checkConsistency<T>(
   ctx.reportLoudly(
     new ReflectorError(
       'watchlist-inconsistent',
-      `${ctx.name}: data inconsistency detected: WatchList at RV ${rv} differs from a LIST at that RV ` +
+      `data inconsistency detected: WatchList at RV ${rv} differs from a LIST at that RV ` +
         `(missing: [${show(result.missing)}], unexpected: [${show(result.unexpected)}], different: [${show(result.different)}])`,
     ),
-    { resourceVersion: rv, ...result },
+    'WatchList inconsistent',
+    { resourceVersion: rv },
   );
 }

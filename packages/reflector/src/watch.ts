@@ -1,6 +1,6 @@
 // client-go's Reflector.watch: watches resumed from the last synced resource version for as long
 // as they can be, deciding per ending whether to rewatch, back off, or give up for a relist.
-import { isAbortError, toError } from '@kubecache/core';
+import { isAbortError, sleep, toError } from '@kubecache/core';
 import {
   isApiStatusError,
   isConnectionRefused,
@@ -49,30 +49,47 @@ export async function watchLoop<T>(
           signal,
         );
         ctx.stats.watches++;
+        ctx.metrics.watchStarted?.();
       } catch (err) {
         if (signal.aborted || isAbortError(err)) return;
         const e = toError(err);
         if (isConnectionRefused(e) || isTooManyRequests(e)) {
           // The server is busy or away: the RV is still good, so back off and rewatch (no relist).
-          ctx.report(e, 'watch');
-          await ctx.backoffSleep(e, signal);
+          const delayMs = ctx.nextDelay(e);
+          ctx.report(e, 'watch failed', { retryInMs: delayMs });
+          await sleepQuietly(ctx, delayMs, signal);
           continue;
         }
         if (isExpired(e) || (isApiStatusError(e) && e.code === 410)) {
-          ctx.report(e, 'watch');
+          ctx.report(e, 'watch failed, relisting', {}, 'info');
+          ctx.relistReason = 'expired';
           return; // relist (after the run loop's backoff)
         }
         throw e;
       }
     }
     const start = ctx.clock.now();
-    const ended = await consumeWatch(ctx, stream, ctx.store, signal, {
-      kind: 'watch',
-      startedFrom,
-    });
+    ctx.succeeded();
+    ctx.watching = true;
+    let ended;
+    try {
+      ended = await consumeWatch(ctx, stream, ctx.store, signal, {
+        kind: 'watch',
+        startedFrom,
+      });
+    } finally {
+      ctx.watching = false;
+    }
     stream.stop();
     stream = undefined;
     const durationMs = ctx.clock.now() - start;
+    const veryShort = ended.reason === 'closed' && durationMs < 1000 && ended.events === 0;
+    if (ended.reason === 'decode-error') ctx.metrics.decodeError?.();
+    ctx.metrics.watchEnded?.({
+      durationMs,
+      events: ended.events,
+      reason: veryShort ? 'very-short' : ended.reason,
+    });
     ctx.opts.events?.onWatchEnd?.({
       reason: ended.reason,
       events: ended.events,
@@ -83,43 +100,68 @@ export async function watchLoop<T>(
       case 'aborted':
         return;
       case 'closed':
-        if (durationMs < 1000 && ended.events === 0) {
+        if (veryShort) {
           ctx.report(
             new ReflectorError(
               'very-short-watch',
-              `${ctx.name}: unexpected watch close - watch lasted less than a second and no items received`,
+              'unexpected watch close - watch lasted less than a second and no items received',
             ),
+            'watch ended, relisting',
           );
+          ctx.relistReason = 'very-short-watch';
           return; // relist after backoff, as client-go
         }
         internalErrorSince = undefined;
         continue; // normal end: rewatch from the last RV
       case 'expired':
-        ctx.report(ended.error!, 'watch');
+        ctx.report(ended.error!, 'watch ended, relisting', {}, 'info');
+        ctx.relistReason = 'expired';
         return; // relist at the last RV
       case 'too-many-requests':
-      case 'decode-error':
+      case 'decode-error': {
         // Resume from the last good RV without relisting; back off so a broken stream cannot spin.
-        ctx.report(ended.error!, 'watch');
-        await ctx.backoffSleep(ended.error, signal);
+        const delayMs = ctx.nextDelay(ended.error);
+        ctx.report(ended.error!, 'watch ended', { retryInMs: delayMs });
+        await sleepQuietly(ctx, delayMs, signal);
         continue;
+      }
       case 'internal-error': {
-        ctx.report(ended.error!, 'watch');
         const now = ctx.clock.now();
         internalErrorSince ??= now;
-        if (now - internalErrorSince < (ctx.opts.maxInternalErrorRetryDurationMs ?? 0)) continue;
+        if (now - internalErrorSince < (ctx.opts.maxInternalErrorRetryDurationMs ?? 0)) {
+          ctx.report(ended.error!, 'watch ended');
+          continue;
+        }
+        ctx.report(ended.error!, 'watch ended, relisting');
+        ctx.relistReason = 'internal-error';
         return;
       }
       case 'error':
-      case 'initial-events-end':
+      case 'initial-events-end': {
         // Connection resets, idle timeouts and other errors: rewatch after backoff from the last
         // RV; a relist follows only if the server says the RV is gone.
+        const delayMs = ctx.nextDelay(ended.error);
         ctx.report(
           ended.error ?? new ReflectorError('watch', `watch ended: ${ended.reason}`),
-          'watch',
+          'watch ended',
+          { retryInMs: delayMs },
         );
-        await ctx.backoffSleep(ended.error, signal);
+        await sleepQuietly(ctx, delayMs, signal);
         continue;
+      }
     }
+  }
+}
+
+/** Sleeps `ms` on the Reflector's clock; returns early (without throwing) when aborted. */
+async function sleepQuietly<T>(
+  ctx: ReflectorContext<T>,
+  ms: number,
+  signal: AbortSignal,
+): Promise<void> {
+  try {
+    await sleep(ms, { clock: ctx.clock, signal });
+  } catch {
+    // aborted: the caller checks the signal
   }
 }
