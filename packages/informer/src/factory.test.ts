@@ -1,7 +1,11 @@
 // The SharedInformerFactory over the in-process API server: namespaced factories and
 // cluster-scoped resources (built-ins, CRDs via discovery, explicit scope), per-informer namespaces.
 import { afterEach, describe, expect, it } from 'vitest';
+import { defineResource, type KubeObject } from '@kubecache/core';
+import { isIndexError, type IndexFunc } from '@kubecache/store';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '@kubecache/testing';
+import { podsResource, type Pod } from './builtin-resources.js';
+import { isInformerStoppedError } from './errors.js';
 import { createSharedInformerFactory, type SharedInformerFactory } from './factory.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -110,5 +114,109 @@ describe('SharedInformerFactory with a namespace', () => {
     expect(names(inA.getIndexer().list())).toEqual(['a']);
     expect(names(inB.getIndexer().list())).toEqual(['b']);
     expect(names(all.getIndexer().list())).toEqual(['a', 'b']);
+  });
+});
+
+const byNode: IndexFunc<Pod> = (p) => [p.spec?.nodeName ?? ''];
+const podOn = (name: string, nodeName: string): Pod => ({
+  metadata: { namespace: 'ns', name },
+  spec: { nodeName, containers: [{ name: 'c', image: 'busybox' }] },
+});
+
+describe('SharedInformerFactory: one informer per resource, indexers added to it', () => {
+  it('returns the pods() informer for forResource of the pods GVR with indexers, and indexes by them', async () => {
+    const s = await api();
+    s.create('pods', podOn('a', 'n1'));
+    s.create('pods', podOn('b', 'n2'));
+    const f = factoryOn(s, '');
+    const pods = f.pods();
+    const gvr = { group: '', version: 'v1', resource: 'pods' };
+    expect(f.forResource(gvr, { indexers: { byNode } })).toBe(pods);
+    expect(f.forResource(podsResource, { indexers: { byNode } })).toBe(pods);
+    expect(Object.keys(pods.getIndexer().getIndexers()).sort()).toEqual(['byNode', 'namespace']);
+    expect(await synced(f)).toEqual([true]);
+    expect(names(pods.getIndexer().byIndex('byNode', 'n1'))).toEqual(['a']);
+  });
+
+  it('adds indexers after start (client-go 1.36), built from the cache', async () => {
+    const s = await api();
+    s.create('pods', podOn('a', 'n1'));
+    const f = factoryOn(s, '');
+    const pods = f.pods();
+    expect(await synced(f)).toEqual([true]);
+    expect(pods.isStarted()).toBe(true);
+    expect(f.forResource(podsResource, { indexers: { byNode } })).toBe(pods);
+    expect(names(pods.getIndexer().byIndex('byNode', 'n1'))).toEqual(['a']);
+  });
+
+  it('skips an indexer already there with the same function; another function under its name is an IndexError', async () => {
+    const f = factoryOn(await api(), '');
+    const pods = f.forResource(podsResource, { indexers: { byNode } });
+    expect(f.forResource(podsResource, { indexers: { byNode } })).toBe(pods);
+    let err: unknown;
+    try {
+      f.forResource(podsResource, { indexers: { byNode: (p) => [p.metadata?.name ?? ''] } });
+    } catch (e) {
+      err = e;
+    }
+    expect(isIndexError(err)).toBe(true);
+    expect((err as Error).name).toBe('IndexError');
+    expect(pods.getIndexer().getIndexers()['byNode']).toBe(byNode);
+  });
+
+  it('leaves no informer behind when a new one is asked for with a clashing indexer', async () => {
+    const f = factoryOn(await api(), '');
+    const other: IndexFunc<Pod> = () => [];
+    expect(() => f.forResource(podsResource, { indexers: { namespace: other } })).toThrow(
+      expect.objectContaining({ name: 'IndexError' }),
+    );
+    expect(Object.keys(f.pods().getIndexer().getIndexers())).toEqual(['namespace']);
+  });
+
+  it('refuses indexers once the informer stopped (InformerStoppedError)', async () => {
+    const s = await api();
+    const f = factoryOn(s, '');
+    const pods = f.pods();
+    expect(await synced(f)).toEqual([true]);
+    await f.shutdown();
+    expect(pods.isStopped()).toBe(true);
+    let err: unknown;
+    try {
+      pods.addIndexers({ byNode });
+    } catch (e) {
+      err = e;
+    }
+    expect(isInformerStoppedError(err)).toBe(true);
+    expect(() => pods.addEventHandler({})).toThrow(
+      expect.objectContaining({ name: 'InformerStoppedError' }),
+    );
+  });
+
+  it('takes kind and scope from a defineResource definition: a cluster-scoped CRD ignores the namespace without discovery', async () => {
+    const s = await api({ resources: [widgets(false)] });
+    interface Widget extends KubeObject {
+      spec?: { size?: number };
+    }
+    const Widget = defineResource<Widget>({
+      group: 'example.com',
+      version: 'v1',
+      kind: 'Widget',
+      plural: 'widgets',
+      namespaced: false,
+    });
+    s.create(Widget, { metadata: { name: 'w1' }, spec: { size: 2 } });
+    const f = factoryOn(s, 'team-a');
+    const w = f.forResource(Widget);
+    // The scope learned from the definition applies to the plain GVR too: the same informer.
+    expect(f.forResource({ group: 'example.com', version: 'v1', resource: 'widgets' })).toBe(w);
+    expect(await synced(f)).toEqual([true]);
+    expect(
+      w
+        .getIndexer()
+        .list()
+        .map((o) => o.spec?.size),
+    ).toEqual([2]);
+    expect(paths(s, 'widgets.example.com')).toEqual(['/apis/example.com/v1/widgets']);
+    expect(s.requests.entries.filter((e) => e.verb === 'discovery')).toHaveLength(0);
   });
 });

@@ -1,7 +1,14 @@
 // Port of k8s.io/client-go/informers/factory.go (SharedInformerFactory), for any GVR over a
-// KubeConfig: one informer per resource and options, started and stopped together. Cluster-scoped
-// resources ignore the factory's namespace (scope.ts).
-import type { GroupVersionResource, KubeObject, Logger } from '@kubecache/core';
+// KubeConfig: one informer per resource (and namespace), started and stopped together; indexers
+// asked for later are added to that informer (client-go's AddIndexers). Cluster-scoped resources
+// ignore the factory's namespace (scope.ts). Built-ins are typed with kubernetes-types.
+import {
+  isResourceDef,
+  type GroupVersionResource,
+  type KubeObject,
+  type Logger,
+  type ResourceDef,
+} from '@kubecache/core';
 import type { KubeConfigLike } from '@kubecache/listwatch';
 import {
   metaNamespaceIndexFunc,
@@ -15,6 +22,20 @@ import {
   type SharedIndexInformer,
   type SharedIndexInformerOptions,
 } from './shared-informer.js';
+import {
+  configMapsResource,
+  deploymentsResource,
+  namespacesResource,
+  nodesResource,
+  podsResource,
+  servicesResource,
+  type ConfigMap,
+  type Deployment,
+  type Namespace,
+  type Node,
+  type Pod,
+  type Service,
+} from './builtin-resources.js';
 import { builtinNamespaced, createScopeCache, createScopedListWatch } from './scope.js';
 
 /** Options of {@link createSharedInformerFactory}; they apply to every informer it makes. */
@@ -42,13 +63,32 @@ export interface SharedInformerFactoryOptions {
   >;
 }
 
-/** Per-resource options of {@link SharedInformerFactory.forResource}. */
-export interface ForResourceOptions {
+/**
+ * Per-resource options of {@link SharedInformerFactory.forResource} with a
+ * {@link ResourceDef} (its kind and scope come from the definition).
+ */
+export interface ResourceInformerOptions<T = KubeObject> {
+  /**
+   * Indexers to add to the informer (the namespace index is always there). The factory has one
+   * informer per resource and namespace: asking again with more indexers adds them to it, before
+   * or after it started (client-go `AddIndexers`). The same function under the same name is
+   * already there and is skipped; a different function under a name already indexed throws the
+   * store's `IndexError`; a stopped informer throws {@link InformerStoppedError}.
+   */
+  indexers?: Indexers<T>;
+  /**
+   * This informer's namespace, overriding the factory's; `''` = all namespaces. Ignored for
+   * cluster-scoped resources. A different namespace is a different informer. Default: the
+   * factory's `namespace`.
+   */
+  namespace?: string;
+}
+
+/** Per-resource options of {@link SharedInformerFactory.forResource} with a plain GVR. */
+export interface ForResourceOptions<T = KubeObject> extends ResourceInformerOptions<T> {
   /** Expected kind (checked by the Reflector). */
   kind?: string;
-  /** Extra indexers (the namespace index is always there). */
-  indexers?: Indexers<unknown>;
-  /** Metadata-only (PartialObjectMetadata) informer. */
+  /** Metadata-only (PartialObjectMetadata) informer: a separate informer of the same GVR. */
   metadataOnly?: boolean;
   /**
    * Whether the resource is namespaced. `false`: the namespace (factory's or this informer's) is
@@ -56,38 +96,44 @@ export interface ForResourceOptions {
    * resource, on the informer's first list or watch) when there is a namespace to apply.
    */
   namespaced?: boolean;
-  /**
-   * This informer's namespace, overriding the factory's; `''` = all namespaces. Ignored for
-   * cluster-scoped resources. Default: the factory's `namespace`.
-   */
-  namespace?: string;
 }
 
 /** Makes and owns shared informers (client-go `SharedInformerFactory`). */
 export interface SharedInformerFactory {
   /**
-   * The informer for `gvr` (the same instance for the same GVR, namespace and options). A
-   * cluster-scoped resource ignores the namespace; its scope comes from `options.namespaced`, the
-   * built-in table, or discovery.
+   * The informer of a resource defined with `defineResource`: typed by the definition, with its
+   * kind and scope. One informer per resource and namespace: the same instance every time, with
+   * any `indexers` added to it.
+   */
+  forResource<T extends KubeObject>(
+    resource: ResourceDef<T>,
+    options?: ResourceInformerOptions<T>,
+  ): SharedIndexInformer<T>;
+  /**
+   * The informer for `gvr` (the same instance for the same GVR and namespace; metadata-only is a
+   * separate one). A cluster-scoped resource ignores the namespace; its scope comes from
+   * `options.namespaced`, the built-in table, or discovery. Prefer a `defineResource`
+   * definition: `T` here is not checked against the resource. (A definition never matches
+   * this signature: its `plural` keeps it to the typed one above.)
    */
   forResource<T = KubeObject>(
-    gvr: GroupVersionResource,
-    options?: ForResourceOptions,
+    gvr: GroupVersionResource & { readonly plural?: never },
+    options?: ForResourceOptions<T>,
   ): SharedIndexInformer<T>;
   /** A metadata-only informer for `gvr`. */
   metadataFor(gvr: GroupVersionResource): SharedIndexInformer;
   /** Pods (core/v1), in the factory's namespace. */
-  pods<T = KubeObject>(): SharedIndexInformer<T>;
+  pods(): SharedIndexInformer<Pod>;
   /** ConfigMaps (core/v1), in the factory's namespace. */
-  configMaps<T = KubeObject>(): SharedIndexInformer<T>;
+  configMaps(): SharedIndexInformer<ConfigMap>;
   /** Services (core/v1), in the factory's namespace. */
-  services<T = KubeObject>(): SharedIndexInformer<T>;
+  services(): SharedIndexInformer<Service>;
   /** Nodes (core/v1): cluster-scoped, the factory's namespace does not apply. */
-  nodes<T = KubeObject>(): SharedIndexInformer<T>;
+  nodes(): SharedIndexInformer<Node>;
   /** Namespaces (core/v1): cluster-scoped, the factory's namespace does not apply. */
-  namespaces<T = KubeObject>(): SharedIndexInformer<T>;
+  namespaces(): SharedIndexInformer<Namespace>;
   /** Deployments (apps/v1), in the factory's namespace. */
-  deployments<T = KubeObject>(): SharedIndexInformer<T>;
+  deployments(): SharedIndexInformer<Deployment>;
   /** Starts every informer not started yet; they run until `signal` aborts or `shutdown()`. */
   start(signal?: AbortSignal): void;
   /** Waits for every started informer to sync; returns the result per informer key. */
@@ -107,16 +153,36 @@ export function createSharedInformerFactory(
   let shuttingDown = false;
 
   const discover = createScopeCache(kubeConfig);
+  /** Scopes known from definitions, options or the built-in table, per `group/version/resource`. */
+  const knownScopes = new Map<string, boolean>();
 
   const forResource = <T>(
-    gvr: GroupVersionResource,
-    o: ForResourceOptions = {},
+    gvr: GroupVersionResource | ResourceDef,
+    o: ForResourceOptions<T> = {},
   ): SharedIndexInformer<T> => {
-    const namespaced = o.namespaced ?? builtinNamespaced(gvr);
-    const namespace = namespaced === false ? '' : (o.namespace ?? options.namespace ?? '');
-    const key = `${gvr.group}/${gvr.version}/${gvr.resource}${namespace !== '' ? `@${namespace}` : ''}${o.metadataOnly ? '#meta' : ''}${o.indexers ? `#${Object.keys(o.indexers).sort().join(',')}` : ''}`;
-    const existing = informers.get(key);
-    if (existing) return existing as SharedIndexInformer<T>;
+    const def = isResourceDef(gvr) ? gvr : undefined;
+    const id = `${gvr.group}/${gvr.version}/${gvr.resource}`;
+    const namespaced = def
+      ? def.namespaced
+      : (o.namespaced ?? builtinNamespaced(gvr) ?? knownScopes.get(id));
+    if (namespaced !== undefined) knownScopes.set(id, namespaced);
+    const kind = def ? def.kind : o.kind;
+    const requested = o.namespace ?? options.namespace ?? '';
+    const namespace = namespaced === false ? '' : requested;
+    // One informer per resource and namespace (metadata-only is another object type): indexers
+    // are not part of the identity, they are added to the one informer.
+    const keyOf = (ns: string): string =>
+      `${id}${ns !== '' ? `@${ns}` : ''}${o.metadataOnly ? '#meta' : ''}`;
+    const key = keyOf(namespace);
+    // A cluster-scoped resource first asked for when its scope was unknown (left to discovery)
+    // was keyed by the namespace asked for; that informer lists cluster-wide all the same.
+    const existing = (informers.get(key) ??
+      (namespaced === false ? informers.get(keyOf(requested)) : undefined)) as
+      SharedIndexInformer<T> | undefined;
+    if (existing) {
+      addNewIndexers(existing, o.indexers);
+      return existing;
+    }
     if (shuttingDown) throw new Error('factory is shut down');
     const lw = createScopedListWatch<T>(kubeConfig, {
       group: gvr.group,
@@ -128,40 +194,35 @@ export function createSharedInformerFactory(
       ...(options.labelSelector !== undefined ? { labelSelector: options.labelSelector } : {}),
       ...(options.fieldSelector !== undefined ? { fieldSelector: options.fieldSelector } : {}),
       ...(o.metadataOnly ? { metadataOnly: true } : {}),
-      ...(o.kind !== undefined ? { kind: o.kind } : {}),
+      ...(kind !== undefined ? { kind } : {}),
     });
     const informer = createSharedIndexInformer<T>(lw, {
       ...(options.informer as SharedIndexInformerOptions<T> | undefined),
-      indexers: {
-        [namespaceIndex]: metaNamespaceIndexFunc as IndexFunc<T>,
-        ...(o.indexers as Indexers<T> | undefined),
-      },
+      indexers: { [namespaceIndex]: metaNamespaceIndexFunc as IndexFunc<T> },
       ...(options.resyncPeriodMs !== undefined ? { resyncPeriodMs: options.resyncPeriodMs } : {}),
       ...(options.transform ? { transform: options.transform as TransformFunc<T> } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
+    // Before the informer is shared: a clashing indexer leaves no informer behind.
+    addNewIndexers(informer, o.indexers);
     informers.set(key, informer as SharedIndexInformer<unknown>);
     return informer;
   };
 
-  const core =
-    (resource: string, kind: string, namespaced = true) =>
-    <T>() =>
-      forResource<T>({ group: '', version: 'v1', resource }, { kind, namespaced });
+  const builtin =
+    <T extends KubeObject>(def: ResourceDef<T>) =>
+    (): SharedIndexInformer<T> =>
+      forResource<T>(def);
 
   return {
     forResource,
     metadataFor: (gvr) => forResource<KubeObject>(gvr, { metadataOnly: true }),
-    pods: core('pods', 'Pod'),
-    configMaps: core('configmaps', 'ConfigMap'),
-    services: core('services', 'Service'),
-    nodes: core('nodes', 'Node', false),
-    namespaces: core('namespaces', 'Namespace', false),
-    deployments: <T>() =>
-      forResource<T>(
-        { group: 'apps', version: 'v1', resource: 'deployments' },
-        { kind: 'Deployment' },
-      ),
+    pods: builtin(podsResource),
+    configMaps: builtin(configMapsResource),
+    services: builtin(servicesResource),
+    nodes: builtin(nodesResource),
+    namespaces: builtin(namespacesResource),
+    deployments: builtin(deploymentsResource),
     start(signal) {
       if (signal) {
         if (signal.aborted) stop.abort();
@@ -189,4 +250,19 @@ export function createSharedInformerFactory(
       await Promise.all(running.values());
     },
   };
+}
+
+/**
+ * Adds the indexers `informer` does not have yet (client-go `AddIndexers`): a name already bound
+ * to the same function is skipped, so asking twice with the same indexers is harmless; a name
+ * bound to another function is the store's IndexError.
+ */
+function addNewIndexers<T>(
+  informer: SharedIndexInformer<T>,
+  indexers: Indexers<T> | undefined,
+): void {
+  if (!indexers) return;
+  const have = informer.getIndexer().getIndexers();
+  const fresh = Object.entries(indexers).filter(([name, fn]) => have[name] !== fn);
+  if (fresh.length > 0) informer.addIndexers(Object.fromEntries(fresh));
 }

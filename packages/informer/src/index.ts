@@ -1,10 +1,57 @@
 /**
  * client-go's informers for TypeScript: `newInformer`/`newIndexerInformer`, the
  * `SharedIndexInformer` with per-handler queues, resync and hasSynced, a `SharedInformerFactory`
- * over a KubeConfig, and `waitForCacheSync`.
+ * over a KubeConfig, and `waitForCacheSync`. Built-in resources are typed with the JSON wire
+ * types of `kubernetes-types`; custom resources with `defineResource`. Re-exports what a
+ * controller needs next to it (key functions, the tombstone, indexers, resource definitions), so
+ * this package and @kubernetes/client-node are enough.
  *
  * @packageDocumentation
  */
+export {
+  defineResource,
+  isResourceDef,
+  type GroupVersionResource,
+  type KubeObject,
+  type ObjectMeta,
+  type ObjectOf,
+  type ResourceDef,
+  type ResourceDefInput,
+} from '@kubecache/core';
+export {
+  DeletedFinalStateUnknown,
+  IndexError,
+  deletionHandlingMetaNamespaceKeyFunc,
+  isDeletedFinalStateUnknown,
+  isIndexError,
+  metaNamespaceIndexFunc,
+  metaNamespaceKeyFunc,
+  namespaceIndex,
+  splitMetaNamespaceKey,
+  type IndexFunc,
+  type Indexer,
+  type Indexers,
+  type KeyFunc,
+  type Lister,
+  type Store,
+  type TransformFunc,
+} from '@kubecache/store';
+export type { KubeConfigLike } from '@kubecache/listwatch';
+export {
+  configMapsResource,
+  deploymentsResource,
+  namespacesResource,
+  nodesResource,
+  podsResource,
+  servicesResource,
+  type ConfigMap,
+  type Deployment,
+  type Namespace,
+  type Node,
+  type Pod,
+  type Service,
+} from './builtin-resources.js';
+export { InformerStoppedError, isInformerStoppedError } from './errors.js';
 export type { ResourceEventHandler, SyncWaiter } from './handlers.js';
 export {
   newIndexerInformer,
@@ -29,6 +76,7 @@ export {
 export {
   createSharedInformerFactory,
   type ForResourceOptions,
+  type ResourceInformerOptions,
   type SharedInformerFactory,
   type SharedInformerFactoryOptions,
 } from './factory.js';

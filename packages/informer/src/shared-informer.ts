@@ -30,6 +30,7 @@ import {
   type DeltaSink,
   type QueueKind,
 } from './controller.js';
+import { InformerStoppedError } from './errors.js';
 import { SyncLatch, type ResourceEventHandler, type SyncWaiter } from './handlers.js';
 import {
   ProcessorListener,
@@ -92,6 +93,11 @@ export interface SharedIndexInformer<T = KubeObject> extends SyncWaiter {
   getStore(): Indexer<T>;
   getIndexer(): Indexer<T>;
   getLister(): Lister<T>;
+  /**
+   * Adds index functions, before or after start (client-go 1.36): the new indices are built from
+   * the current cache. Throws the store's `IndexError` for a name already indexed, and
+   * {@link InformerStoppedError} once the informer stopped.
+   */
   addIndexers(indexers: Indexers<T>): void;
   lastSyncResourceVersion(): string;
   /** Sets the transform; only before `run`. */
@@ -148,7 +154,7 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
     handler: ResourceEventHandler<T>,
     options: { resyncPeriodMs?: number } = {},
   ): ResourceEventHandlerRegistration {
-    if (this.stopped) throw new Error('informer has stopped: handler not added');
+    if (this.stopped) throw new InformerStoppedError('addEventHandler');
     let resync = options.resyncPeriodMs ?? this.opts.resyncPeriodMs ?? 0;
     if (resync > 0 && resync < MIN_RESYNC_MS) resync = MIN_RESYNC_MS;
     if (resync > 0) {
@@ -205,6 +211,9 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
   }
 
   addIndexers(indexers: Indexers<T>): void {
+    // client-go 1.36: allowed before and after start (the new indices are built from the cache),
+    // refused once stopped; a name that is already indexed is the store's IndexError.
+    if (this.stopped) throw new InformerStoppedError('addIndexers');
     this.indexer.addIndexers(indexers);
   }
 

@@ -1,0 +1,63 @@
+// Definitions of the built-in resources the factory has helpers for, typed with the JSON wire
+// types of `kubernetes-types` (what the API server sends and the cache holds: timestamps are
+// strings), not client-node's model classes (which say `Date`).
+import { defineResource } from '@kubecache/core';
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
+import type { ConfigMap, Namespace, Node, Pod, Service } from 'kubernetes-types/core/v1.js';
+
+export type { Deployment } from 'kubernetes-types/apps/v1.js';
+export type { ConfigMap, Namespace, Node, Pod, Service } from 'kubernetes-types/core/v1.js';
+
+/** Pods (core/v1, namespaced). */
+export const podsResource = defineResource<Pod>({
+  group: '',
+  version: 'v1',
+  kind: 'Pod',
+  plural: 'pods',
+  namespaced: true,
+});
+
+/** ConfigMaps (core/v1, namespaced). */
+export const configMapsResource = defineResource<ConfigMap>({
+  group: '',
+  version: 'v1',
+  kind: 'ConfigMap',
+  plural: 'configmaps',
+  namespaced: true,
+});
+
+/** Services (core/v1, namespaced). */
+export const servicesResource = defineResource<Service>({
+  group: '',
+  version: 'v1',
+  kind: 'Service',
+  plural: 'services',
+  namespaced: true,
+});
+
+/** Nodes (core/v1, cluster-scoped). */
+export const nodesResource = defineResource<Node>({
+  group: '',
+  version: 'v1',
+  kind: 'Node',
+  plural: 'nodes',
+  namespaced: false,
+});
+
+/** Namespaces (core/v1, cluster-scoped). */
+export const namespacesResource = defineResource<Namespace>({
+  group: '',
+  version: 'v1',
+  kind: 'Namespace',
+  plural: 'namespaces',
+  namespaced: false,
+});
+
+/** Deployments (apps/v1, namespaced). */
+export const deploymentsResource = defineResource<Deployment>({
+  group: 'apps',
+  version: 'v1',
+  kind: 'Deployment',
+  plural: 'deployments',
+  namespaced: true,
+});
