@@ -8,6 +8,10 @@
 //   npm run bench -- --only B1,B3     a subset
 //   npm run bench -- --runs 3         runs per contender (default 5; quick: 1)
 //   npm run bench -- --contenders kubecache,minimal   a subset of the contenders
+//   npm run bench -- --contenders-B4 kubecache,kubecache-list   a subset for one benchmark
+//   npm run bench -- --list-paging always   the server pages every list (--watch-cache=false);
+//                                     default watchCache: RV=0 lists come whole, like kube-apiserver
+//   npm run bench -- --b1 10000,150000 --b4 10000   the N of B1 / B4 (override the defaults)
 //   npm run bench -- --write          also writes tools/bench/RESULTS.md, results.json and b6.png
 //   npm run bench:quick               a few seconds, tiny N; checks the harness works, asserts no speed
 import { spawn } from 'node:child_process';
@@ -29,8 +33,29 @@ const write = flag('--write');
 const only = value('--only', 'B1,B2,B3,B4,B5,B6').split(',');
 const runs = Number(value('--runs', quick ? '1' : '5'));
 const picked = value('--contenders', '').split(',').filter(Boolean);
-/** Applies `--contenders a,b` (default: all). */
-const sel = (names) => (picked.length ? names.filter((x) => picked.includes(x)) : names);
+const listPaging = value('--list-paging', 'watchCache');
+if (listPaging !== 'watchCache' && listPaging !== 'always')
+  throw new Error(`--list-paging must be watchCache or always, not ${listPaging}`);
+/** `--b1 10000,150000`: a list of N, or `dflt` when the flag is absent. */
+const sizes = (name, dflt) => {
+  const v = value(name, '');
+  if (!v) return dflt;
+  const ns = v.split(',').map((x) => Number(x.replace(/_/g, '')));
+  if (ns.some((x) => !Number.isInteger(x) || x <= 0)) throw new Error(`${name}: bad list ${v}`);
+  return ns;
+};
+/**
+ * Applies `--contenders-B4 a,b` (for that benchmark) or else `--contenders a,b` to a benchmark's
+ * default contenders (default: all of them).
+ */
+const sel = (names, bench) => {
+  const only = value(`--contenders-${bench}`, '').split(',').filter(Boolean);
+  const p = only.length ? only : picked;
+  for (const x of p)
+    if (!contenders[x] && !(x === 'client-node-1.4' && !node20))
+      throw new Error(`unknown contender ${x}`);
+  return p.length ? names.filter((x) => p.includes(x)) : names;
+};
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
 
 // System Node 20 for client-node 1.4 (2.x needs Node >= 22.19, which npm scripts provide).
@@ -48,6 +73,8 @@ const cfg = quick
       timeoutMs: 60_000,
     }
   : {
+      // 150k stays behind --large: one sync takes ~70–80 s per contender here (B6 at 160k: 80 s),
+      // so 5 runs × 8 contenders would add most of an hour to the default suite.
       b1: large ? [10_000, 50_000, 100_000, 150_000] : [10_000, 50_000, 100_000],
       b2: { n: 10_000, events: 100_000 },
       b3: 50_000,
@@ -58,10 +85,16 @@ const cfg = quick
         : [1_000, 10_000, 20_000, 40_000, 80_000],
       timeoutMs: 300_000,
     };
+cfg.b1 = sizes('--b1', cfg.b1);
+cfg.b4 = sizes('--b4', cfg.b4);
 
 /** The contenders; `peer` ones are what kubecache is compared with. */
 const contenders = {
+  // Library defaults: WatchList (sendInitialEvents) when the server supports it, AtomicFIFO.
   kubecache: { file: 'kubecache.mjs', env: { BENCH_VARIANT: 'default' } },
+  // The same with useWatchList: false — an RV=0 LIST (pages of 500 asked for; on the watchCache
+  // server it arrives as one unpaged streamed body, decoded item by item).
+  'kubecache-list': { file: 'kubecache.mjs', env: { BENCH_VARIANT: 'list' } },
   'kubecache-strip': { file: 'kubecache.mjs', env: { BENCH_VARIANT: 'strip' } },
   'kubecache-meta': { file: 'kubecache.mjs', env: { BENCH_VARIANT: 'meta' } },
   'kubecache-compact': { file: 'kubecache.mjs', env: { BENCH_VARIANT: 'compact' } },
@@ -76,8 +109,17 @@ const contenders = {
         },
       }
     : {}),
-  minimal: { file: 'minimal.mjs', env: {} },
+  // Ceilings: node:http + JSON.parse + Map, no library. `minimal`: consistent LIST paged by 500
+  // (paged on both servers); `minimal-rv0`: RV=0 LIST as client-go's first list asks for it (one
+  // whole body on the watchCache server: Buffer → string → JSON.parse, which fails past V8's
+  // string limit, ~90k pods); `minimal-watchlist`: sendInitialEvents stream, split + parse.
+  minimal: { file: 'minimal.mjs', env: { BENCH_MINIMAL: 'paged' } },
+  'minimal-rv0': { file: 'minimal.mjs', env: { BENCH_MINIMAL: 'rv0' } },
+  'minimal-watchlist': { file: 'minimal.mjs', env: { BENCH_MINIMAL: 'watchlist' } },
 };
+/** Which kubecache contenders are compared with which ceiling/peer in the ratio lines. */
+const ourContenders = ['kubecache', 'kubecache-list'];
+const peers = ['client-node-2', 'client-node-1.4', 'minimal', 'minimal-rv0', 'minimal-watchlist'];
 
 // ---------------------------------------------------------------------------------------------
 // Processes
@@ -151,8 +193,20 @@ function startProcess(file, { env = {}, execPath = process.execPath, cpu, maxHea
 
 let nextId = 1;
 async function startServer() {
-  const proc = startProcess('server.mjs', { cpu: 0 });
+  const proc = startProcess('server.mjs', { cpu: 0, env: { BENCH_LIST_PAGING: listPaging } });
   const hello = await proc.waitFor((m) => m.type === 'listening', 60_000);
+  // The mode must have reached the server: RV=0 lists are paged only with 'always'.
+  const { rv0Paged, consistentPaged } = hello.observedPaging ?? {};
+  if (
+    hello.listPaging !== listPaging ||
+    rv0Paged !== (listPaging === 'always') ||
+    !consistentPaged
+  ) {
+    await proc.kill();
+    throw new Error(
+      `server list paging is not ${listPaging}: ${JSON.stringify({ mode: hello.listPaging, ...hello.observedPaging })}`,
+    );
+  }
   return {
     ...hello,
     async call(op, params = {}, timeoutMs = 600_000) {
@@ -214,12 +268,20 @@ const fmtSummary = (s, unit) =>
   s ? `${fmt(s.median, unit)} (${fmt(s.min)}–${fmt(s.max)})` : 'n/a';
 const MB = 1024 * 1024;
 
+const pagingText = {
+  watchCache:
+    'watchCache (like kube-apiserver with its watch cache: resourceVersion=0 lists ignore `limit` and come as one streamed body; consistent lists are paged)',
+  always: 'always (every list paged, like kube-apiserver with --watch-cache=false)',
+}[listPaging];
 const results = {
   machine: { node: process.version, quick, runs, date: new Date().toISOString() },
+  // Every number below was measured against this server mode.
+  server: { listPaging },
   benches: {},
 };
 const md = [];
-const section = (title, intro) => md.push(`\n## ${title}\n\n${intro}\n`);
+const section = (title, intro) =>
+  md.push(`\n## ${title}\n\n${intro} Server list paging: \`${listPaging}\`.\n`);
 const table = (head, rows) => {
   md.push(
     `| ${head.join(' | ')} |`,
@@ -265,20 +327,29 @@ async function initialSync(names, ns, label) {
 }
 
 const syncStats = (slot, key) => summary((slot?.runs ?? []).map((r) => r[key]));
+/** The distinct sync paths the runs reported (e.g. `watchlist`, `list rv=0 unpaged`). */
+const syncPaths = (slot) =>
+  [...new Set((slot?.runs ?? []).map((r) => r.path ?? '?'))].join('; ') || 'n/a';
 
 async function b1() {
-  const names = sel([
-    'kubecache',
-    'kubecache-strip',
-    'client-node-2',
-    ...(contenders['client-node-1.4'] ? ['client-node-1.4'] : []),
-    'minimal',
-  ]);
+  const names = sel(
+    [
+      'kubecache',
+      'kubecache-list',
+      'kubecache-strip',
+      'client-node-2',
+      ...(contenders['client-node-1.4'] ? ['client-node-1.4'] : []),
+      'minimal',
+      'minimal-rv0',
+      'minimal-watchlist',
+    ],
+    'B1',
+  );
   const data = await initialSync(names, cfg.b1, 'B1');
   results.benches.B1 = data;
   section(
     'B1 — initial sync',
-    'Time until synced with every add handler called (ms), peak RSS (MB) and heap after GC (MB); median (min–max) of the runs. Ratios: kubecache ÷ peer, same run.',
+    'Time until synced with every add handler called (ms), peak RSS (MB: the process maxRSS, baseline included), heap after GC (MB) and retained heap (heap after GC − heap before start, MB); median (min–max) of the runs. "sync" is how the contender actually got its initial state (as it reported it). Ratios: kubecache ÷ peer, same run.',
   );
   for (const [n, d] of Object.entries(data)) {
     md.push(`**N = ${n}** (${(d.bytesPerObject / 1024).toFixed(2)} KB per pod)\n`);
@@ -287,41 +358,46 @@ async function b1() {
       const t = syncStats(slot, 'syncMs');
       const rss = syncStats(slot, 'peakRssBytes');
       const heap = syncStats(slot, 'heapAfterGcBytes');
+      const retained = syncStats(slot, 'retainedHeapBytes');
       const fail = slot?.failures.length
-        ? `${slot.failures.length} failed: ${slot.failures[0].slice(0, 80)}`
+        ? `${slot.failures.length} failed: ${slot.failures[0].slice(0, 100)}`
         : '';
       return [
         name,
+        syncPaths(slot),
         fmtSummary(t, ' ms'),
         rss
           ? fmtSummary({ ...rss, median: rss.median / MB, min: rss.min / MB, max: rss.max / MB })
           : 'n/a',
         heap ? fmt(heap.median / MB) : 'n/a',
+        retained ? fmt(retained.median / MB) : 'n/a',
         fail,
       ];
     });
-    table(['contender', 'time', 'peak RSS MB', 'heap MB', 'failures'], rows);
-    const k = d.contenders.kubecache;
+    table(['contender', 'sync', 'time', 'peak RSS MB', 'heap MB', 'retained MB', 'failures'], rows);
     const lines = [];
-    for (const peer of ['client-node-2', 'client-node-1.4', 'minimal']) {
-      const p = d.contenders[peer];
-      if (!p) continue;
-      lines.push(
-        `- kubecache ÷ ${peer}: time ${ratio(syncStats(k, 'syncMs'), syncStats(p, 'syncMs'))}, peak RSS ${ratio(syncStats(k, 'peakRssBytes'), syncStats(p, 'peakRssBytes'))}`,
-      );
+    for (const ours of ourContenders) {
+      const k = d.contenders[ours];
+      if (!k?.runs.length) continue;
+      for (const peer of peers) {
+        const p = d.contenders[peer];
+        if (!p) continue;
+        lines.push(
+          p.runs.length
+            ? `- ${ours} ÷ ${peer}: time ${ratio(syncStats(k, 'syncMs'), syncStats(p, 'syncMs'))}, peak RSS ${ratio(syncStats(k, 'peakRssBytes'), syncStats(p, 'peakRssBytes'))}, retained heap ${ratio(syncStats(k, 'retainedHeapBytes'), syncStats(p, 'retainedHeapBytes'))}`
+            : `- ${ours} ÷ ${peer}: n/a (${peer} failed)`,
+        );
+      }
     }
     md.push(...lines, '');
   }
 }
 
 async function b3() {
-  const names = sel([
-    'kubecache',
-    'kubecache-strip',
-    'kubecache-compact',
-    'kubecache-meta',
-    'minimal',
-  ]);
+  const names = sel(
+    ['kubecache', 'kubecache-strip', 'kubecache-compact', 'kubecache-meta', 'minimal'],
+    'B3',
+  );
   const data = await initialSync(names, [cfg.b3], 'B3');
   results.benches.B3 = data;
   section(
@@ -343,7 +419,7 @@ async function b3() {
 }
 
 async function b6() {
-  const names = sel(['kubecache', 'minimal']);
+  const names = sel(['kubecache', 'minimal'], 'B6');
   const saved = runs;
   const data = await initialSync(names, cfg.b6, 'B6');
   void saved;
@@ -381,14 +457,17 @@ async function b6() {
 // B2: steady watch throughput
 
 async function b2() {
-  const names = sel([
-    'kubecache',
-    'kubecache-strip',
-    'kubecache-deltafifo',
-    'client-node-2',
-    ...(contenders['client-node-1.4'] ? ['client-node-1.4'] : []),
-    'minimal',
-  ]);
+  const names = sel(
+    [
+      'kubecache',
+      'kubecache-strip',
+      'kubecache-deltafifo',
+      'client-node-2',
+      ...(contenders['client-node-1.4'] ? ['client-node-1.4'] : []),
+      'minimal',
+    ],
+    'B2',
+  );
   const { n, events } = cfg.b2;
   const server = await startServer();
   const data = {};
@@ -448,7 +527,10 @@ async function b2() {
 // B4: relist after a 410
 
 async function b4() {
-  const names = sel(['kubecache', 'client-node-2', 'minimal']);
+  const names = sel(
+    ['kubecache', 'kubecache-list', 'client-node-2', 'minimal', 'minimal-rv0', 'minimal-watchlist'],
+    'B4',
+  );
   const data = {};
   for (const n of cfg.b4) {
     const server = await startServer();
@@ -500,13 +582,14 @@ async function b4() {
   results.benches.B4 = data;
   section(
     'B4 — relist after a 410',
-    '1 % of pods changed and 0.5 % deleted while the watch was blind, then the watch gets ERROR 410. Time to settle, peak RSS during the relist ÷ RSS before it (target ≤ 1.5), and handler calls (expected: updates = changed, deletes = deleted, adds = 0). client-node reports updates without the old object and may notify unchanged objects.',
+    '1 % of pods changed and 0.5 % deleted while the watch was blind, then the watch gets ERROR 410. Time to settle, peak RSS during the relist ÷ RSS before it (target ≤ 1.5), and handler calls (expected: updates = changed, deletes = deleted, adds = 0). "relist" is how the contender reported it got the new state after the 410 (kubecache-list, like client-go, relists at its last resourceVersion, NotOlderThan, without `limit` once its first RV=0 list came back unpaged: one whole body on the watchCache server; kubecache re-streams with WatchList). client-node reports updates without the old object and may notify unchanged objects.',
   );
   for (const [n, d] of Object.entries(data)) {
     md.push(`**N = ${n}**\n`);
     table(
       [
         'contender',
+        'relist',
         'time ms',
         'peak ÷ steady RSS',
         'updates (expected)',
@@ -519,15 +602,23 @@ async function b4() {
         const last = rs[rs.length - 1];
         return [
           name,
+          [...new Set(rs.map((x) => x.path ?? '?'))].join('; ') || 'n/a',
           fmtSummary(summary(rs.map((x) => x.ms))),
           fmtSummary(summary(rs.map((x) => x.peakRssBytes / x.steadyRssBytes))),
           last ? `${last.counts.update} (${last.expected.changed})` : 'n/a',
           last ? `${last.counts.delete} (${last.expected.deleted})` : 'n/a',
           last ? String(last.counts.add) : 'n/a',
-          String(d[name]?.failures.length ?? 0),
+          d[name]?.failures.length
+            ? `${d[name].failures.length}: ${d[name].failures[0].slice(0, 80)}`
+            : '0',
         ];
       }),
     );
+    const t = (name) => summary((d[name]?.runs ?? []).map((x) => x.ms));
+    if (d.kubecache && d['kubecache-list'])
+      md.push(
+        `- kubecache (WatchList) ÷ kubecache-list (LIST) relist time: ${ratio(t('kubecache'), t('kubecache-list'))}\n`,
+      );
   }
 }
 
@@ -535,7 +626,7 @@ async function b4() {
 // B5: write → handler latency under churn
 
 async function b5() {
-  const names = sel(['kubecache', 'client-node-2', 'minimal']);
+  const names = sel(['kubecache', 'client-node-2', 'minimal'], 'B5');
   const { n, rates, durationMs } = cfg.b5;
   const server = await startServer();
   const data = {};
@@ -600,7 +691,7 @@ async function b5() {
 
 const benches = { B1: b1, B2: b2, B3: b3, B4: b4, B5: b5, B6: b6 };
 md.push(
-  `# kubecache benchmarks\n\n${quick ? 'Quick mode (tiny N, 1 run): checks the harness only; the numbers mean little.' : `${runs} runs per contender.`} Node ${process.version}${node20 ? ', client-node 1.4 under system Node 20' : ''}; server pinned to CPU 0 and clients to CPU 1 ${taskset ? 'with taskset' : '(taskset not found: unpinned)'}. ${new Date().toISOString()}.`,
+  `# kubecache benchmarks\n\n${quick ? 'Quick mode (tiny N, 1 run): checks the harness only; the numbers mean little.' : `${runs} runs per contender.`} Node ${process.version}${node20 ? ', client-node 1.4 under system Node 20' : ''}; server pinned to CPU 0 and clients to CPU 1 ${taskset ? 'with taskset' : '(taskset not found: unpinned)'}. ${new Date().toISOString()}.\n\n**Server list paging: ${pagingText}.** Every number in this report was measured against this mode (\`--list-paging\`; results.json \`server.listPaging\`).`,
 );
 const started = Date.now();
 for (const b of only) {

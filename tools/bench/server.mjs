@@ -2,6 +2,12 @@
 // 127.0.0.1), driven by the harness over IPC. Runs in its own process so that client CPU and
 // memory are measured apart from the server's.
 //
+// BENCH_LIST_PAGING selects how lists honour `limit` (@kubecache/testing's `listPaging`):
+// `watchCache` (default: kube-apiserver with its watch cache — resourceVersion=0 lists ignore
+// `limit` and come as one streamed body; consistent and exact lists are paged) or `always` (every
+// list is paged, as kube-apiserver with --watch-cache=false). The `listening` message reports the
+// mode and what a probe list observed, so the harness can check the mode reached the server.
+//
 // Requests: { id, op, ...params } → replies { id, ok, result | error }.
 //   seed { n }                       creates n realistic pods (~5.5 KB) over 100 namespaces
 //   modify { count }                 `count` MODIFIED events, cycling over the pods
@@ -22,7 +28,34 @@ import { setImmediate as yieldNow } from 'node:timers/promises';
 import { makePod, startApiServer } from '@kubecache/testing';
 
 const wallMs = () => performance.timeOrigin + performance.now();
-const server = await startApiServer({ historySize: 200_000, bookmarkIntervalMs: 60_000 });
+const listPaging = process.env.BENCH_LIST_PAGING ?? 'watchCache';
+if (listPaging !== 'watchCache' && listPaging !== 'always')
+  throw new Error(`BENCH_LIST_PAGING must be watchCache or always, not ${listPaging}`);
+const server = await startApiServer({
+  historySize: 200_000,
+  bookmarkIntervalMs: 60_000,
+  listPaging,
+});
+
+/**
+ * Observes the paging mode from the outside: two config maps (never pods, so no contender sees
+ * them), then `limit=1` lists at resourceVersion=0 and unset; true where a `continue` came back.
+ */
+async function probePaging() {
+  const ns = 'bench-probe';
+  for (const name of ['a', 'b']) server.create('configmaps', { metadata: { namespace: ns, name } });
+  const paged = async (rv) => {
+    const res = await fetch(
+      `${server.url}/api/v1/namespaces/${ns}/configmaps?limit=1${rv === undefined ? '' : `&resourceVersion=${rv}`}`,
+    );
+    const body = await res.json();
+    return Boolean(body.metadata?.continue);
+  };
+  const observed = { rv0Paged: await paged('0'), consistentPaged: await paged(undefined) };
+  for (const name of ['a', 'b']) server.delete('configmaps', ns, name);
+  return observed;
+}
+const observedPaging = await probePaging();
 const dir = mkdtempSync(join(tmpdir(), 'kubecache-bench-'));
 const kubeconfigPath = join(dir, 'kubeconfig.yaml');
 writeFileSync(kubeconfigPath, server.kubeConfigYaml());
@@ -152,4 +185,4 @@ process.on('message', async (msg) => {
     process.send({ id: msg.id, ok: false, error: String(err?.stack ?? err) });
   }
 });
-process.send({ type: 'listening', url: server.url, kubeconfigPath });
+process.send({ type: 'listening', url: server.url, kubeconfigPath, listPaging, observedPaging });

@@ -2,6 +2,11 @@
 // incumbent. BENCH_CLIENT_NODE=1 selects 1.4.x (the last version that runs on Node 20) through the
 // `@kubernetes/client-node-1` alias; otherwise 2.x. As its users must, the adapter restarts the
 // informer after an `error` event (client-node does not restart on its own).
+//
+// Its list is `listPodForAllNamespaces()` with no query at all (checked against the server's
+// request log): a consistent read (no resourceVersion) without `limit`, so one whole body on
+// either server mode — read as one string, which fails past V8's string limit (~90k pods here).
+// Its relist after a 410 is the same request; its watch has no bookmarks and no WatchList.
 import { runContender } from './harness.mjs';
 
 const k8s = await import(
@@ -28,6 +33,7 @@ await runContender({
     await informer.start();
   },
   isSynced: () => informer.latestResourceVersion() !== '',
+  path: () => 'list consistent unpaged',
   async stop() {
     stopped = true;
     await informer.stop();

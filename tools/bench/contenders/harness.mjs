@@ -6,7 +6,10 @@
 // Adapter contract: `start({ kubeconfigPath, handlers })` starts the client's informer and resolves
 // once it is running; `handlers.onAdd/onUpdate/onDelete(obj)` must be called for every
 // notification; `isSynced()` tells whether the initial list is complete; `stop()` releases
-// everything.
+// everything; optional `path()` describes how the latest (re)list got its state (e.g.
+// `watchlist`, `list rv=0 unpaged`), reported with the sync and relist measurements. An adapter
+// that cannot sync sends `{ type: 'error', message }`: the harness records it as that run's
+// failure.
 import { performance } from 'node:perf_hooks';
 
 /** Wall clock in milliseconds with sub-millisecond precision, comparable across processes. */
@@ -73,6 +76,7 @@ export async function runContender(adapter) {
     retainedHeapBytes: heapAfter - baselineHeap,
     steadyRssBytes: process.memoryUsage().rss,
     adds,
+    path: adapter.path?.() ?? 'n/a',
   });
 
   process.on('message', async (msg) => {
@@ -138,6 +142,7 @@ export async function runContender(adapter) {
           counts,
           steadyRssBytes: steadyRss,
           peakRssBytes: peakRss,
+          path: adapter.path?.() ?? 'n/a',
         });
         break;
       }

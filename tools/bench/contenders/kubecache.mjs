@@ -1,5 +1,7 @@
 // kubecache's SharedIndexInformer with a namespace index and one no-op handler, over
-// @kubecache/listwatch. BENCH_VARIANT: `default`, `strip` (managedFields-stripping transform),
+// @kubecache/listwatch, with the library's defaults (WatchList when the server supports it,
+// AtomicFIFO). BENCH_VARIANT: `default`, `list` (useWatchList: false — an RV=0 LIST, which the
+// watch-cache server answers as one unpaged body), `strip` (managedFields-stripping transform),
 // `compact` (managedFields stripped + equal strings shared: createStringInterner), `meta` (metadata-only: PartialObjectMetadata), `deltafifo` (the DeltaFIFO queue instead of RealFIFO).
 import { KubeConfig } from '@kubernetes/client-node';
 import {
@@ -16,6 +18,25 @@ const variant = process.env.BENCH_VARIANT ?? 'default';
 const ac = new AbortController();
 let informer;
 let running;
+// How the latest (re)list got its state, from the Reflector's observational hooks.
+let watchListStarted = false;
+let listRv = '';
+let lastPath = 'none';
+const rvText = (rv) => (rv === '0' ? 'rv=0' : rv === '' ? 'consistent' : 'rv=last');
+const events = {
+  onListStart(info) {
+    watchListStarted = false;
+    listRv = info.resourceVersion;
+  },
+  onWatchStart(info) {
+    if (info.sendInitialEvents) watchListStarted = true;
+  },
+  onListEnd(info) {
+    lastPath = watchListStarted
+      ? `watchlist ${rvText(listRv)}`
+      : `list ${rvText(listRv)} ${info.paginated ? 'paged' : 'unpaged'}`;
+  },
+};
 
 await runContender({
   async start({ kubeconfigPath, handlers }) {
@@ -34,6 +55,7 @@ await runContender({
         ? { transform: composeTransforms(stripManagedFields, createStringInterner()) }
         : {}),
       ...(variant === 'deltafifo' ? { queue: 'deltafifo' } : {}),
+      reflector: { events, ...(variant === 'list' ? { useWatchList: false } : {}) },
     });
     informer.setWatchErrorHandler?.((_r, err) =>
       process.send({ type: 'log', message: `kubecache: ${err?.message ?? err}` }),
@@ -46,6 +68,7 @@ await runContender({
     running = informer.run(ac.signal);
   },
   isSynced: () => informer.hasSynced(),
+  path: () => lastPath,
   async stop() {
     ac.abort();
     await running;
