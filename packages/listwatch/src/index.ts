@@ -49,6 +49,7 @@ export {
   type ListWatch,
   type ListWatchFunctions,
   type ListWatchOptions,
+  type ResourceListWatchOptions,
 } from './listwatch.js';
 export { listAllPages, type PagedList, type PagerOptions } from './pager.js';
 export { decodeWatchStream, type WatchStreamOptions } from './watch-stream.js';

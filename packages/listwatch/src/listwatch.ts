@@ -4,11 +4,13 @@
 import type { IncomingMessage } from 'node:http';
 import {
   isAbortError,
+  isResourceDef,
   realClock,
   type Clock,
   type KubeList,
   type KubeObject,
   type Logger,
+  type ResourceDef,
 } from '@kubecache/core';
 import { isResponseDecodeError, isWatchIdleTimeoutError, ResponseDecodeError } from './errors.js';
 import { createTransport, streamBody, type KubeConfigLike, type ReadBodyOptions } from './http.js';
@@ -76,6 +78,25 @@ export interface ListWatchOptions {
    * `kubecache listwatch:` (pass core's `silentLogger` to mute).
    */
   logger?: Logger;
+}
+
+/**
+ * Options of {@link createListWatch} with a `defineResource` definition: the resource, its kind
+ * and its scope come from the definition.
+ */
+export type ResourceListWatchOptions = Omit<
+  ListWatchOptions,
+  'group' | 'version' | 'resource' | 'kind'
+>;
+
+/** ListWatchOptions of a definition; a namespace for a cluster-scoped resource is a TypeError. */
+function fromDefinition(def: ResourceDef, o: ResourceListWatchOptions): ListWatchOptions {
+  if (!def.namespaced && o.namespace !== undefined && o.namespace !== '') {
+    throw new TypeError(
+      `createListWatch: ${def.resource}${def.group !== '' ? `.${def.group}` : ''} is cluster-scoped; it has no namespace ${JSON.stringify(o.namespace)}`,
+    );
+  }
+  return { ...o, group: def.group, version: def.version, resource: def.resource, kind: def.kind };
 }
 
 /**
@@ -206,6 +227,9 @@ async function decodeListBody<T>(
  * Creates a {@link ListerWatcher} for one resource over `kubeConfig` (a @kubernetes/client-node
  * `KubeConfig`, 1.4 or 2.x, or anything with the same two methods: see {@link KubeConfigLike}).
  * Auth, TLS, exec/token plugins and proxies come from the KubeConfig; connections are kept alive.
+ * The resource is either a `defineResource` definition (which also gives the kind, the scope and
+ * the object type: `createListWatch(kc, Foo, { namespace })` is a `ListWatch<Foo>`) or the
+ * group, version and resource in `options`.
  *
  * - Both send again a request answered 429 or 5xx with `Retry-After`, after that wait, up to
  *   `maxRetries` (10) times, reporting each retry (`onRetry`, `logger`).
@@ -222,10 +246,23 @@ async function decodeListBody<T>(
  * Throws a TypeError or Error right away when the resource is incomplete, the KubeConfig has no
  * current cluster, or its server URL is not http(s).
  */
+export function createListWatch<T extends KubeObject>(
+  kubeConfig: KubeConfigLike,
+  resource: ResourceDef<T>,
+  options?: ResourceListWatchOptions,
+): ListWatch<T>;
 export function createListWatch<T = KubeObject>(
   kubeConfig: KubeConfigLike,
   options: ListWatchOptions,
+): ListWatch<T>;
+export function createListWatch<T>(
+  kubeConfig: KubeConfigLike,
+  resourceOrOptions: ResourceDef | ListWatchOptions,
+  resourceOptions: ResourceListWatchOptions = {},
 ): ListWatch<T> {
+  const options = isResourceDef(resourceOrOptions)
+    ? fromDefinition(resourceOrOptions, resourceOptions)
+    : resourceOrOptions;
   const path = collectionPath(options);
   const idleTimeoutMs = options.idleTimeoutMs ?? defaultIdleTimeoutMs;
   /** The idle timeout of one watch: explicit, or the default stretched past `timeoutSeconds`. */
