@@ -25,6 +25,8 @@ expectTypeOf(factory.pods().getIndexer().list()[0]!.metadata!.creationTimestamp)
 >();
 // @ts-expect-error no unchecked cast to client-node's model (its timestamps say Date)
 factory.pods<V1Pod>();
+// A typed informer still goes where any informer does (e.g. a controller's `owns`).
+export const anyInformer: SharedIndexInformer = factory.pods();
 
 // A custom resource: one definition types the informer, its handlers and its indexers.
 interface Foo extends KubeObject {

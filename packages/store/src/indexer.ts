@@ -3,8 +3,13 @@ import { hasBrand, type KubeObject } from '@kubecache/core';
 import { metaNamespaceKeyFunc } from './keys.js';
 import type { KeyFunc, Store } from './store.js';
 
-/** Computes the index values of an object (e.g. its namespace). May return several values. */
-export type IndexFunc<T = KubeObject> = (obj: T) => string[];
+/**
+ * Computes the index values of an object (e.g. its namespace). May return several values.
+ *
+ * Declared as a method type (checked bivariantly) so that an `Indexer<Pod>` — and an informer of
+ * pods — can be passed where an `Indexer<KubeObject>` is expected, as with the other methods.
+ */
+export type IndexFunc<T = KubeObject> = { bivarianceHack(obj: T): string[] }['bivarianceHack'];
 
 /** Named index functions. */
 export type Indexers<T = KubeObject> = Record<string, IndexFunc<T>>;
