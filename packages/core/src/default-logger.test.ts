@@ -28,6 +28,16 @@ describe('createDefaultLogger', () => {
     ]);
   });
 
+  it('does not mistake a resource named secrets for a secret key (the header is not redacted)', () => {
+    const { lines, logger } = capture();
+    logger.warn({ component: 'reflector', resource: 'secrets.v1', err: expired }, 'list failed');
+    logger.warn({ component: 'reflector', resource: 'pods.v1' }, 'list failed token=abc123');
+    expect(lines).toEqual([
+      'kubecache warn reflector secrets.v1: list failed: too old resource version: 5 (1000) (410 Expired)\n',
+      'kubecache warn reflector pods.v1: list failed token=[REDACTED]\n',
+    ]);
+  });
+
   it('prints other fields as key=value after the error', () => {
     const { lines, logger } = capture();
     logger.warn(

@@ -155,14 +155,17 @@ export function createDefaultLogger(options: DefaultLoggerOptions = {}): Logger 
         if (oldest !== undefined) causes.delete(oldest);
       }
 
-      let line = `${prefix} ${level} ${component}${resource === '' ? '' : ` ${resource}`}: ${text}`;
-      if (summary !== undefined) line += `${text === '' ? '' : ': '}${formatSummary(summary)}`;
+      // The header (component and resource) is not redacted: a resource named `secrets.v1`
+      // followed by `: ` would otherwise read as a secret key and hide the message.
+      const header = `${prefix} ${level} ${component}${resource === '' ? '' : ` ${resource}`}: `;
+      let tail = text;
+      if (summary !== undefined) tail += `${text === '' ? '' : ': '}${formatSummary(summary)}`;
       for (const [name, value] of Object.entries(fields)) {
         if (reserved.has(name)) continue;
-        line += ` ${name}=${fieldValue(value)}`;
+        tail += ` ${name}=${fieldValue(value)}`;
       }
-      if (repeated > 0) line += ` (repeated ${repeated} ${repeated === 1 ? 'time' : 'times'})`;
-      line = redact(line.replace(/[\r\n]+/g, ' '));
+      if (repeated > 0) tail += ` (repeated ${repeated} ${repeated === 1 ? 'time' : 'times'})`;
+      let line = (header + redact(tail)).replace(/[\r\n]+/g, ' ');
       if (line.length > maxLogLineLength) line = `${line.slice(0, maxLogLineLength - 1)}…`;
       write(`${line}\n`);
     } catch {
