@@ -27,25 +27,4 @@ export const knownFailures: ReadonlyMap<string, KnownFailure> = new Map([
       why: 'calls an undeclared runController() (declare it in the block)',
     },
   ],
-  [
-    'packages/store/README.md#2',
-    {
-      error: "TS2307 Cannot find module '../../store/src/store-contract.test-helper.js'",
-      why: 'imports the contract suite by a repository-relative path a user cannot resolve, and calls an undeclared createMyStore()',
-    },
-  ],
-  [
-    'packages/workqueue/README.md#1',
-    {
-      error: "TS2304 Cannot find name 'informer'",
-      why: "undeclared `informer` and `reconcile`; once declared, `pod.metadata` is possibly 'undefined' under strict",
-    },
-  ],
-  [
-    'packages/workqueue/README.md#2',
-    {
-      error: "TS18004 No value exists in scope for the shorthand property 'err'",
-      why: 'a fragment using `r` and `err` from the surrounding worker loop',
-    },
-  ],
 ]);
