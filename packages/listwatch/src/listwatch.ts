@@ -3,6 +3,7 @@
 // in one namespace or all, with the selectors applied to list and watch alike.
 import type { IncomingMessage } from 'node:http';
 import {
+  defaultLogger,
   isAbortError,
   isResourceDef,
   realClock,
@@ -17,7 +18,7 @@ import { createTransport, streamBody, type KubeConfigLike, type ReadBodyOptions 
 import { createListDecoder } from './list-decoder.js';
 import type { ListerWatcher, ListOptions, WatchStream } from './types.js';
 import { decodeWatchStream } from './watch-stream.js';
-import { sendWithRetry, stderrWarnings, type RequestRetry } from './with-retry.js';
+import { sendWithRetry, type RequestRetry } from './with-retry.js';
 
 /** Options of {@link createListWatch}. */
 export interface ListWatchOptions {
@@ -74,8 +75,11 @@ export interface ListWatchOptions {
    */
   onRetry?: (retry: RequestRetry) => void;
   /**
-   * Gets a `warn` line for every retry. Default: warnings to stderr, prefixed
-   * `kubecache listwatch:` (pass core's `silentLogger` to mute).
+   * Gets a `warn` line for every retry, e.g. `kubecache warn listwatch pods/v1: list answered 429
+   * with Retry-After 1 s, retrying: try later (429 TooManyRequests) attempt=1 maxRetries=10
+   * retryInMs=1000`. Failures themselves are not logged here: they are thrown, and the Reflector
+   * reports them. Default: core's `defaultLogger` (stderr, one line per cause per 30 s,
+   * redacted); pass core's `silentLogger` to mute.
    */
   logger?: Logger;
 }
@@ -277,19 +281,20 @@ export function createListWatch<T>(
     clock,
     userAgent: options.userAgent ?? 'kubecache-listwatch',
   });
-  const retryOptions = {
-    maxRetries: Math.max(0, options.maxRetries ?? 10),
-    clock,
-    idleTimeoutMs,
-    onRetry: options.onRetry,
-    logger: options.logger ?? stderrWarnings,
-  };
   const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
   const description =
     `${options.resource}${options.group !== '' ? `.${options.group}` : ''}/${options.version}` +
     (options.namespace !== undefined && options.namespace !== ''
       ? ` in namespace ${options.namespace}`
       : '');
+  const retryOptions = {
+    maxRetries: Math.max(0, options.maxRetries ?? 10),
+    clock,
+    idleTimeoutMs,
+    onRetry: options.onRetry,
+    logger: options.logger ?? defaultLogger,
+    resource: description,
+  };
 
   return {
     path,

@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock, isAbortError, silentLogger } from '@kubecache/core';
 import { isApiStatusError, isTooManyRequests, type ApiStatusError } from './errors.js';
 import { listAllPages } from './pager.js';
@@ -115,8 +115,28 @@ describe('Retry-After on list and watch requests (client-go rest.withRetry)', ()
     };
     await podsOn(s.kubeConfig, { logger }).list({});
     expect(lines).toHaveLength(1);
-    expect(lines[0]?.obj).toMatchObject({ code: 503, reason: 'ServiceUnavailable', delayMs: 0 });
-    expect(lines[0]?.msg).toMatch(/list answered 503 ServiceUnavailable with Retry-After 0 s/);
+    expect(lines[0]?.obj).toMatchObject({ component: 'listwatch', attempt: 1, retryInMs: 0 });
+    expect(lines[0]?.msg).toBe('list answered 503 with Retry-After 0 s, retrying');
+  });
+
+  it('prints the retry on stderr by default, as one line per cause', async () => {
+    const { handler } = failFirst(2, 429, { 'Retry-After': '0' });
+    const s = await raw(handler);
+    const printed: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: unknown) => {
+      printed.push(String(chunk));
+      return true;
+    }));
+    try {
+      await podsOn(s.kubeConfig).list({});
+    } finally {
+      spy.mockRestore();
+    }
+    expect(printed).toEqual([
+      expect.stringMatching(
+        /^kubecache warn listwatch pods\/v1: list answered 429 with Retry-After 0 s, retrying: .* \(429 TooManyRequests\) attempt=1 maxRetries=10 retryInMs=0\n$/,
+      ),
+    ]);
   });
 
   it('throws the last ApiStatusError, with retryAfterSeconds, after maxRetries retries', async () => {

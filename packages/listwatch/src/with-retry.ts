@@ -51,6 +51,8 @@ export interface RetryOptions {
   onRetry: ((retry: RequestRetry) => void) | undefined;
   /** Gets one `warn` line per retry. */
   logger: Logger;
+  /** What the requests are for, in log lines (`pods/v1`). Default: none. */
+  resource?: string;
 }
 
 /**
@@ -115,49 +117,23 @@ export async function sendWithRetry(
   }
 }
 
-/**
- * The logger used when a ListWatch is given none: `warn` and `error` lines go to stderr, prefixed
- * `kubecache listwatch:`; `debug` and `info` are dropped. Retries are bounded (at most
- * `maxRetries` per request, each after the server's wait), so one line per retry cannot flood.
- */
-export const stderrWarnings: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (obj, msg) => {
-    writeLine(obj, msg);
-  },
-  error: (obj, msg) => {
-    writeLine(obj, msg);
-  },
-};
-
-function writeLine(obj: object | string, msg: string | undefined): void {
-  const text = typeof obj === 'string' ? obj : (msg ?? '');
-  try {
-    process.stderr.write(`kubecache listwatch: ${text}\n`);
-  } catch {
-    // Logging never breaks the caller.
-  }
-}
-
 function report(retry: RequestRetry, options: RetryOptions): void {
   try {
     options.onRetry?.(retry);
   } catch {
     // A reporting hook must not turn a retry into a failure.
   }
+  // One cause per verb, code and wait (core's default logger prints it once per 30 s, with a
+  // repeat count); the attempt is a field, not part of the message.
   options.logger.warn(
     {
-      verb: retry.verb,
-      path: retry.path,
-      code: retry.code,
-      reason: retry.reason,
+      component: 'listwatch',
+      ...(options.resource !== undefined ? { resource: options.resource } : {}),
+      err: retry.error,
       attempt: retry.attempt,
       maxRetries: retry.maxRetries,
-      delayMs: retry.delayMs,
+      retryInMs: retry.delayMs,
     },
-    `${retry.verb} answered ${String(retry.code)} ${retry.reason} with Retry-After ` +
-      `${String(retry.retryAfterSeconds)} s: retry ${String(retry.attempt)} of ` +
-      `${String(retry.maxRetries)} after the wait`,
+    `${retry.verb} answered ${String(retry.code)} with Retry-After ${String(retry.retryAfterSeconds)} s, retrying`,
   );
 }
