@@ -1,8 +1,8 @@
 // Port of k8s.io/client-go/tools/cache/controller.go: a queue fed by a Reflector, drained by a
 // process loop that keeps an Indexer and calls handlers (newInformer / newIndexerInformer).
 import {
+  defaultLogger,
   realClock,
-  silentLogger,
   toError,
   type Clock,
   type KubeObject,
@@ -180,9 +180,15 @@ export interface InformerOptions<T> {
   atomicFIFO?: boolean;
   /** Extra Reflector options (backoff, clock, logger, hooks, …). */
   reflector?: Omit<ReflectorOptions<T>, 'resyncPeriodMs' | 'transform'>;
-  /** Called when a handler throws. Default: logged. */
+  /**
+   * Called when a handler throws. Default: logged at error level as
+   * `kubecache error informer <name>: event handler failed: <error>`.
+   */
   onHandlerError?: (err: Error) => void;
-  /** Logger. Default silent. */
+  /**
+   * Logger of the controller and its Reflector. Default: core's `defaultLogger` (warnings and
+   * errors to stderr, one line per cause per 30 s, redacted).
+   */
   logger?: Logger;
   /** Clock. Default real. */
   clock?: Clock;
@@ -228,7 +234,8 @@ export function makeQueue<T>(
 
 /**
  * Runs reflector + pop loop over `queue` until `signal` aborts (client-go `processLoop`).
- * `afterPop`, if given, runs after each popped entry was processed.
+ * `afterPop`, if given, runs after each popped entry was processed. If the Reflector's `run`
+ * rejects (it gave up: `onPermanentError: 'stop'`), the loop stops and rejects with its error.
  */
 export async function runQueueLoop<T>(
   queue: Queue<T>,
@@ -245,9 +252,13 @@ export async function runQueueLoop<T>(
   };
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
-  const reflecting = reflector.run(ac.signal);
+  let failure: { error: unknown } | undefined;
+  const reflecting = reflector.run(ac.signal).catch((error: unknown) => {
+    failure = { error };
+    onAbort();
+  });
   try {
-    while (!signal.aborted) {
+    while (!signal.aborted && failure === undefined) {
       try {
         // Take what is already queued without a promise per item; after a batch, let the
         // microtasks run (handler delivery, the watch decoder) before carrying on.
@@ -263,8 +274,8 @@ export async function runQueueLoop<T>(
         }
       } catch (err) {
         afterPop();
-        if (isFIFOClosedError(err) || signal.aborted) break;
-        logger.error({ err: toError(err).message }, 'processing deltas failed');
+        if (isFIFOClosedError(err) || signal.aborted || failure !== undefined) break;
+        logger.error({ component: 'informer', err: toError(err) }, 'processing deltas failed');
       }
     }
   } finally {
@@ -273,6 +284,7 @@ export async function runQueueLoop<T>(
     queue.close();
     await reflecting;
   }
+  if (failure !== undefined) throw failure.error;
 }
 
 /** Items popped synchronously in a row by {@link runQueueLoop} before it yields to microtasks. */
@@ -289,7 +301,7 @@ export function newIndexerInformer<T = KubeObject>(
 ): { indexer: Indexer<T>; controller: Controller } {
   const keyFunc = options.keyFunc ?? deletionHandlingMetaNamespaceKeyFunc;
   const indexer = createIndexer<T>(keyFunc, options.indexers ?? {});
-  const logger = options.logger ?? silentLogger;
+  const logger = options.logger ?? defaultLogger;
   const queue = makeQueue(
     options.queue ?? 'realfifo',
     indexer,
@@ -305,9 +317,10 @@ export function newIndexerInformer<T = KubeObject>(
     logger,
   });
   const h = options.handlers;
+  const name = options.reflector?.name ?? options.listWatch.description ?? 'informer';
   const report = (err: unknown): void => {
     if (options.onHandlerError) options.onHandlerError(toError(err));
-    else logger.error({ err: toError(err).message }, 'event handler threw');
+    else logger.error({ component: 'informer', resource: name, err }, 'event handler failed');
   };
   // Handlers run inside the process loop; a returned promise is not awaited here (use a
   // SharedIndexInformer for async handlers) but its rejection is reported, never unhandled.

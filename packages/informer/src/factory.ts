@@ -3,10 +3,12 @@
 // asked for later are added to that informer (client-go's AddIndexers). Cluster-scoped resources
 // ignore the factory's namespace (scope.ts). Built-ins are typed with kubernetes-types.
 import {
+  gvrString,
   isResourceDef,
   type GroupVersionResource,
   type KubeObject,
   type Logger,
+  type MetricsProvider,
   type ResourceDef,
 } from '@kubecache/core';
 import type { KubeConfigLike } from '@kubecache/listwatch';
@@ -54,8 +56,16 @@ export interface SharedInformerFactoryOptions {
   resyncPeriodMs?: number;
   /** Transform for every informer (e.g. `stripManagedFields`). */
   transform?: TransformFunc;
-  /** Logger. */
+  /** Logger of every informer. Default: core's `defaultLogger` (stderr, rate-limited, redacted). */
   logger?: Logger;
+  /** Where every informer's and Reflector's metrics are created. Default: none. */
+  metricsProvider?: MetricsProvider;
+  /**
+   * Every informer's `onPermanentError`: `'stop'` makes an informer stop at an error retrying
+   * cannot fix (its `lastError()` is then a `PermanentFailureError`, and
+   * `waitForCacheSyncOrThrow` rejects with it at once). Default: `'retry'`.
+   */
+  onPermanentError?: 'retry' | 'stop';
   /** Extra informer options (queue kind, reflector options, …). */
   informer?: Omit<
     SharedIndexInformerOptions<unknown>,
@@ -140,6 +150,8 @@ export interface SharedInformerFactory {
   waitForCacheSync(signal: AbortSignal): Promise<Map<string, boolean>>;
   /** Stops every informer and resolves when all have stopped. */
   shutdown(): Promise<void>;
+  /** Every informer made so far (for `informerHealthCheck` and `waitForCacheSyncOrThrow`). */
+  informers(): SharedIndexInformer<unknown>[];
 }
 
 /** Creates a {@link SharedInformerFactory} over `kubeConfig`. */
@@ -202,6 +214,9 @@ export function createSharedInformerFactory(
       ...(options.resyncPeriodMs !== undefined ? { resyncPeriodMs: options.resyncPeriodMs } : {}),
       ...(options.transform ? { transform: options.transform as TransformFunc<T> } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
+      name: `${gvrString(gvr)}${namespace !== '' ? `@${namespace}` : ''}${o.metadataOnly ? '#meta' : ''}`,
+      ...(options.metricsProvider ? { metricsProvider: options.metricsProvider } : {}),
+      ...(options.onPermanentError ? { onPermanentError: options.onPermanentError } : {}),
     });
     // Before the informer is shared: a clashing indexer leaves no informer behind.
     addNewIndexers(informer, o.indexers);
@@ -230,7 +245,11 @@ export function createSharedInformerFactory(
       }
       for (const [key, informer] of informers) {
         if (running.has(key) || informer.isStarted()) continue;
-        running.set(key, informer.run(stop.signal));
+        // A run that gave up (onPermanentError: 'stop') keeps its error in lastError().
+        running.set(
+          key,
+          informer.run(stop.signal).catch(() => undefined),
+        );
       }
     },
     async waitForCacheSync(signal) {
@@ -244,6 +263,7 @@ export function createSharedInformerFactory(
       );
       return out;
     },
+    informers: () => [...informers.values()],
     async shutdown() {
       shuttingDown = true;
       stop.abort();

@@ -70,6 +70,7 @@ export type {
 } from './processor.js';
 export {
   createSharedIndexInformer,
+  type AddEventHandlerOptions,
   type SharedIndexInformer,
   type SharedIndexInformerOptions,
 } from './shared-informer.js';
@@ -81,6 +82,19 @@ export {
   type SharedInformerFactoryOptions,
 } from './factory.js';
 export { waitForCacheSync, type SyncSource } from './wait.js';
+export {
+  CacheSyncTimeoutError,
+  isCacheSyncTimeoutError,
+  waitForCacheSyncOrThrow,
+  type PendingSync,
+  type SyncDescribable,
+  type WaitForCacheSyncOptions,
+} from './cache-sync.js';
+export {
+  informerHealthCheck,
+  type InformerHealthCheckOptions,
+  type InformerSource,
+} from './health.js';
 export {
   composeTransforms,
   createStringInterner,

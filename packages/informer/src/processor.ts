@@ -1,7 +1,13 @@
 // Port of the sharedProcessor / processorListener of k8s.io/client-go/tools/cache/shared_informer.go:
 // each handler has its own ordered, unbounded queue; a slow handler never blocks the others or the
 // watch; async handlers are awaited; throwing handlers are reported and isolated.
-import { FastQueue, toError, type Clock, type KubeObject } from '@kubecache/core';
+import {
+  FastQueue,
+  toError,
+  type Clock,
+  type InformerMetrics,
+  type KubeObject,
+} from '@kubecache/core';
 import type { DeletedFinalStateUnknown } from '@kubecache/store';
 import { SyncLatch, type ResourceEventHandler, type SyncWaiter } from './handlers.js';
 
@@ -30,6 +36,13 @@ export interface ResourceEventHandlerRegistration extends SyncWaiter {
 /** One handler's queue and delivery loop. */
 export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRegistration {
   readonly resyncPeriodMs: number;
+  /** The handler's name in logs and metrics. */
+  readonly name: string;
+  private readonly metrics: InformerMetrics | undefined;
+  /** True when `metrics.handled` wants call durations. */
+  private readonly timing: boolean;
+  /** When the running async handler call started (performance.now()), for `metrics.handled`. */
+  private callStart = 0;
   private readonly handler: ResourceEventHandler<T>;
   private readonly queue = new FastQueue<Notification<T>>();
   private readonly onError: HandlerErrorHook<T>;
@@ -46,6 +59,10 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
 
   constructor(options: {
     handler: ResourceEventHandler<T>;
+    /** Name in logs and metrics. Default `'0'`. */
+    name?: string;
+    /** Receives each call's duration and failures. Default: none (handler calls are not timed). */
+    metrics?: InformerMetrics;
     resyncPeriodMs: number;
     onError: HandlerErrorHook<T>;
     clock: Clock;
@@ -53,6 +70,9 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
     onRemove: (l: ProcessorListener<T>) => void;
   }) {
     this.handler = options.handler;
+    this.name = options.name ?? '0';
+    this.metrics = options.metrics;
+    this.timing = options.metrics?.handled !== undefined;
     this.resyncPeriodMs = options.resyncPeriodMs;
     this.onError = options.onError;
     this.clock = options.clock;
@@ -133,9 +153,14 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
    * handler that returns a promise (or any thenable) is awaited before the next notification.
    */
   private pump(): void {
+    const timing = this.timing;
     while (!this.removed && this.queue.length > 0) {
       const n = this.queue.shift()!;
       let r: unknown;
+      let failed = false;
+      let error: unknown;
+      // Timed only when someone reads the durations: two clock reads per call otherwise wasted.
+      if (timing) this.callStart = performance.now();
       try {
         r =
           n.type === 'add'
@@ -144,16 +169,25 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
               ? this.handler.onUpdate?.(n.oldObj, n.newObj)
               : this.handler.onDelete?.(n.obj);
       } catch (err) {
-        this.report(err, n);
-        r = undefined;
+        failed = true;
+        error = err;
       }
       if (
+        !failed &&
         r !== null &&
         typeof r === 'object' &&
         typeof (r as PromiseLike<unknown>).then === 'function'
       ) {
         void Promise.resolve(r as PromiseLike<unknown>)
-          .then(undefined, (err: unknown) => this.report(err, n))
+          .then(
+            () => {
+              if (timing) this.timed();
+            },
+            (err: unknown) => {
+              if (timing) this.timed();
+              this.report(err, n);
+            },
+          )
           .then(() => {
             this.delivered(n);
             this.pump();
@@ -161,6 +195,8 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
           .catch((err: unknown) => this.report(err, n));
         return; // still pumping: carries on when the handler settles
       }
+      if (timing) this.timed();
+      if (failed) this.report(error, n);
       this.delivered(n);
     }
     this.pumping = false;
@@ -175,7 +211,21 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
     }
   }
 
+  /** Reports the duration of the handler call that started at `callStart`. */
+  private timed(): void {
+    try {
+      this.metrics?.handled?.(this.name, performance.now() - this.callStart);
+    } catch {
+      // Metrics hooks must not stop delivery.
+    }
+  }
+
   private report(err: unknown, n: Notification<T>): void {
+    try {
+      this.metrics?.handlerFailed?.(this.name);
+    } catch {
+      // Metrics hooks must not stop delivery.
+    }
     try {
       this.onError(toError(err), n);
     } catch {

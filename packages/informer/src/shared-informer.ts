@@ -1,16 +1,20 @@
 // Port of k8s.io/client-go/tools/cache/shared_informer.go: one cache, many handlers, each with its
 // own ordered queue, per-handler resync and per-handler hasSynced.
 import {
+  createInformerMetrics,
+  defaultLogger,
+  noopInformerMetrics,
   realClock,
-  silentLogger,
   toError,
   type Clock,
+  type InformerMetrics,
   type KubeObject,
   type Logger,
+  type MetricsProvider,
 } from '@kubecache/core';
 import type { Queue } from '@kubecache/deltafifo';
 import type { ListerWatcher } from '@kubecache/listwatch';
-import { Reflector, type ReflectorOptions } from '@kubecache/reflector';
+import { Reflector, isPermanentFailureError, type ReflectorOptions } from '@kubecache/reflector';
 import {
   createIndexer,
   createLister,
@@ -60,15 +64,54 @@ export interface SharedIndexInformerOptions<T> {
   keyFunc?: KeyFunc<T>;
   /** Clock for every timer. Default real. */
   clock?: Clock;
-  /** Logger. Default silent. */
+  /**
+   * Name in logs, metrics and sync reports, e.g. `pods.v1` (the factory passes the GVR).
+   * Default: the ListerWatcher's description.
+   */
+  name?: string;
+  /**
+   * Logger of the informer and its Reflector. Default: core's `defaultLogger` (warnings and
+   * errors to stderr, one line per cause per 30 s, redacted); `silentLogger` prints nothing.
+   */
   logger?: Logger;
+  /**
+   * Informer metrics hooks (core's `InformerMetrics`). Default: made from `metricsProvider` with
+   * `createInformerMetrics(metricsProvider, name)`, else none.
+   */
+  metrics?: InformerMetrics;
+  /**
+   * Where the default informer and Reflector metrics are created (e.g. `@kubecache/prometheus`).
+   * Default: none.
+   */
+  metricsProvider?: MetricsProvider;
+  /**
+   * What to do about an error retrying cannot fix (400, 401, 403, 404, 422, a wrong `kind`):
+   * `'retry'` (default, as client-go: reported as "will not fix itself", retried with backoff) or
+   * `'stop'`: `run` rejects with the Reflector's `PermanentFailureError`, `whenSynced` resolves
+   * false and `lastError()` returns that error — for CLIs that should exit instead of waiting.
+   */
+  onPermanentError?: 'retry' | 'stop';
   /** Extra Reflector options (backoff, WatchList, hooks, …). */
   reflector?: Omit<
     ReflectorOptions<T>,
     'resyncPeriodMs' | 'shouldResync' | 'transform' | 'clock' | 'logger' | 'watchErrorHandler'
   >;
-  /** Called when a handler throws or rejects. Default: logged at error level. */
+  /**
+   * Called when a handler throws or rejects. Default: logged at error level, as
+   * `kubecache error informer <name>: event handler failed: <error> handler=<handler name>`.
+   */
   onHandlerError?: (err: Error, notification: Notification<T>) => void;
+}
+
+/** Options of {@link SharedIndexInformer.addEventHandler}. */
+export interface AddEventHandlerOptions {
+  /** This handler's resync period in ms. Default: the informer's `resyncPeriodMs`. */
+  resyncPeriodMs?: number;
+  /**
+   * The handler's name in logs and metrics (`handler` label). Default: its index in
+   * registration order (`'0'`, `'1'`, …).
+   */
+  name?: string;
 }
 
 /**
@@ -85,9 +128,11 @@ export interface SharedIndexInformerOptions<T> {
  *   resource version count as resyncs (no spurious `onUpdate`).
  */
 export interface SharedIndexInformer<T = KubeObject> extends SyncWaiter {
+  /** Name in logs, metrics and sync reports (e.g. `pods.v1`). */
+  readonly name: string;
   addEventHandler(
     handler: ResourceEventHandler<T>,
-    options?: { resyncPeriodMs?: number },
+    options?: AddEventHandlerOptions,
   ): ResourceEventHandlerRegistration;
   removeEventHandler(registration: ResourceEventHandlerRegistration): void;
   getStore(): Indexer<T>;
@@ -108,17 +153,36 @@ export interface SharedIndexInformer<T = KubeObject> extends SyncWaiter {
   run(signal: AbortSignal): Promise<void>;
   isStarted(): boolean;
   isStopped(): boolean;
+  /**
+   * What went wrong last: the Reflector's last error since its last successful list or watch
+   * start (`undefined` while healthy), or the `PermanentFailureError` the informer stopped with.
+   */
+  lastError(): Error | undefined;
+  /** Clock time (ms) since which it has been failing; `undefined` while healthy. */
+  failingSince(): number | undefined;
+  /** True while a watch is open and being read. */
+  isWatching(): boolean;
+  /** Clock time (ms) of the last watch event or bookmark received; `undefined` before any. */
+  lastEventTime(): number | undefined;
+  /** Clock time (ms) of the last successful list; `undefined` before any. */
+  lastListTime(): number | undefined;
+  /** The clock the times above are on. */
+  readonly clock: Clock;
 }
 
 const MIN_RESYNC_MS = 1000;
 
 class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
+  readonly name: string;
+  readonly clock: Clock;
   private readonly lw: ListerWatcher<T>;
   private readonly opts: SharedIndexInformerOptions<T>;
   private readonly indexer: Indexer<T>;
   private readonly keyFunc: KeyFunc<T>;
-  private readonly clock: Clock;
   private readonly logger: Logger;
+  private readonly metrics: InformerMetrics;
+  private handlersAdded = 0;
+  private failure: Error | undefined;
   private readonly listeners = new Set<ProcessorListener<T>>();
   private syncing = new Set<ProcessorListener<T>>();
   private transform: TransformFunc<T> | undefined;
@@ -136,7 +200,13 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
     this.keyFunc = options.keyFunc ?? deletionHandlingMetaNamespaceKeyFunc;
     this.indexer = createIndexer<T>(this.keyFunc, options.indexers ?? {});
     this.clock = options.clock ?? realClock;
-    this.logger = options.logger ?? silentLogger;
+    this.name = options.name ?? lw.description ?? 'informer';
+    this.logger = options.logger ?? defaultLogger;
+    this.metrics =
+      options.metrics ??
+      (options.metricsProvider !== undefined
+        ? createInformerMetrics(options.metricsProvider, this.name)
+        : noopInformerMetrics);
     this.transform = options.transform;
     this.resyncCheckPeriodMs = options.resyncPeriodMs ?? 0;
     this.latch = new SyncLatch(() => this.queue?.hasSynced() ?? false);
@@ -152,9 +222,11 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
 
   addEventHandler(
     handler: ResourceEventHandler<T>,
-    options: { resyncPeriodMs?: number } = {},
+    options: AddEventHandlerOptions = {},
   ): ResourceEventHandlerRegistration {
     if (this.stopped) throw new InformerStoppedError('addEventHandler');
+    const handlerName = options.name ?? String(this.handlersAdded);
+    this.handlersAdded++;
     let resync = options.resyncPeriodMs ?? this.opts.resyncPeriodMs ?? 0;
     if (resync > 0 && resync < MIN_RESYNC_MS) resync = MIN_RESYNC_MS;
     if (resync > 0) {
@@ -164,7 +236,13 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
       } else if (resync < this.resyncCheckPeriodMs) {
         // As client-go: the check period is fixed once started.
         this.logger.warn(
-          { requested: resync, used: this.resyncCheckPeriodMs },
+          {
+            component: 'informer',
+            resource: this.name,
+            handler: handlerName,
+            requestedMs: resync,
+            usedMs: this.resyncCheckPeriodMs,
+          },
           'resync period below the running check period',
         );
         resync = this.resyncCheckPeriodMs;
@@ -172,6 +250,8 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
     }
     const listener = new ProcessorListener<T>({
       handler,
+      name: handlerName,
+      metrics: this.metrics,
       resyncPeriodMs: resync,
       clock: this.clock,
       upstreamSynced: () => this.hasSynced(),
@@ -181,7 +261,12 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
       },
       onError: (err, n) => {
         if (this.opts.onHandlerError) this.opts.onHandlerError(err, n);
-        else this.logger.error({ err: err.message, notification: n.type }, 'event handler failed');
+        else {
+          this.logger.error(
+            { component: 'informer', resource: this.name, err, handler: handlerName },
+            'event handler failed',
+          );
+        }
       },
     });
     this.listeners.add(listener);
@@ -239,6 +324,32 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
     return this.stopped;
   }
 
+  lastError(): Error | undefined {
+    return this.failure ?? this.reflector?.lastError();
+  }
+
+  failingSince(): number | undefined {
+    return this.reflector?.failingSince();
+  }
+
+  isWatching(): boolean {
+    return this.reflector?.isWatching() ?? false;
+  }
+
+  lastEventTime(): number | undefined {
+    return this.reflector?.lastEventTime();
+  }
+
+  lastListTime(): number | undefined {
+    return this.reflector?.lastListTime();
+  }
+
+  /** Ms since the informer last heard from the server (list, event or bookmark). */
+  private msSinceLastEvent(): number | undefined {
+    const last = Math.max(this.lastEventTime() ?? 0, this.lastListTime() ?? 0);
+    return last === 0 ? undefined : this.clock.now() - last;
+  }
+
   async run(signal: AbortSignal): Promise<void> {
     if (this.started) throw new Error('informer is already running');
     if (this.stopped) throw new Error('informer has stopped and cannot be restarted');
@@ -274,6 +385,13 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
     };
     const reflector = new Reflector<T>(this.lw, feed, {
       mapListItem: reuseUnchanged(this.indexer, this.keyFunc),
+      name: this.name,
+      ...(this.opts.metricsProvider !== undefined
+        ? { metricsProvider: this.opts.metricsProvider }
+        : {}),
+      ...(this.opts.onPermanentError !== undefined
+        ? { onPermanentError: this.opts.onPermanentError }
+        : {}),
       ...this.opts.reflector,
       resyncPeriodMs: this.resyncCheckPeriodMs,
       shouldResync: () => this.shouldResync(),
@@ -290,6 +408,10 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
       onDelete: (obj) => this.distribute({ type: 'delete', obj: obj as T }, false),
     };
     let wasSynced = false;
+    const detach = this.metrics.attach?.({
+      pendingNotifications: () => [...this.listeners].map((l) => [l.name, l.queueDepth()] as const),
+      msSinceLastEvent: () => this.msSinceLastEvent(),
+    });
     try {
       await runQueueLoop(
         queue,
@@ -307,8 +429,16 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
         },
       );
     } catch (err) {
-      this.logger.error({ err: toError(err).message }, 'informer loop failed');
+      if (isPermanentFailureError(err)) {
+        this.failure = err;
+        throw err; // after the finally block released everything
+      }
+      this.logger.error(
+        { component: 'informer', resource: this.name, err: toError(err) },
+        'informer loop failed',
+      );
     } finally {
+      detach?.();
       this.stopped = true;
       // Let handlers finish what they are doing, then stop them.
       await Promise.all([...this.listeners].map((l) => l.idle()));
