@@ -54,8 +54,12 @@ export interface LeaderElectorOptions {
   /** Clock for every timer and for the local times of observations. Default: the system clock. */
   clock?: Clock;
   /**
-   * Pino-shaped logger. Default: warnings and errors to stderr, one line per distinct cause,
-   * repeated causes summarised at most every 30 s.
+   * Pino-shaped logger, called as `logger.warn({ component: 'leaderelection', resource: <lease>,
+   * identity, err }, msg)`; its lines are limited to one per distinct cause per 30 s (repeats
+   * counted in a `repeated` field). Default: core's `defaultLogger` — warnings and errors to
+   * stderr, one line per cause per 30 s, redacted, e.g. `kubecache warn leaderelection
+   * my-system/my-controller: error retrieving resource lock: connect ECONNREFUSED 10.96.0.1:443
+   * (ECONNREFUSED) identity=pod-a`.
    */
   logger?: Logger;
   /** Source of randomness for the acquire jitter, in [0, 1). Default: `Math.random`. */

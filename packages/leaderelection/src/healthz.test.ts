@@ -1,7 +1,7 @@
 import { FakeClock } from '@kubecache/core';
 import { describe, expect, it } from 'vitest';
 import { isLeaderElectionHealthError } from './errors.js';
-import { createLeaderHealthCheck } from './healthz.js';
+import { createLeaderHealthCheck, leaderElectionHealthCheck } from './healthz.js';
 import { createLeaderElector } from './leader-elector.js';
 import { createMemoryLeaseStore, createMemoryLock } from './memory-lock.js';
 import { DriftClock, captureLogger } from './test-support/sim.js';
@@ -41,16 +41,21 @@ describe('leader health check (client-go HealthzAdaptor)', () => {
       onStoppedLeading: () => undefined,
     });
     const health = createLeaderHealthCheck({ toleranceMs: 20_000, elector: e });
+    const coreShaped = leaderElectionHealthCheck(e, { toleranceMs: 20_000 });
     const ctl = new AbortController();
     const done = e.run(ctl.signal);
     await base.advance(1_000);
     clock.frozen = true; // last renewal at 0
     await base.advance(34_000);
     expect(health.check()).toBeUndefined();
+    expect(coreShaped.check()).toEqual({ ok: true });
     await base.advance(1_000);
     const err = health.check();
     expect(isLeaderElectionHealthError(err)).toBe(true);
     expect(err!.sinceRenewMs).toBe(36_000);
+    // The same in core's HealthCheck shape (for healthHandler), named as a Kubernetes check.
+    expect(coreShaped.name).toBe('leader-election');
+    expect(coreShaped.check()).toEqual({ ok: false, reason: err!.message });
     clock.thaw(); // the deadline timer runs at last: the term ends (and a new one begins)
     await base.advance(100);
     expect(

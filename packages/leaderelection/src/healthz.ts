@@ -1,6 +1,7 @@
 // Port of k8s.io/client-go/tools/leaderelection/healthzadaptor.go: a health check that fails when
 // this replica still acts as leader long after its last successful renewal (a stuck event loop,
 // or leader work that ignores its abort signal), so a liveness probe can restart it.
+import type { HealthCheck } from '@kubecache/core';
 import type { LeaderElectionHealthError } from './errors.js';
 import type { LeaderElector } from './leader-elector.js';
 
@@ -44,5 +45,46 @@ export function createLeaderHealthCheck(options: LeaderHealthCheckOptions): Lead
       elector = e;
     },
     check: () => elector?.check(toleranceMs),
+  };
+}
+
+/** Options of {@link leaderElectionHealthCheck}. */
+export interface LeaderElectionHealthCheckOptions {
+  /**
+   * How long past the lease duration a leader may go without a renewal before the check fails,
+   * in ms. Default: 20 000 (what client-go users typically pass to `NewLeaderHealthzAdaptor`).
+   */
+  toleranceMs?: number;
+  /** The check's name in `/healthz` output. Default: `'leader-election'`. */
+  name?: string;
+}
+
+/**
+ * The leader health check in core's `HealthCheck` shape, for `healthHandler` (a liveness probe:
+ * `/healthz`). It fails, with the `LeaderElectionHealthError` message as reason, when this
+ * replica still acts as leader past `leaseDurationMs + toleranceMs` after its last renewal (a
+ * stuck event loop, or leader work that ignores its abort signal), as client-go's
+ * HealthzAdaptor; it passes for candidates and for a leader that renews.
+ *
+ * @example
+ * ```ts
+ * http.createServer(healthHandler({ healthz: [leaderElectionHealthCheck(elector)] }))
+ *   .listen(8081, '127.0.0.1');
+ * ```
+ * @param elector - the elector to check.
+ * @param options - tolerance and name.
+ * @throws RangeError for a negative or non-finite tolerance.
+ */
+export function leaderElectionHealthCheck(
+  elector: LeaderElector,
+  options: LeaderElectionHealthCheckOptions = {},
+): HealthCheck {
+  const inner = createLeaderHealthCheck({ toleranceMs: options.toleranceMs ?? 20_000, elector });
+  return {
+    name: options.name ?? 'leader-election',
+    check() {
+      const err = inner.check();
+      return err === undefined ? { ok: true } : { ok: false, reason: err.message };
+    },
   };
 }

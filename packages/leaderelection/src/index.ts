@@ -29,6 +29,8 @@ export {
 } from './record.js';
 export {
   createLeaderHealthCheck,
+  leaderElectionHealthCheck,
+  type LeaderElectionHealthCheckOptions,
   type LeaderHealthCheck,
   type LeaderHealthCheckOptions,
 } from './healthz.js';

@@ -3,7 +3,14 @@
 // path of the leader, expiry judged by the local time of the last observed change, release on
 // cancel, and the health check behind HealthzAdaptor. Deliberate differences are marked
 // "Differs from client-go" and listed in the README.
-import { realClock, sleep, toError, type Clock, type TimerHandle } from '@kubecache/core';
+import {
+  defaultLogger,
+  realClock,
+  sleep,
+  toError,
+  type Clock,
+  type TimerHandle,
+} from '@kubecache/core';
 import {
   jitterFactor,
   resolveConfig,
@@ -17,7 +24,7 @@ import {
   type LeadershipLostReason,
 } from './errors.js';
 import { microTime, type LeaderElectionRecord } from './record.js';
-import { createReporter, createStderrLogger, type Reporter } from './reporter.js';
+import { createReporter, type Reporter } from './reporter.js';
 import type { LockSnapshot } from './resource-lock.js';
 
 /**
@@ -113,7 +120,10 @@ export class Elector implements LeaderElector {
     this.#options = options;
     this.identity = this.#config.identity;
     this.#clock = options.clock ?? realClock;
-    this.#reporter = createReporter(options.logger ?? createStderrLogger(), this.#clock);
+    this.#reporter =
+      options.logger !== undefined
+        ? createReporter(options.logger, this.#clock)
+        : createReporter(defaultLogger, this.#clock, { rateLimit: false });
     this.#random = options.random ?? Math.random;
     this.#internals = internals;
   }
@@ -500,7 +510,11 @@ export class Elector implements LeaderElector {
   }
 
   #fields(): Record<string, unknown> {
-    return { lease: this.#config.name, identity: this.#config.identity };
+    return {
+      component: 'leaderelection',
+      resource: this.#config.name,
+      identity: this.#config.identity,
+    };
   }
 
   #log(level: 'info' | 'warn', msg: string, extra: Record<string, unknown> = {}): void {

@@ -1,6 +1,7 @@
 import { FakeClock } from '@kubecache/core';
-import { describe, expect, it } from 'vitest';
-import { createReporter, createStderrLogger, repeatWindowMs } from './reporter.js';
+import { describe, expect, it, vi } from 'vitest';
+import { createLeaderElector } from './leader-elector.js';
+import { createReporter, repeatWindowMs } from './reporter.js';
 import { captureLogger } from './test-support/sim.js';
 
 describe('reporter', () => {
@@ -21,23 +22,39 @@ describe('reporter', () => {
     expect(logger.lines[2]!.fields).toMatchObject({ lease: 'a/b', repeated: 4 });
   });
 
-  it('the default stderr logger writes warnings and errors as one text line each and drops debug and info', () => {
-    const out: string[] = [];
-    const logger = createStderrLogger((l) => out.push(l));
-    logger.debug({ a: 1 }, 'hidden');
-    logger.info('hidden');
-    logger.warn(
-      {
-        lease: 'default/my-controller',
+  it('with no logger, the elector prints core-format lines to stderr (core defaultLogger): one per cause', async () => {
+    const printed: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: unknown) => {
+      printed.push(String(chunk));
+      return true;
+    }));
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.96.0.1:443'), {
+      code: 'ECONNREFUSED',
+    });
+    const e = createLeaderElector({
+      lock: {
         identity: 'pod-a',
-        err: new Error('connect ECONNREFUSED 10.0.0.1:443'),
+        describe: () => 'my-system/my-controller',
+        get: () => Promise.reject(refused),
+        create: () => Promise.reject(refused),
+        update: () => Promise.reject(refused),
       },
-      'error retrieving resource lock',
-    );
-    logger.error('stopped leading');
-    expect(out).toEqual([
-      'kubecache/leaderelection WARN error retrieving resource lock lease=default/my-controller identity=pod-a err="Error: connect ECONNREFUSED 10.0.0.1:443"\n',
-      'kubecache/leaderelection ERROR stopped leading\n',
+      name: 'my-system/my-controller',
+      retryPeriodMs: 10,
+      onStartedLeading: () => undefined,
+      onStoppedLeading: () => undefined,
+    });
+    const ctl = new AbortController();
+    const done = e.run(ctl.signal);
+    try {
+      await new Promise((r) => setTimeout(r, 100)); // several failed attempts
+    } finally {
+      ctl.abort();
+      await done;
+      spy.mockRestore();
+    }
+    expect(printed).toEqual([
+      'kubecache warn leaderelection my-system/my-controller: error retrieving resource lock: connect ECONNREFUSED 10.96.0.1:443 (ECONNREFUSED) identity=pod-a\n',
     ]);
   });
 });

@@ -1,6 +1,8 @@
 // How the elector tells what goes wrong: through the Logger, one line per distinct cause, with
 // repeats of the same cause summarised (client-go logs every failure through klog; a retry loop
-// every 2 s would flood a log, and a silent one would hide an outage).
+// every 2 s would flood a log, and a silent one would hide an outage). With no logger given, the
+// elector uses core's defaultLogger, which limits itself (one line per cause per 30 s, with a
+// repeat count); the reporter's own limiting is for the loggers users pass (pino does not limit).
 import type { Clock, Logger } from '@kubecache/core';
 
 /** Log levels the reporter writes at. */
@@ -19,9 +21,24 @@ export interface Reporter {
 /** The window in which a repeated cause is counted rather than logged, in ms. */
 export const repeatWindowMs = 30_000;
 
-/** Creates a {@link Reporter} over `logger`, timing the window with `clock`. */
-export function createReporter(logger: Logger, clock: Clock): Reporter {
+/**
+ * Creates a {@link Reporter} over `logger`, timing the window with `clock`. With
+ * `rateLimit: false` every line is passed on (for a logger that limits itself, like core's
+ * `defaultLogger`).
+ */
+export function createReporter(
+  logger: Logger,
+  clock: Clock,
+  options: { rateLimit?: boolean } = {},
+): Reporter {
   const last = new Map<string, { at: number; repeated: number }>();
+  if (options.rateLimit === false) {
+    return {
+      report(level, msg, fields, err) {
+        logger[level](err === undefined ? fields : { ...fields, err }, msg);
+      },
+    };
+  }
   return {
     report(level, msg, fields, err) {
       const key = `${level}\u0000${msg}\u0000${err?.name ?? ''}\u0000${err?.message ?? ''}`;
@@ -39,29 +56,4 @@ export function createReporter(logger: Logger, clock: Clock): Reporter {
       logger[level](line, msg);
     },
   };
-}
-
-function formatValue(value: unknown): string {
-  if (value instanceof Error) return JSON.stringify(`${value.name}: ${value.message}`);
-  if (typeof value === 'string') return /^[\w./:@-]+$/.test(value) ? value : JSON.stringify(value);
-  return JSON.stringify(value) ?? String(value);
-}
-
-/**
- * The default logger: `warn` and `error` lines to stderr as
- * `kubecache/leaderelection WARN <msg> key=value …`; `debug` and `info` are dropped.
- */
-export function createStderrLogger(
-  write: (line: string) => void = (l) => process.stderr.write(l),
-): Logger {
-  const line = (level: string) => (obj: object | string, msg?: string) => {
-    const fields = typeof obj === 'string' ? {} : (obj as Record<string, unknown>);
-    const text = typeof obj === 'string' ? obj : (msg ?? '');
-    const rest = Object.entries(fields)
-      .map(([k, v]) => `${k}=${formatValue(v)}`)
-      .join(' ');
-    write(`kubecache/leaderelection ${level} ${text}${rest === '' ? '' : ` ${rest}`}\n`);
-  };
-  const drop = (): void => undefined;
-  return { debug: drop, info: drop, warn: line('WARN'), error: line('ERROR') };
 }
