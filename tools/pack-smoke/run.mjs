@@ -4,7 +4,10 @@
 // tarballs into a fresh temporary project, then — against the in-process API server — runs the seed's toy
 // example as ESM and as CommonJS, and type-checks a TypeScript consumer with moduleResolution node16,
 // nodenext and bundler. With client-node 2.x under the current Node (≥ 22), and with client-node 1.4
-// under the machine's system Node 20 when one is present.
+// under the machine's system Node 20 when one is present. @kubecache/informer and @kubecache/testing
+// (with their closures) are installed too, and a consumer of both is type-checked as ESM and
+// CommonJS under node16 with skipLibCheck off (TS1479 from a .d.cts importing ESM-only client-node)
+// and under nodenext.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   mkdtempSync,
@@ -47,6 +50,8 @@ const visit = (name) => {
 };
 visit(target);
 log(`closure of ${target}: ${closure.join(', ')}`);
+// The module-format check (consumer/informer.ts) also needs these.
+for (const extra of ['@kubecache/informer', '@kubecache/testing']) visit(extra);
 
 // 2. Build them (Nx builds dependencies first) and pack.
 if (!process.argv.includes('--no-build')) {
@@ -128,6 +133,8 @@ try {
         ...tarballs,
         `@kubernetes/client-node@${variant.clientNode}`,
         '@types/node@20.19.43',
+        // client-node's declarations need it when skipLibCheck is off.
+        '@types/ws@8.18.2',
       ],
       { cwd: consumer },
     );
@@ -136,10 +143,12 @@ try {
     }
     // One TypeScript consumer, checked as ESM (.mts), CommonJS (.cts) and bundler-style (.ts).
     for (const ext of ['mts', 'cts']) {
-      writeFileSync(
-        join(consumer, `smoke.${ext}`),
-        readFileSync(join(here, 'consumer', 'smoke.ts')),
-      );
+      for (const name of ['smoke', 'informer']) {
+        writeFileSync(
+          join(consumer, `${name}.${ext}`),
+          readFileSync(join(here, 'consumer', `${name}.ts`)),
+        );
+      }
     }
     const env = { ...process.env, KUBECONFIG: kubeconfigPath, SMOKE_EXPECT: '5' };
     for (const script of ['toy.mjs', 'toy.cjs']) {
@@ -159,6 +168,7 @@ try {
         'tsconfig.node16.json',
         'tsconfig.nodenext.json',
         'tsconfig.bundler.json',
+        'tsconfig.node16-libcheck.json',
       ]) {
         const r = spawnSync(
           process.execPath,
