@@ -220,7 +220,7 @@ export function createSharedInformerFactory(
     });
     // Before the informer is shared: a clashing indexer leaves no informer behind.
     addNewIndexers(informer, o.indexers);
-    informers.set(key, informer as SharedIndexInformer<unknown>);
+    informers.set(key, informer);
     return informer;
   };
 
