@@ -70,7 +70,7 @@ export interface ListHooks<T = KubeObject> {
    * Declared as a method so that `ListerWatcher<Pod>` stays assignable to `ListerWatcher<unknown>`
    * (method parameters are bivariant), as a `Reflector` over an untyped store needs.
    */
-  mapItem?(item: T): T;
+  mapItem?(this: void, item: T): T;
 }
 
 /**
