@@ -274,13 +274,14 @@ async function checkConsistency<T>(
     ...(transforms ? { prepare: t } : {}),
   });
   if (result instanceof Error) {
-    ctx.report(
+    // Not a failure of the Reflector: only the check could not run.
+    ctx.note(
       new ReflectorError(
         'watch',
         `WatchList consistency check skipped: the LIST at RV ${rv} failed: ${result.message}`,
         { cause: result },
       ),
-      'WatchList consistency check skipped',
+      '',
     );
     return;
   }
