@@ -82,6 +82,14 @@ export {
   type SharedInformerFactoryOptions,
 } from './factory.js';
 export { waitForCacheSync, type SyncSource } from './wait.js';
+// The loggers to quiet or redirect the default stderr lines.
+export { createDefaultLogger, silentLogger, type Logger } from '@kubecache/core';
+// What a CLI needs to tell an error retrying cannot fix (onPermanentError: 'stop').
+export {
+  PermanentFailureError,
+  isPermanentError,
+  isPermanentFailureError,
+} from '@kubecache/reflector';
 export {
   CacheSyncTimeoutError,
   isCacheSyncTimeoutError,

@@ -21,7 +21,8 @@ export {
   type FailedStep,
   type ReflectorErrorKind,
 } from './errors.js';
-// One install is enough: what the toy example uses.
+// One install is enough: what the toy example uses, and the loggers to quiet or redirect it.
+export { createDefaultLogger, silentLogger, type Logger } from '@kubecache/core';
 export {
   DeletedFinalStateUnknown,
   createIndexer,
