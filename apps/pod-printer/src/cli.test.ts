@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { buildProgram, parseArgs, parseDuration } from './cli.js';
 
@@ -88,6 +89,57 @@ describe('command line', () => {
     expect(help).not.toContain('30000');
     expect(help).not.toContain('(default: false)');
     for (const line of help.split('\n'))
-      expect(line.match(/default/g)?.length ?? 0).toBeLessThan(2);
+      expect(line.replace('"default"', '').match(/default/g)?.length ?? 0).toBeLessThan(2);
+  });
+
+  it('--leader-elect: lease default/pod-printer, identity <hostname>_<pid>, client-go timings; flags override', () => {
+    expect(parseArgs([], false).leaderElection).toBeUndefined();
+    const d = parseArgs(['--leader-elect'], false).leaderElection;
+    expect(d).toEqual({
+      leaseName: 'pod-printer',
+      leaseNamespace: 'default',
+      identity: `${hostname()}_${process.pid}`,
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+    });
+    const o = parseArgs(
+      [
+        '--leader-elect',
+        '--lease-name',
+        'l',
+        '--lease-namespace',
+        'sys',
+        '--identity',
+        'pod-a',
+        '--lease-duration',
+        '4s',
+        '--renew-deadline',
+        '3s',
+        '--retry-period',
+        '1s',
+      ],
+      false,
+    ).leaderElection;
+    expect(o).toEqual({
+      leaseName: 'l',
+      leaseNamespace: 'sys',
+      identity: 'pod-a',
+      leaseDurationMs: 4000,
+      renewDeadlineMs: 3000,
+      retryPeriodMs: 1000,
+    });
+  });
+
+  it('rejects leader-election timings client-go rejects, naming the flags', () => {
+    const le =
+      (...a: string[]) =>
+      () =>
+        parseArgs(['--leader-elect', ...a], false);
+    expect(le('--renew-deadline', '20s')).toThrow(
+      /--renew-deadline must be shorter than --lease-duration/,
+    );
+    expect(le('--retry-period', '9s')).toThrow(/longer than 1\.2 × --retry-period/);
+    expect(le('--lease-duration', '15500ms')).toThrow(/whole seconds/);
   });
 });

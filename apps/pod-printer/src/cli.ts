@@ -1,8 +1,25 @@
 // Command-line parsing of pod-printer (commander).
+import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 /** Output modes. */
 export type OutputMode = 'table' | 'lines' | 'json';
+
+/** `--leader-elect` and its settings: one replica leads (runs the workers), the others stand by. */
+export interface LeaderElectionOptions {
+  /** `--lease-name`: the coordination.k8s.io/v1 Lease. Default `pod-printer`. */
+  leaseName: string;
+  /** `--lease-namespace`: its namespace. Default `default`. */
+  leaseNamespace: string;
+  /** `--identity`: this replica's name in the Lease. Default `<hostname>_<pid>`. */
+  identity: string;
+  /** `--lease-duration`, in ms. Default 15 s (client-go's). */
+  leaseDurationMs: number;
+  /** `--renew-deadline`, in ms. Default 10 s. */
+  renewDeadlineMs: number;
+  /** `--retry-period`, in ms. Default 2 s. */
+  retryPeriodMs: number;
+}
 
 /** Parsed options. */
 export interface PrinterOptions {
@@ -17,9 +34,16 @@ export interface PrinterOptions {
   resyncMs: number;
   output: OutputMode;
   metricsPort?: number;
+  /** Present with `--leader-elect`. */
+  leaderElection?: LeaderElectionOptions;
   demo: boolean;
   demoPods: number;
   demoRate: number;
+}
+
+/** The default `--identity`: unique per process on a machine, readable in `kubectl get lease`. */
+export function defaultIdentity(): string {
+  return `${hostname()}_${process.pid}`;
 }
 
 const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -102,7 +126,34 @@ export function buildProgram(): Command {
         'json',
       ]),
     )
-    .option('--metrics-port <port>', 'serve Prometheus metrics on this port', port)
+    .option(
+      '--metrics-port <port>',
+      'serve /metrics (Prometheus), /healthz and /readyz on this port',
+      port,
+    )
+    .option('--leader-elect', 'run the workers only while holding a Lease (HA: run N replicas)')
+    .option('--lease-name <name>', 'leader-election Lease name', 'pod-printer')
+    .option('--lease-namespace <ns>', 'leader-election Lease namespace', 'default')
+    .option('--identity <id>', "this replica's identity in the Lease (default: <hostname>_<pid>)")
+    .addOption(
+      durationOption(
+        '--lease-duration <duration>',
+        'leader-election lease duration',
+        15_000,
+        '15s',
+      ),
+    )
+    .addOption(
+      durationOption(
+        '--renew-deadline <duration>',
+        'leader-election renew deadline',
+        10_000,
+        '10s',
+      ),
+    )
+    .addOption(
+      durationOption('--retry-period <duration>', 'leader-election retry period', 2_000, '2s'),
+    )
     .option('--demo', 'run against a built-in API server with realistic pods and churn')
     .option('--demo-pods <n>', 'pods in the demo', positiveInt, 300)
     .option('--demo-rate <n>', 'demo changes per second', positiveInt, 20)
@@ -126,12 +177,20 @@ export function parseArgs(argv: string[], isTTY: boolean): PrinterOptions {
     resync: number;
     output?: OutputMode;
     metricsPort?: number;
+    leaderElect?: boolean;
+    leaseName: string;
+    leaseNamespace: string;
+    identity?: string;
+    leaseDuration: number;
+    renewDeadline: number;
+    retryPeriod: number;
     demo?: boolean;
     demoPods: number;
     demoRate: number;
   }>();
   if (o.allNamespaces && o.namespace)
     throw new InvalidArgumentError('--namespace and --all-namespaces exclude each other');
+  if (o.leaderElect === true) checkLeaderTimings(o.leaseDuration, o.renewDeadline, o.retryPeriod);
   return {
     ...(o.kubeconfig !== undefined ? { kubeconfig: o.kubeconfig } : {}),
     ...(o.context !== undefined ? { context: o.context } : {}),
@@ -144,8 +203,39 @@ export function parseArgs(argv: string[], isTTY: boolean): PrinterOptions {
     resyncMs: o.resync,
     output: o.output ?? (isTTY ? 'table' : 'lines'),
     ...(o.metricsPort !== undefined ? { metricsPort: o.metricsPort } : {}),
+    ...(o.leaderElect === true
+      ? {
+          leaderElection: {
+            leaseName: o.leaseName,
+            leaseNamespace: o.leaseNamespace,
+            identity: o.identity ?? defaultIdentity(),
+            leaseDurationMs: o.leaseDuration,
+            renewDeadlineMs: o.renewDeadline,
+            retryPeriodMs: o.retryPeriod,
+          },
+        }
+      : {}),
     demo: o.demo === true,
     demoPods: o.demoPods,
     demoRate: o.demoRate,
   };
+}
+
+/**
+ * client-go's rules for the three leader-election durations, checked here so that a bad
+ * combination is a usage error (exit 2) naming the flags, not a stack trace from the elector.
+ */
+function checkLeaderTimings(leaseMs: number, renewMs: number, retryMs: number): void {
+  if (leaseMs <= 0 || renewMs <= 0 || retryMs <= 0)
+    throw new InvalidArgumentError(
+      '--lease-duration, --renew-deadline and --retry-period must be > 0',
+    );
+  if (leaseMs % 1000 !== 0)
+    throw new InvalidArgumentError(
+      '--lease-duration must be whole seconds (it is stored in seconds)',
+    );
+  if (renewMs >= leaseMs)
+    throw new InvalidArgumentError('--renew-deadline must be shorter than --lease-duration');
+  if (renewMs <= 1.2 * retryMs)
+    throw new InvalidArgumentError('--renew-deadline must be longer than 1.2 × --retry-period');
 }

@@ -70,7 +70,7 @@ describe('pod-printer binary', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 
-  it('prints JSON lines with --output json and reports API errors as one line while retrying', async () => {
+  it('prints JSON lines with --output json and reports a retriable API error (503) as one line while retrying', async () => {
     const kc = await setup();
     const p = run(['--kubeconfig', kc, '-o', 'json', '--interval', '1h', '-n', 'ns']);
     await until(() => p.out().includes('"type":"SYNCED"'), 'sync');
@@ -87,11 +87,16 @@ describe('pod-printer binary', () => {
       count: 3,
       keys: ['ns/p0', 'ns/p1', 'ns/p2'],
     });
-    server!.faults.nextResponses(5, { status: 403, verb: 'watch' });
+    server!.faults.nextResponses(2, { status: 503, verb: 'watch' });
     server!.faults.resetWatches();
-    await until(() => p.out().includes('forbidden'), 'forbidden line');
+    await until(() => p.out().includes('API error 503 ServiceUnavailable'), 'the 503 line');
+    const errors = p
+      .out()
+      .split('\n')
+      .filter((l) => l.includes('API error 503'));
+    expect(errors).toHaveLength(1); // one line per distinct error per 10 s, not one per retry
     server!.create('pods', makePod({ namespace: 'ns', name: 'after' }));
-    await until(() => p.out().includes('"key":"ns/after"'), 'recovery after 403');
+    await until(() => p.out().includes('"key":"ns/after"'), 'recovery after 503');
     p.child.kill('SIGINT');
     expect(await p.exited).toBe(0);
   });
@@ -148,7 +153,7 @@ describe('pod-printer binary', () => {
       'table',
     );
     expect(out).toMatch(/NAME/);
-    expect(out).toMatch(/Pending/);
+    expect(out).toMatch(/ContainerCreating/); // kubectl's STATUS of a Pending pod whose containers wait
     server!.patch('pods', 'ns', 'p0', { status: { phase: 'Running' } });
     await until(
       () => out.includes('MODIFIED ns/p0: phase Pending→Running'),

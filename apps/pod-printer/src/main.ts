@@ -1,10 +1,15 @@
 // pod-printer: the kubecache sample controller (client-go's examples/workqueue, made real).
 import { CommanderError } from 'commander';
+import { createLeaderHealthCheck } from '@kubecache/leaderelection';
 import { parseArgs, type PrinterOptions } from './cli.js';
 import { ConfigError, loadKubeConfig } from './config.js';
 import { startDemo } from './demo.js';
-import { createMetrics, serveMetrics } from './metrics.js';
-import { runPrinter } from './printer.js';
+import { serveEndpoints } from './endpoints.js';
+import { isGaveUpError, permanentErrorExitCode } from './failure.js';
+import { informerSyncedCheck, leaderElectionCheck, pingCheck } from './health.js';
+import { leaderElectionLead } from './leader.js';
+import { createMetrics } from './metrics.js';
+import { createPrinter } from './printer.js';
 import { makeRenderer } from './render.js';
 
 async function main(): Promise<number> {
@@ -47,21 +52,59 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  const metrics = options.metricsPort !== undefined ? createMetrics() : undefined;
-  const served =
-    metrics && options.metricsPort !== undefined
-      ? await serveMetrics(metrics.registry, options.metricsPort)
-      : undefined;
-  if (served) process.stderr.write(`metrics on http://127.0.0.1:${served.port}/metrics\n`);
   const renderer = makeRenderer(options.output);
+  const metrics = options.metricsPort !== undefined ? createMetrics() : undefined;
+  // client-go users typically allow 20 s past the lease duration before liveness fails.
+  const leaderHealth = options.leaderElection
+    ? createLeaderHealthCheck({ toleranceMs: 20_000 })
+    : undefined;
+  const printer = createPrinter(kc, options, {
+    renderer,
+    ...(metrics ? { metricsProvider: metrics.metricsProvider } : {}),
+    ...(options.leaderElection
+      ? {
+          lead: leaderElectionLead({
+            kubeConfig: kc,
+            election: options.leaderElection,
+            renderer,
+            ...(leaderHealth ? { healthCheck: leaderHealth } : {}),
+          }),
+        }
+      : {}),
+  });
+  const endpoints =
+    metrics && options.metricsPort !== undefined
+      ? await serveEndpoints({
+          port: options.metricsPort,
+          registry: metrics.registry,
+          healthz: [pingCheck, ...(leaderHealth ? [leaderElectionCheck(leaderHealth)] : [])],
+          readyz: [
+            pingCheck,
+            informerSyncedCheck(
+              'pods',
+              () => printer.hasSynced(),
+              () => printer.lastError(),
+            ),
+          ],
+        })
+      : undefined;
+  if (endpoints)
+    process.stderr.write(
+      `metrics on http://127.0.0.1:${endpoints.port}/metrics (also /healthz, /readyz)\n`,
+    );
   try {
-    await runPrinter(kc, options, renderer, metrics, ac.signal);
+    await printer.run(ac.signal);
+  } catch (err) {
+    if (!isGaveUpError(err)) throw err;
+    renderer.close();
+    process.stderr.write(`pod-printer: ${err.message}\n`);
+    return permanentErrorExitCode;
   } finally {
     renderer.close();
     demoStop.abort();
     await demo?.done;
     await demo?.server.close();
-    await served?.close();
+    await endpoints?.close();
   }
   return 0;
 }

@@ -1,21 +1,63 @@
 // The controller, built like client-go's examples/workqueue: a pod informer whose handlers only
-// enqueue keys; workers take keys from a rate-limited workqueue and print what changed.
+// enqueue keys; workers take keys from a rate-limited workqueue and print what changed. The
+// informer runs for the whole life of the process; the workers run while `lead` lets them (always,
+// or only during a leader-election term), so a standby replica keeps a warm cache and a queue of
+// what changed, and prints it the moment it takes over.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { toError, type KubeObject } from '@kubecache/core';
+import {
+  isAbortError,
+  silentLogger,
+  toError,
+  type KubeObject,
+  type MetricsProvider,
+} from '@kubecache/core';
 import {
   createSharedInformerFactory,
   stripManagedFields,
   waitForCacheSync,
-  type SharedIndexInformer,
 } from '@kubecache/informer';
-import { isApiStatusError, isConnectionRefused } from '@kubecache/listwatch';
 import { deletionHandlingMetaNamespaceKeyFunc, isDeletedFinalStateUnknown } from '@kubecache/store';
 import { createRateLimitingQueue, type RateLimitingQueue } from '@kubecache/workqueue';
 import type { PrinterOptions } from './cli.js';
 import { describeChange } from './change.js';
+import { GaveUpError, describeError, permanentCause } from './failure.js';
 import { InitialSync } from './initial-sync.js';
-import type { PrinterMetrics } from './metrics.js';
 import type { ChangeEvent, Renderer } from './render.js';
+
+/**
+ * Runs the workers until `signal` aborts and resolves once they stopped: the printer's `lead`
+ * hook receives this (leader election calls it once per term).
+ */
+export type RunWorkers = (signal: AbortSignal) => Promise<void>;
+
+/** Decides when the workers run; resolves when `signal` aborts and the workers have stopped. */
+export type Lead = (runWorkers: RunWorkers, signal: AbortSignal) => Promise<void>;
+
+/** Without leader election: the workers run from start to shutdown. */
+export const alwaysLead: Lead = (runWorkers, signal) => runWorkers(signal);
+
+/** What the printer needs besides the cluster and the options. */
+export interface PrinterDeps {
+  renderer: Renderer;
+  /** Metrics of the workqueue (name `pods`). Default: none. */
+  metricsProvider?: MetricsProvider;
+  /** When the workers run. Default {@link alwaysLead}. */
+  lead?: Lead;
+}
+
+/** A pod printer; {@link Printer.run} runs it. */
+export interface Printer {
+  /** True once the informer's cache holds the first list (readiness). */
+  hasSynced(): boolean;
+  /** The last API error the informer met, as one line (cleared by nothing: informational). */
+  lastError(): string | undefined;
+  /**
+   * Runs until `signal` aborts; resolves once the informer, the queue and the workers stopped.
+   * Rejects with a {@link GaveUpError} (after stopping everything) when the API refuses the list
+   * or watch in a way retrying cannot fix.
+   */
+  run(signal: AbortSignal): Promise<void>;
+}
 
 /** What happened to a key since a worker last looked at it. */
 interface Pending {
@@ -23,47 +65,51 @@ interface Pending {
   old: KubeObject | undefined;
 }
 
-/** One line for an error from the API, as the user should read it. */
-export function describeError(err: Error): string {
-  if (isConnectionRefused(err)) return `API server unreachable (${err.message}); retrying`;
-  if (isApiStatusError(err)) {
-    if (err.code === 403)
-      return `forbidden: ${err.message} (check RBAC: list and watch pods); retrying`;
-    if (err.code === 404) return `not found: ${err.message}; retrying`;
-    if (err.code === 401) return `unauthorized: ${err.message}; retrying`;
-    return `API error ${err.code} ${err.reason}: ${err.message}`;
-  }
-  return `${err.name}: ${err.message}`;
-}
-
-/** Runs the printer until `signal` aborts; resolves once workers drained and everything stopped. */
-export async function runPrinter(
-  kc: KubeConfig,
-  options: PrinterOptions,
-  renderer: Renderer,
-  metrics: PrinterMetrics | undefined,
-  signal: AbortSignal,
-): Promise<void> {
+/**
+ * Creates the printer: the pod informer (scoped by the options), its handler that enqueues keys,
+ * and the rate-limited queue. Nothing runs before {@link Printer.run}.
+ */
+export function createPrinter(kc: KubeConfig, options: PrinterOptions, deps: PrinterDeps): Printer {
+  const { renderer } = deps;
+  const lead = deps.lead ?? alwaysLead;
   const factory = createSharedInformerFactory(kc, {
     ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
     ...(options.selector !== undefined ? { labelSelector: options.selector } : {}),
     ...(options.fieldSelector !== undefined ? { fieldSelector: options.fieldSelector } : {}),
     resyncPeriodMs: options.resyncMs,
     transform: stripManagedFields,
+    // Every failure the informer meets reaches the watch error handler below, which prints it
+    // (one line per distinct error per 10 s) or ends the process; the library's own stderr
+    // lines would say the same thing twice.
+    logger: silentLogger,
   });
-  const informer: SharedIndexInformer = factory.pods();
-  const lastError = new Map<string, number>();
+  const informer = factory.pods();
+  const ac = new AbortController();
+  let gaveUp: GaveUpError | undefined;
+  let lastErrorLine: string | undefined;
+  const printedAt = new Map<string, number>();
   informer.setWatchErrorHandler((_r, err) => {
-    metrics?.reflectorError();
+    const permanent = permanentCause(err);
+    if (permanent) {
+      // kubectl fails at once here; retrying an unchanged request the server refused only hides
+      // the problem. Stop everything; run() rejects once it is all released.
+      gaveUp ??= new GaveUpError(permanent);
+      lastErrorLine = gaveUp.message;
+      ac.abort();
+      return;
+    }
     const line = describeError(err);
+    lastErrorLine = line;
     const now = Date.now();
-    if ((lastError.get(line) ?? 0) + 10_000 > now) return; // one line per distinct error per 10 s
-    lastError.set(line, now);
+    if ((printedAt.get(line) ?? 0) + 10_000 > now) return; // one line per distinct error per 10 s
+    printedAt.set(line, now);
     renderer.error(line);
   });
   const queue: RateLimitingQueue<string> = createRateLimitingQueue<string>(
     undefined,
-    metrics ? { metrics: metrics.workqueue } : {},
+    deps.metricsProvider
+      ? { name: 'pods', metricsProvider: deps.metricsProvider }
+      : { name: 'pods' },
   );
   const pending = new Map<string, Pending>();
   const enqueue = (key: string, type: Pending['type'], old: KubeObject | undefined): void => {
@@ -78,7 +124,6 @@ export async function runPrinter(
   const initial = new InitialSync();
   const registration = informer.addEventHandler({
     onAdd: (pod, isInInitialList) => {
-      metrics?.informerEvent('add');
       const key = deletionHandlingMetaNamespaceKeyFunc(pod);
       enqueue(key, 'ADDED', undefined);
       initial.added(key, isInInitialList);
@@ -89,11 +134,9 @@ export async function runPrinter(
         options.resyncMs === 0
       )
         return;
-      metrics?.informerEvent('update');
       enqueue(deletionHandlingMetaNamespaceKeyFunc(newPod), 'MODIFIED', oldPod);
     },
     onDelete: (pod) => {
-      metrics?.informerEvent('delete');
       enqueue(
         deletionHandlingMetaNamespaceKeyFunc(pod),
         'DELETED',
@@ -122,9 +165,16 @@ export async function runPrinter(
     });
   };
 
-  const worker = async (): Promise<void> => {
+  /** One worker: until the queue shuts down or `term` aborts (then nothing is lost: keys stay queued). */
+  const worker = async (term: AbortSignal): Promise<void> => {
     for (;;) {
-      const r = await queue.get();
+      let r;
+      try {
+        r = await queue.get(term);
+      } catch (err) {
+        if (isAbortError(err) || term.aborted) return;
+        throw err;
+      }
       if (r.shutdown) return;
       try {
         process(r.item);
@@ -138,37 +188,48 @@ export async function runPrinter(
       }
     }
   };
+  const runWorkers: RunWorkers = async (term) => {
+    await Promise.all(Array.from({ length: options.workers }, () => worker(term)));
+  };
 
-  const ac = new AbortController();
-  const onAbort = (): void => ac.abort();
-  if (signal.aborted) ac.abort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  factory.start(ac.signal);
-  const workers = Array.from({ length: options.workers }, () => worker());
-  const tick = setInterval(() => {
-    renderer.progress(initial.isDone(), store.listKeys().length);
-    renderer.snapshot(store.list());
-    metrics?.cacheSize(store.listKeys().length);
-  }, 200);
-  void waitForCacheSync(ac.signal, registration).then((ok) => {
-    if (ok) initial.handlerHasSynced();
-  });
-  void initial.done.then(() => {
-    if (ac.signal.aborted) return;
-    renderer.progress(true, store.listKeys().length);
-    renderer.snapshot(store.list());
-    renderer.keys(store.listKeys().sort());
-  });
-  const keysTimer = setInterval(() => {
-    if (initial.isDone()) renderer.keys(store.listKeys().sort());
-  }, options.intervalMs);
-  await new Promise<void>((resolve) => {
-    if (ac.signal.aborted) resolve();
-    else ac.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  clearInterval(tick);
-  clearInterval(keysTimer);
-  signal.removeEventListener('abort', onAbort);
-  await Promise.all([factory.shutdown(), queue.shutDownWithDrain()]);
-  await Promise.all(workers);
+  const run = async (signal: AbortSignal): Promise<void> => {
+    const onAbort = (): void => ac.abort();
+    if (signal.aborted) ac.abort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    factory.start(ac.signal);
+    const leading = lead(runWorkers, ac.signal);
+    const tick = setInterval(() => {
+      renderer.progress(initial.isDone(), store.listKeys().length);
+      renderer.snapshot(store.list());
+    }, 200);
+    void waitForCacheSync(ac.signal, registration).then((ok) => {
+      if (ok) initial.handlerHasSynced();
+    });
+    void initial.done.then(() => {
+      if (ac.signal.aborted) return;
+      renderer.progress(true, store.listKeys().length);
+      renderer.snapshot(store.list());
+      renderer.keys(store.listKeys().sort());
+    });
+    const keysTimer = setInterval(() => {
+      if (initial.isDone()) renderer.keys(store.listKeys().sort());
+    }, options.intervalMs);
+    await new Promise<void>((resolve) => {
+      if (ac.signal.aborted) resolve();
+      else ac.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    clearInterval(tick);
+    clearInterval(keysTimer);
+    signal.removeEventListener('abort', onAbort);
+    // The workers of a term stop on the abort; then the queue is shut down for good.
+    await Promise.all([factory.shutdown(), leading]);
+    await queue.shutDownWithDrain();
+    if (gaveUp) throw gaveUp;
+  };
+
+  return {
+    hasSynced: () => informer.hasSynced(),
+    lastError: () => lastErrorLine,
+    run,
+  };
 }

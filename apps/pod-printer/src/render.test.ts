@@ -46,4 +46,28 @@ describe('renderers', () => {
       { type: 'ERROR', message: 'boom' },
     ]);
   });
+
+  it('writes one line per leadership change: LEADING, STANDBY naming the leader, STOPPED LEADING', () => {
+    const out: string[] = [];
+    const lines = linesRenderer(
+      (s) => out.push(s),
+      () => undefined,
+    );
+    lines.leadership({ kind: 'standby', identity: 'b', leader: 'a', lease: 'ns/l' });
+    lines.leadership({ kind: 'leading', identity: 'b', lease: 'ns/l' });
+    lines.leadership({ kind: 'stopped', identity: 'b', lease: 'ns/l' });
+    expect(out).toEqual([
+      'STANDBY b: a leads (lease ns/l); keeping the cache warm, not printing\n',
+      'LEADING b holds lease ns/l; printing\n',
+      'STOPPED LEADING b (lease ns/l); workers stopped\n',
+    ]);
+    const json: string[] = [];
+    const j = jsonRenderer((s) => json.push(s));
+    j.leadership({ kind: 'standby', identity: 'b', leader: 'a', lease: 'ns/l' });
+    j.leadership({ kind: 'stopped', identity: 'b', lease: 'ns/l' });
+    expect(json.map((l) => JSON.parse(l) as unknown)).toEqual([
+      { type: 'STANDBY', identity: 'b', leader: 'a', lease: 'ns/l' },
+      { type: 'STOPPED_LEADING', identity: 'b', lease: 'ns/l' },
+    ]);
+  });
 });

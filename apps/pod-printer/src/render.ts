@@ -12,9 +12,33 @@ export interface ChangeEvent {
   change: string;
 }
 
+/**
+ * A leadership change of this replica under `--leader-elect`: it became leader (its workers run),
+ * it stands by while another replica leads (its cache stays warm, nothing is printed), or its
+ * term ended.
+ */
+export type LeadershipEvent =
+  | { kind: 'leading'; identity: string; lease: string }
+  | { kind: 'standby'; identity: string; leader: string; lease: string }
+  | { kind: 'stopped'; identity: string; lease: string };
+
+/** One line for a {@link LeadershipEvent}: `LEADING …`, `STANDBY …`, `STOPPED LEADING …`. */
+export function describeLeadership(e: LeadershipEvent): string {
+  switch (e.kind) {
+    case 'leading':
+      return `LEADING ${e.identity} holds lease ${e.lease}; printing`;
+    case 'standby':
+      return `STANDBY ${e.identity}: ${e.leader} leads (lease ${e.lease}); keeping the cache warm, not printing`;
+    case 'stopped':
+      return `STOPPED LEADING ${e.identity} (lease ${e.lease}); workers stopped`;
+  }
+}
+
 /** Where the printer writes. */
 export interface Renderer {
   event(e: ChangeEvent): void;
+  /** A leadership change (only with `--leader-elect`). */
+  leadership(e: LeadershipEvent): void;
   keys(keys: string[]): void;
   progress(synced: boolean, count: number): void;
   error(message: string): void;
@@ -34,6 +58,7 @@ export function linesRenderer(out: Write, err: Write): Renderer {
         `${e.type} ${e.key}${e.change ? `: ${e.change}` : e.type === 'ADDED' && e.pod ? ` (${podRow(e.pod).phase})` : ''}\n`,
       ),
     keys: (keys) => out(`PODS (${keys.length}): ${keys.join(' ')}\n`),
+    leadership: (e) => out(`${describeLeadership(e)}\n`),
     progress: (synced, count) => {
       if (synced && !announcedSync) {
         announcedSync = true;
@@ -61,6 +86,12 @@ export function jsonRenderer(out: Write): Renderer {
       });
     },
     keys: (keys) => line({ type: 'KEYS', count: keys.length, keys }),
+    leadership: (e) => {
+      const { kind, ...rest } = e;
+      const type =
+        kind === 'leading' ? 'LEADING' : kind === 'standby' ? 'STANDBY' : 'STOPPED_LEADING';
+      line({ type, ...rest });
+    },
     progress: (synced, count) => {
       if (synced && !announcedSync) {
         announcedSync = true;
@@ -133,6 +164,11 @@ export function ttyRenderer(stream: NodeJS.WriteStream, options: TtyOptions = {}
       dirty = true;
     },
     keys: () => undefined,
+    leadership: (e) => {
+      recent.push(describeLeadership(e));
+      if (recent.length > 5) recent.shift();
+      dirty = true;
+    },
     progress: (s, c) => {
       if (s !== synced || c !== count) dirty = true;
       synced = s;
