@@ -17,6 +17,7 @@ import {
 } from '@kubecache/listwatch';
 import { Reflector } from '@kubecache/reflector';
 import { createStore, isDeletedFinalStateUnknown } from '@kubecache/store';
+import { defineLeaseScenarios } from './lease-scenarios.js';
 import { conformancePod, type Target } from './target.js';
 
 /** Result of one scenario on one target. */
@@ -272,6 +273,8 @@ export function defineConformance(label: string, start: () => Promise<Target>): 
       const res = await fetchStatus(tt, '/api/v1/nosuchthings', { method: 'GET' });
       expect(res.body).toMatchObject({ kind: 'Status', code: 404 });
     });
+
+    defineLeaseScenarios(scenario);
 
     scenario('sendInitialEvents ends with the k8s.io/initial-events-end bookmark', async (tt) => {
       await tt.core.createNamespacedConfigMap({
