@@ -3,18 +3,21 @@
 // controller that retries those forever only hides the problem. Everything else (server down,
 // 5xx, 429, a dropped watch) is retried by the informer, with one line per distinct error.
 import { hasBrand, redact } from '@kubecache/core';
-import { isApiStatusError, isConnectionRefused, isNonRetriable } from '@kubecache/listwatch';
+import { isPermanentError as isReflectorPermanentError } from '@kubecache/informer';
+import { isApiStatusError, isConnectionRefused } from '@kubecache/listwatch';
 
 /** Exit code for an error retrying cannot fix, like a usage error (kubectl exits 1; 2 is ours). */
 export const permanentErrorExitCode = 2;
 
 /**
- * True when sending the request again unchanged cannot succeed: listwatch's `isNonRetriable`
- * (400 such as an invalid label selector, 401, 403, 404 such as a resource the server does not
- * serve, 422). pod-printer stops and exits {@link permanentErrorExitCode} on these.
+ * True when sending the request again unchanged cannot succeed — the Reflector's
+ * `isPermanentError`, the same rule its `onPermanentError: 'stop'` gives up on: 400 such as an
+ * invalid label selector, 401, 403, 404 such as a resource the server does not serve, 422
+ * (listwatch's `isNonRetriable`), or objects of another kind than expected. pod-printer stops and
+ * exits {@link permanentErrorExitCode} on these.
  */
 export function isPermanentError(err: unknown): boolean {
-  return isNonRetriable(err);
+  return isReflectorPermanentError(err);
 }
 
 /**

@@ -6,7 +6,7 @@ import { ConfigError, loadKubeConfig } from './config.js';
 import { startDemo } from './demo.js';
 import { serveEndpoints } from './endpoints.js';
 import { isGaveUpError, permanentErrorExitCode } from './failure.js';
-import { informerSyncedCheck, leaderElectionCheck, pingCheck } from './health.js';
+import { leaderElectionCheck, pingCheck } from './health.js';
 import { leaderElectionLead } from './leader.js';
 import { createMetrics } from './metrics.js';
 import { createPrinter } from './printer.js';
@@ -78,14 +78,7 @@ async function main(): Promise<number> {
           port: options.metricsPort,
           registry: metrics.registry,
           healthz: [pingCheck, ...(leaderHealth ? [leaderElectionCheck(leaderHealth)] : [])],
-          readyz: [
-            pingCheck,
-            informerSyncedCheck(
-              'pods',
-              () => printer.hasSynced(),
-              () => printer.lastError(),
-            ),
-          ],
+          readyz: [pingCheck, printer.readiness],
         })
       : undefined;
   if (endpoints)

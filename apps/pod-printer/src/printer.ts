@@ -8,11 +8,13 @@ import {
   isAbortError,
   silentLogger,
   toError,
+  type HealthCheck,
   type KubeObject,
   type MetricsProvider,
 } from '@kubecache/core';
 import {
   createSharedInformerFactory,
+  informerHealthCheck,
   stripManagedFields,
   waitForCacheSync,
 } from '@kubecache/informer';
@@ -47,10 +49,11 @@ export interface PrinterDeps {
 
 /** A pod printer; {@link Printer.run} runs it. */
 export interface Printer {
-  /** True once the informer's cache holds the first list (readiness). */
-  hasSynced(): boolean;
-  /** The last API error the informer met, as one line (cleared by nothing: informational). */
-  lastError(): string | undefined;
+  /**
+   * Readiness (`/readyz`): the informer's `informerHealthCheck`, named `informer-sync` — fails
+   * until the cache holds the first list, and while the informer is failing or stopped.
+   */
+  readonly readiness: HealthCheck;
   /**
    * Runs until `signal` aborts; resolves once the informer, the queue and the workers stopped.
    * Rejects with a {@link GaveUpError} (after stopping everything) when the API refuses the list
@@ -82,11 +85,15 @@ export function createPrinter(kc: KubeConfig, options: PrinterOptions, deps: Pri
     // (one line per distinct error per 10 s) or ends the process; the library's own stderr
     // lines would say the same thing twice.
     logger: silentLogger,
+    // Reflector and informer metrics (reflector_lists_total{name="pods.v1"}, …) beside the queue's.
+    ...(deps.metricsProvider ? { metricsProvider: deps.metricsProvider } : {}),
+    // Give up on errors retrying cannot fix (400, 401, 403, 404, 422) instead of retrying them:
+    // the informer stops and the watch error handler below ends the printer with exit code 2.
+    onPermanentError: 'stop',
   });
   const informer = factory.pods();
   const ac = new AbortController();
   let gaveUp: GaveUpError | undefined;
-  let lastErrorLine: string | undefined;
   const printedAt = new Map<string, number>();
   informer.setWatchErrorHandler((_r, err) => {
     const permanent = permanentCause(err);
@@ -94,12 +101,10 @@ export function createPrinter(kc: KubeConfig, options: PrinterOptions, deps: Pri
       // kubectl fails at once here; retrying an unchanged request the server refused only hides
       // the problem. Stop everything; run() rejects once it is all released.
       gaveUp ??= new GaveUpError(permanent);
-      lastErrorLine = gaveUp.message;
       ac.abort();
       return;
     }
     const line = describeError(err);
-    lastErrorLine = line;
     const now = Date.now();
     if ((printedAt.get(line) ?? 0) + 10_000 > now) return; // one line per distinct error per 10 s
     printedAt.set(line, now);
@@ -228,8 +233,7 @@ export function createPrinter(kc: KubeConfig, options: PrinterOptions, deps: Pri
   };
 
   return {
-    hasSynced: () => informer.hasSynced(),
-    lastError: () => lastErrorLine,
+    readiness: informerHealthCheck(informer, { name: 'informer-sync' }),
     run,
   };
 }
