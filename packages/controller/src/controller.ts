@@ -12,7 +12,9 @@ import {
   type MetricsProvider,
 } from '@kubecache/core';
 import {
+  isCacheSyncTimeoutError,
   waitForCacheSync,
+  waitForCacheSyncOrThrow,
   type ResourceEventHandlerRegistration,
   type SharedIndexInformer,
 } from '@kubecache/informer';
@@ -98,6 +100,14 @@ export interface ControllerOptions<T extends KubeObject> {
    */
   shutdownTimeoutMs?: number;
   /**
+   * How long `run` waits for the informers to sync, in ms (real time), before it gives up and
+   * rejects with a `CacheSyncTimeoutError` (`isCacheSyncTimeoutError` from
+   * `@kubecache/informer`) naming every informer not synced with its last error — a resource
+   * the server does not serve (404), missing RBAC (403), an unreachable server. `Infinity` waits
+   * for ever. Default: 120 000 (controller-runtime's `CacheSyncTimeout`).
+   */
+  cacheSyncTimeoutMs?: number;
+  /**
    * Metrics: controller-runtime's `controller_runtime_*` series and the workqueue's
    * `workqueue_*` series (name = the controller's name). Default: none.
    */
@@ -123,7 +133,9 @@ export interface ControllerOptions<T extends KubeObject> {
  * - **Per-key serialization.** Two reconciles of the same request never run at the same time,
  *   whatever `concurrency`; distinct keys run in parallel up to `concurrency`.
  * - **Start** runs the informers not already running, waits until every cache and every event
- *   handler has synced, then (after winning the election, if any) starts the workers.
+ *   handler has synced, then (after winning the election, if any) starts the workers. When the
+ *   caches do not sync within `cacheSyncTimeoutMs`, or an informer gives up
+ *   (`onPermanentError: 'stop'`), `run` stops what it started and rejects with the reason.
  * - **Shutdown** (abort the `run` signal): workers stop taking keys at once; reconciles in
  *   flight may finish until `shutdownTimeoutMs`, after which their signal aborts; then the
  *   informers the controller started stop, and `run` resolves.
@@ -135,7 +147,15 @@ export interface Controller {
   readonly name: string;
   /**
    * Runs until `signal` aborts; resolves once the workers and the informers it started have
-   * stopped. Rejects if called twice.
+   * stopped (also when `signal` aborts before the caches synced: a warning names the informers
+   * not synced).
+   *
+   * @throws CacheSyncTimeoutError (from `@kubecache/informer`) when the caches have not synced
+   *   within `cacheSyncTimeoutMs`: its `pending` lists each informer not synced with its last
+   *   error.
+   * @throws PermanentFailureError (from `@kubecache/informer`) at once when an informer stopped
+   *   on an error retrying cannot fix (`onPermanentError: 'stop'` on the informer or factory).
+   * @throws Error when called twice.
    */
   run(signal: AbortSignal): Promise<void>;
   /** Enqueues a request by hand (as an event would). Ignored once shut down. */
@@ -152,13 +172,17 @@ export interface Controller {
  * Creates a {@link Controller}.
  *
  * @throws ControllerOptionsError for an empty `name`, a missing `reconcile` or `for.informer`,
- *   `concurrency` not an integer ≥ 1, or `shutdownTimeoutMs` not a number ≥ 0.
+ *   `concurrency` not an integer ≥ 1, `shutdownTimeoutMs` not a number ≥ 0, or
+ *   `cacheSyncTimeoutMs` not a number > 0.
  * @throws InvalidArgumentError (from the workqueue) and LeaderElectionConfigError (from the
  *   elector) for options they refuse.
  */
 export function createController<T extends KubeObject>(options: ControllerOptions<T>): Controller {
   return new ControllerImpl<T>(options);
 }
+
+/** Default of `cacheSyncTimeoutMs`: controller-runtime's `CacheSyncTimeout`, 2 minutes. */
+export const defaultCacheSyncTimeoutMs = 120_000;
 
 class ControllerImpl<T extends KubeObject> implements Controller {
   readonly name: string;
@@ -168,6 +192,7 @@ class ControllerImpl<T extends KubeObject> implements Controller {
   private readonly clock: Clock;
   private readonly concurrency: number;
   private readonly shutdownTimeoutMs: number;
+  private readonly cacheSyncTimeoutMs: number;
   private readonly pool: WorkerPool;
   private readonly registrations: ResourceEventHandlerRegistration[] = [];
   private started = false;
@@ -182,6 +207,7 @@ class ControllerImpl<T extends KubeObject> implements Controller {
     this.clock = options.clock ?? realClock;
     this.concurrency = options.concurrency ?? 1;
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
+    this.cacheSyncTimeoutMs = options.cacheSyncTimeoutMs ?? defaultCacheSyncTimeoutMs;
     const provider = options.metricsProvider;
     this.queue = createRateLimitingQueue<string>(options.rateLimiter, {
       name: options.name,
@@ -228,8 +254,7 @@ class ControllerImpl<T extends KubeObject> implements Controller {
     try {
       if (signal.aborted) return;
       this.logger.info({ component: 'controller', controller: this.name }, 'waiting for caches');
-      const ok = await waitForCacheSync(signal, ...informers, ...this.registrations);
-      if (!ok) return;
+      if (!(await this.waitForCaches(informers, signal))) return;
       this.synced = true;
       this.logger.info(
         { component: 'controller', controller: this.name, workers: this.concurrency },
@@ -257,8 +282,36 @@ class ControllerImpl<T extends KubeObject> implements Controller {
       for (const r of this.registrations) r.remove();
       this.registrations.length = 0;
       stopInformers.abort();
-      await Promise.all(runs);
+      // An informer that gave up rejects its run: that error is already `run`'s, or was logged.
+      await Promise.allSettled(runs);
     }
+  }
+
+  /**
+   * Waits for the informers, then for the controller's own handlers. Resolves false when
+   * `signal` aborted first (logged with the informers not synced); rejects on a timeout or an
+   * informer that gave up.
+   */
+  private async waitForCaches(
+    informers: readonly SharedIndexInformer<unknown>[],
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const timeoutMs = this.cacheSyncTimeoutMs;
+    try {
+      await waitForCacheSyncOrThrow(informers, {
+        signal,
+        ...(Number.isFinite(timeoutMs) ? { timeoutMs } : {}),
+      });
+    } catch (err) {
+      if (!(isCacheSyncTimeoutError(err) && err.reason === 'aborted')) throw err;
+      this.logger.warn(
+        { component: 'controller', controller: this.name },
+        `stopped before the caches synced: ${err.message}`,
+      );
+      return false;
+    }
+    // The controller's handlers are synchronous: they catch up as soon as their informer synced.
+    return waitForCacheSync(signal, ...this.registrations);
   }
 
   /**
@@ -323,7 +376,7 @@ class ControllerImpl<T extends KubeObject> implements Controller {
       informer: SharedIndexInformer<S>,
       handler: Parameters<SharedIndexInformer<S>['addEventHandler']>[0],
     ): void => {
-      informers.add(informer as SharedIndexInformer<unknown>);
+      informers.add(informer);
       this.registrations.push(informer.addEventHandler(handler));
     };
     add(
@@ -391,5 +444,9 @@ function validate<T extends KubeObject>(o: ControllerOptions<T>): void {
   const t = o.shutdownTimeoutMs ?? 0;
   if (!Number.isFinite(t) || t < 0) {
     throw new ControllerOptionsError('shutdownTimeoutMs', `expected a number ≥ 0, got ${t}`);
+  }
+  const s = o.cacheSyncTimeoutMs ?? defaultCacheSyncTimeoutMs;
+  if (typeof s !== 'number' || Number.isNaN(s) || s <= 0) {
+    throw new ControllerOptionsError('cacheSyncTimeoutMs', `expected a number > 0, got ${s}`);
   }
 }

@@ -9,6 +9,7 @@
  */
 export {
   createController,
+  defaultCacheSyncTimeoutMs,
   type Controller,
   type ControllerLeaderElection,
   type ControllerOptions,

@@ -51,7 +51,7 @@ export function watchSource<S>(
   predicates: readonly Predicate<S>[] = [],
 ): WatchSource {
   return {
-    informer: informer as SharedIndexInformer<unknown>,
+    informer: informer,
     map: map as MapFunc<unknown>,
     predicates: predicates as readonly Predicate<unknown>[],
   };
