@@ -6,6 +6,7 @@
 // (clusterloader2 plays this part upstream).
 import type { KubeObject } from '@kubecache/core';
 import { makeConfigMap, makePod, podStatusAfterRestart, podStatusForPhase } from './fixtures.js';
+import { resourceIdOf, type ResourceRef } from './resources.js';
 import type { ApiServer } from './server.js';
 import { isServerApiError } from './status.js';
 
@@ -21,8 +22,11 @@ export interface ChurnOptions {
   namespaces?: string[];
   /** Keeps the object count near this number (creates below it, deletes above). Default: the count at start, at least 10. */
   targetPods?: number;
-  /** The resource to churn (`pods`, `configmaps`, `widgets.example.com`, …). Default: `pods`. */
-  resource?: string;
+  /**
+   * The resource to churn: an id (`pods`, `configmaps`, `widgets.example.com`, …) or a definition
+   * (`podsResource`, a `defineResource` CRD). Default: `pods`.
+   */
+  resource?: ResourceRef;
   /** Labels set on every object churn creates (e.g. to tell them apart with a selector). Default: none. */
   labels?: Record<string, string>;
   /**
@@ -72,7 +76,7 @@ export function startChurn(server: ApiServer, options: ChurnOptions): Promise<Ch
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed / 0x7fffffff;
   };
-  const resource = options.resource ?? 'pods';
+  const resource = resourceIdOf(options.resource ?? 'pods');
   const isPods = resource === 'pods';
   const makeObject =
     options.makeObject ??

@@ -65,7 +65,9 @@ export function resourceList(cluster: Cluster, group: string, version: string): 
         ...(r.def.shortNames !== undefined && r.def.shortNames.length > 0
           ? { shortNames: r.def.shortNames }
           : {}),
-        ...(r.def.group === '' && r.def.resource === 'pods' ? { categories: ['all'] } : {}),
+        ...(r.def.categories !== undefined && r.def.categories.length > 0
+          ? { categories: r.def.categories }
+          : {}),
       }))
       .flatMap((entry) => {
         const def = cluster.find(

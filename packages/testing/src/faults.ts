@@ -3,6 +3,7 @@
 // The drop-watch knobs play the part of client-go's tools/cache/testing/fake_controller_source.go.
 import type { ServerResponse } from 'node:http';
 import type { RequestVerb } from './request-log.js';
+import { resourceIdOf, type ResourceRef } from './resources.js';
 import { failure } from './status.js';
 import { sendStatus } from './wire.js';
 import type { WatchHub } from './watch.js';
@@ -15,8 +16,8 @@ export interface InjectedResponse {
   retryAfterSeconds?: number;
   /** Only requests of this verb are answered (default: list and watch). */
   verb?: RequestVerb;
-  /** Only requests for this resource id (default: any). */
-  resource?: string;
+  /** Only requests for this resource: an id (`pods`) or a definition (default: any). */
+  resource?: ResourceRef;
   /** A raw body to send instead of a Status object (e.g. an HTML error page or a truncated JSON). */
   body?: string;
   /** Content-Type of `body`. Default: `application/json`. */
@@ -75,14 +76,17 @@ export interface Faults {
 export interface RequestFilter {
   /** Only requests of this verb. */
   verb?: RequestVerb;
-  /** Only requests for this resource id (`pods`, `leases.coordination.k8s.io`). */
-  resource?: string;
+  /**
+   * Only requests for this resource: an id (`pods`, `leases.coordination.k8s.io`) or a
+   * definition (`podsResource`, a `defineResource` CRD).
+   */
+  resource?: ResourceRef;
 }
 
 const matches = (f: RequestFilter | undefined, verb: RequestVerb, resource: string): boolean =>
   f === undefined ||
   ((f.verb === undefined || f.verb === verb) &&
-    (f.resource === undefined || f.resource === resource));
+    (f.resource === undefined || resourceIdOf(f.resource) === resource));
 
 /** The fault switches as the request paths read them. */
 export class FaultState {
@@ -144,7 +148,7 @@ export class FaultState {
       (x) =>
         x.remaining > 0 &&
         (x.verb === undefined ? verb === 'list' || verb === 'watch' : x.verb === verb) &&
-        (x.resource === undefined || x.resource === resource),
+        (x.resource === undefined || resourceIdOf(x.resource) === resource),
     );
     if (inj === undefined) return undefined;
     inj.remaining--;

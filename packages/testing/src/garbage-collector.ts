@@ -21,7 +21,7 @@ type Work =
   | { kind: 'orphan'; uid: string }
   | { kind: 'foreground'; uid: string };
 
-const metaOf = (e: Entry): StoredMeta => (e.obj.metadata ?? {});
+const metaOf = (e: Entry): StoredMeta => e.obj.metadata ?? {};
 
 /** Subscribes a garbage collector to `cluster`; returns a function that stops it. */
 export function startGarbageCollector(cluster: Cluster): () => void {

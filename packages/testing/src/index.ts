@@ -19,7 +19,13 @@ export {
   type RequestRecord,
   type RequestVerb,
 } from './server.js';
-export { builtinResources, resourceId, type ResourceDefinition } from './resources.js';
+export {
+  builtinResources,
+  resourceId,
+  resourceIdOf,
+  type ResourceDefinition,
+  type ResourceRef,
+} from './resources.js';
 export { mergePatch } from './patches.js';
 export { ServerApiError, isServerApiError } from './status.js';
 export {

@@ -1,5 +1,6 @@
 // The request log of the in-process API server: one record per request with its verb, resource,
 // query and answer, so tests can assert, e.g., that no relist happened.
+import { resourceIdOf, type ResourceRef } from './resources.js';
 
 /** Verbs recorded in the request log. */
 export type RequestVerb =
@@ -29,7 +30,7 @@ export interface RequestLog {
   /** Every request since start or the last `clear()`. */
   readonly entries: readonly RequestRecord[];
   /** Number of requests matching `filter`. */
-  count(filter?: { verb?: RequestVerb; resource?: string }): number;
+  count(filter?: { verb?: RequestVerb; resource?: ResourceRef }): number;
   /** Forgets every record. */
   clear(): void;
 }
@@ -51,7 +52,7 @@ export function createRequestLog(): RecordingRequestLog {
       log.filter(
         (r) =>
           (filter.verb === undefined || r.verb === filter.verb) &&
-          (filter.resource === undefined || r.resource === filter.resource),
+          (filter.resource === undefined || r.resource === resourceIdOf(filter.resource)),
       ).length,
     clear: () => void log.splice(0),
     push: (record) => void log.push(record),

@@ -25,9 +25,26 @@ export interface ResourceDefinition {
   statusSubresource?: boolean;
   /** Short names announced in discovery (`po`, `cm`), as kubectl uses them. Default: none. */
   shortNames?: string[];
+  /** Categories announced in discovery (`all` for `kubectl get all`). Default: none. */
+  categories?: string[];
 }
 
-/** The built-in resources: pods, configmaps, namespaces, nodes and coordination.k8s.io/v1 leases. */
+/**
+ * A resource as the programmatic API names it: its id (`pods`, `deployments.apps`,
+ * `widgets.example.com`) or a definition carrying group and plural — a `defineResource`
+ * definition (`podsResource` of `@kubecache/informer` included) or a {@link ResourceDefinition}.
+ */
+export type ResourceRef = string | Pick<ResourceDefinition, 'group' | 'resource'>;
+
+/** The id of a {@link ResourceRef}: the string itself, or {@link resourceId} of a definition. */
+export function resourceIdOf(ref: ResourceRef): string {
+  return typeof ref === 'string' ? ref : resourceId(ref);
+}
+
+/**
+ * The built-in resources, as kube-apiserver serves them out of the box: core/v1 pods, configmaps,
+ * namespaces, nodes and services, apps/v1 deployments and coordination.k8s.io/v1 leases.
+ */
 export const builtinResources: readonly ResourceDefinition[] = [
   {
     group: '',
@@ -37,6 +54,7 @@ export const builtinResources: readonly ResourceDefinition[] = [
     namespaced: true,
     statusSubresource: true,
     shortNames: ['po'],
+    categories: ['all'],
   },
   {
     group: '',
@@ -63,6 +81,26 @@ export const builtinResources: readonly ResourceDefinition[] = [
     namespaced: false,
     statusSubresource: true,
     shortNames: ['no'],
+  },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'services',
+    kind: 'Service',
+    namespaced: true,
+    statusSubresource: true,
+    shortNames: ['svc'],
+    categories: ['all'],
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    resource: 'deployments',
+    kind: 'Deployment',
+    namespaced: true,
+    statusSubresource: true,
+    shortNames: ['deploy'],
+    categories: ['all'],
   },
   {
     group: 'coordination.k8s.io',

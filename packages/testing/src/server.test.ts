@@ -359,7 +359,11 @@ describe('in-process API server', () => {
       ],
     });
     const groups = await getJson<{ groups: { name: string }[] }>('/apis');
-    expect(groups.body.groups.map((g) => g.name)).toEqual(['coordination.k8s.io', 'example.com']);
+    expect(groups.body.groups.map((g) => g.name)).toEqual([
+      'apps',
+      'coordination.k8s.io',
+      'example.com',
+    ]);
     const core = await getJson<{ resources: { name: string }[] }>('/api/v1');
     expect(core.body.resources.map((r) => r.name)).toEqual([
       'pods',
@@ -369,6 +373,8 @@ describe('in-process API server', () => {
       'namespaces/status',
       'nodes',
       'nodes/status',
+      'services',
+      'services/status',
     ]);
     const w = s.create('widgets.example.com', { metadata: { name: 'w1', namespace: 'ns' } });
     expect(w).toMatchObject({ apiVersion: 'example.com/v1', kind: 'Widget' });

@@ -16,8 +16,9 @@ import { createRequestLog, type RequestLog } from './request-log.js';
 import {
   builtinResources,
   keyOf,
-  resourceId,
+  resourceIdOf,
   type ResourceDefinition,
+  type ResourceRef,
   type ResourceStore,
 } from './resources.js';
 import { createRequestHandler } from './routing.js';
@@ -39,7 +40,7 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Events kept for watch resume and consistent paging; older revisions answer 410. Default: 10000. */
   historySize?: number;
-  /** Extra resources (e.g. CRDs) besides pods, configmaps, namespaces and nodes. */
+  /** Extra resources (e.g. CRDs) besides the built-in ones (see `builtinResources`). */
   resources?: ResourceDefinition[];
   /** Port; default 0 (a free port). */
   port?: number;
@@ -61,28 +62,41 @@ export interface ApiServer {
   /** The same configuration as kubeconfig YAML. */
   kubeConfigYaml(): string;
   /**
-   * Creates an object (server-set fields filled in); returns the stored object. `resource` is a
-   * resource id (`pods`, `widgets.example.com`) or a `defineResource` definition, which types
-   * `obj` and the result.
+   * Creates an object (server-set fields filled in); returns the stored object. Like every method
+   * below, it takes the resource as an id (`pods`, `deployments.apps`, `widgets.example.com`) or
+   * as a `defineResource` definition (`podsResource` of `@kubecache/informer`, a CRD's), which
+   * types the objects it takes and returns.
    */
   create<T extends KubeObject>(
     resource: ResourceDef<T>,
     obj: T,
     options?: { namespace?: string },
   ): T;
-  create(resource: string, obj: KubeObject, options?: { namespace?: string }): KubeObject;
+  create(resource: ResourceRef, obj: KubeObject, options?: { namespace?: string }): KubeObject;
   /**
    * Replaces an object; a non-empty `metadata.resourceVersion` is a precondition (409 on
    * mismatch). The programmatic API stores `status` as given (a seeding tool); pass
    * `{ subresource: 'status' }` to write like `PUT …/status` (only `status` changes).
    */
-  update(resource: string, obj: KubeObject, options?: { subresource?: 'status' }): KubeObject;
+  update<T extends KubeObject>(
+    resource: ResourceDef<T>,
+    obj: T,
+    options?: { subresource?: 'status' },
+  ): T;
+  update(resource: ResourceRef, obj: KubeObject, options?: { subresource?: 'status' }): KubeObject;
   /**
    * Applies a JSON merge patch (an object) or a JSON Patch (an array). Pass
    * `{ subresource: 'status' }` to patch like `PATCH …/status` (only `status` changes).
    */
+  patch<T extends KubeObject>(
+    resource: ResourceDef<T>,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    options?: { subresource?: 'status' },
+  ): T;
   patch(
-    resource: string,
+    resource: ResourceRef,
     namespace: string | undefined,
     name: string,
     patch: unknown,
@@ -93,17 +107,32 @@ export interface ApiServer {
    * has finalizers — its state with `deletionTimestamp` set (it stays until they are removed).
    * Dependents (ownerReferences naming it) are garbage-collected per `propagationPolicy`.
    */
+  delete<T extends KubeObject>(
+    resource: ResourceDef<T>,
+    namespace: string | undefined,
+    name: string,
+    options?: DeleteOptions,
+  ): T;
   delete(
-    resource: string,
+    resource: ResourceRef,
     namespace: string | undefined,
     name: string,
     options?: DeleteOptions,
   ): KubeObject;
   /** The object, or undefined. */
-  get(resource: string, namespace: string | undefined, name: string): KubeObject | undefined;
-  /** Current objects and revision. */
+  get<T extends KubeObject>(
+    resource: ResourceDef<T>,
+    namespace: string | undefined,
+    name: string,
+  ): T | undefined;
+  get(resource: ResourceRef, namespace: string | undefined, name: string): KubeObject | undefined;
+  /** Current objects (of one namespace, if given) and the current revision. */
+  list<T extends KubeObject>(
+    resource: ResourceDef<T>,
+    options?: { namespace?: string },
+  ): { items: T[]; resourceVersion: string };
   list(
-    resource: string,
+    resource: ResourceRef,
     options?: { namespace?: string },
   ): { items: KubeObject[]; resourceVersion: string };
   /** The current global resource version. */
@@ -219,28 +248,34 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     },
   });
 
-  const store = (resource: string): ResourceStore => cluster.get(resource);
+  const store = (resource: ResourceRef): ResourceStore => cluster.get(resourceIdOf(resource));
 
   return {
     url,
     kubeConfig,
     kubeConfigYaml,
-    create: (resource: string | ResourceDef, obj: KubeObject, opts?: { namespace?: string }) =>
-      cluster.create(
-        store(typeof resource === 'string' ? resource : resourceId(resource)),
-        obj,
-        opts?.namespace,
-      ).obj,
-    update: (resource, obj, opts) =>
+    create: (resource: ResourceRef, obj: KubeObject, opts?: { namespace?: string }) =>
+      cluster.create(store(resource), obj, opts?.namespace).obj,
+    update: (resource: ResourceRef, obj: KubeObject, opts?: { subresource?: 'status' }) =>
       cluster.update(store(resource), obj, obj.metadata?.namespace, opts ?? {}).obj,
-    patch: (resource, namespace, name, p, opts) =>
-      cluster.patch(store(resource), namespace, name, p, opts ?? {}).obj,
-    delete: (resource, namespace, name, opts) =>
-      cluster.delete(store(resource), namespace, name, opts ?? {}).obj,
-    get: (resource, namespace, name) =>
-      store(resource).items.get(keyOf(store(resource).def.namespaced ? namespace : undefined, name))
-        ?.obj,
-    list: (resource, opts) => {
+    patch: (
+      resource: ResourceRef,
+      namespace: string | undefined,
+      name: string,
+      p: unknown,
+      opts?: { subresource?: 'status' },
+    ) => cluster.patch(store(resource), namespace, name, p, opts ?? {}).obj,
+    delete: (
+      resource: ResourceRef,
+      namespace: string | undefined,
+      name: string,
+      opts?: DeleteOptions,
+    ) => cluster.delete(store(resource), namespace, name, opts ?? {}).obj,
+    get: (resource: ResourceRef, namespace: string | undefined, name: string) => {
+      const r = store(resource);
+      return r.items.get(keyOf(r.def.namespaced ? namespace : undefined, name))?.obj;
+    },
+    list: (resource: ResourceRef, opts?: { namespace?: string }) => {
       const r = store(resource);
       const items: KubeObject[] = [];
       for (const e of r.items.values()) {

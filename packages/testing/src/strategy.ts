@@ -22,7 +22,7 @@ export interface WriteOptions {
   enforceStatusSubresource?: boolean;
 }
 
-const metaOf = (o: KubeObject): StoredMeta => (o.metadata ?? {});
+const metaOf = (o: KubeObject): StoredMeta => o.metadata ?? {};
 
 /** The object without `metadata` (and without `status` when it is a subresource): what `generation` tracks. */
 function specOf(def: ResourceDefinition, o: KubeObject): string {

@@ -1,7 +1,9 @@
 // Server-side printing: the meta.k8s.io/v1 Table that `kubectl get` asks for (`Accept:
 // application/json;as=Table;v=v1;g=meta.k8s.io`), with the columns of kube-apiserver's printers
 // (k8s.io/kubernetes pkg/printers/internalversion/printers.go: pods NAME, READY, STATUS,
-// RESTARTS, AGE; configmaps NAME, DATA, AGE; everything else NAME, AGE) and its human-readable
+// RESTARTS, AGE; configmaps NAME, DATA, AGE; services NAME, TYPE, CLUSTER-IP, EXTERNAL-IP,
+// PORT(S), AGE; deployments NAME, READY, UP-TO-DATE, AVAILABLE, AGE; everything else NAME, AGE;
+// wide columns have priority 1) and its human-readable
 // ages (k8s.io/apimachinery pkg/util/duration HumanDuration).
 import type { KubeObject } from '@kubecache/core';
 import type { Entry } from './entry.js';
@@ -131,6 +133,98 @@ function podCells(o: KubeObject, now: number): unknown[] {
   ];
 }
 
+/** `k=v,k2=v2` with sorted keys, or `<none>` (labels.FormatLabels). */
+function formatLabels(labels: Record<string, string> | undefined): string {
+  const keys = Object.keys(labels ?? {}).sort();
+  return keys.length === 0 ? '<none>' : keys.map((k) => `${k}=${labels![k]!}`).join(',');
+}
+
+interface LabelSelectorShape {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+/** A label selector as metav1.FormatLabelSelector prints it (`app=web,tier in (a,b)`), or `<none>`. */
+function formatSelector(sel: LabelSelectorShape | undefined): string {
+  const parts = Object.keys(sel?.matchLabels ?? {})
+    .sort()
+    .map((k) => `${k}=${sel!.matchLabels![k]!}`);
+  for (const e of sel?.matchExpressions ?? []) {
+    const values = [...(e.values ?? [])].sort().join(',');
+    if (e.operator === 'In') parts.push(`${e.key} in (${values})`);
+    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${values})`);
+    else if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+  }
+  return parts.length === 0 ? '<none>' : parts.join(',');
+}
+
+interface DeploymentShape {
+  spec?: {
+    replicas?: number;
+    selector?: LabelSelectorShape;
+    template?: { spec?: { containers?: { name?: string; image?: string }[] } };
+  };
+  status?: { readyReplicas?: number; updatedReplicas?: number; availableReplicas?: number };
+}
+
+/** The cells of a deployment row: NAME, READY, UP-TO-DATE, AVAILABLE, AGE, CONTAINERS, IMAGES, SELECTOR. */
+function deploymentCells(o: KubeObject, now: number): unknown[] {
+  const d = o as KubeObject & DeploymentShape;
+  const containers = d.spec?.template?.spec?.containers ?? [];
+  return [
+    o.metadata?.name ?? '',
+    `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 1}`,
+    d.status?.updatedReplicas ?? 0,
+    d.status?.availableReplicas ?? 0,
+    ageOf(o, now),
+    containers.map((c) => c.name ?? '').join(','),
+    containers.map((c) => c.image ?? '').join(','),
+    formatSelector(d.spec?.selector),
+  ];
+}
+
+interface ServiceShape {
+  spec?: {
+    type?: string;
+    clusterIP?: string;
+    clusterIPs?: string[];
+    externalIPs?: string[];
+    externalName?: string;
+    selector?: Record<string, string>;
+    ports?: { port: number; nodePort?: number; protocol?: string }[];
+  };
+  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
+}
+
+/** The cells of a service row: NAME, TYPE, CLUSTER-IP, EXTERNAL-IP, PORT(S), AGE, SELECTOR. */
+function serviceCells(o: KubeObject, now: number): unknown[] {
+  const { spec, status } = o as KubeObject & ServiceShape;
+  const type = spec?.type ?? 'ClusterIP';
+  const clusterIP = spec?.clusterIPs?.[0] ?? spec?.clusterIP;
+  const externalIPs = spec?.externalIPs ?? [];
+  let external = externalIPs.length > 0 ? externalIPs.join(',') : '<none>';
+  if (type === 'ExternalName') external = spec?.externalName ?? '<none>';
+  if (type === 'LoadBalancer') {
+    const lb = (status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? i.hostname ?? '');
+    const all = [...lb.filter((x) => x !== ''), ...externalIPs];
+    external = all.length > 0 ? all.join(',') : '<pending>';
+  }
+  const ports = (spec?.ports ?? []).map(
+    (p) =>
+      `${p.port}${p.nodePort !== undefined && p.nodePort !== 0 ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`,
+  );
+  return [
+    o.metadata?.name ?? '',
+    type,
+    clusterIP !== undefined && clusterIP !== '' ? clusterIP : '<none>',
+    external,
+    ports.length > 0 ? ports.join(',') : '<none>',
+    ageOf(o, now),
+    formatLabels(spec?.selector),
+  ];
+}
+
 /** Columns and row printer for a resource. */
 function printerFor(r: ResourceStore): {
   columns: Column[];
@@ -167,6 +261,63 @@ function printerFor(r: ResourceStore): {
           ageOf(o, now),
         ];
       },
+    };
+  }
+  if (r.def.group === 'apps' && r.def.resource === 'deployments') {
+    return {
+      columns: [
+        name,
+        col('Ready', 'string', 'Number of the pod with ready state'),
+        col(
+          'Up-to-date',
+          'string',
+          'Total number of non-terminated pods targeted by this deployment that have the desired template spec.',
+        ),
+        col(
+          'Available',
+          'string',
+          'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.',
+        ),
+        age,
+        col('Containers', 'string', 'Names of each container in the template.', '', 1),
+        col('Images', 'string', 'Images referenced by each container in the template.', '', 1),
+        col(
+          'Selector',
+          'string',
+          'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.',
+          '',
+          1,
+        ),
+      ],
+      cells: deploymentCells,
+    };
+  }
+  if (r.def.group === '' && r.def.resource === 'services') {
+    return {
+      columns: [
+        name,
+        col('Type', 'string', 'type determines how the Service is exposed.'),
+        col(
+          'Cluster-IP',
+          'string',
+          'clusterIP is the IP address of the service and is usually assigned randomly.',
+        ),
+        col(
+          'External-IP',
+          'string',
+          'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.',
+        ),
+        col('Port(s)', 'string', 'The list of ports that are exposed by this service.'),
+        age,
+        col(
+          'Selector',
+          'string',
+          'Route service traffic to pods with label keys and values matching this selector.',
+          '',
+          1,
+        ),
+      ],
+      cells: serviceCells,
     };
   }
   return { columns: [name, age], cells: (o, now) => [o.metadata?.name ?? '', ageOf(o, now)] };
