@@ -372,15 +372,28 @@ class ControllerImpl<T extends KubeObject> implements Controller {
     const informers = new Set<SharedIndexInformer<unknown>>();
     const primary = this.o.for;
     const enqueue = (r: ReconcileRequest): void => this.enqueue(r);
+    const names = new Set<string>();
+    // The handlers' names (the `handler` label of the informer metrics, and their log lines):
+    // `controller-<name>-primary`, `controller-<name>-owns-<informer>`,
+    // `controller-<name>-watches-<informer>`; a repeat gets `-2`, `-3`, …
+    const unique = (role: string): string => {
+      const base = `controller-${this.name}-${role}`;
+      let name = base;
+      for (let i = 2; names.has(name); i++) name = `${base}-${String(i)}`;
+      names.add(name);
+      return name;
+    };
     const add = <S>(
       informer: SharedIndexInformer<S>,
+      role: string,
       handler: Parameters<SharedIndexInformer<S>['addEventHandler']>[0],
     ): void => {
       informers.add(informer);
-      this.registrations.push(informer.addEventHandler(handler));
+      this.registrations.push(informer.addEventHandler(handler, { name: unique(role) }));
     };
     add(
       primary.informer,
+      'primary',
       sourceHandler<T>({
         map: selfMapper,
         predicates: primary.predicates ?? [],
@@ -399,6 +412,7 @@ class ControllerImpl<T extends KubeObject> implements Controller {
       const source: OwnsSource = 'informer' in owned ? owned : { informer: owned };
       add(
         source.informer,
+        `owns-${source.informer.name}`,
         sourceHandler<KubeObject>({
           map: toOwner,
           predicates: source.predicates ?? [],
@@ -411,6 +425,7 @@ class ControllerImpl<T extends KubeObject> implements Controller {
     for (const watched of this.o.watches ?? []) {
       add(
         watched.informer,
+        `watches-${watched.informer.name}`,
         sourceHandler<unknown>({
           map: watched.map,
           predicates: watched.predicates ?? [],

@@ -51,7 +51,7 @@ export function watchSource<S>(
   predicates: readonly Predicate<S>[] = [],
 ): WatchSource {
   return {
-    informer: informer,
+    informer,
     map: map as MapFunc<unknown>,
     predicates: predicates as readonly Predicate<unknown>[],
   };

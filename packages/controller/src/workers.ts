@@ -1,7 +1,7 @@
 // The reconcile loop of controller-runtime's `Controller` (pkg/internal/controller/controller.go:
 // processNextWorkItem + reconcileHandler): `concurrency` workers take keys from the rate-limited
 // queue, reconcile them, and requeue, forget or back off according to the result.
-import { isAbortError, toError, type Clock, type Logger } from '@kubecache/core';
+import { isAbortError, monotonicNow, toError, type Clock, type Logger } from '@kubecache/core';
 import type { RateLimitingInterface } from '@kubecache/workqueue';
 import type { ControllerMetrics } from './metrics.js';
 import { requestFromKey, type ReconcileRequest } from './request.js';
@@ -134,7 +134,7 @@ export class WorkerPool {
       namespace: request.namespace,
       name: request.name,
     });
-    const start = clock.now();
+    const start = monotonicNow(clock);
     this.active++;
     metrics.activeWorkers(this.active);
     this.o.onReconcile?.(key, 'start');
@@ -144,10 +144,10 @@ export class WorkerPool {
       if (after !== undefined && Number.isFinite(after) && after > 0) {
         queue.forget(key);
         queue.addAfter(key, after);
-        metrics.reconciled('requeue_after', clock.now() - start, false);
+        metrics.reconciled('requeue_after', monotonicNow(clock) - start, false);
       } else {
         queue.forget(key);
-        metrics.reconciled('success', clock.now() - start, false);
+        metrics.reconciled('success', monotonicNow(clock) - start, false);
       }
     } catch (thrown) {
       const err = toError(thrown);
@@ -157,7 +157,7 @@ export class WorkerPool {
         queue.forget(key);
         queue.addAfter(key, action.requeueAfterMs);
       } else queue.forget(key);
-      metrics.reconciled('error', clock.now() - start, action === 'drop');
+      metrics.reconciled('error', monotonicNow(clock) - start, action === 'drop');
       if (!(stop.aborted && isAbortError(err))) {
         this.o.logger.warn(
           { component: 'controller', resource: name, err, key, retries },

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { FakeClock, sleep } from './clock.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FakeClock, monotonicNow, realClock, sleep } from './clock.js';
 import { isAbortError } from './errors.js';
 
 describe('FakeClock', () => {
@@ -51,5 +51,30 @@ describe('sleep', () => {
 
   it('rejects at once for an already aborted signal', async () => {
     await expect(sleep(10, { signal: AbortSignal.abort() })).rejects.toSatisfy(isAbortError);
+  });
+});
+
+describe('monotonicNow', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('measures sub-millisecond durations on the real clock, even while Date.now stands still', () => {
+    vi.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
+    const start = monotonicNow(realClock);
+    const spinUntil = performance.now() + 0.3;
+    while (performance.now() < spinUntil) {
+      // busy for 0.3 ms
+    }
+    const elapsed = monotonicNow(realClock) - start;
+    expect(elapsed).toBeGreaterThanOrEqual(0.3);
+    expect(elapsed).toBeLessThan(1_000);
+  });
+
+  it('follows now() on a clock without monotonicNow (FakeClock: durations follow advance)', async () => {
+    const clock = new FakeClock(5_000);
+    const start = monotonicNow(clock);
+    await clock.advance(250);
+    expect(monotonicNow(clock) - start).toBe(250);
   });
 });

@@ -18,11 +18,27 @@ export interface Clock {
   now(): number;
   /** Runs `fn` after `ms` milliseconds. */
   setTimeout(fn: () => void, ms: number): TimerHandle;
+  /**
+   * Milliseconds with sub-millisecond resolution from an arbitrary origin, never going back
+   * (`performance.now()`): for durations only, never for dates. Optional: a clock without it is
+   * read through `now()` (read it with {@link monotonicNow}).
+   */
+  monotonicNow?(): number;
 }
 
-/** The system clock, backed by `Date.now` and the global timers. */
+/**
+ * The time to measure a duration from, in ms: the clock's `monotonicNow()` when it has one (the
+ * real clock: `performance.now()`, so a 0.3 ms reconcile is 0.3 ms, not 0 or 1), else `now()`
+ * (a {@link FakeClock}: durations follow `advance`). Subtract two readings of the same clock.
+ */
+export function monotonicNow(clock: Clock): number {
+  return clock.monotonicNow !== undefined ? clock.monotonicNow() : clock.now();
+}
+
+/** The system clock, backed by `Date.now`, `performance.now` and the global timers. */
 export const realClock: Clock = {
   now: () => Date.now(),
+  monotonicNow: () => performance.now(),
   setTimeout(fn, ms) {
     const t = setTimeout(fn, Math.max(0, ms));
     return { cancel: () => clearTimeout(t) };

@@ -27,7 +27,14 @@ export {
   type ResourceDefInput,
 } from './resource.js';
 export { AbortedError, hasBrand, isAbortError, throwIfAborted, toError } from './errors.js';
-export { FakeClock, realClock, sleep, type Clock, type TimerHandle } from './clock.js';
+export {
+  FakeClock,
+  monotonicNow,
+  realClock,
+  sleep,
+  type Clock,
+  type TimerHandle,
+} from './clock.js';
 export { silentLogger, type Logger } from './logger.js';
 export {
   createDefaultLogger,

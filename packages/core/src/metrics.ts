@@ -53,7 +53,12 @@ export interface HistogramSeries {
  * that vary (a watch's end `reason`).
  */
 export interface MetricFamily<S> {
-  /** The series for these label values; the same values always give the same series. */
+  /**
+   * The series for these label values; the same values always give the same series. The series
+   * exists from this call on, as Go's `WithLabelValues`: a counter or gauge at 0, a histogram
+   * with no observations — so the layers ask for their fixed series at creation, and a scrape
+   * shows them before anything happened (`workqueue_depth{name="pods"} 0`).
+   */
   with(labels: Labels): S;
 }
 

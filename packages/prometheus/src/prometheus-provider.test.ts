@@ -24,6 +24,32 @@ function lineTypes(text: string): Record<string, string> {
 }
 
 describe('createPrometheusMetricsProvider', () => {
+  it('exposes every series of a new queue at 0 before its first add (workqueue_depth included)', async () => {
+    const registry = new Registry();
+    const metricsProvider = createPrometheusMetricsProvider({ registry });
+    const q = createRateLimitingQueue<string>(undefined, { name: 'idle', metricsProvider });
+    const text = await registry.metrics();
+    const l = '{name="idle"}';
+    expect(value(text, `workqueue_depth${l}`)).toBe(0);
+    expect(value(text, `workqueue_adds_total${l}`)).toBe(0);
+    expect(value(text, `workqueue_retries_total${l}`)).toBe(0);
+    expect(value(text, `workqueue_queue_duration_seconds_count${l}`)).toBe(0);
+    expect(value(text, `workqueue_work_duration_seconds_count${l}`)).toBe(0);
+    expect(value(text, `workqueue_work_duration_seconds_bucket{le="+Inf",name="idle"}`)).toBe(0);
+    expect(value(text, `workqueue_unfinished_work_seconds${l}`)).toBe(0);
+    q.shutDown();
+  });
+
+  it('does not reset a gauge series when another queue of the same name asks for it again', async () => {
+    const registry = new Registry();
+    const metricsProvider = createPrometheusMetricsProvider({ registry });
+    const gauge = () =>
+      metricsProvider.gauge({ name: 'kubecache_test_gauge', help: 'h', labelNames: ['name'] });
+    gauge().with({ name: 'x' }).set(7);
+    gauge().with({ name: 'x' });
+    expect(value(await registry.metrics(), 'kubecache_test_gauge{name="x"}')).toBe(7);
+  });
+
   it("exposes a real workqueue's adds, depth, durations, unfinished work and retries under client-go's names", async () => {
     const registry = new Registry();
     const clock = new FakeClock();

@@ -51,12 +51,14 @@ function entriesOf(registry: Registry): Map<string, Entry> {
 
 /**
  * Wraps a prom-client metric's `labels(...)` children as kubecache series, caching them. `init`
- * runs once per new series (counters start at an explicit 0, as Go's `WithLabelValues` does, so
- * `rate()` and absence alerts work from the first scrape).
+ * runs once per new series, so the series is exposed from the moment a queue, reflector or
+ * controller asks for it, as Go's `WithLabelValues` does: counters and gauges at an explicit 0,
+ * histograms with zero observations — `workqueue_depth{name="pods"} 0` is scraped before the
+ * first add, and `rate()` and absence alerts work from the first scrape.
  */
 function familyOf<S>(
   labelled: { labels(labels: Record<string, string>): S },
-  init?: (series: S) => void,
+  init: (series: S, labels: Record<string, string>) => void,
 ): MetricFamily<S> {
   const cache = new Map<string, S>();
   return {
@@ -65,7 +67,7 @@ function familyOf<S>(
       let series = cache.get(key);
       if (series === undefined) {
         series = labelled.labels({ ...labels });
-        init?.(series);
+        init(series, { ...labels });
         cache.set(key, series);
       }
       return series;
@@ -149,17 +151,20 @@ export function createPrometheusMetricsProvider(
       return entry('gauge', spec, () => ({
         kind: 'gauge',
         labelNames: spec.labelNames.join(','),
-        family: familyOf(new Gauge(common(spec))),
+        family: familyOf(new Gauge(common(spec)), (series) => series.set(0)),
         sources: undefined,
       })).family as MetricFamily<GaugeSeries>;
     },
     histogram(spec: HistogramSpec) {
-      return entry('histogram', spec, () => ({
-        kind: 'histogram',
-        labelNames: spec.labelNames.join(','),
-        family: familyOf(new Histogram({ ...common(spec), buckets: [...spec.buckets] })),
-        sources: undefined,
-      })).family as MetricFamily<HistogramSeries>;
+      return entry('histogram', spec, () => {
+        const histogram = new Histogram({ ...common(spec), buckets: [...spec.buckets] });
+        return {
+          kind: 'histogram',
+          labelNames: spec.labelNames.join(','),
+          family: familyOf(histogram, (_series, labels) => histogram.zero(labels)),
+          sources: undefined,
+        };
+      }).family as MetricFamily<HistogramSeries>;
     },
     collect(spec, samples): CollectRegistration {
       const e = entry('computed gauge', spec, () => {

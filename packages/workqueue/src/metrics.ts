@@ -1,6 +1,6 @@
 // Port of k8s.io/client-go/util/workqueue/metrics.go: the hooks a metrics backend (for example
 // prom-client) implements to observe a queue, and the per-queue bookkeeping that feeds them.
-import type { Clock, TimerHandle } from '@kubecache/core';
+import { monotonicNow, type Clock, type TimerHandle } from '@kubecache/core';
 
 // Differs from client-go: one object of optional callbacks passed to each queue (no process-wide
 // SetProvider, no metric objects per queue name), and durations in milliseconds, not seconds.
@@ -69,7 +69,8 @@ export const defaultMetricsUpdatePeriodMs = 500;
 /**
  * The bookkeeping behind a queue's metrics (client-go `defaultQueueMetrics`): add times, start
  * times of items being processed, and the timer that reports unfinished work. Internal: the
- * queues create one each.
+ * queues create one each. Times are read with core's `monotonicNow` (`performance.now()` on the
+ * real clock), so sub-millisecond queue and work durations are not rounded to 0.
  */
 export class QueueMetrics<T> implements WorkqueueGauges {
   private readonly provider: WorkqueueMetricsProvider;
@@ -95,12 +96,12 @@ export class QueueMetrics<T> implements WorkqueueGauges {
   added(item: T, depth: number): void {
     this.provider.add?.();
     this.provider.depth?.(depth);
-    if (!this.addTimes.has(item)) this.addTimes.set(item, this.clock.now());
+    if (!this.addTimes.has(item)) this.addTimes.set(item, monotonicNow(this.clock));
   }
 
   /** `item` was handed out; `depth` is the new number of waiting items. */
   handedOut(item: T, depth: number): void {
-    const now = this.clock.now();
+    const now = monotonicNow(this.clock);
     this.provider.depth?.(depth);
     this.startTimes.set(item, now);
     const addedAt = this.addTimes.get(item);
@@ -116,7 +117,7 @@ export class QueueMetrics<T> implements WorkqueueGauges {
     const startedAt = this.startTimes.get(item);
     if (startedAt === undefined) return;
     this.startTimes.delete(item);
-    this.provider.workDuration?.(this.clock.now() - startedAt);
+    this.provider.workDuration?.(monotonicNow(this.clock) - startedAt);
     if (this.startTimes.size === 0 && this.timer !== undefined) {
       this.timer.cancel();
       this.timer = undefined;
@@ -140,14 +141,14 @@ export class QueueMetrics<T> implements WorkqueueGauges {
   }
 
   unfinishedWorkMs(): number {
-    const now = this.clock.now();
+    const now = monotonicNow(this.clock);
     let total = 0;
     for (const t of this.startTimes.values()) total += now - t;
     return total;
   }
 
   longestRunningProcessorMs(): number {
-    const now = this.clock.now();
+    const now = monotonicNow(this.clock);
     let longest = 0;
     for (const t of this.startTimes.values()) longest = Math.max(longest, now - t);
     return longest;

@@ -1,6 +1,6 @@
 // client-go's named workqueue metrics (component-base's prometheus workqueue provider) through a
 // MetricsProvider, read back from core's MemoryMetricsProvider.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock, MemoryMetricsProvider } from '@kubecache/core';
 import { createQueue } from './queue.js';
 import { isInvalidArgumentError } from './errors.js';
@@ -8,7 +8,37 @@ import { ItemExponentialFailureRateLimiter } from './rate-limiters.js';
 import { createRateLimitingQueue } from './rate-limiting-queue.js';
 import { createWorkqueueMetrics, workqueueMetricNames as n } from './workqueue-metrics.js';
 
+/** Busy-waits `ms` of high-resolution time (Date.now may be frozen by the test). */
+function spin(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // busy
+  }
+}
+
 describe('workqueue metrics on a MetricsProvider', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('measures sub-millisecond queue and work durations on the real clock (not rounded to 0 by Date.now)', async () => {
+    vi.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000); // a millisecond that never ends
+    const p = new MemoryMetricsProvider();
+    const q = createQueue<string>({ name: 'fast', metricsProvider: p });
+    const name = { name: 'fast' };
+    q.add('a');
+    spin(0.2);
+    await q.get();
+    spin(0.2);
+    q.done('a');
+    const [queued] = p.histogramValue(n.queueDuration, name).observations;
+    const [worked] = p.histogramValue(n.workDuration, name).observations;
+    expect(queued).toBeGreaterThanOrEqual(0.0002);
+    expect(worked).toBeGreaterThanOrEqual(0.0002);
+    expect(worked).toBeLessThan(1);
+    q.shutDown();
+  });
+
   it("reports depth, adds, queue and work durations and retries under client-go's names, labelled with the queue name", async () => {
     const clock = new FakeClock();
     const p = new MemoryMetricsProvider();
