@@ -38,18 +38,42 @@ import {
 } from './sources.js';
 import { WorkerPool, type ErrorPolicy, type Reconciler } from './workers.js';
 
-/** The primary resource: the one whose objects are reconciled. */
-export interface PrimarySource<T extends KubeObject> {
-  /** Its informer; reconciles read it through `informer.getLister()`. */
-  readonly informer: SharedIndexInformer<T>;
-  /** Its `apiVersion`, e.g. `samplecontroller.k8s.io/v1alpha1` (the group is what `owns` matches). */
+/**
+ * The primary's type: its `apiVersion` (the group is what `owns` matches), its `kind`, and
+ * whether its objects live in namespaces (default: true). A `defineResource` definition is one.
+ */
+export interface PrimaryResource {
+  /** Its `apiVersion`, e.g. `samplecontroller.k8s.io/v1alpha1`. */
   readonly apiVersion: string;
   /** Its kind, e.g. `Foo`. */
   readonly kind: string;
   /** Whether its objects live in namespaces. Default: true. */
   readonly namespaced?: boolean;
+}
+
+/**
+ * The primary resource: the one whose objects are reconciled. Its type is given either as
+ * `resource` — a `defineResource` definition (`{ informer: foos, resource: Foo }`) — or inline
+ * (`{ informer: foos, apiVersion: 'samplecontroller.k8s.io/v1alpha1', kind: 'Foo' }`).
+ */
+export type PrimarySource<T extends KubeObject> = {
+  /** Its informer; reconciles read it through `informer.getLister()`. */
+  readonly informer: SharedIndexInformer<T>;
   /** Filters the primary's own events. Default: none (every event enqueues). */
   readonly predicates?: readonly Predicate<T>[];
+} & (
+  | {
+      /** Its definition (`defineResource`): apiVersion, kind and scope stated once. */
+      readonly resource: PrimaryResource;
+    }
+  | PrimaryResource
+);
+
+/** The apiVersion, kind and scope of a {@link PrimarySource}, wherever they were given. */
+function primaryResourceOf(
+  source: { readonly resource: PrimaryResource } | PrimaryResource,
+): PrimaryResource {
+  return 'resource' in source ? source.resource : source;
 }
 
 /** Leader election for the controller's workers (see `@kubecache/leaderelection`). */
@@ -371,6 +395,7 @@ class ControllerImpl<T extends KubeObject> implements Controller {
   private register(): SharedIndexInformer<unknown>[] {
     const informers = new Set<SharedIndexInformer<unknown>>();
     const primary = this.o.for;
+    const type = primaryResourceOf(primary);
     const enqueue = (r: ReconcileRequest): void => this.enqueue(r);
     const names = new Set<string>();
     // The handlers' names (the `handler` label of the informer metrics, and their log lines):
@@ -399,14 +424,14 @@ class ControllerImpl<T extends KubeObject> implements Controller {
         predicates: primary.predicates ?? [],
         enqueue,
         logger: this.logger,
-        source: `${primary.kind} (primary)`,
+        source: `${type.kind} (primary)`,
         requestOfTombstoneKey: (key) => requestFromKey(key),
       }),
     );
     const toOwner = ownerMapper({
-      group: groupOf(primary.apiVersion),
-      kind: primary.kind,
-      ownerNamespaced: primary.namespaced ?? true,
+      group: groupOf(type.apiVersion),
+      kind: type.kind,
+      ownerNamespaced: type.namespaced ?? true,
     });
     for (const owned of this.o.owns ?? []) {
       const source: OwnsSource = 'informer' in owned ? owned : { informer: owned };
@@ -449,7 +474,14 @@ function validate<T extends KubeObject>(o: ControllerOptions<T>): void {
   if (typeof o.for !== 'object' || typeof o.for.informer !== 'object') {
     throw new ControllerOptionsError('for', 'the primary resource needs an informer');
   }
-  if (o.for.kind === '' || o.for.apiVersion === '') {
+  const type = primaryResourceOf(o.for);
+  if (
+    typeof type !== 'object' ||
+    typeof type.kind !== 'string' ||
+    typeof type.apiVersion !== 'string' ||
+    type.kind === '' ||
+    type.apiVersion === ''
+  ) {
     throw new ControllerOptionsError('for', 'the primary resource needs its apiVersion and kind');
   }
   const c = o.concurrency ?? 1;

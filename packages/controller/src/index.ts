@@ -13,6 +13,7 @@ export {
   type Controller,
   type ControllerLeaderElection,
   type ControllerOptions,
+  type PrimaryResource,
   type PrimarySource,
 } from './controller.js';
 export type {
