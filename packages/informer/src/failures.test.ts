@@ -228,7 +228,7 @@ describe("onPermanentError: 'stop'", () => {
     await expect(run).rejects.toSatisfy(isPermanentFailureError);
     expect(informer.isStopped()).toBe(true);
     expect(informer.lastError()?.message).toBe(
-      'podz/v1: list failed (will not fix itself): the server could not find the requested resource (podz) (404 NotFound)',
+      'podz.v1: list failed (will not fix itself): the server could not find the requested resource (podz) (404 NotFound)',
     );
 
     const f = factoryOn(s.kubeConfig, {

@@ -1,7 +1,7 @@
 // Resource scope for the informer factory: a cluster-scoped resource ignores the factory's
 // namespace (as client-go's typed factory does: its node and namespace informers take none).
 // Scope comes from an explicit option, a table of built-in resources, or API discovery.
-import type { GroupVersionResource, KubeObject } from '@kubecache/core';
+import { gvrString, type GroupVersionResource, type KubeObject } from '@kubecache/core';
 import {
   createListWatch,
   discoverNamespaced,
@@ -112,7 +112,7 @@ export function createScopedListWatch<T = KubeObject>(
   return {
     supportsPaging: true,
     supportsWatchList: true,
-    description: `${rest.resource}${rest.group !== '' ? `.${rest.group}` : ''}/${rest.version} (scope from discovery; namespace ${namespace} if namespaced)`,
+    description: `${gvrString(rest)} (scope from discovery; namespace ${namespace} if namespaced)`,
     ...(rest.kind !== undefined ? { expectedKind: rest.kind } : {}),
     list: async (options, signal) => (await resolve(signal)).list(options, signal),
     watch: async (options, signal) => (await resolve(signal)).watch(options, signal),

@@ -117,7 +117,7 @@ describe('paths and queries', () => {
       kind: 'Deployment',
     });
     expect(lw.path).toBe('/apis/apps/v1/namespaces/ns/deployments');
-    expect(lw.description).toBe('deployments.apps/v1 in namespace ns');
+    expect(lw.description).toBe('deployments.v1.apps in namespace ns');
     expect(lw.expectedKind).toBe('Deployment');
     expect(lw.supportsPaging).toBe(true);
     expect(lw.supportsWatchList).toBe(true);

@@ -4,6 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import {
   defaultLogger,
+  gvrString,
   isAbortError,
   isResourceDef,
   realClock,
@@ -75,7 +76,7 @@ export interface ListWatchOptions {
    */
   onRetry?: (retry: RequestRetry) => void;
   /**
-   * Gets a `warn` line for every retry, e.g. `kubecache warn listwatch pods/v1: list answered 429
+   * Gets a `warn` line for every retry, e.g. `kubecache warn listwatch pods.v1: list answered 429
    * with Retry-After 1 s, retrying: try later (429 TooManyRequests) attempt=1 maxRetries=10
    * retryInMs=1000`. Failures themselves are not logged here: they are thrown, and the Reflector
    * reports them. Default: core's `defaultLogger` (stderr, one line per cause per 30 s,
@@ -282,8 +283,9 @@ export function createListWatch<T>(
     userAgent: options.userAgent ?? 'kubecache-listwatch',
   });
   const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
+  // `pods.v1`, `deployments.v1.apps` (kubectl's resource.version.group), as the informers name them.
   const description =
-    `${options.resource}${options.group !== '' ? `.${options.group}` : ''}/${options.version}` +
+    gvrString(options) +
     (options.namespace !== undefined && options.namespace !== ''
       ? ` in namespace ${options.namespace}`
       : '');

@@ -134,7 +134,7 @@ describe('Retry-After on list and watch requests (client-go rest.withRetry)', ()
     }
     expect(printed).toEqual([
       expect.stringMatching(
-        /^kubecache warn listwatch pods\/v1: list answered 429 with Retry-After 0 s, retrying: .* \(429 TooManyRequests\) attempt=1 maxRetries=10 retryInMs=0\n$/,
+        /^kubecache warn listwatch pods\.v1: list answered 429 with Retry-After 0 s, retrying: .* \(429 TooManyRequests\) attempt=1 maxRetries=10 retryInMs=0\n$/,
       ),
     ]);
   });

@@ -128,7 +128,7 @@ describe('Reflector LIST: never back in time', () => {
     );
     expect(
       logged.some((m) =>
-        /^kubecache error reflector pods\/v1: resource version reset: the server keeps answering at RV \d+, older than the synced RV \d+, after 2 retries; accepting its state as the new truth/.test(
+        /^kubecache error reflector pods\.v1: resource version reset: the server keeps answering at RV \d+, older than the synced RV \d+, after 2 retries; accepting its state as the new truth/.test(
           m,
         ),
       ),
