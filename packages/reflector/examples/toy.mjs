@@ -3,6 +3,7 @@
 // client-node KubeConfig) is needed.
 //
 //   node examples/toy.mjs                      # uses KUBECONFIG / ~/.kube/config
+//   node node_modules/@kubecache/reflector/examples/toy.mjs     # from a project that installed it
 import { KubeConfig } from '@kubernetes/client-node';
 import {
   Reflector,

@@ -1,7 +1,11 @@
 // The "trial" example (shared/seeds/001): a Reflector feeds a DeltaFIFO whose knownObjects is a
 // store; a pop loop applies each delta to that store and prints `Type: <delta type> Name: <name>`.
 //
+// Besides @kubecache/reflector and @kubernetes/client-node it needs the DeltaFIFO:
+//   npm i @kubecache/deltafifo
+//
 //   node examples/trial.mjs                    # uses KUBECONFIG / ~/.kube/config
+//   node node_modules/@kubecache/reflector/examples/trial.mjs   # from a project that installed it
 import { KubeConfig } from '@kubernetes/client-node';
 import { DeltaFIFO, isFIFOClosedError } from '@kubecache/deltafifo';
 import {

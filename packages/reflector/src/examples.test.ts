@@ -1,4 +1,5 @@
 // Runs the two seed examples (examples/toy.mjs, examples/trial.mjs) against the in-process server.
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makePod, startApiServer, type ApiServer } from '@kubecache/testing';
 // @ts-expect-error -- plain JavaScript example without type declarations
@@ -64,4 +65,39 @@ describe('seed examples', () => {
     ac.abort();
     await done;
   });
+});
+
+describe('the examples in the published package', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    files: string[];
+    dependencies: Record<string, string>;
+    peerDependencies: Record<string, string>;
+  };
+  // What `npm i @kubecache/reflector @kubernetes/client-node` gives; the trial also needs the
+  // DeltaFIFO, which its header and the README say to install.
+  const installed = new Set([
+    '@kubecache/reflector',
+    ...Object.keys(pkg.dependencies),
+    ...Object.keys(pkg.peerDependencies),
+  ]);
+  const extra: Record<string, string[]> = { 'trial.mjs': ['@kubecache/deltafifo'] };
+
+  it('ship in the tarball the README links them from', () => {
+    expect(pkg.files).toContain('examples');
+  });
+
+  for (const file of ['toy.mjs', 'trial.mjs']) {
+    it(`${file} imports only packages by name (no relative paths), all installed with the reflector`, () => {
+      const source = readFileSync(new URL(`../examples/${file}`, import.meta.url), 'utf8');
+      const specifiers = [...source.matchAll(/^import [^;]*? from '([^']+)';/gms)].map(
+        (m) => m[1]!,
+      );
+      expect(specifiers.length).toBeGreaterThan(0);
+      for (const spec of specifiers) {
+        expect(spec.startsWith('.') || spec.startsWith('/')).toBe(false);
+        expect([...installed, ...(extra[file] ?? [])]).toContain(spec);
+      }
+      if (extra[file]) expect(source).toContain(`npm i ${extra[file].join(' ')}`);
+    });
+  }
 });

@@ -193,9 +193,10 @@ describe('a wrong kind is a configuration error', () => {
     const s = await api();
     s.create('pods', makePod({ namespace: 'a', name: 'p' }));
     const store = createStore();
+    const out: string[] = [];
     const { r, errors } = startOn(lw(s, { kind: 'Pod' }), store, {
       backoff: fast,
-      logger: createDefaultLogger({ write: () => undefined }),
+      logger: createDefaultLogger({ write: (l) => out.push(l) }),
     });
     await until(() => r.isWatching() && store.listKeys().length === 1);
     s.faults.writeRawToWatches(
@@ -204,6 +205,9 @@ describe('a wrong kind is a configuration error', () => {
     await until(() => errors.length > 0);
     expect(isReflectorError(errors[0]) && errors[0].kind).toBe('wrong-kind');
     expect(r.lastError()).toBeUndefined();
+    expect(out).toEqual([
+      'kubecache warn reflector pods.v1: object skipped: expected kind Pod, got ConfigMap (a/cm); skipped\n',
+    ]);
   });
 });
 
