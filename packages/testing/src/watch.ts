@@ -21,6 +21,8 @@ interface Watcher {
   filter: ObjectFilter;
   metaOnly: boolean;
   stalled: boolean;
+  /** Still writing its initial snapshot: live events wait in history until it is out. */
+  pending: boolean;
   /** Events with rv ≤ this were already sent (replay) — live events at or below are skipped. */
   sentUpTo: number;
   bookmarkTimer: NodeJS.Timeout | undefined;
@@ -81,7 +83,7 @@ export class WatchHub {
     }
     const lines = new Map<string, string>();
     for (const w of this.watchers) {
-      if (w.resource !== ev.resource || w.stalled || ev.rv <= w.sentUpTo) continue;
+      if (w.resource !== ev.resource || w.stalled || w.pending || ev.rv <= w.sentUpTo) continue;
       this.send(w, ev, lines);
     }
   }
@@ -147,6 +149,51 @@ export class WatchHub {
     this.forEach((w) => w.close());
   }
 
+  /**
+   * Writes a watch's initial events (the captured `entries`, as ADDED) honouring backpressure,
+   * then `end` (the initial-events-end bookmark) if given, then the events committed meanwhile
+   * (from history, as kube-apiserver's cacher replays its buffer after the initial events), and
+   * only then lets live events through. Stops when the watch is closed.
+   */
+  private async writeSnapshot(
+    w: Watcher,
+    entries: Entry[],
+    metaOnly: boolean,
+    end: (() => string) | undefined,
+  ): Promise<void> {
+    const { res } = w;
+    const open = (): boolean => this.watchers.has(w) && !res.destroyed;
+    for (const e of entries) {
+      if (!open()) return;
+      if (!res.write(eventLine('ADDED', e, metaOnly))) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+      }
+    }
+    if (!open() || w.stalled) return;
+    if (end) res.write(end());
+    let later: ChangeEvent[];
+    try {
+      later = this.cluster.eventsAfter(w.resource, w.sentUpTo);
+    } catch (err) {
+      w.close();
+      if (isServerApiError(err))
+        res.end(`{"type":"ERROR","object":${JSON.stringify(err.status)}}\n`);
+      else res.destroy(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    if (!this.faults.hideEvents) for (const ev of later) this.send(w, ev);
+    w.sentUpTo = this.cluster.currentRv();
+    w.pending = false;
+  }
+
   /** Serves a watch request on collection `r` (optionally in `namespace`). */
   serve(
     req: IncomingMessage,
@@ -200,6 +247,7 @@ export class WatchHub {
       filter,
       metaOnly,
       stalled: false,
+      pending: false,
       sentUpTo: cluster.currentRv(),
       bookmarkTimer: undefined,
       timeoutTimer: undefined,
@@ -215,28 +263,31 @@ export class WatchHub {
     }
     const inNs = (e: Entry): boolean =>
       namespace === undefined || (e.view.metadata?.namespace ?? '') === namespace;
-    const snapshot = (): void => {
-      for (const key of r.sortedKeys()) {
-        const e = r.items.get(key)!;
-        if (!inNs(e) || (filter && !filter(e.view))) continue;
-        res.write(eventLine('ADDED', e, metaOnly));
-      }
-    };
+    const initialEventsEnd = (): string =>
+      `{"type":"BOOKMARK","object":${JSON.stringify({ kind: r.def.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(w.sentUpTo), annotations: { [INITIAL_EVENTS_END]: 'true' } } })}}\n`;
+    watchers.add(w);
     if (!w.stalled) {
-      if (sendInitial) {
-        snapshot();
-        if (!faults.omitInitialEventsEnd) {
-          res.write(
-            `{"type":"BOOKMARK","object":${JSON.stringify({ kind: r.def.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(cluster.currentRv()), annotations: { [INITIAL_EVENTS_END]: 'true' } } })}}\n`,
-          );
+      if (sendInitial || rv === undefined || rv === 0) {
+        // The state at this revision, captured now (entries are replaced, never mutated, on
+        // write), then written with backpressure: a snapshot of 150k pods is ~860 MB of lines.
+        const entries: Entry[] = [];
+        for (const key of r.sortedKeys()) {
+          const e = r.items.get(key)!;
+          if (inNs(e) && (!filter || filter(e.view))) entries.push(e);
         }
-      } else if (rv === undefined || rv === 0) {
-        snapshot();
+        w.pending = true;
+        void this.writeSnapshot(
+          w,
+          entries,
+          metaOnly,
+          sendInitial && !faults.omitInitialEventsEnd ? initialEventsEnd : undefined,
+        );
       } else {
         let events: ChangeEvent[];
         try {
           events = cluster.eventsAfter(r.id, rv);
         } catch (err) {
+          w.close();
           if (isServerApiError(err)) {
             res.end(`{"type":"ERROR","object":${JSON.stringify(err.status)}}\n`);
             return;
@@ -246,10 +297,9 @@ export class WatchHub {
         for (const ev of events) this.send(w, ev);
       }
     }
-    watchers.add(w);
     if (bookmarks) {
       w.bookmarkTimer = setInterval(() => {
-        if (w.stalled) return;
+        if (w.stalled || w.pending) return;
         res.write(
           `{"type":"BOOKMARK","object":{"kind":"${r.def.kind}","apiVersion":"${apiVersionOf(r)}","metadata":{"resourceVersion":"${cluster.currentRv()}"}}}\n`,
         );
