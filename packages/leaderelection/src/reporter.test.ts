@@ -24,10 +24,10 @@ describe('reporter', () => {
 
   it('with no logger, the elector prints core-format lines to stderr (core defaultLogger): one per cause', async () => {
     const printed: string[] = [];
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: unknown) => {
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => {
       printed.push(String(chunk));
       return true;
-    }));
+    });
     const refused = Object.assign(new Error('connect ECONNREFUSED 10.96.0.1:443'), {
       code: 'ECONNREFUSED',
     });

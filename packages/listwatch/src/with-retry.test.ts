@@ -123,10 +123,10 @@ describe('Retry-After on list and watch requests (client-go rest.withRetry)', ()
     const { handler } = failFirst(2, 429, { 'Retry-After': '0' });
     const s = await raw(handler);
     const printed: string[] = [];
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: unknown) => {
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => {
       printed.push(String(chunk));
       return true;
-    }));
+    });
     try {
       await podsOn(s.kubeConfig).list({});
     } finally {
