@@ -93,6 +93,53 @@ describe('the silent cases print one clear line by default (stderr)', () => {
     );
   });
 
+  it("no kubeconfig (client-node's http://localhost:8080 fallback): 'kubecache warn reflector pods.v1: list failed: connect ECONNREFUSED 127.0.0.1:8080 (ECONNREFUSED)'", async () => {
+    const lines = captureStderr();
+    const kc = new KubeConfig();
+    // What loadFromDefault() does without KUBECONFIG, ~/.kube/config or a service account.
+    kc.loadFromClusterAndUser(
+      { name: 'cluster', server: 'http://localhost:8080', skipTLSVerify: false },
+      { name: 'user' },
+    );
+    const f = factoryOn(kc);
+    f.pods();
+    f.start();
+    await until(() => lines.length > 0);
+    // Needs nothing listening on localhost:8080; ::1 where localhost resolves to it first.
+    expect(lines[0]).toMatch(
+      /^kubecache warn reflector pods\.v1: list failed: connect ECONNREFUSED (127\.0\.0\.1|::1):8080 \(ECONNREFUSED\) retryInMs=\d+\n$/,
+    );
+  });
+
+  it("a throttling server: 'kubecache warn listwatch pods.v1: list answered 429 with Retry-After 1 s, retrying: …'", async () => {
+    const lines = captureStderr();
+    const s = await api();
+    // What kube-apiserver's max-in-flight / priority-and-fairness filter answers.
+    s.faults.nextResponses(1, {
+      status: 429,
+      retryAfterSeconds: 1,
+      body: JSON.stringify({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'Too many requests, please try again later.',
+        reason: 'TooManyRequests',
+        details: { retryAfterSeconds: 1 },
+        code: 429,
+      }),
+    });
+    const f = factoryOn(s.kubeConfig, {
+      informer: { reflector: { backoff: fast, useWatchList: false } },
+    });
+    f.pods();
+    f.start();
+    await until(() => lines.length > 0);
+    expect(lines[0]).toMatch(
+      /^kubecache warn listwatch pods\.v1: list answered 429 with Retry-After 1 s, retrying: Too many requests, please try again later\. \(429 TooManyRequests\) attempt=1 maxRetries=10 retryInMs=1000\n$/,
+    );
+  });
+
   it("a wrong bearer token: 'kubecache error reflector pods.v1: list failed (will not fix itself): Unauthorized (401 Unauthorized)'", async () => {
     const lines = captureStderr();
     const s = await api({ token: 'the-right-one' });
