@@ -4,7 +4,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defineResource, type KubeObject } from '@kubecache/core';
 import { isIndexError, type IndexFunc } from '@kubecache/store';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '@kubecache/testing';
-import { podsResource, type Pod } from './builtin-resources.js';
+import {
+  deploymentsResource,
+  podsResource,
+  servicesResource,
+  type Pod,
+} from './builtin-resources.js';
 import { isInformerStoppedError } from './errors.js';
 import { createSharedInformerFactory, type SharedInformerFactory } from './factory.js';
 
@@ -64,6 +69,26 @@ describe('SharedInformerFactory with a namespace', () => {
     expect(paths(s, 'nodes')).toEqual(['/api/v1/nodes']);
     expect(paths(s, 'namespaces')).toEqual(['/api/v1/namespaces']);
     expect(paths(s, 'pods')).toEqual(['/api/v1/namespaces/team-a/pods']);
+  });
+
+  it('syncs every built-in helper against the test server as it starts: pods, configMaps, services, nodes, namespaces, deployments', async () => {
+    const s = await api();
+    s.create(deploymentsResource, {
+      metadata: { namespace: 'team-a', name: 'web' },
+      spec: { selector: { matchLabels: { app: 'web' } }, template: {} },
+    });
+    s.create(servicesResource, { metadata: { namespace: 'team-a', name: 'web' } });
+    const f = factoryOn(s, 'team-a');
+    const deployments = f.deployments();
+    const services = f.services();
+    f.pods();
+    f.configMaps();
+    f.nodes();
+    f.namespaces();
+    expect(await synced(f)).toEqual([true, true, true, true, true, true]);
+    expect(names(deployments.getIndexer().list())).toEqual(['web']);
+    expect(names(services.getIndexer().list())).toEqual(['web']);
+    expect(paths(s, 'deployments.apps')).toEqual(['/apis/apps/v1/namespaces/team-a/deployments']);
   });
 
   it('asks discovery for the scope of a custom resource: cluster-scoped lists cluster-wide, namespaced in the namespace', async () => {
