@@ -15,8 +15,10 @@ class SlowResponse extends EventEmitter {
   readonly chunks: string[] = [];
   buffered = 0;
   destroyed = false;
-  constructor(private readonly highWaterMark: number) {
+  private readonly highWaterMark: number;
+  constructor(highWaterMark: number) {
     super();
+    this.highWaterMark = highWaterMark;
   }
   writeHead(): this {
     return this;
