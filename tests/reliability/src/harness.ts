@@ -181,11 +181,19 @@ export interface World {
   stop(): Promise<void>;
 }
 
-/** Starts a server and three informers: RealFIFO, DeltaFIFO, and RealFIFO with WatchList. */
+/**
+ * Starts a server and four informers: the defaults (RealFIFO + AtomicFIFO + WatchList), each gate
+ * turned off in turn (LIST instead of WatchList; non-atomic RealFIFO), and DeltaFIFO.
+ */
 export async function startWorld(): Promise<World> {
   const server = await startApiServer({ bookmarkIntervalMs: BOOKMARK_MS, historySize: 200 });
   const reflectorErrors: Error[] = [];
-  const make = (name: string, queue: 'realfifo' | 'deltafifo', useWatchList: boolean): Observed => {
+  const make = (
+    name: string,
+    queue: 'realfifo' | 'deltafifo',
+    useWatchList: boolean,
+    atomicFIFO = true,
+  ): Observed => {
     const lw = createListWatch(server.kubeConfig, {
       group: '',
       version: 'v1',
@@ -195,6 +203,7 @@ export async function startWorld(): Promise<World> {
     });
     const informer = createSharedIndexInformer(lw, {
       queue,
+      atomicFIFO,
       reflector: {
         backoff: { initialMs: 5, capMs: MAX_BACKOFF_MS / 2, jitter: 1 },
         useWatchList,
@@ -213,6 +222,7 @@ export async function startWorld(): Promise<World> {
     make('realfifo', 'realfifo', false),
     make('deltafifo', 'deltafifo', false),
     make('watchlist', 'realfifo', true),
+    make('realfifo-nonatomic', 'realfifo', false, false),
   ];
   return {
     server,

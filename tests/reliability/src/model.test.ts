@@ -1,5 +1,5 @@
 // Model-based reliability test: seeded random workloads interleaved with faults F1–F15 against
-// three informers (RealFIFO, DeltaFIFO, WatchList), then the invariants of mission-anchors §3.5.
+// four informers (the defaults: WatchList + AtomicFIFO; LIST; non-atomic RealFIFO; DeltaFIFO), then the invariants of mission-anchors §3.5.
 // Reproduce a failure with RELIABILITY_SEED=<seed printed below>.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
