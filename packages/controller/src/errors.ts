@@ -1,5 +1,5 @@
 // Typed errors of the controller runtime, and the conflict classifier its helpers retry on.
-import { hasBrand, summarizeError } from '@kubecache/core';
+import { hasBrand, matchesStatusReason, summarizeError } from '@kubecache/core';
 
 const optionsBrand = Symbol.for('@kubecache/controller/ControllerOptionsError');
 
@@ -27,34 +27,10 @@ export function isControllerOptionsError(err: unknown): err is ControllerOptions
   return hasBrand(err, optionsBrand);
 }
 
-// apimachinery's knownReasons: a 409 or 404 with a reason outside this set (an empty one, or a
-// proxy's) is classified by its code alone, as errors.IsConflict / IsNotFound do.
-const knownReasons = new Set([
-  'Unauthorized',
-  'Forbidden',
-  'NotFound',
-  'AlreadyExists',
-  'Conflict',
-  'Gone',
-  'Invalid',
-  'ServerTimeout',
-  'StoreReadError',
-  'Timeout',
-  'TooManyRequests',
-  'BadRequest',
-  'MethodNotAllowed',
-  'NotAcceptable',
-  'RequestEntityTooLarge',
-  'UnsupportedMediaType',
-  'InternalError',
-  'Expired',
-  'ServiceUnavailable',
-]);
-
+// apimachinery's rule: a 409 or 404 with a reason it does not know (an empty one, or a proxy's)
+// is classified by its code alone, as errors.IsConflict / IsNotFound do.
 function classify(err: unknown, reason: string, code: number): boolean {
-  const s = summarizeError(err);
-  if (s.reason === reason) return true;
-  return !knownReasons.has(s.reason) && (s.code === code || s.code === String(code));
+  return matchesStatusReason(summarizeError(err), reason, code);
 }
 
 /**

@@ -52,6 +52,7 @@ export {
   summarizeError,
   type ErrorSummary,
 } from './describe-error.js';
+export { matchesStatusReason } from './status-reason.js';
 export {
   MetricConflictError,
   exponentialBuckets,

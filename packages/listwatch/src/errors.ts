@@ -3,7 +3,7 @@
 // NewGenericServerResponse's reason for a code) and of the reflector's
 // isExpiredError / isTooLargeResourceVersionError (k8s.io/client-go/tools/cache/reflector.go), plus
 // the typed errors of the watch decoder (k8s.io/apimachinery/pkg/watch/streamwatcher.go).
-import { hasBrand, type Status, type StatusCause } from '@kubecache/core';
+import { hasBrand, matchesStatusReason, type Status, type StatusCause } from '@kubecache/core';
 
 const apiStatusBrand = Symbol.for('@kubecache/listwatch/ApiStatusError');
 
@@ -60,39 +60,12 @@ export function isApiStatusError(err: unknown): err is ApiStatusError {
 }
 
 /**
- * Every reason apimachinery knows (its `knownReasons`). A Status whose reason is not in this set
- * (`''`, `Unknown`, or one from a newer server) is classified by its HTTP code instead.
- */
-const knownReasons: ReadonlySet<string> = new Set([
-  'Unauthorized',
-  'Forbidden',
-  'NotFound',
-  'AlreadyExists',
-  'Conflict',
-  'Gone',
-  'Invalid',
-  'ServerTimeout',
-  'StoreReadError',
-  'Timeout',
-  'TooManyRequests',
-  'BadRequest',
-  'MethodNotAllowed',
-  'NotAcceptable',
-  'RequestEntityTooLarge',
-  'UnsupportedMediaType',
-  'InternalError',
-  'Expired',
-  'ServiceUnavailable',
-]);
-
-/**
- * apimachinery's rule for every `Is…` check: the reason decides; the HTTP code only counts when
- * the reason is missing or unknown (a proxy's HTML page, a Status without a reason).
+ * apimachinery's rule for every `Is…` check (core's `matchesStatusReason`): the reason decides;
+ * the HTTP code only counts when the reason is missing or unknown (a proxy's HTML page, a Status
+ * without a reason). Only {@link ApiStatusError}s match.
  */
 function hasReasonOrCode(err: unknown, reason: string, code: number): boolean {
-  if (!isApiStatusError(err)) return false;
-  if (err.reason === reason) return true;
-  return err.code === code && !knownReasons.has(err.reason);
+  return isApiStatusError(err) && matchesStatusReason(err, reason, code);
 }
 
 /**
