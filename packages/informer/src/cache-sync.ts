@@ -6,7 +6,7 @@ import { describeError, hasBrand } from '@kubecache/core';
 import { isPermanentError, isPermanentFailureError } from '@kubecache/reflector';
 import { formatDuration } from './duration.js';
 import type { SyncWaiter } from './handlers.js';
-import type { SyncSource } from './wait.js';
+import { whenSourcesSynced, type SyncSource } from './wait.js';
 
 /** What an informer tells about itself while it is not synced (a `SharedIndexInformer` does). */
 export interface SyncDescribable extends SyncWaiter {
@@ -179,11 +179,7 @@ export async function waitForCacheSyncOrThrow(
       }
     });
     stopped.catch(() => undefined);
-    const all = Promise.all(
-      sources.map((s) =>
-        typeof s === 'function' ? pollUntil(s, ac.signal) : s.whenSynced(ac.signal),
-      ),
-    );
+    const all = whenSourcesSynced(sources, ac.signal);
     await Promise.race([all, stopped]);
     if (sources.every(isSynced)) return;
     throw new CacheSyncTimeoutError(
@@ -196,24 +192,4 @@ export async function waitForCacheSyncOrThrow(
     options.signal?.removeEventListener('abort', onAbort);
     ac.abort();
   }
-}
-
-function pollUntil(fn: () => boolean, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (fn()) {
-      resolve(true);
-      return;
-    }
-    const timer = setInterval(() => {
-      if (fn()) finish(true);
-    }, 100);
-    const onAbort = (): void => finish(false);
-    const finish = (v: boolean): void => {
-      clearInterval(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(v);
-    };
-    if (signal.aborted) finish(false);
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

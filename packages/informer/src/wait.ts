@@ -13,10 +13,21 @@ export async function waitForCacheSync(
   signal: AbortSignal,
   ...sources: SyncSource[]
 ): Promise<boolean> {
-  const results = await Promise.all(
+  const results = await whenSourcesSynced(sources, signal);
+  return results.every(Boolean) && !signal.aborted;
+}
+
+/**
+ * One promise per source, in order, resolving true once it synced or false once `signal` aborts
+ * (informers and registrations notify; plain functions are polled every 100 ms). Never rejects.
+ */
+export function whenSourcesSynced(
+  sources: readonly SyncSource[],
+  signal: AbortSignal,
+): Promise<boolean[]> {
+  return Promise.all(
     sources.map((s) => (typeof s === 'function' ? pollUntil(s, signal) : s.whenSynced(signal))),
   );
-  return results.every(Boolean) && !signal.aborted;
 }
 
 function pollUntil(fn: () => boolean, signal: AbortSignal): Promise<boolean> {
