@@ -1,9 +1,8 @@
 // Port of k8s.io/client-go/tools/leaderelection/resourcelock/leaselock.go: the election record
 // kept in the spec of a coordination.k8s.io/v1 Lease, written with resourceVersion preconditions.
 import type { KubeConfigLike } from '@kubecache/listwatch';
-import { ResponseDecodeError } from '@kubecache/listwatch';
+import { ResponseDecodeError, createJsonClient } from '@kubecache/listwatch';
 import { LeaderElectionConfigError, isNotFound } from './errors.js';
-import { createKubeClient } from './kube-request.js';
 import { recordToLeaseSpec, snapshotFromSpec, type LeaderElectionRecord } from './record.js';
 import type { LockSnapshot, ResourceLock } from './resource-lock.js';
 
@@ -81,7 +80,7 @@ export function createLeaseLock(options: LeaseLockOptions): LeaseLock {
     }
   }
   const { namespace, name, identity } = options;
-  const client = createKubeClient(options.kubeConfig, {
+  const client = createJsonClient(options.kubeConfig, {
     userAgent: options.userAgent ?? 'kubecache-leaderelection',
   });
   const collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;

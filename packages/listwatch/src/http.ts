@@ -55,6 +55,13 @@ export interface TransportRequest {
   signal: AbortSignal | undefined;
 }
 
+/** One request of any method, with an optional body (sent with its `Content-Length`). */
+export interface TransportSendRequest extends TransportRequest {
+  method: 'GET' | 'POST' | 'PUT';
+  /** The request body, sent as it is (set its `Content-Type` in `headers`). */
+  body?: string | undefined;
+}
+
 /**
  * GET requests against one API server.
  *
@@ -69,6 +76,8 @@ export interface Transport {
   /** Base URL of the server. */
   readonly server: string;
   get(request: TransportRequest): Promise<IncomingMessage>;
+  /** Same contract as `get`, with any method and an optional body. */
+  send(request: TransportSendRequest): Promise<IncomingMessage>;
   close(): void;
 }
 
@@ -163,7 +172,7 @@ export function createTransport(kc: KubeConfigLike, options: TransportOptions): 
 
   function send(
     opts: https.RequestOptions,
-    req: TransportRequest,
+    req: TransportSendRequest,
     mayRetry: boolean,
   ): Promise<IncomingMessage> {
     const { signal } = req;
@@ -183,12 +192,15 @@ export function createTransport(kc: KubeConfigLike, options: TransportOptions): 
           hostname,
           port,
           path: prefix + req.path,
-          method: 'GET',
+          method: req.method,
           headers: {
             ...(opts.headers as Record<string, string>),
             Accept: 'application/json',
             'User-Agent': options.userAgent,
             ...req.headers,
+            ...(req.body !== undefined
+              ? { 'Content-Length': String(Buffer.byteLength(req.body)) }
+              : {}),
           },
         },
         (res) => {
@@ -222,18 +234,21 @@ export function createTransport(kc: KubeConfigLike, options: TransportOptions): 
         if (stale && !signal?.aborted) resolve(send(opts, req, false));
         else reject(err);
       });
-      request.end();
+      request.end(req.body);
     });
+  }
+
+  async function sendWithCredentials(req: TransportSendRequest): Promise<IncomingMessage> {
+    throwIfAborted(req.signal);
+    const opts = await requestOptions();
+    throwIfAborted(req.signal);
+    return send(opts, req, true);
   }
 
   return {
     server: cluster.server,
-    async get(req) {
-      throwIfAborted(req.signal);
-      const opts = await requestOptions();
-      throwIfAborted(req.signal);
-      return send(opts, req, true);
-    },
+    get: (req) => sendWithCredentials({ ...req, method: 'GET' }),
+    send: sendWithCredentials,
     close() {
       agent.destroy();
     },

@@ -42,6 +42,13 @@ export {
 } from './errors.js';
 export { parseRetryAfter, type KubeConfigLike } from './http.js';
 export {
+  createJsonClient,
+  requestJson,
+  type JsonClient,
+  type JsonClientOptions,
+  type JsonRequest,
+} from './request-json.js';
+export {
   buildQuery,
   collectionPath,
   createListWatch,
