@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '@kubecache/core';
 import { Entry } from './entry.js';
-import { jsonPatch, mergePatch, type JsonPatchOp } from './patches.js';
+import { jsonPatch, mergePatch, strategicMergePatch, type JsonPatchOp } from './patches.js';
 import { keyOf, resourceId, ResourceStore, type ResourceDefinition } from './resources.js';
 import {
   nextGeneration,
@@ -289,14 +289,15 @@ export class Cluster {
   /**
    * Applies a JSON merge patch (an object) or a JSON Patch (an array); a `metadata.resourceVersion`
    * in a merge patch is a precondition. Removing the last finalizer of an object being deleted
-   * removes it.
+   * removes it. With `strategic: true` an object is a strategic merge patch (see
+   * strategicMergePatch).
    */
   patch(
     resource: ResourceStore,
     namespace: string | undefined,
     name: string,
     patch: unknown,
-    options: WriteOptions = {},
+    options: WriteOptions & { strategic?: boolean } = {},
   ): Written {
     const key = keyOf(resource.def.namespaced ? namespace : undefined, name);
     const prev = resource.items.get(key);
@@ -304,7 +305,11 @@ export class Cluster {
     const prevObj = prev.obj;
     // An array is an RFC 6902 JSON Patch; an object is a JSON merge patch.
     const merged = (
-      Array.isArray(patch) ? jsonPatch(prevObj, patch as JsonPatchOp[]) : mergePatch(prevObj, patch)
+      Array.isArray(patch)
+        ? jsonPatch(prevObj, patch as JsonPatchOp[])
+        : options.strategic === true
+          ? strategicMergePatch(prevObj, patch)
+          : mergePatch(prevObj, patch)
     ) as KubeObject;
     if (merged === null || typeof merged !== 'object' || Array.isArray(merged)) {
       throw invalid(resource.id, name, [

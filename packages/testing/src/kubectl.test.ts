@@ -1,5 +1,6 @@
-// kubectl against the in-process API server: discovery, Table output, create (protobuf body) and
-// delete (which waits with a watch on metadata.name). Skipped, with a printed message, when no
+// kubectl against the in-process API server: discovery, Table output, create (protobuf body),
+// delete (which waits with a watch on metadata.name) and client-side apply (OpenAPI download for
+// validation, strategic merge patch). Skipped, with a printed message, when no
 // kubectl is on PATH — the only conditional skip in this package.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -83,6 +84,77 @@ describe('kubectl', () => {
 
       const none = await kubectl(kubeconfig, 'get', 'po');
       expect(none.stderr.trim()).toBe('No resources found in default namespace.');
+    },
+  );
+
+  it.skipIf(kubectlPath === undefined)(
+    'kubectl apply -f creates, configures (strategic merge patch) and leaves unchanged a pod and a config map without --validate=false (skipped without kubectl on PATH)',
+    async () => {
+      const s = (server = await startApiServer());
+      dir = mkdtempSync(path.join(tmpdir(), 'kubecache-kubectl-'));
+      const kubeconfig = path.join(dir, 'kubeconfig.yaml');
+      writeFileSync(kubeconfig, s.kubeConfigYaml());
+      const podYaml = (image: string): string =>
+        [
+          'apiVersion: v1',
+          'kind: Pod',
+          'metadata:',
+          '  name: web',
+          '  labels: {app: web}',
+          'spec:',
+          '  containers:',
+          '  - name: app',
+          `    image: ${image}`,
+          '    ports: [{containerPort: 8080, name: http}]',
+          '  - name: sidecar',
+          '    image: busybox:1.36',
+          '    args: [sleep, infinity]',
+          '',
+        ].join('\n');
+      const cmYaml = (a: string): string =>
+        [
+          'apiVersion: v1',
+          'kind: ConfigMap',
+          'metadata:',
+          '  name: settings',
+          'data:',
+          `  a: "${a}"`,
+          '',
+        ].join('\n');
+      const podFile = path.join(dir, 'pod.yaml');
+      const cmFile = path.join(dir, 'cm.yaml');
+      const apply = async (file: string): Promise<string> => {
+        const r = await kubectl(kubeconfig, 'apply', '-f', file);
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+        return r.stdout.trim();
+      };
+
+      writeFileSync(podFile, podYaml('nginx:1.27'));
+      writeFileSync(cmFile, cmYaml('1'));
+      expect(await apply(podFile)).toBe('pod/web created');
+      expect(await apply(cmFile)).toBe('configmap/settings created');
+      expect(await apply(podFile)).toBe('pod/web unchanged');
+      expect(await apply(cmFile)).toBe('configmap/settings unchanged');
+
+      // A changed image: kubectl sends a strategic merge patch with only the changed container
+      // field (and its merge key); the other fields and containers stay.
+      writeFileSync(podFile, podYaml('nginx:1.28'));
+      writeFileSync(cmFile, cmYaml('2'));
+      expect(await apply(podFile)).toBe('pod/web configured');
+      expect(await apply(cmFile)).toBe('configmap/settings configured');
+      const pod = s.get('pods', 'default', 'web') as {
+        spec: { containers: Array<Record<string, unknown>> };
+      };
+      expect(pod.spec.containers).toEqual([
+        { name: 'app', image: 'nginx:1.28', ports: [{ containerPort: 8080, name: 'http' }] },
+        { name: 'sidecar', image: 'busybox:1.36', args: ['sleep', 'infinity'] },
+      ]);
+      expect(pod.spec).not.toHaveProperty('$setElementOrder/containers');
+      expect(
+        (s.get('configmaps', 'default', 'settings') as { data?: unknown } | undefined)?.data,
+      ).toEqual({ a: '2' });
+      expect(await apply(podFile)).toBe('pod/web unchanged');
     },
   );
 });

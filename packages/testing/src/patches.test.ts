@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonPatch, mergePatch } from './patches.js';
+import { jsonPatch, mergePatch, strategicMergePatch } from './patches.js';
 import { isServerApiError } from './status.js';
 
 const code = (fn: () => unknown): number | undefined => {
@@ -48,5 +48,52 @@ describe('jsonPatch (RFC 6902)', () => {
     expect(code(() => jsonPatch({}, [{ op: 'remove', path: '/nope' }]))).toBe(422);
     expect(code(() => jsonPatch({ a: 1 }, [{ op: 'test', path: '/a', value: 2 }]))).toBe(422);
     expect(code(() => jsonPatch({}, [{ op: 'add', path: 'no-slash', value: 1 }]))).toBe(422);
+  });
+});
+
+describe('strategicMergePatch (schema-free subset)', () => {
+  it('merges a list by the key of its $setElementOrder, deletes with $patch: delete and follows the order', () => {
+    const target = {
+      containers: [
+        { name: 'a', image: 'a:1', ports: [{ containerPort: 80 }] },
+        { name: 'b', image: 'b:1' },
+        { name: 'c', image: 'c:1' },
+      ],
+    };
+    const patch = {
+      '$setElementOrder/containers': [{ name: 'c' }, { name: 'a' }],
+      containers: [
+        { name: 'a', image: 'a:2' },
+        { name: 'b', $patch: 'delete' },
+      ],
+    };
+    expect(strategicMergePatch(target, patch)).toEqual({
+      containers: [
+        { name: 'c', image: 'c:1' },
+        { name: 'a', image: 'a:2', ports: [{ containerPort: 80 }] },
+      ],
+    });
+  });
+
+  it('merges primitive lists with an order as sets, minus $deleteFromPrimitiveList', () => {
+    expect(
+      strategicMergePatch(
+        { finalizers: ['x', 'y'] },
+        {
+          '$setElementOrder/finalizers': ['y', 'z'],
+          '$deleteFromPrimitiveList/finalizers': ['x'],
+          finalizers: ['z'],
+        },
+      ),
+    ).toEqual({ finalizers: ['y', 'z'] });
+  });
+
+  it('replaces lists without an order, honours $patch: replace / delete on maps and drops directives', () => {
+    expect(
+      strategicMergePatch(
+        { a: [1, 2], m: { x: 1, y: 2 }, n: { z: 1 }, k: 1 },
+        { a: [3], m: { $patch: 'replace', y: 3 }, n: { $patch: 'delete' }, k: null },
+      ),
+    ).toEqual({ a: [3], m: { y: 3 } });
   });
 });

@@ -1,5 +1,5 @@
-// The patch formats the in-process API server accepts: RFC 7386 JSON merge patch (also used for
-// strategic merge patches, see the README) and RFC 6902 JSON Patch.
+// The patch formats the in-process API server accepts: RFC 7386 JSON merge patch, a schema-free
+// subset of strategic merge patch (see strategicMergePatch and the README) and RFC 6902 JSON Patch.
 import { invalid } from './status.js';
 
 /** RFC 7386 JSON merge patch. */
@@ -14,6 +14,90 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
     else out[k] = mergePatch(out[k], v);
   }
   return out;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * A strategic merge patch without the Go types' schema: a JSON merge patch, except that
+ * - a list whose patch carries `$setElementOrder/<list>` (as `kubectl apply` and
+ *   `kubectl patch` compute them for lists with a merge key) is merged by key: the key is the one
+ *   field of the order's entries (`name`, `containerPort`, …) — elements are merged by it, an
+ *   element with `$patch: delete` removes its match, and the result follows the order with elements
+ *   only on the server appended; a primitive list with an order is merged as a set, minus the
+ *   values under `$deleteFromPrimitiveList/<list>`;
+ * - `$patch: replace` / `$patch: delete` on a map replace / remove it, and `$retainKeys` keeps
+ *   only the listed fields (plus those in the patch).
+ * A keyed list without `$setElementOrder` is replaced, as in a merge patch (the server does not
+ * know which lists have merge keys).
+ */
+export function strategicMergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObj(patch)) return patch;
+  if (patch.$patch === 'delete') return undefined;
+  let out: Obj = isObj(target) && patch.$patch !== 'replace' ? { ...target } : {};
+  const retain = patch.$retainKeys;
+  if (Array.isArray(retain)) {
+    const keep = new Set([...retain.map(String), ...Object.keys(patch)]);
+    out = Object.fromEntries(Object.entries(out).filter(([k]) => keep.has(k)));
+  }
+  for (const [k, v] of Object.entries(patch)) {
+    if (k.startsWith('$')) continue;
+    if (v === null) {
+      Reflect.deleteProperty(out, k);
+      continue;
+    }
+    const order = patch[`$setElementOrder/${k}`];
+    const next = Array.isArray(order)
+      ? mergeList(out[k], Array.isArray(v) ? v : [], order, patch[`$deleteFromPrimitiveList/${k}`])
+      : strategicMergePatch(out[k], v);
+    if (next === undefined) Reflect.deleteProperty(out, k);
+    else out[k] = next;
+  }
+  // An order or deletion for a list the patch does not otherwise touch (only reordered/deleted).
+  for (const [k, order] of Object.entries(patch)) {
+    const m = /^\$(setElementOrder|deleteFromPrimitiveList)\/(.+)$/.exec(k);
+    if (!m || m[2]! in patch) continue;
+    const list = m[2]!;
+    out[list] = mergeList(
+      out[list],
+      [],
+      m[1] === 'setElementOrder' ? order : patch[`$setElementOrder/${list}`],
+      patch[`$deleteFromPrimitiveList/${list}`],
+    );
+  }
+  return out;
+}
+
+function mergeList(current: unknown, patch: unknown[], order: unknown, del: unknown): unknown[] {
+  const cur: unknown[] = Array.isArray(current) ? current : [];
+  const orderList: unknown[] = Array.isArray(order) ? order : [];
+  const keyOfOrder = orderList.find(isObj);
+  if (keyOfOrder === undefined && !patch.some(isObj)) {
+    // A set of primitives: union, minus the deleted values, in the given order.
+    const drop = new Set((Array.isArray(del) ? del : []).map((x) => JSON.stringify(x)));
+    const all = [...orderList, ...cur, ...patch].filter((x) => !drop.has(JSON.stringify(x)));
+    return [...new Map(all.map((x) => [JSON.stringify(x), x])).values()];
+  }
+  const mergeKey = Object.keys(keyOfOrder ?? patch.find(isObj) ?? {}).find((k) => k !== '$patch');
+  if (mergeKey === undefined) return patch;
+  const id = (x: unknown): string => JSON.stringify(isObj(x) ? x[mergeKey] : x);
+  const byKey = new Map<string, unknown>(cur.map((x) => [id(x), x]));
+  for (const p of patch) {
+    const k = id(p);
+    const merged = strategicMergePatch(byKey.get(k), p);
+    if (merged === undefined) byKey.delete(k);
+    else byKey.set(k, merged);
+  }
+  const ordered: unknown[] = [];
+  for (const o of orderList) {
+    const k = id(o);
+    if (byKey.has(k)) {
+      ordered.push(byKey.get(k));
+      byKey.delete(k);
+    }
+  }
+  return [...ordered, ...byKey.values()];
 }
 
 /** An RFC 6902 JSON Patch operation. */

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cluster } from './cluster.js';
 import { coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
+import { openApiV2Json, openApiV2Protobuf, openApiV3Document, openApiV3Root } from './openapi.js';
 import { sendInjected, type FaultState } from './faults.js';
 import type { ListServer, ResponseFormat } from './list.js';
 import { includeObjectOf, renderTable, tableVersionOf } from './table.js';
@@ -23,7 +24,7 @@ import {
 
 /** What a request path names. */
 export type ParsedPath =
-  | { kind: 'discovery'; discovery: unknown }
+  | { kind: 'discovery'; discovery: unknown; protobuf?: Buffer }
   | { kind: 'collection'; resource: ResourceStore; namespace: string | undefined }
   | {
       kind: 'item';
@@ -110,6 +111,13 @@ export function parsePath(cluster: Cluster, pathname: string): ParsedPath {
   }
   if (seg.length === 1 && seg[0] === 'version')
     return { kind: 'discovery', discovery: versionInfo() };
+  if (seg[0] === 'openapi' && seg[1] === 'v2' && seg.length === 2)
+    return { kind: 'discovery', discovery: openApiV2Json(), protobuf: openApiV2Protobuf() };
+  if (seg[0] === 'openapi' && seg[1] === 'v3') {
+    if (seg.length === 2) return { kind: 'discovery', discovery: openApiV3Root(cluster) };
+    const doc = openApiV3Document(cluster, seg.slice(2).join('/'));
+    if (doc !== undefined) return { kind: 'discovery', discovery: doc };
+  }
   throw notFound('path', pathname);
 }
 
@@ -184,7 +192,13 @@ export function createRequestHandler(
         return;
       }
       if (parsed.kind === 'discovery') {
-        sendJson(res, 200, parsed.discovery);
+        if (parsed.protobuf !== undefined && /protobuf/.test(req.headers.accept ?? '')) {
+          res.writeHead(200, {
+            'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf',
+            'Content-Length': parsed.protobuf.length,
+          });
+          res.end(parsed.protobuf);
+        } else sendJson(res, 200, parsed.discovery);
         return;
       }
       await dispatch(req, res, parsed, method, q, isWatch);

@@ -57,7 +57,7 @@ export async function serveUpdate(
   sendJsonText(res, 200, entry.json);
 }
 
-/** PATCH on an object: merge, strategic-merge (applied as merge) or JSON Patch. */
+/** PATCH on an object: merge, strategic-merge (schema-free, see strategicMergePatch) or JSON Patch. */
 export async function servePatch(
   cluster: Cluster,
   req: IncomingMessage,
@@ -84,13 +84,10 @@ export async function servePatch(
       ),
     );
   }
-  const { entry } = cluster.patch(
-    t.resource,
-    t.namespace,
-    t.name,
-    await readJsonBody(req),
-    writeOptions(t),
-  );
+  const { entry } = cluster.patch(t.resource, t.namespace, t.name, await readJsonBody(req), {
+    ...writeOptions(t),
+    strategic: /strategic-merge-patch\+json/.test(ct),
+  });
   sendJsonText(res, 200, entry.json);
 }
 
