@@ -7,7 +7,10 @@
 // under the machine's system Node 20 when one is present. @kubecache/informer and @kubecache/testing
 // (with their closures) are installed too, and a consumer of both is type-checked as ESM and
 // CommonJS under node16 with skipLibCheck off (TS1479 from a .d.cts importing ESM-only client-node)
-// and under nodenext.
+// and under nodenext. Finally Jest (jest@JEST_VERSION) in a "type": "module" consumer: in ESM mode
+// (--experimental-vm-modules) a test imports @kubecache/informer and @kubecache/testing, starts the
+// server and syncs factory.pods(); in its default CommonJS mode the same .cjs test with require() must
+// fail with "Must use import to load ES Module", as the informer README says.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   mkdtempSync,
@@ -111,6 +114,71 @@ function runAsync(cmd, args, { cwd, env, timeoutMs }) {
   });
 }
 
+const JEST_VERSION = '30.5.2';
+
+/** Jest in a `"type": "module"` consumer, in ESM mode and in its default CommonJS mode. */
+async function jestChecks() {
+  const consumer = join(work, 'consumer-jest');
+  mkdirSync(consumer);
+  writeFileSync(
+    join(consumer, 'package.json'),
+    JSON.stringify(
+      { name: 'consumer-jest', version: '1.0.0', private: true, type: 'module' },
+      null,
+      2,
+    ),
+  );
+  log(`jest: installing jest@${JEST_VERSION}, the tarballs and @kubernetes/client-node@2.0.1`);
+  run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      ...tarballs,
+      '@kubernetes/client-node@2.0.1',
+      `jest@${JEST_VERSION}`,
+    ],
+    { cwd: consumer },
+  );
+  for (const file of readdirSync(join(here, 'jest')))
+    writeFileSync(join(consumer, file), readFileSync(join(here, 'jest', file)));
+  const jest = join(consumer, 'node_modules/jest/bin/jest.js');
+  const { NODE_OPTIONS: _ignored, ...baseEnv } = process.env;
+  let failed = 0;
+  // ESM mode, as the README says: NODE_OPTIONS=--experimental-vm-modules npx jest
+  const esm = await runAsync(process.execPath, [jest, 'informer.test.js'], {
+    cwd: consumer,
+    env: { ...baseEnv, NODE_OPTIONS: '--experimental-vm-modules' },
+    timeoutMs: 60_000,
+  });
+  const esmOk = esm.status === 0 && /Tests:\s+1 passed, 1 total/.test(esm.stderr);
+  log(
+    `jest: ESM mode (--experimental-vm-modules) syncs factory.pods() → ${esmOk ? 'ok' : 'FAILED'}`,
+  );
+  if (!esmOk) {
+    failed++;
+    console.log(esm.stdout, esm.stderr);
+  }
+  // Default CommonJS mode (no NODE_OPTIONS): a .cjs test that require()s both packages fails with
+  // the message the informer README documents.
+  const cjs = await runAsync(process.execPath, [jest, 'informer-cjs.test.cjs'], {
+    cwd: consumer,
+    env: baseEnv,
+    timeoutMs: 60_000,
+  });
+  const cjsOk = cjs.status !== 0 && /Must use import to load ES Module/.test(cjs.stderr);
+  log(
+    `jest: CommonJS mode fails with "Must use import to load ES Module" → ${cjsOk ? 'ok' : 'FAILED (update the informer README)'}`,
+  );
+  if (!cjsOk) {
+    failed++;
+    console.log(cjs.stdout, cjs.stderr);
+  }
+  return failed;
+}
+
 let failures = 0;
 try {
   for (const variant of variants) {
@@ -183,6 +251,7 @@ try {
       }
     }
   }
+  failures += await jestChecks();
 } finally {
   await server.close();
   if (!keep) rmSync(work, { recursive: true, force: true });
