@@ -13,6 +13,7 @@ import {
   api,
   inSync,
   lists,
+  podsLw,
   onCleanup,
   start,
   startOn,
@@ -241,4 +242,72 @@ describe('Reflector LIST: paging', () => {
       });
     });
   }
+});
+
+describe('Reflector mapListItem on unpaged lists and WatchList', () => {
+  /** A lister that records, per list call, whether it was given a mapItem hook. */
+  function hookRecorder(s: Parameters<typeof podsLw>[0]) {
+    const lw = podsLw(s);
+    const hooksGiven: boolean[] = [];
+    const spied = new Proxy(lw, {
+      get(target, prop, receiver) {
+        if (prop === 'list') {
+          return (...args: Parameters<typeof lw.list>) => {
+            hooksGiven.push(args[2]?.mapItem !== undefined);
+            return target.list(...args);
+          };
+        }
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    return { lw: spied, hooksGiven };
+  }
+
+  it('hands mapListItem to an unpaged relist, so each item is mapped as it is decoded', async () => {
+    const s = await api(); // the watch-cache default: the RV=0 list comes back whole, unpaginated
+    for (let i = 0; i < 5; i++) s.create('pods', makePod({ namespace: 'a', name: `p${i}` }));
+    const { lw, hooksGiven } = hookRecorder(s);
+    const mapped: string[] = [];
+    const { store } = start(
+      s,
+      createStore(),
+      {
+        useWatchList: false,
+        mapListItem: (o) => {
+          mapped.push(o.metadata!.name!);
+          return o;
+        },
+      },
+      lw,
+    );
+    await until(() => inSync(s, store) && watches(s).length === 1);
+    // After a 410 the relist is at the synced RV without limit (client-go: no paging at a
+    // specific RV once the first list came back whole): one body, mapped item by item.
+    s.faults.expireWatches();
+    await until(() => lists(s).length === 2 && inSync(s, store));
+    expect(lists(s)[1]!.query).not.toContain('limit=');
+    expect(hooksGiven).toEqual([true, true]);
+    expect(mapped.length).toBe(10);
+  });
+
+  it('applies mapListItem to WatchList initial events as they arrive', async () => {
+    const s = await api();
+    for (let i = 0; i < 5; i++) s.create('pods', makePod({ namespace: 'a', name: `p${i}` }));
+    const mapped: string[] = [];
+    const stored: KubeObject[] = [];
+    const { store } = start(s, createStore(), {
+      useWatchList: true,
+      mapListItem: (o) => {
+        mapped.push(o.metadata!.name!);
+        // What an informer's reuseUnchanged does: hand back another (cached) instance.
+        const instance = { ...o };
+        stored.push(instance);
+        return instance;
+      },
+    });
+    await until(() => inSync(s, store));
+    expect(lists(s)).toHaveLength(0);
+    expect(mapped.sort()).toEqual(['p0', 'p1', 'p2', 'p3', 'p4']);
+    for (const o of store.list()) expect(stored).toContain(o);
+  });
 });

@@ -30,6 +30,11 @@ async function listAt<T>(
   if (pageSize > 0) {
     return listAllPages(ctx.lw, options, signal, { pageSize, ...(mapItem ? { mapItem } : {}) });
   }
+  if (mapItem && ctx.lw.supportsListHooks) {
+    // Mapped as each item is decoded: an unpaged relist (RV=0 from the watch cache, one body of
+    // every object) never holds a fresh copy of every unchanged object next to the cache.
+    return { ...(await ctx.lw.list(options, signal, { mapItem })), paginated: false };
+  }
   const l = await ctx.lw.list(options, signal);
   if (mapItem) for (let i = 0; i < l.items.length; i++) l.items[i] = mapItem(l.items[i]!);
   return { ...l, paginated: false };

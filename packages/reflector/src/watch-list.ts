@@ -10,7 +10,7 @@ import {
   type ListOptions,
   type WatchStream,
 } from '@kubecache/listwatch';
-import { createStore, deletionHandlingMetaNamespaceKeyFunc } from '@kubecache/store';
+import { createStore, deletionHandlingMetaNamespaceKeyFunc, type Store } from '@kubecache/store';
 import {
   checkListConsistency,
   isConsistent,
@@ -144,7 +144,7 @@ export async function watchListIntoStore<T>(
     }, ctx.opts.watchListTimeoutMs ?? defaultWatchListTimeoutMs);
     let ended;
     try {
-      ended = await consumeWatch(ctx, stream, temp, signal, {
+      ended = await consumeWatch(ctx, stream, mappedStore(temp, ctx.opts.mapListItem), signal, {
         kind: 'initial-events',
         startedFrom: rv,
       });
@@ -296,4 +296,18 @@ async function checkConsistency<T>(
     'WatchList inconsistent',
     { resourceVersion: rv },
   );
+}
+
+/**
+ * `store` with `mapListItem` applied to what is added or updated: the initial events of a
+ * WatchList relist then keep the cached instance of each unchanged object as they arrive, as a
+ * LIST relist does, instead of holding a second copy of everything until the swap.
+ */
+function mappedStore<T>(store: Store<T>, mapItem: ((item: T) => T) | undefined): Store<T> {
+  if (mapItem === undefined) return store;
+  const mapped = Object.create(store) as Store<T>;
+  mapped.add = (obj: T): void => store.add(mapItem(obj));
+  mapped.update = (obj: T): void => store.update(mapItem(obj));
+  mapped.delete = (obj: T): void => store.delete(obj);
+  return mapped;
 }
