@@ -2,6 +2,7 @@
 // with "Must use import to load ES Module" — @kubecache/testing's CommonJS build requires the
 // ESM-only @kubernetes/client-node 2, and Jest's module loader does not do require of ESM here.
 // tools/pack-smoke/run.mjs asserts the message, so the informer README stays true.
+/* eslint-disable @typescript-eslint/no-require-imports -- this file shows what CommonJS consumers write */
 const { createSharedInformerFactory, waitForCacheSync } = require('@kubecache/informer');
 const { makePod, startApiServer } = require('@kubecache/testing');
 
