@@ -249,6 +249,24 @@ export class ReflectorContext<T> {
     this.callHandler(err);
   }
 
+  /**
+   * Reports, at error level, that a list answer older than the synced resource version is being
+   * accepted after `staleListRetries` retries (kind `resource-version-reset`): the server keeps
+   * answering from the past, as after a restore from an older etcd backup.
+   */
+  reportResourceVersionReset(listRv: string, syncedRv: string): void {
+    this.reportLoudly(
+      new ReflectorError(
+        'resource-version-reset',
+        `the server keeps answering at RV ${listRv}, older than the synced RV ${syncedRv}, ` +
+          `after ${String(this.staleGuard.maxRetries)} retries; accepting its state as the new truth ` +
+          `(was the cluster restored from an older etcd backup?)`,
+      ),
+      'resource version reset',
+      { listRv, syncedRv },
+    );
+  }
+
   private callHandler(err: Error): void {
     try {
       this.opts.watchErrorHandler?.(this.owner, err);

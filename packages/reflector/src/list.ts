@@ -101,16 +101,7 @@ export async function listIntoStore<T>(
       continue;
     }
     if (verdict === 'accept-older') {
-      ctx.reportLoudly(
-        new ReflectorError(
-          'resource-version-reset',
-          `the server keeps answering at RV ${got}, older than the synced RV ${synced}, ` +
-            `after ${String(ctx.staleGuard.maxRetries)} retries; accepting its state as the new truth ` +
-            `(was the cluster restored from an older etcd backup?)`,
-        ),
-        'resource version reset',
-        { listRv: got, syncedRv: synced },
-      );
+      ctx.reportResourceVersionReset(got, synced);
     }
     if (rv === '0' && list.paginated) ctx.rv.paginatedResult = true;
     ctx.rv.unavailable = false;

@@ -208,16 +208,7 @@ export async function watchListIntoStore<T>(
       continue;
     }
     if (verdict === 'accept-older') {
-      ctx.reportLoudly(
-        new ReflectorError(
-          'resource-version-reset',
-          `the server keeps answering at RV ${syncedRv}, older than the synced RV ${synced}, ` +
-            `after ${String(ctx.staleGuard.maxRetries)} retries; accepting its state as the new truth ` +
-            `(was the cluster restored from an older etcd backup?)`,
-        ),
-        'resource version reset',
-        { listRv: syncedRv, syncedRv: synced },
-      );
+      ctx.reportResourceVersionReset(syncedRv, synced);
     }
     try {
       ctx.checkKindMismatch();
