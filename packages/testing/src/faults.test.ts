@@ -212,3 +212,83 @@ describe('fault injection', () => {
     expect(s.requests.count()).toBe(0);
   });
 });
+
+describe('clearing faults', () => {
+  it('a nextResponses handle drops the answers not yet used, and only its own', async () => {
+    const s = await start();
+    cm(s, 'a');
+    const get = `${s.url}/api/v1/namespaces/ns/configmaps/a`;
+    const many = s.faults.nextResponses(1000, { status: 503, verb: 'get' });
+    const other = s.faults.nextResponses(1, { status: 429, verb: 'get' });
+    expect((await fetch(get)).status).toBe(503);
+    many.clear();
+    many.clear();
+    // The other setup is still queued; then requests pass again.
+    expect((await fetch(get)).status).toBe(429);
+    expect((await fetch(get)).status).toBe(200);
+    other.clear();
+    expect((await fetch(get)).status).toBe(200);
+  });
+
+  it('faults.clear() undoes every lasting setup: canned answers, stale lists, latency, counters, switches', async () => {
+    const s = await start();
+    cm(s, 'old');
+    const oldRv = Number(s.resourceVersion());
+    cm(s, 'new');
+    s.faults.nextResponses(1000, { status: 500 });
+    s.faults.staleLists(1000, oldRv);
+    s.faults.latency(60_000, { verb: 'get' });
+    s.faults.stallNextRequests(1000, { verb: 'get' });
+    s.faults.shortWatches(1000);
+    s.faults.stallNextWatches(1000);
+    s.faults.dropEventsForWatchers(1000);
+    s.faults.hideEventsFromWatchers(true);
+    s.faults.omitInitialEventsEnd(true);
+    s.faults.clear();
+    const list = await requestJson<KubeList<KubeObject>>(`${s.url}/api/v1/configmaps`);
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((o) => o.metadata?.name)).toEqual(['new', 'old']);
+    // Neither delayed nor stalled: answered (the test would time out otherwise).
+    expect((await fetch(`${s.url}/api/v1/namespaces/ns/configmaps/old`)).status).toBe(200);
+    // A watch is neither short nor stalled, and sees new events.
+    const w = await liveWatch(s);
+    cm(s, 'seen');
+    await w.waitFor((l) => l.length >= 1);
+    expect(w.events()[0]).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'seen' } } });
+    w.close();
+    const wl = openWatch(
+      `${s.url}/api/v1/namespaces/ns/configmaps?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan`,
+    );
+    await wl.waitFor((l) => l.some((x) => x.includes('k8s.io/initial-events-end')));
+    wl.close();
+  });
+
+  it('a handle of a single-slot fault clears it only while no later call replaced it', async () => {
+    const s = await start();
+    cm(s, 'old');
+    const oldRv = Number(s.resourceVersion());
+    cm(s, 'new');
+    const first = s.faults.staleLists(1000, oldRv);
+    first.clear();
+    const names = async () =>
+      (await requestJson<KubeList<KubeObject>>(`${s.url}/api/v1/configmaps`)).body.items.map(
+        (o) => o.metadata?.name,
+      );
+    expect(await names()).toEqual(['new', 'old']);
+    const replaced = s.faults.staleLists(1000, oldRv);
+    const latest = s.faults.staleLists(1000, oldRv);
+    replaced.clear();
+    expect(await names()).toEqual(['old']);
+    latest.clear();
+    expect(await names()).toEqual(['new', 'old']);
+    const hidden = s.faults.hideEventsFromWatchers(true);
+    const w = await liveWatch(s);
+    cm(s, 'hidden');
+    hidden.clear();
+    cm(s, 'shown');
+    await w.waitFor((l) => l.length >= 1);
+    await pause(50);
+    expect(w.events().map((e) => e.object.metadata?.name)).toEqual(['shown']);
+    w.close();
+  });
+});

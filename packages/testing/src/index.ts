@@ -11,6 +11,7 @@ export {
   type ApiServer,
   type ApiServerOptions,
   type Faults,
+  type FaultHandle,
   type DeleteOptions,
   type InjectedResponse,
   type RequestFilter,

@@ -25,7 +25,7 @@ import { createRequestHandler } from './routing.js';
 import { testCaPem, testServerCertPem, testServerKeyPem } from './tls-fixture.js';
 import { WatchHub } from './watch.js';
 
-export type { Faults, InjectedResponse, RequestFilter } from './faults.js';
+export type { FaultHandle, Faults, InjectedResponse, RequestFilter } from './faults.js';
 export type { ListPaging } from './list-options.js';
 export type { DeleteOptions } from './cluster.js';
 export type { RequestLog, RequestRecord, RequestVerb } from './request-log.js';
