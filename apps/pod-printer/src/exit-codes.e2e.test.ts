@@ -77,4 +77,45 @@ describe('pod-printer exits 2 on errors retrying cannot fix', () => {
     expect(await exitCode(p)).toBe(2);
     expect(p.err()).toMatch(/^pod-printer: forbidden: .*\(403 Forbidden\)/m);
   });
+
+  it('a kubeconfig without the server’s CA: one line naming the server and the CA to check', async () => {
+    const { server } = await startServer(3, { tls: true });
+    const yaml = server.kubeConfigYaml().replace(/^\s+certificate-authority-data: .*\n/m, '');
+    const p = run(['--kubeconfig', writeKubeconfig(yaml), '-o', 'lines']);
+    await expectGaveUp(
+      p,
+      new RegExp(
+        `^pod-printer: the server ${server.url} presented a certificate the kubeconfig's CA does not trust \\(unable to verify the first certificate.*\\): check certificate-authority\\(-data\\) of cluster "kubecache-testing"$`,
+      ),
+    );
+  });
+
+  it('http:// naming a TLS port: one line saying to use https://', async () => {
+    const { server } = await startServer(3, { tls: true });
+    const httpUrl = server.url.replace('https:', 'http:');
+    const yaml = server
+      .kubeConfigYaml()
+      .replace(server.url, httpUrl)
+      .replace(/certificate-authority-data: .*/, 'insecure-skip-tls-verify: true');
+    const p = run(['--kubeconfig', writeKubeconfig(yaml), '-o', 'lines']);
+    await expectGaveUp(
+      p,
+      new RegExp(
+        `^pod-printer: the server ${httpUrl} speaks TLS, not plain HTTP .*: use ${server.url} as server of cluster "kubecache-testing"$`,
+      ),
+    );
+  });
+
+  it('https:// naming a plain-HTTP port: one line saying to use http://', async () => {
+    const { server } = await startServer(3);
+    const httpsUrl = server.url.replace('http:', 'https:');
+    const yaml = server.kubeConfigYaml().replace(server.url, httpsUrl);
+    const p = run(['--kubeconfig', writeKubeconfig(yaml), '-o', 'lines']);
+    await expectGaveUp(
+      p,
+      new RegExp(
+        `^pod-printer: the server ${httpsUrl} speaks plain HTTP, not TLS .*: use ${server.url} as server of cluster "kubecache-testing"$`,
+      ),
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiStatusError } from '@kubecache/listwatch';
+import { ApiStatusError, ServerConfigError } from '@kubecache/listwatch';
 import {
   describeError,
   describePermanentError,
@@ -60,6 +60,29 @@ describe('API errors', () => {
     expect(permanentCause(wrapped)).toBe(forbidden);
     expect(permanentCause(new Error('x', { cause: status(503, 'ServiceUnavailable', 'y') }))).toBe(
       undefined,
+    );
+  });
+
+  it('a plain Error is not prefixed with "Error:" (the renderer already says "error:"), its code is kept', () => {
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    expect(describeError(reset)).toBe('socket hang up (ECONNRESET); retrying');
+    expect(describeError(new TypeError('x is not a function'))).toBe(
+      'TypeError: x is not a function; retrying',
+    );
+  });
+
+  it('a kubeconfig that does not match the server is permanent and printed as its own one-line hint', () => {
+    const cause = Object.assign(new Error('unable to verify the first certificate'), {
+      code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    });
+    const err = new ServerConfigError(
+      'untrusted-certificate',
+      { server: 'https://127.0.0.1:6443', cluster: 'prod' },
+      cause,
+    );
+    expect(isPermanentError(err)).toBe(true);
+    expect(describePermanentError(err)).toBe(
+      `the server https://127.0.0.1:6443 presented a certificate the kubeconfig's CA does not trust (unable to verify the first certificate): check certificate-authority(-data) of cluster "prod"`,
     );
   });
 });

@@ -4,7 +4,7 @@
 // 5xx, 429, a dropped watch) is retried by the informer, with one line per distinct error.
 import { hasBrand, redact } from '@kubecache/core';
 import { isPermanentError as isReflectorPermanentError } from '@kubecache/informer';
-import { isApiStatusError, isConnectionRefused } from '@kubecache/listwatch';
+import { isApiStatusError, isConnectionRefused, isServerConfigError } from '@kubecache/listwatch';
 
 /** Exit code for an error retrying cannot fix, like a usage error (kubectl exits 1; 2 is ours). */
 export const permanentErrorExitCode = 2;
@@ -13,7 +13,8 @@ export const permanentErrorExitCode = 2;
  * True when sending the request again unchanged cannot succeed — the Reflector's
  * `isPermanentError`, the same rule its `onPermanentError: 'stop'` gives up on: 400 such as an
  * invalid label selector, 401, 403, 404 such as a resource the server does not serve, 422
- * (listwatch's `isNonRetriable`), or objects of another kind than expected. pod-printer stops and
+ * (listwatch's `isNonRetriable`, which also covers a kubeconfig whose CA or scheme does not match
+ * the server: `ServerConfigError`), or objects of another kind than expected. pod-printer stops and
  * exits {@link permanentErrorExitCode} on these.
  */
 export function isPermanentError(err: unknown): boolean {
@@ -40,14 +41,32 @@ function serverMessage(err: Error): string {
 }
 
 /**
+ * `err`'s message, after its name unless that is the generic `Error` (the renderer already
+ * prefixes `error: `), with a Node error code such as `ECONNRESET` in parentheses.
+ */
+function nameAndMessage(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const withCode =
+    typeof code === 'string' && !err.message.includes(code)
+      ? `${serverMessage(err)} (${code})`
+      : serverMessage(err);
+  return err.name === 'Error' || err.name === '' ? withCode : `${err.name}: ${withCode}`;
+}
+
+/**
  * One line for an error the informer keeps retrying (shown at most once per 10 s per line).
  * Never a stack trace; never a credential.
+ *
+ * @example
+ * ```text
+ * socket hang up (ECONNRESET); retrying
+ * ```
  */
 export function describeError(err: Error): string {
   if (isConnectionRefused(err)) return `API server unreachable (${serverMessage(err)}); retrying`;
   if (isApiStatusError(err))
     return `API error ${err.code} ${err.reason}: ${serverMessage(err)}; retrying`;
-  return `${err.name}: ${serverMessage(err)}; retrying`;
+  return `${nameAndMessage(err)}; retrying`;
 }
 
 /**
@@ -58,7 +77,9 @@ export function describeError(err: Error): string {
 export function describePermanentError(err: Error): string {
   const code = isApiStatusError(err) ? ` (${err.code} ${err.reason})` : '';
   const msg = serverMessage(err);
-  if (!isApiStatusError(err)) return `${err.name}: ${msg}`;
+  // Its message already names the server, the cluster and what to change in the kubeconfig.
+  if (isServerConfigError(err)) return msg;
+  if (!isApiStatusError(err)) return nameAndMessage(err);
   switch (err.code) {
     case 400:
       return `the server refused the request: ${msg}${code}; check --selector and --field-selector`;

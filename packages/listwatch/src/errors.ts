@@ -4,6 +4,7 @@
 // isExpiredError / isTooLargeResourceVersionError (k8s.io/client-go/tools/cache/reflector.go), plus
 // the typed errors of the watch decoder (k8s.io/apimachinery/pkg/watch/streamwatcher.go).
 import { hasBrand, matchesStatusReason, type Status, type StatusCause } from '@kubecache/core';
+import { isServerConfigError } from './server-config-error.js';
 
 const apiStatusBrand = Symbol.for('@kubecache/listwatch/ApiStatusError');
 
@@ -192,12 +193,16 @@ export function isServiceUnavailable(err: unknown): boolean {
 /**
  * The server refused the request itself, so sending it again unchanged cannot succeed: bad
  * request (e.g. an invalid selector), unauthorized, forbidden, not found (e.g. a CRD that is not
- * installed) or invalid; each by reason or by code as above. Meant for reporting (such an error
- * needs a human); a reflector still keeps retrying with backoff, as client-go's does, because
- * RBAC, credentials and CRDs can change while it waits.
+ * installed) or invalid; each by reason or by code as above. Also true for a
+ * `ServerConfigError`: the kubeconfig does not match the server (a certificate its CA does
+ * not trust, https:// to a plain-HTTP port, http:// to a TLS port). Meant for reporting (such an
+ * error needs a human); a reflector still keeps retrying with backoff, as client-go's does,
+ * because RBAC, credentials, CRDs and certificates can change while it waits.
  */
+// Differs from client-go: a ServerConfigError is a url.Error there, which nothing calls permanent.
 export function isNonRetriable(err: unknown): boolean {
   return (
+    isServerConfigError(err) ||
     isBadRequest(err) ||
     isUnauthorized(err) ||
     isForbidden(err) ||

@@ -10,6 +10,12 @@ import {
   reasonForStatusCode,
   WatchIdleTimeoutError,
 } from './errors.js';
+import {
+  ServerConfigError,
+  needsSchemeProbe,
+  probeOtherScheme,
+  serverConfigErrorKind,
+} from './server-config-error.js';
 
 /**
  * The part of @kubernetes/client-node's `KubeConfig` kubecache uses. Both client-node 1.4 and 2.x
@@ -23,6 +29,8 @@ import {
  */
 export interface KubeConfigLike {
   getCurrentCluster(): {
+    /** The cluster's name in the kubeconfig (named in configuration errors). */
+    readonly name?: string | undefined;
     readonly server: string;
     readonly proxyUrl?: string | undefined;
     readonly skipTLSVerify?: boolean | undefined;
@@ -139,6 +147,7 @@ const staleSocketCodes = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 export function createTransport(kc: KubeConfigLike, options: TransportOptions): Transport {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the KubeConfig has no current cluster (no current context?)');
+  const configContext = { server: cluster.server, cluster: cluster.name };
   const base = new URL(cluster.server);
   if (base.protocol !== 'https:' && base.protocol !== 'http:') {
     throw new Error(`unsupported server URL ${cluster.server}: expected http(s)://`);
@@ -232,10 +241,26 @@ export function createTransport(kc: KubeConfigLike, options: TransportOptions): 
           staleSocketCodes.has(err.code);
         settle();
         if (stale && !signal?.aborted) resolve(send(opts, req, false));
-        else reject(err);
+        else classifyConnectionError(err, signal).then(reject, reject);
       });
       request.end(req.body);
     });
+  }
+
+  // A kubeconfig whose CA or scheme does not match the server is a configuration error, not a
+  // network blip: say so (ServerConfigError, non-retriable) instead of passing on "socket hang up".
+  async function classifyConnectionError(
+    err: NodeJS.ErrnoException,
+    signal: AbortSignal | undefined,
+  ): Promise<Error> {
+    const kind = serverConfigErrorKind(err, isHttps);
+    if (kind !== undefined) return new ServerConfigError(kind, configContext, err);
+    if (useProxy || !needsSchemeProbe(err, isHttps)) return err;
+    const other = await probeOtherScheme(hostname, port, isHttps, signal);
+    if (signal?.aborted) return new AbortedError(undefined, { cause: signal.reason });
+    if (!other) return err;
+    const probed = isHttps ? 'server-speaks-http' : 'server-speaks-tls';
+    return new ServerConfigError(probed, configContext, err);
   }
 
   async function sendWithCredentials(req: TransportSendRequest): Promise<IncomingMessage> {

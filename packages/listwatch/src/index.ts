@@ -42,6 +42,12 @@ export {
 } from './errors.js';
 export { parseRetryAfter, type KubeConfigLike } from './http.js';
 export {
+  ServerConfigError,
+  isServerConfigError,
+  type ServerConfigErrorContext,
+  type ServerConfigErrorKind,
+} from './server-config-error.js';
+export {
   createJsonClient,
   requestJson,
   type JsonClient,
