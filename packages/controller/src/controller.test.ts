@@ -300,6 +300,10 @@ describe('createController', () => {
 
   it('with leader election, keeps caches warm on every replica and runs workers only on the leader', async () => {
     h.server.create(WIDGETS, widget('le'));
+    // The replicas' shared informer runs on its own: had a started it, stopping a would stop
+    // b's informer too, and b would fail (reason 'informer').
+    const informerRun = new AbortController();
+    const informerDone = h.widgets.run(informerRun.signal);
     const store = createMemoryLeaseStore();
     const calls = { a: 0, b: 0 };
     const make = (id: 'a' | 'b') =>
@@ -332,6 +336,8 @@ describe('createController', () => {
     await eventually(() => expect(calls.b).toBe(1), 10_000);
     expect(b.isLeading()).toBe(true);
     await runB.stop();
+    informerRun.abort();
+    await informerDone;
   });
 
   it('refuses options that cannot work', () => {

@@ -7,6 +7,7 @@ import {
   noMetricsProvider,
   realClock,
   type Clock,
+  type HealthCheck,
   type KubeObject,
   type Logger,
   type MetricsProvider,
@@ -24,7 +25,11 @@ import {
   type RateLimitingInterface,
   type TypedRateLimiter,
 } from '@kubecache/workqueue';
-import { ControllerOptionsError } from './errors.js';
+import {
+  ControllerFailedError,
+  ControllerOptionsError,
+  type ControllerFailureReason,
+} from './errors.js';
 import { createControllerMetrics } from './metrics.js';
 import { groupOf } from './owner.js';
 import type { Predicate } from './predicates.js';
@@ -36,7 +41,8 @@ import {
   type OwnsSource,
   type WatchSource,
 } from './sources.js';
-import { WorkerPool, type ErrorPolicy, type Reconciler } from './workers.js';
+import { errorOf, safeLog } from './safe.js';
+import { WorkerPool, maxDelayMs, type ErrorPolicy, type Reconciler } from './workers.js';
 
 /**
  * The primary's type: its `apiVersion` (the group is what `owns` matches), its `kind`, and
@@ -142,6 +148,37 @@ export interface ControllerOptions<T extends KubeObject> {
   clock?: Clock;
   /** Called when a reconcile of `key` starts and ends: for instrumentation. Default: none. */
   onReconcile?: (key: string, phase: 'start' | 'end') => void;
+  /**
+   * After this many ms a reconcile's `signal` aborts with a `ReconcileTimeoutError`
+   * (controller-runtime's `ReconciliationTimeout`, which has no default). `Infinity` never.
+   * Default: 300 000 (5 min): a reconcile that waits longer should return `{ requeueAfterMs }`.
+   */
+  reconcileTimeoutMs?: number;
+  /**
+   * How long a reconcile may go on after its `signal` aborted (timeout or leadership lost)
+   * before the controller declares itself wedged: `run` rejects with a `ControllerFailedError`
+   * (reason `'wedged'`). `Infinity` never. Default: 60 000 — with the default timeout, a
+   * reconcile that ignores its signal fails the controller 6 min after it started.
+   */
+  stuckReconcileMs?: number;
+  /**
+   * Every primary object in the cache is enqueued again every `syncPeriodMs` (± 10 % jitter)
+   * while the workers run, so that a change no event reported — an object deleted and recreated
+   * between two watches, a child a user deleted behind a relist — is still reconciled
+   * (controller-runtime's `SyncPeriod`, 10 h; client-go's sample-controller resyncs every 30 s).
+   * Cost: one queue add per primary per period. `0` or `Infinity` disables it. Default: 600 000
+   * (10 min).
+   */
+  syncPeriodMs?: number;
+}
+
+/** What {@link Controller.run} resolves with after a shutdown. */
+export interface ControllerRunResult {
+  /**
+   * Reconciles still running when the shutdown deadline (`shutdownTimeoutMs`) passed: their
+   * signal was aborted and they were left. 0 for a clean shutdown.
+   */
+  readonly abandonedReconciles: number;
 }
 
 /**
@@ -165,6 +202,12 @@ export interface ControllerOptions<T extends KubeObject> {
  *   informers the controller started stop, and `run` resolves.
  * - **Leadership loss** aborts the reconciles in flight at once and stops the workers; keys
  *   stay queued; a new term re-enqueues every primary object.
+ * - **Never half-alive.** When the controller cannot work any more — a worker died of an
+ *   internal error, an informer stopped after the caches synced, a reconcile ran on
+ *   `stuckReconcileMs` after its signal aborted — it stops its workers and the informers it
+ *   started, ends its leadership term (its `onStartedLeading` rejects, so the elector stops
+ *   renewing) and `run` rejects with a `ControllerFailedError`; `healthCheck()` fails from then on.
+ * - **Resync.** Every primary is enqueued again every `syncPeriodMs` while the workers run.
  */
 export interface Controller {
   /** The controller's name. */
@@ -179,9 +222,19 @@ export interface Controller {
    *   error.
    * @throws PermanentFailureError (from `@kubecache/informer`) at once when an informer stopped
    *   on an error retrying cannot fix (`onPermanentError: 'stop'` on the informer or factory).
+   * @throws ControllerFailedError (`isControllerFailedError`) when the controller cannot work any
+   *   more after the caches synced: `reason` `'workers'`, `'informer'` or `'wedged'`, with the
+   *   error behind it as `cause`. What it started is stopped first; with leader election the
+   *   term ended.
    * @throws Error when called twice.
+   * @returns after a shutdown, how many reconciles were left running at the deadline.
    */
-  run(signal: AbortSignal): Promise<void>;
+  run(signal: AbortSignal): Promise<ControllerRunResult>;
+  /**
+   * A health check (core's `HealthCheck`, for `/healthz`) named `controller-<name>`: fails once
+   * the controller failed (see `run`), with the failure's message as reason.
+   */
+  healthCheck(): HealthCheck;
   /** Enqueues a request by hand (as an event would). Ignored once shut down. */
   enqueue(request: ReconcileRequest): void;
   /** True once every cache and event handler has synced. */
@@ -208,6 +261,18 @@ export function createController<T extends KubeObject>(options: ControllerOption
 /** Default of `cacheSyncTimeoutMs`: controller-runtime's `CacheSyncTimeout`, 2 minutes. */
 export const defaultCacheSyncTimeoutMs = 120_000;
 
+/** Default of `reconcileTimeoutMs`: 5 minutes. */
+export const defaultReconcileTimeoutMs = 300_000;
+
+/** Default of `stuckReconcileMs`: 1 minute. */
+export const defaultStuckReconcileMs = 60_000;
+
+/** Default of `syncPeriodMs`: 10 minutes (± 10 % jitter). */
+export const defaultSyncPeriodMs = 600_000;
+
+/** How often informers the controller did not start are checked for having stopped, in ms. */
+const informerCheckMs = 1000;
+
 class ControllerImpl<T extends KubeObject> implements Controller {
   readonly name: string;
   readonly queue: RateLimitingInterface<string>;
@@ -217,11 +282,18 @@ class ControllerImpl<T extends KubeObject> implements Controller {
   private readonly concurrency: number;
   private readonly shutdownTimeoutMs: number;
   private readonly cacheSyncTimeoutMs: number;
+  private readonly stuckReconcileMs: number;
+  private readonly syncPeriodMs: number;
   private readonly pool: WorkerPool;
   private readonly registrations: ResourceEventHandlerRegistration[] = [];
   private started = false;
   private synced = false;
   private leading = false;
+  /** Set once `run`'s signal aborted or `run` is stopping: failures are not reported any more. */
+  private stopping = false;
+  private failure: ControllerFailedError | undefined;
+  /** Aborts (with the failure) when the controller failed. */
+  private readonly failed = new AbortController();
 
   constructor(options: ControllerOptions<T>) {
     validate(options);
@@ -232,6 +304,8 @@ class ControllerImpl<T extends KubeObject> implements Controller {
     this.concurrency = options.concurrency ?? 1;
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
     this.cacheSyncTimeoutMs = options.cacheSyncTimeoutMs ?? defaultCacheSyncTimeoutMs;
+    this.stuckReconcileMs = options.stuckReconcileMs ?? defaultStuckReconcileMs;
+    this.syncPeriodMs = options.syncPeriodMs ?? defaultSyncPeriodMs;
     const provider = options.metricsProvider;
     this.queue = createRateLimitingQueue<string>(options.rateLimiter, {
       name: options.name,
@@ -254,6 +328,14 @@ class ControllerImpl<T extends KubeObject> implements Controller {
       logger: this.logger,
       clock: this.clock,
       onReconcile: options.onReconcile,
+      reconcileTimeoutMs: options.reconcileTimeoutMs ?? defaultReconcileTimeoutMs,
+      stuckReconcileMs: this.stuckReconcileMs,
+      onWedged: (key, runningMs) =>
+        this.fail(
+          'wedged',
+          `reconcile of ${key} still running ${String(Math.round(runningMs))} ms after it started, ${String(this.stuckReconcileMs)} ms after its signal aborted`,
+          undefined,
+        ),
     });
   }
 
@@ -269,46 +351,155 @@ class ControllerImpl<T extends KubeObject> implements Controller {
     return this.leading;
   }
 
-  async run(signal: AbortSignal): Promise<void> {
+  healthCheck(): HealthCheck {
+    return {
+      name: `controller-${this.name}`,
+      check: () =>
+        this.failure === undefined ? { ok: true } : { ok: false, reason: this.failure.message },
+    };
+  }
+
+  /** Records the first failure (unless stopping), logs it and aborts `failed`. */
+  private fail(reason: ControllerFailureReason, message: string, cause: unknown): void {
+    if (this.failure !== undefined || this.stopping) return;
+    const failure = new ControllerFailedError(
+      this.name,
+      reason,
+      message,
+      cause === undefined ? undefined : { cause },
+    );
+    this.failure = failure;
+    safeLog(
+      this.logger,
+      'error',
+      { component: 'controller', controller: this.name, err: failure },
+      'controller failed; stopping',
+    );
+    this.failed.abort(failure);
+  }
+
+  async run(signal: AbortSignal): Promise<ControllerRunResult> {
     if (this.started) throw new Error(`controller ${this.name} is already running`);
     this.started = true;
+    const onAbort = (): void => {
+      this.stopping = true;
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
     const informers = this.register();
     const stopInformers = new AbortController();
-    const runs = informers.filter((i) => !i.isStarted()).map((i) => i.run(stopInformers.signal));
+    const runs = informers
+      .filter((i) => !i.isStarted())
+      .map((i) => ({ informer: i, done: i.run(stopInformers.signal) }));
+    let supervision: { cancel(): void } | undefined;
     try {
-      if (signal.aborted) return;
+      if (signal.aborted) return { abandonedReconciles: 0 };
       this.logger.info({ component: 'controller', controller: this.name }, 'waiting for caches');
-      if (!(await this.waitForCaches(informers, signal))) return;
+      if (!(await this.waitForCaches(informers, signal))) return { abandonedReconciles: 0 };
       this.synced = true;
+      supervision = this.superviseInformers(informers, runs);
       this.logger.info(
         { component: 'controller', controller: this.name, workers: this.concurrency },
         'caches synced; starting workers',
       );
+      let abandoned = 0;
       const election = this.o.leaderElection;
       if (election === undefined) {
-        await this.term(new AbortController().signal, signal);
+        abandoned = await this.term(new AbortController().signal, signal);
       } else {
-        const { onLeadingChange, ...electorOptions } = election;
-        const elector = createLeaderElector({
-          ...electorOptions,
-          clock: this.clock,
-          logger: this.logger,
-          onStartedLeading: (term) => {
-            onLeadingChange?.(true);
-            return this.term(term, signal);
-          },
-          onStoppedLeading: () => onLeadingChange?.(false),
-        });
-        await elector.run(signal);
+        abandoned = await this.elect(election, signal);
       }
+      if (this.failure !== undefined) throw this.failure;
+      return { abandonedReconciles: abandoned };
     } finally {
+      this.stopping = true;
+      signal.removeEventListener('abort', onAbort);
+      supervision?.cancel();
       this.queue.shutDown();
       for (const r of this.registrations) r.remove();
       this.registrations.length = 0;
       stopInformers.abort();
       // An informer that gave up rejects its run: that error is already `run`'s, or was logged.
-      await Promise.allSettled(runs);
+      await Promise.allSettled(runs.map((r) => r.done));
     }
+  }
+
+  /**
+   * Runs the workers in the terms of `election`. On a failure the term rejects (the elector ends
+   * it and stops renewing); the elector's run is then stopped too, so this replica does not
+   * campaign again. Resolves with the reconciles abandoned at shutdown.
+   */
+  private async elect(election: ControllerLeaderElection, signal: AbortSignal): Promise<number> {
+    const { onLeadingChange, ...electorOptions } = election;
+    const stopElector = new AbortController();
+    const stop = (): void => stopElector.abort(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    // A failure outside a term stops the elector at once; inside one, the term's rejection goes
+    // first, so that the elector sees its work fail (and releases) before its run is stopped.
+    const onFailed = (): void => {
+      if (!this.leading) stopElector.abort(this.failure);
+    };
+    this.failed.signal.addEventListener('abort', onFailed, { once: true });
+    let abandoned = 0;
+    const elector = createLeaderElector({
+      ...electorOptions,
+      clock: this.clock,
+      logger: this.logger,
+      onStartedLeading: async (term) => {
+        onLeadingChange?.(true);
+        try {
+          abandoned = await this.term(term, signal);
+        } catch (err) {
+          setTimeout(() => stopElector.abort(this.failure), 0);
+          throw err;
+        }
+      },
+      onStoppedLeading: () => onLeadingChange?.(false),
+    });
+    try {
+      await elector.run(stopElector.signal);
+    } catch (err) {
+      if (this.failure === undefined) throw err;
+    } finally {
+      signal.removeEventListener('abort', stop);
+      this.failed.signal.removeEventListener('abort', onFailed);
+    }
+    return abandoned;
+  }
+
+  /**
+   * Fails the controller with reason `'informer'` when an informer stops after the caches
+   * synced: at once for those it started (their `run` settled), within a second for the others
+   * (`isStopped()`).
+   */
+  private superviseInformers(
+    informers: readonly SharedIndexInformer<unknown>[],
+    runs: readonly { informer: SharedIndexInformer<unknown>; done: Promise<void> }[],
+  ): { cancel(): void } {
+    const stopped = (informer: SharedIndexInformer<unknown>, err: unknown): void => {
+      const cause = err ?? informer.lastError();
+      this.fail(
+        'informer',
+        `informer ${informer.name} stopped${cause === undefined ? '' : `: ${errorOf(cause).message}`}`,
+        cause,
+      );
+    };
+    for (const { informer, done } of runs) {
+      done.then(
+        () => stopped(informer, undefined),
+        (err: unknown) => stopped(informer, err),
+      );
+    }
+    const ours = new Set(runs.map((r) => r.informer));
+    const others = informers.filter((i) => !ours.has(i));
+    if (others.length === 0) return { cancel: () => undefined };
+    let timer: { cancel(): void } | undefined;
+    const check = (): void => {
+      const gone = others.find((i) => i.isStopped());
+      if (gone !== undefined) stopped(gone, undefined);
+      else timer = this.clock.setTimeout(check, informerCheckMs);
+    };
+    timer = this.clock.setTimeout(check, informerCheckMs);
+    return { cancel: () => timer?.cancel() };
   }
 
   /**
@@ -338,28 +529,58 @@ class ControllerImpl<T extends KubeObject> implements Controller {
     return waitForCacheSync(signal, ...this.registrations);
   }
 
+  /** Enqueues every primary in the cache. */
+  private enqueueAll(): number {
+    const keys = this.o.for.informer.getStore().listKeys();
+    for (const key of keys) this.queue.add(key);
+    return keys.length;
+  }
+
+  /** Every `syncPeriodMs` (± 10 %), enqueues every primary; until cancelled. */
+  private resyncEvery(): { cancel(): void } {
+    const period = this.syncPeriodMs;
+    if (period === 0 || !Number.isFinite(period)) return { cancel: () => undefined };
+    let timer: { cancel(): void } | undefined;
+    const schedule = (): void => {
+      const ms = Math.min(period * (0.9 + 0.2 * Math.random()), maxDelayMs);
+      timer = this.clock.setTimeout(() => {
+        const n = this.enqueueAll();
+        this.logger.debug(
+          { component: 'controller', controller: this.name, objects: n },
+          'periodic resync: every primary enqueued',
+        );
+        schedule();
+      }, ms);
+    };
+    schedule();
+    return { cancel: () => timer?.cancel() };
+  }
+
   /**
-   * One term of workers: until `term` aborts (leadership lost: reconciles are aborted at once) or
-   * `shutdown` aborts (graceful: reconciles get until the deadline).
+   * One term of workers: until `term` aborts (leadership lost: reconciles are aborted at once),
+   * `shutdown` aborts (graceful: reconciles get until the deadline; resolves with how many were
+   * left running) or the controller fails (rejects with the {@link ControllerFailedError}).
    */
-  private async term(term: AbortSignal, shutdown: AbortSignal): Promise<void> {
-    if (shutdown.aborted || term.aborted) return;
+  private async term(term: AbortSignal, shutdown: AbortSignal): Promise<number> {
+    if (this.failure !== undefined) throw this.failure;
+    if (shutdown.aborted || term.aborted) return 0;
     this.leading = true;
     // A new term starts from the whole cache: whatever happened while another replica led (or
     // before this one), every primary is looked at again.
-    for (const key of this.o.for.informer.getStore().listKeys()) this.queue.add(key);
+    this.enqueueAll();
+    const resync = this.resyncEvery();
     const take = new AbortController();
     const stop = new AbortController();
     let deadline: { cancel(): void } | undefined;
-    let deadlineHit: () => void = () => undefined;
-    const deadlinePassed = new Promise<'deadline'>((resolve) => {
-      deadlineHit = () => resolve('deadline');
+    let settle: (how: 'deadline' | 'failed') => void = () => undefined;
+    const interrupted = new Promise<'deadline' | 'failed'>((resolve) => {
+      settle = resolve;
     });
     const onShutdown = (): void => {
       take.abort(shutdown.reason);
       deadline = this.clock.setTimeout(() => {
         stop.abort(new Error(`controller ${this.name}: shutdown deadline passed`));
-        deadlineHit();
+        settle('deadline');
       }, this.shutdownTimeoutMs);
     };
     const onTermEnd = (): void => {
@@ -367,26 +588,60 @@ class ControllerImpl<T extends KubeObject> implements Controller {
       take.abort(term.reason);
       stop.abort(term.reason);
     };
+    const onFailed = (): void => {
+      take.abort(this.failure);
+      stop.abort(this.failure);
+      settle('failed');
+    };
     shutdown.addEventListener('abort', onShutdown, { once: true });
     term.addEventListener('abort', onTermEnd, { once: true });
+    this.failed.signal.addEventListener('abort', onFailed, { once: true });
     try {
-      const workers = this.pool.run(take.signal, stop.signal);
-      const first = await Promise.race([workers.then(() => 'drained' as const), deadlinePassed]);
+      const workers = this.pool.run(take.signal, stop.signal).then(
+        () => 'drained' as const,
+        (err: unknown) => {
+          this.fail('workers', `a worker died: ${errorOf(err).message}`, err);
+          return 'failed' as const;
+        },
+      );
+      const first = await Promise.race([workers, interrupted]);
+      const failure = this.failure as ControllerFailedError | undefined;
+      if (first === 'failed' && failure !== undefined) {
+        // Give the other workers' reconciles (their signal aborted) until the stuck deadline
+        // to return; a wedged one is not waited for.
+        if (failure.reason !== 'wedged') {
+          const bound = Math.min(this.shutdownTimeoutMs, this.stuckReconcileMs, maxDelayMs);
+          let timer: { cancel(): void } | undefined;
+          await Promise.race([
+            this.pool.settled(),
+            new Promise<void>((resolve) => {
+              timer = this.clock.setTimeout(resolve, bound);
+            }),
+          ]);
+          timer?.cancel();
+        }
+        throw failure;
+      }
       if (first === 'deadline') {
+        const inFlight = this.pool.inFlight();
         this.logger.warn(
           {
             component: 'controller',
             controller: this.name,
-            inFlight: this.pool.inFlight(),
+            inFlight,
             timeoutMs: this.shutdownTimeoutMs,
           },
           'shutdown deadline passed with reconciles in flight; leaving them',
         );
+        return inFlight;
       }
+      return 0;
     } finally {
+      resync.cancel();
       deadline?.cancel();
       shutdown.removeEventListener('abort', onShutdown);
       term.removeEventListener('abort', onTermEnd);
+      this.failed.signal.removeEventListener('abort', onFailed);
       this.leading = false;
     }
   }
@@ -491,6 +746,24 @@ function validate<T extends KubeObject>(o: ControllerOptions<T>): void {
   const t = o.shutdownTimeoutMs ?? 0;
   if (!Number.isFinite(t) || t < 0) {
     throw new ControllerOptionsError('shutdownTimeoutMs', `expected a number ≥ 0, got ${t}`);
+  }
+  for (const [option, value] of [
+    ['reconcileTimeoutMs', o.reconcileTimeoutMs],
+    ['stuckReconcileMs', o.stuckReconcileMs],
+  ] as const) {
+    if (value !== undefined && (typeof value !== 'number' || Number.isNaN(value) || value <= 0)) {
+      throw new ControllerOptionsError(
+        option,
+        `expected a number > 0 (ms) or Infinity, got ${String(value)}`,
+      );
+    }
+  }
+  const p = o.syncPeriodMs ?? defaultSyncPeriodMs;
+  if (typeof p !== 'number' || Number.isNaN(p) || p < 0) {
+    throw new ControllerOptionsError(
+      'syncPeriodMs',
+      `expected a number ≥ 0 (ms), 0 or Infinity to disable, got ${String(p)}`,
+    );
   }
   const s = o.cacheSyncTimeoutMs ?? defaultCacheSyncTimeoutMs;
   if (typeof s !== 'number' || Number.isNaN(s) || s <= 0) {

@@ -27,6 +27,90 @@ export function isControllerOptionsError(err: unknown): err is ControllerOptions
   return hasBrand(err, optionsBrand);
 }
 
+const failedBrand = Symbol.for('@kubecache/controller/ControllerFailedError');
+
+/**
+ * Why a controller stopped working on its own (see {@link ControllerFailedError}):
+ * - `'workers'`: a worker loop died of an internal error (the queue or its rate limiter threw);
+ * - `'informer'`: an informer stopped after the caches synced (`onPermanentError: 'stop'`, or
+ *   someone stopped it);
+ * - `'wedged'`: a reconcile kept running `stuckReconcileMs` after its signal aborted.
+ */
+export type ControllerFailureReason = 'workers' | 'informer' | 'wedged';
+
+/**
+ * `run` rejects with this when the controller cannot do its work any more, after it stopped
+ * what it started (and, with leader election, ended its term). controller-runtime's manager
+ * stops when any runnable returns an error; a process should exit non-zero on it so that its
+ * Deployment restarts it.
+ */
+export class ControllerFailedError extends Error {
+  override readonly name = 'ControllerFailedError';
+  readonly [failedBrand] = true;
+  /** The controller's name. */
+  readonly controller: string;
+  /** What failed. */
+  readonly reason: ControllerFailureReason;
+  /**
+   * @param controller - the controller's name.
+   * @param reason - what failed.
+   * @param message - one line saying how (prefixed with `controller <name> failed (<reason>): `).
+   * @param options - `cause`: the error behind it.
+   */
+  constructor(
+    controller: string,
+    reason: ControllerFailureReason,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`controller ${controller} failed (${reason}): ${message}`, options);
+    this.controller = controller;
+    this.reason = reason;
+  }
+}
+
+/** Type guard for {@link ControllerFailedError} (brand-based: works across duplicate copies). */
+export function isControllerFailedError(err: unknown): err is ControllerFailedError {
+  try {
+    return hasBrand(err, failedBrand);
+  } catch {
+    return false; // a revoked Proxy
+  }
+}
+
+const timeoutBrand = Symbol.for('@kubecache/controller/ReconcileTimeoutError');
+
+/**
+ * The abort reason of a reconcile's `signal` when the reconcile ran longer than
+ * `reconcileTimeoutMs` (controller-runtime's `ReconciliationTimeout`).
+ */
+export class ReconcileTimeoutError extends Error {
+  override readonly name = 'ReconcileTimeoutError';
+  readonly [timeoutBrand] = true;
+  /** The `namespace/name` key being reconciled. */
+  readonly key: string;
+  /** The timeout that passed, in ms. */
+  readonly timeoutMs: number;
+  /**
+   * @param key - the key being reconciled.
+   * @param timeoutMs - the timeout that passed, in ms.
+   */
+  constructor(key: string, timeoutMs: number) {
+    super(`reconcile of ${key} exceeded reconcileTimeoutMs (${String(timeoutMs)} ms)`);
+    this.key = key;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** Type guard for {@link ReconcileTimeoutError} (brand-based). */
+export function isReconcileTimeoutError(err: unknown): err is ReconcileTimeoutError {
+  try {
+    return hasBrand(err, timeoutBrand);
+  } catch {
+    return false;
+  }
+}
+
 // apimachinery's rule: a 409 or 404 with a reason it does not know (an empty one, or a proxy's)
 // is classified by its code alone, as errors.IsConflict / IsNotFound do.
 function classify(err: unknown, reason: string, code: number): boolean {

@@ -10,9 +10,13 @@
 export {
   createController,
   defaultCacheSyncTimeoutMs,
+  defaultReconcileTimeoutMs,
+  defaultStuckReconcileMs,
+  defaultSyncPeriodMs,
   type Controller,
   type ControllerLeaderElection,
   type ControllerOptions,
+  type ControllerRunResult,
   type PrimaryResource,
   type PrimarySource,
 } from './controller.js';
@@ -76,9 +80,14 @@ export {
   type WithStatus,
 } from './status.js';
 export {
+  ControllerFailedError,
   ControllerOptionsError,
+  ReconcileTimeoutError,
   isAlreadyExistsError,
   isConflictError,
+  isControllerFailedError,
   isControllerOptionsError,
   isNotFoundError,
+  isReconcileTimeoutError,
+  type ControllerFailureReason,
 } from './errors.js';

@@ -1,10 +1,12 @@
 // The reconcile loop of controller-runtime's `Controller` (pkg/internal/controller/controller.go:
 // processNextWorkItem + reconcileHandler): `concurrency` workers take keys from the rate-limited
 // queue, reconcile them, and requeue, forget or back off according to the result.
-import { isAbortError, monotonicNow, toError, type Clock, type Logger } from '@kubecache/core';
+import { isAbortError, monotonicNow, type Clock, type Logger } from '@kubecache/core';
 import type { RateLimitingInterface } from '@kubecache/workqueue';
+import { ReconcileTimeoutError } from './errors.js';
 import type { ControllerMetrics } from './metrics.js';
 import { requestFromKey, type ReconcileRequest } from './request.js';
+import { attempt, describeValue, errorOf, safeLog } from './safe.js';
 
 /** What a reconcile may ask for when it succeeds. */
 export interface ReconcileResult {
@@ -70,17 +72,35 @@ export interface WorkerPoolOptions {
   readonly clock: Clock;
   /** Called when a reconcile of `key` starts and ends (for instrumentation in tests). */
   readonly onReconcile?: ((key: string, phase: 'start' | 'end') => void) | undefined;
+  /** A reconcile's signal aborts after this many ms (Infinity: never). */
+  readonly reconcileTimeoutMs: number;
+  /** A reconcile still running this many ms after its signal aborted is wedged (Infinity: never). */
+  readonly stuckReconcileMs: number;
+  /** Called once per reconcile that is wedged (see `stuckReconcileMs`). */
+  readonly onWedged: (key: string, runningMs: number) => void;
 }
+
+/** Longest delay a timer can take (2³¹ − 1 ms, ~24.8 days): Node fires longer ones at once. */
+export const maxDelayMs = 2_147_483_647;
+
+type Outcome =
+  | { readonly ok: true; readonly afterMs: number | undefined }
+  | { readonly ok: false; readonly err: Error };
 
 /**
  * Runs workers over the queue. `run(take, stop)`: workers take keys until `take` aborts, and the
  * signal handed to each reconcile aborts when `stop` does. Resolves once every worker has left,
  * i.e. once no reconcile is in flight — so the next term of workers can never overlap a key with
- * an old one.
+ * an old one. Rejects as soon as one worker died of an internal error (the queue or its rate
+ * limiter threw); the other workers go on until `take` aborts ({@link WorkerPool.settled}).
+ *
+ * Whatever a reconcile throws or returns, and whatever the error policy, the `onReconcile` hook
+ * or the logger throw, is handled: logged (see `safeLog`) and requeued per the policy.
  */
 export class WorkerPool {
   private readonly o: WorkerPoolOptions;
   private active = 0;
+  private current: Promise<unknown> = Promise.resolve();
 
   constructor(options: WorkerPoolOptions) {
     this.o = options;
@@ -91,9 +111,15 @@ export class WorkerPool {
     return this.active;
   }
 
+  /** Resolves once every worker of the last `run` has left (died or not). */
+  settled(): Promise<unknown> {
+    return this.current;
+  }
+
   async run(take: AbortSignal, stop: AbortSignal): Promise<void> {
     const workers: Promise<void>[] = [];
     for (let i = 0; i < this.o.concurrency; i++) workers.push(this.worker(take, stop));
+    this.current = Promise.allSettled(workers);
     await Promise.all(workers);
   }
 
@@ -106,7 +132,7 @@ export class WorkerPool {
         if (r.shutdown) return;
         key = r.item;
       } catch (err) {
-        if (isAbortError(err)) return;
+        if (take.aborted) return;
         throw err;
       }
       try {
@@ -124,7 +150,12 @@ export class WorkerPool {
       request = requestFromKey(key);
     } catch (err) {
       // Not a key this controller makes: drop it for good.
-      this.o.logger.error({ component: 'controller', controller: name, err, key }, 'bad key');
+      safeLog(
+        this.o.logger,
+        'error',
+        { component: 'controller', controller: name, err, key },
+        'bad key',
+      );
       queue.forget(key);
       return;
     }
@@ -136,38 +167,120 @@ export class WorkerPool {
     });
     const start = monotonicNow(clock);
     this.active++;
-    metrics.activeWorkers(this.active);
-    this.o.onReconcile?.(key, 'start');
+    this.metric(() => metrics.activeWorkers(this.active));
+    this.hook(key, 'start');
+    const signal = this.reconcileSignal(key, stop, start);
+    let outcome: Outcome;
     try {
-      const result = await this.o.reconcile(request, { signal: stop, logger, retries });
-      const after = result?.requeueAfterMs;
-      if (after !== undefined && Number.isFinite(after) && after > 0) {
-        queue.forget(key);
-        queue.addAfter(key, after);
-        metrics.reconciled('requeue_after', monotonicNow(clock) - start, false);
-      } else {
-        queue.forget(key);
-        metrics.reconciled('success', monotonicNow(clock) - start, false);
-      }
+      outcome = readResult(
+        await this.o.reconcile(request, { signal: signal.signal, logger, retries }),
+      );
     } catch (thrown) {
-      const err = toError(thrown);
-      const action = this.errorAction(err, request, retries);
-      if (action === 'rateLimited') queue.addRateLimited(key);
-      else if (action !== 'drop') {
-        queue.forget(key);
-        queue.addAfter(key, action.requeueAfterMs);
-      } else queue.forget(key);
-      metrics.reconciled('error', monotonicNow(clock) - start, action === 'drop');
-      if (!(stop.aborted && isAbortError(err))) {
-        this.o.logger.warn(
-          { component: 'controller', resource: name, err, key, retries },
-          action === 'drop' ? 'reconcile failed; not retried' : 'reconcile failed; will retry',
-        );
-      }
+      outcome = { ok: false, err: errorOf(thrown) };
     } finally {
+      signal.done();
       this.active--;
-      metrics.activeWorkers(this.active);
-      this.o.onReconcile?.(key, 'end');
+      this.metric(() => metrics.activeWorkers(this.active));
+      this.hook(key, 'end');
+    }
+    const elapsed = monotonicNow(clock) - start;
+    // The queue calls below are the runtime's own: if they throw (a rate limiter returning
+    // garbage), the worker dies and the controller fails with reason 'workers'.
+    if (outcome.ok) {
+      queue.forget(key);
+      if (outcome.afterMs !== undefined) queue.addAfter(key, outcome.afterMs);
+      const result = outcome.afterMs !== undefined ? 'requeue_after' : 'success';
+      this.metric(() => metrics.reconciled(result, elapsed, false));
+      return;
+    }
+    const { err } = outcome;
+    const action = this.errorAction(err, request, retries);
+    if (action === 'rateLimited') queue.addRateLimited(key);
+    else if (action !== 'drop') {
+      queue.forget(key);
+      queue.addAfter(key, action.requeueAfterMs);
+    } else queue.forget(key);
+    this.metric(() => metrics.reconciled('error', elapsed, action === 'drop'));
+    let quiet = false;
+    try {
+      quiet = stop.aborted && isAbortError(err);
+    } catch {
+      // an Error whose fields throw: print it
+    }
+    if (!quiet) {
+      safeLog(
+        this.o.logger,
+        'warn',
+        { component: 'controller', resource: name, err, key, retries },
+        action === 'drop' ? 'reconcile failed; not retried' : 'reconcile failed; will retry',
+      );
+    }
+  }
+
+  /**
+   * The reconcile's signal: aborts with `stop`, or with a {@link ReconcileTimeoutError} after
+   * `reconcileTimeoutMs`; once aborted, the reconcile is declared wedged if it has not returned
+   * within `stuckReconcileMs`.
+   */
+  private reconcileSignal(
+    key: string,
+    stop: AbortSignal,
+    start: number,
+  ): { signal: AbortSignal; done(): void } {
+    const { clock, reconcileTimeoutMs, stuckReconcileMs } = this.o;
+    const ac = new AbortController();
+    let stuck: { cancel(): void } | undefined;
+    const onAbort = (): void => {
+      if (!Number.isFinite(stuckReconcileMs)) return;
+      stuck = clock.setTimeout(
+        () => this.o.onWedged(key, monotonicNow(clock) - start),
+        Math.min(stuckReconcileMs, maxDelayMs),
+      );
+    };
+    ac.signal.addEventListener('abort', onAbort, { once: true });
+    const onStop = (): void => ac.abort(stop.reason);
+    if (stop.aborted) ac.abort(stop.reason);
+    else stop.addEventListener('abort', onStop, { once: true });
+    const timeout = Number.isFinite(reconcileTimeoutMs)
+      ? clock.setTimeout(
+          () => ac.abort(new ReconcileTimeoutError(key, reconcileTimeoutMs)),
+          Math.min(reconcileTimeoutMs, maxDelayMs),
+        )
+      : undefined;
+    return {
+      signal: ac.signal,
+      done: () => {
+        timeout?.cancel();
+        stuck?.cancel();
+        stop.removeEventListener('abort', onStop);
+        ac.signal.removeEventListener('abort', onAbort);
+      },
+    };
+  }
+
+  private metric(fn: () => void): void {
+    const err = attempt(fn);
+    if (err !== undefined) {
+      safeLog(
+        this.o.logger,
+        'error',
+        { component: 'controller', resource: this.o.name, err },
+        'metrics provider threw',
+      );
+    }
+  }
+
+  private hook(key: string, phase: 'start' | 'end'): void {
+    const hook = this.o.onReconcile;
+    if (hook === undefined) return;
+    const err = attempt(() => hook(key, phase));
+    if (err !== undefined) {
+      safeLog(
+        this.o.logger,
+        'error',
+        { component: 'controller', resource: this.o.name, err, key },
+        `onReconcile hook threw at ${phase}; ignored`,
+      );
     }
   }
 
@@ -175,17 +288,53 @@ export class WorkerPool {
     const policy = this.o.errorPolicy;
     if (policy === undefined) return 'rateLimited';
     try {
-      const action = policy(err, request, { retries });
+      const action: unknown = policy(err, request, { retries });
       if (action === 'rateLimited' || action === 'drop') return action;
-      const ms = action.requeueAfterMs;
-      return Number.isFinite(ms) && ms >= 0 ? action : 'rateLimited';
+      if (typeof action === 'object' && action !== null) {
+        const ms: unknown = (action as { requeueAfterMs?: unknown }).requeueAfterMs;
+        if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) {
+          return { requeueAfterMs: Math.min(ms, maxDelayMs) };
+        }
+      }
+      safeLog(
+        this.o.logger,
+        'error',
+        { component: 'controller', resource: this.o.name, action: describeValue(action) },
+        'error policy returned no valid action; retrying with the rate limiter',
+      );
+      return 'rateLimited';
     } catch (policyErr) {
-      this.o.logger.error(
-        { component: 'controller', resource: this.o.name, err: policyErr },
+      safeLog(
+        this.o.logger,
+        'error',
+        { component: 'controller', resource: this.o.name, err: errorOf(policyErr, 'threw') },
         'error policy threw; retrying with the rate limiter',
       );
       return 'rateLimited';
     }
+  }
+}
+
+/**
+ * What a reconcile's return value asks for: `{ requeueAfterMs }` when it is a finite number
+ * > 0 (capped at {@link maxDelayMs}); anything else is a success without requeue. A result that
+ * cannot be read (a throwing getter, a revoked Proxy) is an error.
+ */
+function readResult(result: unknown): Outcome {
+  if (typeof result !== 'object' || result === null) return { ok: true, afterMs: undefined };
+  try {
+    const after: unknown = (result as ReconcileResult).requeueAfterMs;
+    if (typeof after === 'number' && Number.isFinite(after) && after > 0) {
+      return { ok: true, afterMs: Math.min(after, maxDelayMs) };
+    }
+    return { ok: true, afterMs: undefined };
+  } catch (err) {
+    return {
+      ok: false,
+      err: new Error('reconcile returned a result whose requeueAfterMs cannot be read', {
+        cause: errorOf(err, 'reading it threw'),
+      }),
+    };
   }
 }
 

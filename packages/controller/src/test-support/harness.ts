@@ -8,7 +8,7 @@ import {
 } from '@kubecache/informer';
 import { startApiServer, type ApiServer } from '@kubecache/testing';
 import { vi } from 'vitest';
-import type { Controller } from '../controller.js';
+import type { Controller, ControllerRunResult } from '../controller.js';
 
 /** The primary resource of the tests. */
 export interface Widget extends KubeObject {
@@ -26,7 +26,7 @@ export interface Harness {
   configMaps: SharedIndexInformer<KubeObject>;
   pods: SharedIndexInformer<KubeObject>;
   /** Runs `controller` until `stop()`; `stop` resolves when `run` did. */
-  start(controller: Controller): { stop(): Promise<void>; done: Promise<void> };
+  start(controller: Controller): { stop(): Promise<void>; done: Promise<ControllerRunResult> };
   close(): Promise<void>;
 }
 
@@ -54,6 +54,7 @@ export async function startHarness(): Promise<Harness> {
     start(controller) {
       const ac = new AbortController();
       const done = controller.run(ac.signal);
+      done.catch(() => undefined); // a test that expects a rejection awaits `done` itself
       const handle = {
         done,
         stop: async () => {
@@ -65,7 +66,7 @@ export async function startHarness(): Promise<Harness> {
       return handle;
     },
     async close() {
-      await Promise.all(runs.map((r) => r.stop()));
+      await Promise.allSettled(runs.map((r) => r.stop()));
       await factory.shutdown();
       await server.close();
     },
