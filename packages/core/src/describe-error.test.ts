@@ -1,5 +1,12 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { describeError, maxErrorMessageLength, summarizeError } from './describe-error.js';
+import {
+  describeError,
+  maxDescribedLength,
+  maxErrorMessageLength,
+  summarizeError,
+} from './describe-error.js';
+import { hostileFactories, hostileValue } from './test-support/hostile.js';
 
 /** The shape of @kubecache/listwatch's ApiStatusError, without importing it. */
 class FakeApiStatusError extends Error {
@@ -70,5 +77,43 @@ describe('describeError', () => {
     expect(text).not.toContain('abc');
     expect(text.startsWith('line one Authorization: [REDACTED] xxx')).toBe(true);
     expect(text.length).toBe(maxErrorMessageLength);
+  });
+});
+
+describe('describeError and summarizeError are total', () => {
+  it('never throw and stay bounded for any value, hostile ones included (fast-check)', () => {
+    fc.assert(
+      fc.property(hostileValue(), (box) => {
+        const value = box.make();
+        const text = describeError(value);
+        expect(typeof text).toBe('string');
+        expect(text.length).toBeLessThanOrEqual(maxDescribedLength);
+        const s = summarizeError(value);
+        expect(typeof s.name).toBe('string');
+        expect(s.name.length).toBeLessThanOrEqual(100);
+        expect(typeof s.reason).toBe('string');
+        expect(s.reason.length).toBeLessThanOrEqual(100);
+        expect(String(s.code ?? '').length).toBeLessThanOrEqual(100);
+        expect(s.message.length).toBeLessThanOrEqual(maxErrorMessageLength);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('describes every listed hostile value', () => {
+    for (const [name, make] of hostileFactories) {
+      const text = describeError(make());
+      expect(typeof text, name).toBe('string');
+      expect(text.length, name).toBeLessThanOrEqual(maxDescribedLength);
+    }
+  });
+
+  it('says what a non-error was: null, a symbol, an object, a revoked proxy', () => {
+    expect(describeError(null)).toBe('null');
+    expect(describeError(Symbol('boom'))).toBe('Symbol(boom)');
+    expect(describeError({ retry: false, count: 2 })).toBe('{"retry":false,"count":2}');
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    expect(describeError(proxy)).toBe('[object that cannot be inspected]');
   });
 });

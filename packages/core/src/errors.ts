@@ -3,14 +3,16 @@
  * because independently versioned packages can be installed twice side by side and `instanceof`
  * then fails across the copies. Guards check the brand.
  */
+import { describeError } from './describe-error.js';
 
 /** Returns true when `value` is an object carrying the given global-symbol brand. */
 export function hasBrand(value: unknown, brand: symbol): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as Record<symbol, unknown>)[brand] === true
-  );
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return (value as Record<symbol, unknown>)[brand] === true;
+  } catch {
+    return false; // a revoked Proxy or a throwing trap carries no brand
+  }
 }
 
 const abortBrand = Symbol.for('@kubecache/core/AbortedError');
@@ -30,9 +32,12 @@ export class AbortedError extends Error {
 /** True for {@link AbortedError} and for DOM-style `AbortError`s raised by Node built-ins. */
 export function isAbortError(err: unknown): boolean {
   if (hasBrand(err, abortBrand)) return true;
-  return (
-    typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError'
-  );
+  if (typeof err !== 'object' || err === null) return false;
+  try {
+    return (err as { name?: unknown }).name === 'AbortError';
+  } catch {
+    return false;
+  }
 }
 
 /** Throws an {@link AbortedError} when `signal` is aborted. */
@@ -40,8 +45,34 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortedError(undefined, { cause: signal.reason });
 }
 
-/** Turns anything thrown into an `Error` without losing it (non-errors become the `cause`). */
+/** True for an Error whose `name`, `message`, `stack` and `cause` can be read without throwing. */
+function isReadableError(value: unknown): value is Error {
+  try {
+    if (!(value instanceof Error)) return false;
+    const { name, message, stack } = value;
+    Reflect.get(value, 'cause'); // read once: its getter may throw
+    return (
+      typeof name === 'string' &&
+      typeof message === 'string' &&
+      (stack === undefined || typeof stack === 'string')
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Turns anything thrown into an `Error` without losing it. An `Error` whose `name`, `message`,
+ * `stack` and `cause` can be read is returned as is; anything else (a string, `null`, a symbol,
+ * a plain object, a revoked Proxy, an Error whose getters throw) becomes a new `Error` whose
+ * message is {@link describeError} of the value (one redacted line of bounded length, e.g.
+ * `null`, `Symbol(x)`, `{"code":7}`, `[object that cannot be inspected]`) and whose `cause` is
+ * the value itself.
+ *
+ * @param value - anything thrown or rejected with.
+ * @returns an Error that is safe to read; never throws.
+ */
 export function toError(value: unknown): Error {
-  if (value instanceof Error) return value;
-  return new Error(typeof value === 'string' ? value : 'Non-error thrown', { cause: value });
+  if (isReadableError(value)) return value;
+  return new Error(describeError(value), { cause: value });
 }

@@ -27,6 +27,7 @@ export {
   type ResourceDefInput,
 } from './resource.js';
 export { AbortedError, hasBrand, isAbortError, throwIfAborted, toError } from './errors.js';
+export { inspectValue, uninspectable } from './inspect-value.js';
 export {
   FakeClock,
   monotonicNow,
@@ -35,19 +36,29 @@ export {
   type Clock,
   type TimerHandle,
 } from './clock.js';
-export { silentLogger, type Logger } from './logger.js';
+export { flushLogger, silentLogger, type Logger, type LogLevel } from './logger.js';
 export {
   createDefaultLogger,
   defaultLogger,
-  defaultRepeatWindowMs,
   maxLogLineLength,
+  maxLogStackLength,
   type DefaultLoggerOptions,
-  type LogLevel,
+  type RateLimitedLogger,
 } from './default-logger.js';
+export {
+  defaultKeyFields,
+  defaultMaxNamedKeys,
+  defaultRepeatWindowMs,
+  type RateLimitOptions,
+} from './log-rate-limit.js';
+export { createRateLimitedLogger, type RateLimitedLoggerOptions } from './rate-limited-logger.js';
+export { formatErrorStack, stackIsUseful, type ErrorStackOptions } from './error-stack.js';
 export { REDACTED, redact } from './redact.js';
 export {
   describeError,
   formatSummary,
+  maxDescribedLength,
+  maxErrorFieldLength,
   maxErrorMessageLength,
   summarizeError,
   type ErrorSummary,

@@ -32,10 +32,12 @@ const jwt = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
  * Redaction is textual; it cannot know secrets that carry no recognisable shape.
  *
  * @param text - any text, for example an error message or a formatted log line.
- * @returns `text` with every match replaced by `[REDACTED]` (PEM blocks by `[REDACTED PEM]`).
- * Never throws.
+ * @returns `text` with every match replaced by `[REDACTED]` (PEM blocks by `[REDACTED PEM]`);
+ * `''` for a non-string. Never throws. Its cost grows faster than linearly with the length of
+ * long unbroken words: callers cut text to a few kilobytes first, as the logger does.
  */
 export function redact(text: string): string {
+  if (typeof text !== 'string') return ''; // a JavaScript caller passing a non-string
   if (text === '') return text;
   return text
     .replace(pemBlock, '[REDACTED PEM]')
