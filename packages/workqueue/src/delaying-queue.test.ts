@@ -1,8 +1,24 @@
 // Behaviours of client-go util/workqueue delaying_queue_test.go, with a FakeClock.
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '@kubecache/core';
+import { FakeClock, silentLogger, type Logger } from '@kubecache/core';
 import { createDelayingQueue } from './delaying-queue.js';
-import { isInvalidArgumentError } from './errors.js';
+
+/** A logger that records every call. */
+function captureLogger() {
+  const lines: { level: string; obj: unknown; msg: string | undefined }[] = [];
+  const at =
+    (level: string) =>
+    (obj: object | string, msg?: string): void => {
+      lines.push({ level, obj, msg });
+    };
+  const logger: Logger = {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+  };
+  return { lines, logger };
+}
 
 async function drain(q: { len(): number; get(): Promise<unknown>; done(i: string): void }) {
   const out: string[] = [];
@@ -134,15 +150,50 @@ describe('DelayingQueue', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 
-  it('rejects a delay that is not a finite number with InvalidArgumentError', () => {
-    const q = createDelayingQueue<string>({ clock: new FakeClock() });
+  it('adds at once for a delay ≤ 0, -Infinity included, as client-go', () => {
+    const clock = new FakeClock();
+    const q = createDelayingQueue<string>({ clock, logger: silentLogger });
+    q.addAfter('zero', 0);
+    q.addAfter('negative', -5);
+    q.addAfter('minus-infinity', -Infinity);
+    expect(q.len()).toBe(3);
+    expect(q.waitingLen()).toBe(0);
+    expect(clock.pendingTimers()).toBe(0);
+    q.shutDown();
+  });
+
+  it('adds at once for NaN or a delay that is not a number, and reports it once', () => {
+    const clock = new FakeClock();
+    const logs = captureLogger();
+    const q = createDelayingQueue<string>({ clock, name: 'pods', logger: logs.logger });
     expect(() => {
       q.addAfter('a', Number.NaN);
-    }).toThrow(expect.toSatisfy(isInvalidArgumentError));
-    expect(() => {
-      q.addAfter('a', Infinity);
-    }).toThrow(/delayMs/);
-    expect(q.waitingLen()).toBe(0);
+      q.addAfter('b', '100' as unknown as number);
+      q.addAfter('c', Number.NaN);
+    }).not.toThrow();
+    expect(q.len()).toBe(3);
+    expect(clock.pendingTimers()).toBe(0);
+    expect(logs.lines).toEqual([
+      {
+        level: 'warn',
+        obj: { component: 'workqueue', resource: 'pods', delayMs: 'NaN' },
+        msg: 'addAfter got a delay that is not a number; the item is added at once',
+      },
+    ]);
     q.shutDown();
+  });
+
+  it('waits an infinite delay as Go’s longest Duration, with a finite timer', async () => {
+    const clock = new FakeClock();
+    const q = createDelayingQueue<string>({ clock, logger: silentLogger });
+    q.addAfter('never', Infinity);
+    q.addAfter('huge', Number.MAX_VALUE);
+    expect(q.waitingLen()).toBe(2);
+    expect(clock.pendingDeadlines().every((t) => Number.isFinite(t))).toBe(true);
+    await clock.advance(365 * 24 * 3600 * 1000); // a year
+    expect(q.len()).toBe(0);
+    expect(q.waitingLen()).toBe(2);
+    q.shutDown();
+    expect(clock.pendingTimers()).toBe(0);
   });
 });

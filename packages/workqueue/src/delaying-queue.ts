@@ -1,7 +1,8 @@
 // Port of k8s.io/client-go/util/workqueue/delaying_queue.go: adds an item after a delay, keeping
 // one pending entry per item (the earliest ready time wins), with a binary heap and one timer.
 import type { TimerHandle } from '@kubecache/core';
-import { requireFiniteNumber } from './errors.js';
+import { clampDelayMs } from './delay.js';
+import { describeValue } from './errors.js';
 import { WorkQueue, type Queue, type QueueOptions } from './queue.js';
 
 /** Node's timers overflow above 2^31 - 1 ms and then fire at once; longer waits are re-armed. */
@@ -12,8 +13,10 @@ const maxTimerMs = 2 ** 31 - 1;
  *
  * Contract:
  * - `addAfter(item, delayMs)` adds `item` once `delayMs` has passed on the queue's clock;
- *   `delayMs ≤ 0` adds it at once. A `delayMs` that is not a finite number throws
- *   `InvalidArgumentError`.
+ *   `delayMs ≤ 0` (`-Infinity` included) adds it at once, as in client-go. It never throws:
+ *   a delay longer than about 292 years (Go's longest `time.Duration`; `Infinity` included) is
+ *   waited as that long, and a `delayMs` that is `NaN` or not a number adds the item at once
+ *   and is reported once per queue through the queue's `logger`.
  * - At most one pending entry per item: a second `addAfter` of a waiting item keeps the earlier
  *   ready time. Waiting is independent of the queue itself: an item can wait while it is also
  *   queued or processed, and the later add is then de-duplicated like any `add`.
@@ -46,15 +49,25 @@ export class DelayingQueue<T> extends WorkQueue<T> implements DelayingInterface<
     super(options);
   }
 
+  // Differs from client-go, where a time.Duration cannot be NaN or infinite: NaN (or a value
+  // that is not a number) adds at once, like a delay ≤ 0, so the item is never lost, and is
+  // reported; Infinity waits Go's longest Duration, what x/time/rate answers for "never".
   addAfter(item: T, delayMs: number): void {
-    requireFiniteNumber('delayMs', delayMs);
     if (this.shuttingDown()) return;
+    if (typeof delayMs !== 'number' || Number.isNaN(delayMs)) {
+      this.reportOnce(
+        'delay-not-a-number',
+        { delayMs: describeValue(delayMs) },
+        'addAfter got a delay that is not a number; the item is added at once',
+      );
+    }
+    const wait = clampDelayMs(delayMs);
     this.metrics.retried();
-    if (delayMs <= 0) {
+    if (wait === 0) {
       this.add(item);
       return;
     }
-    const readyAt = this.clock.now() + delayMs;
+    const readyAt = this.clock.now() + wait;
     const existing = this.byItem.get(item);
     if (existing) {
       if (readyAt < existing.readyAt) {

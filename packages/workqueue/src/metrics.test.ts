@@ -1,7 +1,7 @@
 // Behaviours of client-go util/workqueue metrics_test.go (TestMetrics, TestMetricShutdown,
 // TestRetriesMetric), with a FakeClock and a recording provider.
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '@kubecache/core';
+import { FakeClock, type Logger } from '@kubecache/core';
 import { createDelayingQueue } from './delaying-queue.js';
 import { noopMetricsProvider, type WorkqueueMetricsProvider } from './metrics.js';
 import { createQueue } from './queue.js';
@@ -165,4 +165,123 @@ describe('workqueue metrics', () => {
     q.shutDown();
     expect(detached).toBe(1);
   });
+
+  it('keeps working when a hook throws: the item is not lost, and the failure is logged once', async () => {
+    const clock = new FakeClock();
+    const warnings: unknown[][] = [];
+    const logger = quietLogger((obj, msg) => warnings.push([obj, msg]));
+    let calls = 0;
+    const q = createQueue<string>({
+      clock,
+      name: 'pods',
+      logger,
+      metrics: {
+        add: () => {
+          calls++;
+          throw new Error('backend down');
+        },
+      },
+    });
+    expect(() => {
+      q.add('a');
+      q.add('b');
+    }).not.toThrow();
+    expect(calls).toBe(2);
+    expect(q.len()).toBe(2);
+    expect(await q.get()).toEqual({ item: 'a', shutdown: false });
+    q.add('a'); // while processing: deferred to done, not lost
+    q.done('a');
+    expect(await q.get()).toEqual({ item: 'b', shutdown: false });
+    expect(await q.get()).toEqual({ item: 'a', shutdown: false });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toEqual([
+      {
+        component: 'workqueue',
+        resource: 'pods',
+        hook: 'add',
+        err: expect.objectContaining({ message: 'backend down' }),
+      },
+      'metrics hook failed',
+    ]);
+    q.shutDown();
+  });
+
+  it('survives every hook throwing, attach and its detach function included, and a revoked provider', async () => {
+    const clock = new FakeClock();
+    const hooks: string[] = [];
+    const logger = quietLogger((obj) => hooks.push((obj as { hook: string }).hook));
+    const boom = (): never => {
+      throw new Error('boom');
+    };
+    const provider: WorkqueueMetricsProvider = {
+      add: boom,
+      depth: boom,
+      queueLatency: boom,
+      workDuration: boom,
+      unfinishedWork: boom,
+      longestRunningProcessor: boom,
+      retry: boom,
+      attach: () => boom,
+    };
+    const q = createDelayingQueue<string>({
+      clock,
+      logger,
+      metrics: provider,
+      metricsUpdatePeriodMs: 10,
+    });
+    q.add('a');
+    q.addAfter('b', 5);
+    expect(await q.get()).toEqual({ item: 'a', shutdown: false });
+    await clock.advance(20); // the unfinished-work timer fires; 'b' is added
+    q.done('a');
+    expect(await q.get()).toEqual({ item: 'b', shutdown: false });
+    q.done('b');
+    q.shutDown(); // calls the throwing detach function
+    expect(hooks.sort()).toEqual([
+      'add',
+      'attach',
+      'depth',
+      'longestRunningProcessor',
+      'queueLatency',
+      'retry',
+      'unfinishedWork',
+      'workDuration',
+    ]);
+
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const revoked = createQueue<string>({
+      clock,
+      logger: quietLogger(() => undefined),
+      metrics: proxy,
+    });
+    revoked.add('x');
+    expect(await revoked.get()).toEqual({ item: 'x', shutdown: false });
+    revoked.done('x');
+    revoked.shutDown();
+  });
+
+  it('keeps working when the logger itself throws', async () => {
+    const throwing = quietLogger(() => {
+      throw new Error('logger down');
+    });
+    const q = createQueue<string>({
+      logger: throwing,
+      metrics: {
+        depth: () => {
+          throw new Error('boom');
+        },
+      },
+    });
+    q.add('a');
+    expect(await q.get()).toEqual({ item: 'a', shutdown: false });
+    q.done('a');
+    q.shutDown();
+  });
 });
+
+/** A logger whose warn calls `onWarn`; every other level is dropped. */
+function quietLogger(onWarn: (obj: object | string, msg?: string) => void): Logger {
+  const drop = (): void => undefined;
+  return { debug: drop, info: drop, warn: onWarn, error: drop };
+}

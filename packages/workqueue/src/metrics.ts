@@ -24,8 +24,10 @@ import { monotonicNow, type Clock, type TimerHandle } from '@kubecache/core';
  *   the longest-running item from `gauges` whenever it likes (on scrape), instead of or besides
  *   receiving them periodically. The function it returns is called when the queue shuts down.
  *
- * Hooks are called synchronously from the queue methods; they should be cheap and must not
- * throw (an exception propagates to the caller of the queue method).
+ * Hooks are called synchronously from the queue methods and should be cheap. A hook that throws
+ * (or a provider whose properties cannot be read) does not break the queue: the exception is
+ * caught, the queue's own bookkeeping goes on as if the hook had returned, and the first failure
+ * of each hook is reported through the queue's `logger` (see `QueueOptions.logger`).
  */
 export interface WorkqueueMetricsProvider {
   /** The number of items waiting to be handed out changed (a gauge). */
@@ -55,6 +57,9 @@ export type WorkqueueMetrics = WorkqueueMetricsProvider;
 /** The default provider: observes nothing and starts no timers. */
 export const noopMetricsProvider: WorkqueueMetricsProvider = Object.freeze({});
 
+/** The names of the hooks of a {@link WorkqueueMetricsProvider}. */
+export type WorkqueueMetricsHook = keyof WorkqueueMetricsProvider;
+
 /** Metrics a queue computes when asked, independent of any provider. */
 export interface WorkqueueGauges {
   /** Sum, in ms, of how long every item still being processed has been processed. */
@@ -70,7 +75,8 @@ export const defaultMetricsUpdatePeriodMs = 500;
  * The bookkeeping behind a queue's metrics (client-go `defaultQueueMetrics`): add times, start
  * times of items being processed, and the timer that reports unfinished work. Internal: the
  * queues create one each. Times are read with core's `monotonicNow` (`performance.now()` on the
- * real clock), so sub-millisecond queue and work durations are not rounded to 0.
+ * real clock), so sub-millisecond queue and work durations are not rounded to 0. Every hook call
+ * is guarded: an exception from the provider goes to `onHookError` and nowhere else.
  */
 export class QueueMetrics<T> implements WorkqueueGauges {
   private readonly provider: WorkqueueMetricsProvider;
@@ -82,34 +88,45 @@ export class QueueMetrics<T> implements WorkqueueGauges {
   private timer: TimerHandle | undefined;
   private stopped = false;
   private detach: (() => void) | undefined;
+  private readonly onHookError: (hook: WorkqueueMetricsHook, err: unknown) => void;
 
-  constructor(provider: WorkqueueMetricsProvider, clock: Clock, updatePeriodMs: number) {
+  /**
+   * @param provider - the hooks.
+   * @param clock - for durations and the reporting timer.
+   * @param updatePeriodMs - period of `unfinishedWork` / `longestRunningProcessor`.
+   * @param onHookError - receives every exception of a hook (it must not throw itself).
+   */
+  constructor(
+    provider: WorkqueueMetricsProvider,
+    clock: Clock,
+    updatePeriodMs: number,
+    onHookError: (hook: WorkqueueMetricsHook, err: unknown) => void = () => undefined,
+  ) {
     this.provider = provider;
     this.clock = clock;
     this.updatePeriodMs = updatePeriodMs;
-    this.reportsUnfinished =
-      provider.unfinishedWork !== undefined || provider.longestRunningProcessor !== undefined;
-    this.detach = provider.attach?.(this);
+    this.onHookError = onHookError;
+    this.reportsUnfinished = this.has('unfinishedWork') || this.has('longestRunningProcessor');
+    const detach = this.call('attach', this);
+    if (typeof detach === 'function') this.detach = detach as () => void;
   }
 
   /** An add that was not de-duplicated; `depth` is the new number of waiting items. */
   added(item: T, depth: number): void {
-    this.provider.add?.();
-    this.provider.depth?.(depth);
     if (!this.addTimes.has(item)) this.addTimes.set(item, monotonicNow(this.clock));
+    this.call('add');
+    this.call('depth', depth);
   }
 
   /** `item` was handed out; `depth` is the new number of waiting items. */
   handedOut(item: T, depth: number): void {
     const now = monotonicNow(this.clock);
-    this.provider.depth?.(depth);
     this.startTimes.set(item, now);
     const addedAt = this.addTimes.get(item);
-    if (addedAt !== undefined) {
-      this.addTimes.delete(item);
-      this.provider.queueLatency?.(now - addedAt);
-    }
+    if (addedAt !== undefined) this.addTimes.delete(item);
     this.schedule();
+    this.call('depth', depth);
+    if (addedAt !== undefined) this.call('queueLatency', now - addedAt);
   }
 
   /** `item` is done. */
@@ -117,17 +134,19 @@ export class QueueMetrics<T> implements WorkqueueGauges {
     const startedAt = this.startTimes.get(item);
     if (startedAt === undefined) return;
     this.startTimes.delete(item);
-    this.provider.workDuration?.(monotonicNow(this.clock) - startedAt);
-    if (this.startTimes.size === 0 && this.timer !== undefined) {
-      this.timer.cancel();
+    const workMs = monotonicNow(this.clock) - startedAt;
+    const last = this.startTimes.size === 0 && this.timer !== undefined;
+    if (last) {
+      this.timer?.cancel();
       this.timer = undefined;
-      this.report();
     }
+    this.call('workDuration', workMs);
+    if (last) this.report();
   }
 
   /** A delayed add was requested. */
   retried(): void {
-    this.provider.retry?.();
+    this.call('retry');
   }
 
   /** Stops periodic reporting for good (the queue shuts down) and releases the timer. */
@@ -137,7 +156,12 @@ export class QueueMetrics<T> implements WorkqueueGauges {
     this.timer = undefined;
     const detach = this.detach;
     this.detach = undefined;
-    detach?.();
+    if (detach === undefined) return;
+    try {
+      detach();
+    } catch (err) {
+      this.onHookError('attach', err);
+    }
   }
 
   unfinishedWorkMs(): number {
@@ -168,7 +192,29 @@ export class QueueMetrics<T> implements WorkqueueGauges {
   }
 
   private report(): void {
-    this.provider.unfinishedWork?.(this.unfinishedWorkMs());
-    this.provider.longestRunningProcessor?.(this.longestRunningProcessorMs());
+    this.call('unfinishedWork', this.unfinishedWorkMs());
+    this.call('longestRunningProcessor', this.longestRunningProcessorMs());
+  }
+
+  /** Whether the provider has the hook (false when it cannot even be read). */
+  private has(hook: WorkqueueMetricsHook): boolean {
+    try {
+      return typeof this.provider[hook] === 'function';
+    } catch (err) {
+      this.onHookError(hook, err);
+      return false;
+    }
+  }
+
+  /** Calls the hook when the provider has it; an exception goes to `onHookError`. */
+  private call(hook: WorkqueueMetricsHook, ...args: unknown[]): unknown {
+    try {
+      const fn: unknown = Reflect.get(this.provider, hook);
+      if (typeof fn !== 'function') return undefined;
+      return Reflect.apply(fn, this.provider, args) as unknown;
+    } catch (err) {
+      this.onHookError(hook, err);
+      return undefined;
+    }
   }
 }

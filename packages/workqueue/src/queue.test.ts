@@ -232,4 +232,20 @@ describe('WorkQueue', () => {
       expect.toSatisfy(isInvalidArgumentError),
     );
   });
+
+  it('loses no item to a get whose signal cannot be listened to', async () => {
+    const q = createQueue<string>();
+    const broken = {
+      aborted: false,
+      addEventListener: () => {
+        throw new TypeError('not an AbortSignal');
+      },
+      removeEventListener: () => undefined,
+    } as unknown as AbortSignal;
+    await expect(q.get(broken)).rejects.toThrow('not an AbortSignal');
+    q.add('a');
+    expect(q.len()).toBe(1);
+    expect(await q.get()).toEqual({ item: 'a', shutdown: false });
+    q.shutDown();
+  });
 });

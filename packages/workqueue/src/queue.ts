@@ -3,8 +3,10 @@
 import {
   AbortedError,
   FastQueue,
+  defaultLogger,
   realClock,
   type Clock,
+  type Logger,
   type MetricsProvider,
 } from '@kubecache/core';
 import { InvalidArgumentError, requireFiniteNumber } from './errors.js';
@@ -13,6 +15,7 @@ import {
   defaultMetricsUpdatePeriodMs,
   noopMetricsProvider,
   type WorkqueueGauges,
+  type WorkqueueMetricsHook,
   type WorkqueueMetricsProvider,
 } from './metrics.js';
 import { createWorkqueueMetrics } from './workqueue-metrics.js';
@@ -40,6 +43,14 @@ export interface QueueOptions {
   metricsUpdatePeriodMs?: number;
   /** The clock for latencies, delays and the metrics timer. Default: the real clock. */
   clock?: Clock;
+  /**
+   * Where the queue reports what it caught instead of throwing, each at most once per queue:
+   * the first exception of each metrics hook (warn, `metrics hook failed`, field `hook`), and
+   * the first `addAfter` delay that is not a number (warn). Items are never logged. An exception
+   * from the logger itself is ignored. Default: core's `defaultLogger` (warnings to stderr);
+   * `silentLogger` turns it off.
+   */
+  logger?: Logger;
 }
 
 /**
@@ -62,6 +73,10 @@ export interface QueueOptions {
  *   re-added during processing are still queued and handed out to workers that keep calling `get`).
  *   A `shutDown()` during the drain resolves it at once (the forced, second-signal shutdown).
  * - Every operation is O(1) amortised.
+ * - Any value can be an item (`null`, `NaN`, symbols, revoked Proxies, objects whose getters or
+ *   `toString` throw): the queue never inspects items, it only compares them. Its methods throw
+ *   only the argument errors documented on them; an exception of a metrics hook is caught and
+ *   reported (see `QueueOptions.logger`), and the queue goes on as if the hook had returned.
  */
 export interface Queue<T> extends WorkqueueGauges {
   /** Marks `item` as needing processing. Ignored after shutdown. */
@@ -97,6 +112,10 @@ export class WorkQueue<T> implements Queue<T> {
   private readonly waiters = new Set<(result: GetResult<T>) => void>();
   private drainWaiters: (() => void)[] = [];
   private stopping = false;
+  /** Where caught failures are reported; see {@link QueueOptions.logger}. */
+  protected readonly logger: Logger;
+  /** What was already reported (each kind at most once per queue). */
+  private readonly reported = new Set<string>();
 
   /**
    * @param options - name, metrics provider and period, clock; see {@link QueueOptions}.
@@ -108,7 +127,15 @@ export class WorkQueue<T> implements Queue<T> {
     requireFiniteNumber('metricsUpdatePeriodMs', period, 1);
     this.name = options.name ?? '';
     this.clock = options.clock ?? realClock;
-    this.metrics = new QueueMetrics<T>(hooksOf(options, this.name), this.clock, period);
+    this.logger = options.logger ?? defaultLogger;
+    this.metrics = new QueueMetrics<T>(
+      hooksOf(options, this.name),
+      this.clock,
+      period,
+      (hook: WorkqueueMetricsHook, err: unknown) => {
+        this.reportOnce(`hook:${hook}`, { hook, err }, 'metrics hook failed');
+      },
+    );
   }
 
   add(item: T): void {
@@ -138,11 +165,16 @@ export class WorkQueue<T> implements Queue<T> {
         reject(new AbortedError(undefined, { cause: signal?.reason }));
       };
       const deliver = (result: GetResult<T>): void => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(result);
+        try {
+          signal?.removeEventListener('abort', onAbort);
+        } finally {
+          resolve(result);
+        }
       };
-      this.waiters.add(deliver);
+      // Listen first: if `signal` cannot be listened to, the call rejects before it waits, so
+      // no item is ever handed to a call that has already failed.
       signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.add(deliver);
     });
   }
 
@@ -202,6 +234,20 @@ export class WorkQueue<T> implements Queue<T> {
     this.dirty.delete(item);
     this.metrics.handedOut(item, this.dirty.size);
     return { item, shutdown: false };
+  }
+
+  /**
+   * Logs `msg` at warn with `fields` the first time `kind` happens on this queue. Never throws.
+   */
+  protected reportOnce(kind: string, fields: Record<string, unknown>, msg: string): void {
+    if (this.reported.has(kind)) return;
+    this.reported.add(kind);
+    const resource = this.name === '' ? {} : { resource: this.name };
+    try {
+      this.logger.warn({ component: 'workqueue', ...resource, ...fields }, msg);
+    } catch {
+      // A logger that throws is not the queue's failure to report.
+    }
   }
 
   private releaseDrainWaiters(): void {

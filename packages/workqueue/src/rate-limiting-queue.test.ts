@@ -1,7 +1,7 @@
 // Behaviours of client-go util/workqueue rate_limiting_queue_test.go, with a FakeClock.
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '@kubecache/core';
-import { ItemExponentialFailureRateLimiter } from './rate-limiters.js';
+import { FakeClock, silentLogger } from '@kubecache/core';
+import { ItemExponentialFailureRateLimiter, type TypedRateLimiter } from './rate-limiters.js';
 import { createRateLimitingQueue } from './rate-limiting-queue.js';
 
 describe('RateLimitingQueue', () => {
@@ -77,5 +77,45 @@ describe('RateLimitingQueue', () => {
     expect(q.len()).toBe(2);
     q.shutDown();
     expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('keeps re-adding a key past its 1,025th failure with a zero base delay (issue 21)', async () => {
+    const clock = new FakeClock();
+    const q = createRateLimitingQueue<string>(
+      new ItemExponentialFailureRateLimiter({ baseDelayMs: 0, maxDelayMs: 50 }),
+      { clock },
+    );
+    q.add('k');
+    for (let i = 0; i < 1100; i++) {
+      const r = await q.get();
+      expect(r).toEqual({ item: 'k', shutdown: false });
+      q.addRateLimited('k'); // the reconcile failed again
+      q.done('k');
+    }
+    expect(q.numRequeues('k')).toBe(1100);
+    expect(q.len()).toBe(1);
+    q.shutDown();
+  });
+
+  it('never throws from addRateLimited, whatever delay a limiter of your own returns', () => {
+    const clock = new FakeClock();
+    const answers = [Number.NaN, -1, -Infinity, Infinity, Number.MAX_VALUE, 5];
+    let i = 0;
+    const odd: TypedRateLimiter<string> = {
+      when: () => answers[i++]!,
+      forget: () => undefined,
+      numRequeues: () => 0,
+    };
+    const q = createRateLimitingQueue<string>(odd, { clock, logger: silentLogger });
+    const keys = ['nan', 'negative', 'minus-infinity', 'infinity', 'max', 'five'];
+    for (const key of keys) {
+      expect(() => {
+        q.addRateLimited(key);
+      }).not.toThrow();
+    }
+    expect(q.len()).toBe(3); // NaN, -1 and -Infinity: added at once
+    expect(q.waitingLen()).toBe(3);
+    expect(clock.pendingDeadlines().every((t) => Number.isFinite(t))).toBe(true);
+    q.shutDown();
   });
 });
