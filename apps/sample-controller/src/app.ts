@@ -16,6 +16,8 @@ import {
 import {
   AppsV1Api,
   CustomObjectsApi,
+  Observable,
+  type ConfigurationOptions,
   type KubeConfig,
   type V1Deployment,
 } from '@kubernetes/client-node';
@@ -34,6 +36,8 @@ export interface SampleControllerOptions {
   leaderElection?: ControllerLeaderElection;
   /** Shutdown deadline for reconciles in flight, ms. Default: 30 000. */
   shutdownTimeoutMs?: number;
+  /** Full requeue period of every Foo, ms (the controller's syncPeriodMs). Default: 600 000. */
+  syncPeriodMs?: number;
   /** Instrumentation hook (tests). */
   onReconcile?: (key: string, phase: 'start' | 'end') => void;
   /** Overrides the client-node writes (tests). */
@@ -46,6 +50,26 @@ export interface SampleController {
   readonly factory: SharedInformerFactory;
   readonly events: readonly RecordedEvent[];
   readonly recorder: EventRecorder;
+}
+
+/**
+ * client-node 2.x options that abort the request when `signal` aborts: a middleware sets the
+ * signal on the request context (client-node's fetch passes it on), appended to the
+ * KubeConfig's own middleware (authentication).
+ */
+export function withSignal(signal: AbortSignal): ConfigurationOptions {
+  return {
+    middleware: [
+      {
+        pre: (context) => {
+          context.setSignal(signal);
+          return new Observable(Promise.resolve(context));
+        },
+        post: (response) => new Observable(Promise.resolve(response)),
+      },
+    ],
+    middlewareMergeStrategy: 'append',
+  };
 }
 
 /** Builds the informers, the client-node writes and the controller (nothing runs yet). */
@@ -71,29 +95,38 @@ export function createSampleController(
     namespace,
     name,
   });
-  // client-node takes no AbortSignal per call: a write in flight finishes or fails on its own;
-  // the signal is checked before each one.
+  // Every write carries the reconcile's signal (see withSignal): when the controller aborts it —
+  // leadership lost, reconcileTimeoutMs, the shutdown deadline — the request in flight is
+  // aborted, so no socket outlives the shutdown.
   const defaults: FooWrites = {
     async createDeployment(namespace, body, signal) {
       signal.throwIfAborted();
-      return apps.createNamespacedDeployment({ namespace, body: body as V1Deployment });
+      return apps.createNamespacedDeployment(
+        { namespace, body: body as V1Deployment },
+        withSignal(signal),
+      );
     },
     async replaceDeployment(namespace, body, signal) {
       signal.throwIfAborted();
-      return apps.replaceNamespacedDeployment({
-        namespace,
-        name: body.metadata?.name ?? '',
-        body: body as V1Deployment,
-      });
+      return apps.replaceNamespacedDeployment(
+        { namespace, name: body.metadata?.name ?? '', body: body as V1Deployment },
+        withSignal(signal),
+      );
     },
     async replaceFooStatus(foo, signal) {
       signal.throwIfAborted();
       const path = fooPath(foo.metadata?.namespace ?? '', foo.metadata?.name ?? '');
-      return (await custom.replaceNamespacedCustomObjectStatus({ ...path, body: foo })) as Foo;
+      return (await custom.replaceNamespacedCustomObjectStatus(
+        { ...path, body: foo },
+        withSignal(signal),
+      )) as Foo;
     },
     async readFoo(namespace, name, signal) {
       signal.throwIfAborted();
-      return (await custom.getNamespacedCustomObject(fooPath(namespace, name))) as Foo;
+      return (await custom.getNamespacedCustomObject(
+        fooPath(namespace, name),
+        withSignal(signal),
+      )) as Foo;
     },
   };
   const recorder = createLogEventRecorder(options.logger);
@@ -122,6 +155,7 @@ export function createSampleController(
       ? { shutdownTimeoutMs: options.shutdownTimeoutMs }
       : {}),
     ...(options.onReconcile ? { onReconcile: options.onReconcile } : {}),
+    ...(options.syncPeriodMs !== undefined ? { syncPeriodMs: options.syncPeriodMs } : {}),
   });
   return { controller, factory, events: recorder.events, recorder };
 }

@@ -11,6 +11,7 @@ describe('parseArgs', () => {
       leaseNamespace: 'default',
       leaseName: 'sample-controller',
       logLevel: 'info',
+      shutdownTimeoutMs: 30_000,
     });
   });
 
@@ -28,6 +29,8 @@ describe('parseArgs', () => {
       '--lease-namespace',
       'kube-system',
       '--demo',
+      '--shutdown-timeout-ms',
+      '1500',
     ]);
     expect(o).toMatchObject({
       kubeconfig: '/tmp/kc',
@@ -37,6 +40,7 @@ describe('parseArgs', () => {
       leaderElect: true,
       leaseNamespace: 'kube-system',
       demo: true,
+      shutdownTimeoutMs: 1500,
     });
   });
 

@@ -12,6 +12,8 @@ export interface CliOptions {
   leaseNamespace: string;
   leaseName: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** How long SIGTERM waits for reconciles in flight, ms (the controller's shutdownTimeoutMs). */
+  shutdownTimeoutMs: number;
 }
 
 const positiveInt =
@@ -49,6 +51,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     .option('--leader-elect', 'run workers only while holding a Lease', false)
     .option('--lease-namespace <ns>', 'namespace of the leader-election Lease', 'default')
     .option('--lease-name <name>', 'name of the leader-election Lease', 'sample-controller')
+    .option(
+      '--shutdown-timeout-ms <ms>',
+      'how long SIGTERM waits for reconciles in flight before leaving them (exit code 3)',
+      positiveInt('--shutdown-timeout-ms'),
+      30_000,
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
@@ -63,6 +71,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     leaseNamespace: o.leaseNamespace,
     leaseName: o.leaseName,
     logLevel: o.logLevel,
+    shutdownTimeoutMs: o.shutdownTimeoutMs,
     ...(o.kubeconfig !== undefined ? { kubeconfig: o.kubeconfig } : {}),
     ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
     ...(o.metricsPort !== undefined ? { metricsPort: o.metricsPort } : {}),

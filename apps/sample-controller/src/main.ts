@@ -3,6 +3,7 @@
 import http from 'node:http';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { isControllerFailedError } from '@kubecache/controller';
 import { createLeaseLock } from '@kubecache/leaderelection';
 import { createPrometheusMetricsProvider, metricsHandler } from '@kubecache/prometheus';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -12,6 +13,7 @@ import { Registry } from 'prom-client';
 import { createSampleController } from './app.js';
 import { parseArgs, type CliOptions } from './cli.js';
 import { startDemo } from './demo.js';
+import { exitClean, exitFailed, exitForced, exitSecondSignal, exitUsage } from './exit-codes.js';
 
 function loadKubeConfig(o: CliOptions): KubeConfig {
   const kc = new KubeConfig();
@@ -25,17 +27,26 @@ async function main(): Promise<number> {
   try {
     o = parseArgs(process.argv.slice(2));
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CommanderError) return err.exitCode === 0 ? exitClean : exitUsage;
     throw err;
   }
   const logger = pino({ level: o.logLevel }, pino.destination(2));
   const ac = new AbortController();
   let stopping = false;
   const stop = (): void => {
-    if (stopping) process.exit(130); // second signal: leave now
+    if (stopping) process.exit(exitSecondSignal); // second signal: leave now
     stopping = true;
     logger.info('shutting down (again to force)');
     ac.abort();
+    // The controller leaves reconciles still running at the deadline (their requests aborted);
+    // whatever else hangs in the shutdown, leave within the deadline plus a second.
+    setTimeout(() => {
+      logger.error(
+        { timeoutMs: o.shutdownTimeoutMs },
+        'shutdown did not finish within the deadline plus 900 ms; exiting (forced)',
+      );
+      process.exit(exitForced);
+    }, o.shutdownTimeoutMs + 900).unref();
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
@@ -55,7 +66,7 @@ async function main(): Promise<number> {
       process.stderr.write(
         `sample-controller: cannot load kubeconfig: ${(err as Error).message}\n`,
       );
-      return 2;
+      return exitUsage;
     }
   }
 
@@ -74,6 +85,7 @@ async function main(): Promise<number> {
     ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
     workers: o.workers,
     logger,
+    shutdownTimeoutMs: o.shutdownTimeoutMs,
     ...(metricsProvider ? { metricsProvider } : {}),
     ...(o.leaderElect
       ? {
@@ -90,25 +102,39 @@ async function main(): Promise<number> {
         }
       : {}),
   });
+  let code = exitClean;
   try {
-    await app.controller.run(ac.signal);
+    const { abandonedReconciles } = await app.controller.run(ac.signal);
+    if (abandonedReconciles > 0) {
+      logger.warn(
+        { abandonedReconciles, timeoutMs: o.shutdownTimeoutMs },
+        'forced shutdown: reconciles still running at the deadline were aborted and left',
+      );
+      code = exitForced;
+    }
+  } catch (err) {
+    if (!isControllerFailedError(err)) throw err;
+    // One line naming the cause (workers, informer, wedged), with the stack (pino's err).
+    logger.error({ err, reason: err.reason }, err.message);
+    code = exitFailed;
   } finally {
     await app.factory.shutdown();
     demoStop.abort();
     await closeDemo?.();
+    metricsServer?.closeAllConnections();
     await new Promise<void>((r) => (metricsServer ? metricsServer.close(() => r()) : r()));
   }
-  return 0;
+  return code;
 }
 
+// process.exit, not process.exitCode: sockets of requests a server never answered (and
+// keep-alive connections) would keep Node running after main returned.
 main().then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(
       `sample-controller: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
-    process.exitCode = 1;
+    process.exit(exitFailed);
   },
 );

@@ -1,0 +1,94 @@
+// Issue 21 input 7: SIGTERM while two writes are never answered. The built binary runs against
+// the in-process API server (its kubeconfig in a temp file); the server holds the two Deployment
+// creates open without answering. The controller aborts the reconciles' signals at the deadline
+// (the requests carry them), run settles, and the process exits with code 3 (forced) within the
+// deadline plus a second — before, it logged "leaving them" and never exited.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startApiServer, type ApiServer } from '@kubecache/testing';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DEPLOYMENTS, FOOS, makeFoo, registerSampleResources } from './demo.js';
+import { exitClean, exitForced } from './exit-codes.js';
+
+const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const shutdownTimeoutMs = 1500;
+
+let server: ApiServer;
+let dir: string;
+
+beforeEach(async () => {
+  server = await startApiServer();
+  registerSampleResources(server);
+  dir = mkdtempSync(join(tmpdir(), 'sample-controller-shutdown-'));
+});
+afterEach(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function startApp(): {
+  stderr: () => string;
+  exited: Promise<number | null>;
+  kill: (signal: NodeJS.Signals) => void;
+} {
+  const kubeconfig = join(dir, 'kubeconfig.yaml');
+  writeFileSync(kubeconfig, server.kubeConfigYaml(), { mode: 0o600 });
+  const child = spawn(
+    process.execPath,
+    [
+      main,
+      '--kubeconfig',
+      kubeconfig,
+      '--namespace',
+      'default',
+      '--shutdown-timeout-ms',
+      String(shutdownTimeoutMs),
+      '--log-level',
+      'info',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { stderr: () => err, exited, kill: (s) => child.kill(s) };
+}
+
+const eventually = (fn: () => void, timeout = 20_000): Promise<void> =>
+  vi.waitFor(fn, { timeout, interval: 20 });
+
+describe('sample-controller shutdown', () => {
+  it('exits 3 within the deadline plus a second when two writes are never answered', async () => {
+    const app = startApp();
+    await eventually(() => expect(app.stderr()).toContain('caches synced; starting workers'));
+    server.faults.stallNextRequests(2, { verb: 'create', resource: DEPLOYMENTS });
+    server.create(FOOS, makeFoo('f1', { deploymentName: 'd1', replicas: 1 }));
+    server.create(FOOS, makeFoo('f2', { deploymentName: 'd2', replicas: 1 }));
+    await eventually(() =>
+      expect(server.requests.count({ verb: 'create', resource: DEPLOYMENTS })).toBe(2),
+    );
+    const sentAt = performance.now();
+    app.kill('SIGTERM');
+    const code = await app.exited;
+    const tookMs = performance.now() - sentAt;
+    console.log(
+      `SIGTERM with 2 unanswered writes: exit ${String(code)} after ${Math.round(tookMs)} ms (deadline ${String(shutdownTimeoutMs)} ms)`,
+    );
+    expect(app.stderr()).toContain('shutdown deadline passed with reconciles in flight');
+    expect(app.stderr()).toContain('forced shutdown');
+    expect(code).toBe(exitForced);
+    expect(tookMs).toBeLessThan(shutdownTimeoutMs + 1000);
+  });
+
+  it('exits 0 on SIGTERM when nothing is in flight', async () => {
+    const app = startApp();
+    server.create(FOOS, makeFoo('f1', { deploymentName: 'd1', replicas: 1 }));
+    await eventually(() => expect(server.get(DEPLOYMENTS, 'default', 'd1')).toBeDefined());
+    app.kill('SIGTERM');
+    expect(await app.exited).toBe(exitClean);
+    expect(app.stderr()).not.toContain('forced');
+  });
+});
