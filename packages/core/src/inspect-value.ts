@@ -80,7 +80,7 @@ function walk(
   const primitive = primitiveText(value, Math.max(8, budget.left));
   if (primitive !== undefined) {
     push(
-      typeof value === 'symbol' || typeof value === 'function' || value === undefined
+      typeof value === 'symbol' || typeof value === 'function'
         ? JSON.stringify(primitive)
         : primitive,
     );
@@ -159,12 +159,12 @@ export function inspectValue(value: unknown, maxLength: number = defaultInspectL
   );
   try {
     const primitive = primitiveText(value, max);
-    if (primitive !== undefined) return primitive;
+    if (primitive !== undefined) return truncate(primitive, max);
     const out: string[] = [];
     walk(value, out, { left: max }, 0, new Set());
     const text = out.join('');
-    return text === JSON.stringify(uninspectable) ? uninspectable : truncate(text, max);
+    return truncate(text === JSON.stringify(uninspectable) ? uninspectable : text, max);
   } catch {
-    return uninspectable;
+    return truncate(uninspectable, max);
   }
 }
