@@ -36,7 +36,7 @@ describe('InvalidArgumentError', () => {
   it('enforces a lower bound when one is given', () => {
     expect(() => {
       requireFiniteNumber('burst', 0, 1);
-    }).toThrow('burst: expected a number ≥ 1, got 0');
+    }).toThrow('burst: expected a finite number ≥ 1, got 0');
     expect(() => {
       requireFiniteNumber('burst', 1, 1);
     }).not.toThrow();

@@ -57,20 +57,16 @@ export function describeValue(value: unknown): string {
   }
 }
 
-/** Throws {@link InvalidArgumentError} unless `value` is a finite number (≥ `min` when given). */
+/**
+ * Throws {@link InvalidArgumentError} unless `value` is a finite number (≥ `min` when given),
+ * with the message `<argument>: expected a finite number[ ≥ min], got <value>`.
+ */
 export function requireFiniteNumber(argument: string, value: unknown, min?: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
+  if (typeof value !== 'number' || !Number.isFinite(value) || (min !== undefined && value < min)) {
     const bound = min === undefined ? '' : ` ≥ ${String(min)}`;
     throw new InvalidArgumentError(
       argument,
       `expected a finite number${bound}, got ${describeValue(value)}`,
-      { cause: value },
-    );
-  }
-  if (min !== undefined && value < min) {
-    throw new InvalidArgumentError(
-      argument,
-      `expected a number ≥ ${String(min)}, got ${describeValue(value)}`,
       { cause: value },
     );
   }

@@ -9,7 +9,9 @@ import { defaultControllerRateLimiter, type TypedRateLimiter } from './rate-limi
  *
  * Contract:
  * - `addRateLimited(item)` asks the rate limiter for a delay (recording a failure) and then
- *   behaves like `addAfter(item, delay)`.
+ *   behaves like `addAfter(item, delay)`. It throws only what the rate limiter itself throws
+ *   (the queue is then unchanged): any number the limiter returns, `NaN` and `Infinity`
+ *   included, is handled as `addAfter` handles it.
  * - `forget(item)` clears the limiter's memory of `item` — call it after a success or when giving
  *   up. It does not remove the item from the queue, and `done(item)` is still required.
  * - `numRequeues(item)` is the limiter's failure count for `item`.
