@@ -16,9 +16,9 @@ const schemeCredential = /\b(Bearer|Basic)\s+(?!\[REDACTED)[A-Za-z0-9\-._~+/]+=*
 // `key: value`, `key=value`, `"key":"value"` where the key names a secret: passwords, tokens,
 // API keys, client keys and certificates (kubeconfig's client-key-data), cookies.
 const secretKeyValue =
-  /\b([\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|private[_-]?key|client[_-]?key|key[_-]?data|certificate[_-]?data|cookie|credential)[\w.-]*)(["']?\s*[:=]\s*["']?)(?!\[REDACTED)[^\s"'&,;}]+/gi;
+  /(?<![\w.-])([\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|private[_-]?key|client[_-]?key|key[_-]?data|certificate[_-]?data|cookie|credential)[\w.-]*)(["']?\s*[:=]\s*["']?)(?!\[REDACTED)[^\s"'&,;}]+/gi;
 // user:password@ in a URL.
-const urlUserInfo = /\b([a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+:[^/\s@]+@/gi;
+const urlUserInfo = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+:[^/\s@]+@/gi;
 // A JSON Web Token (service-account and OIDC tokens), even without a key in front of it.
 const jwt = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 
