@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { main: 'src/main.ts' },
+  // entry.ts checks the Node version before it imports main.ts (see runtime-check.ts).
+  entry: { main: 'src/entry.ts' },
   format: ['esm'],
   sourcemap: true,
   clean: true,

@@ -7,8 +7,8 @@ export default defineConfig([
     // TypeScript 6 deprecates the baseUrl tsup injects into its declaration build.
     dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
     sourcemap: true,
-    // Keep the bin entry's files: the two builds run concurrently.
-    clean: ['!bin.*'],
+    // Keep the bin entry's files (bin.js and its bin-main chunk): the two builds run concurrently.
+    clean: ['!bin.*', '!bin-main-*'],
     target: 'node20',
     platform: 'node',
   },

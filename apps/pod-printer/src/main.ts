@@ -1,4 +1,4 @@
-// pod-printer: the kubecache sample controller (client-go's examples/workqueue, made real).
+// pod-printer: a kubecache example app (client-go's examples/workqueue, made real).
 import { CommanderError } from 'commander';
 import { createLeaderHealthCheck } from '@kubecache/leaderelection';
 import { parseArgs, type PrinterOptions } from './cli.js';

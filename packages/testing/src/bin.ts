@@ -1,35 +1,18 @@
 #!/usr/bin/env node
-// `kubecache-test-apiserver`: runs @kubecache/testing's API server in its own process (see cli.ts
-// for the options and the stdin control commands).
-import { cliUsage, isCliUsageError, parseCliArgs, runCli } from './cli.js';
+// The `kubecache-test-apiserver` binary: checks the Node version against the installed
+// @kubernetes/client-node with a module that does not load it, then loads the program. A static
+// import of ./bin-main.js would load client-node (and crash in undici on Node 20) first.
+import { installedClientNodeVersion, runtimeProblem } from './runtime-check.js';
 
-try {
-  const options = parseCliArgs(process.argv.slice(2));
-  if (options === 'help') {
-    process.stdout.write(`${cliUsage}\n`);
-  } else {
-    const run = await runCli(options, {
-      stdin: process.stdin,
-      stdout: process.stdout,
-      stderr: process.stderr,
-    });
-    const onSignal = (): void => void run.stop();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    await run.done;
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    // stdin may still hold the event loop (a TTY or an open pipe): the server is gone, so exit.
-    process.exit(0);
-  }
-} catch (err) {
-  if (isCliUsageError(err)) {
-    process.stderr.write(`kubecache-test-apiserver: ${err.message}\n\n${cliUsage}\n`);
-    process.exitCode = 2;
-  } else {
-    process.stderr.write(
-      `kubecache-test-apiserver: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    process.exitCode = 1;
-  }
+const command = [process.argv[1] ?? 'kubecache-test-apiserver', ...process.argv.slice(2)].join(' ');
+const problem = runtimeProblem(
+  process.versions.node,
+  installedClientNodeVersion(import.meta.url),
+  command,
+);
+if (problem !== undefined) {
+  process.stderr.write(`${problem}\n`);
+  process.exitCode = 2;
+} else {
+  await import('./bin-main.js');
 }
