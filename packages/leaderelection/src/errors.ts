@@ -1,7 +1,7 @@
 // Typed errors of @kubecache/leaderelection. client-go returns plain fmt.Errorf values from
 // NewLeaderElector (tools/leaderelection/leaderelection.go) and the HealthzAdaptor's Check; here
 // each failure has a class with a stable `name`, a global-symbol brand and an `is…` guard.
-import { hasBrand } from '@kubecache/core';
+import { describeError, hasBrand, isAbortError } from '@kubecache/core';
 import { isApiStatusError } from '@kubecache/listwatch';
 
 const configBrand = Symbol.for('@kubecache/leaderelection/LeaderElectionConfigError');
@@ -68,7 +68,9 @@ export type LeadershipLostReason =
   /** The lock was observed held by another identity. */
   | 'lease-taken'
   /** The `run` signal was aborted. */
-  | 'cancelled';
+  | 'cancelled'
+  /** `onStartedLeading` rejected (or threw) while the term was open: see {@link LeaderWorkFailedError}. */
+  | 'work-failed';
 
 /**
  * The `reason` of the AbortSignal handed to `onStartedLeading` when the term ends. `cause` is the
@@ -102,8 +104,8 @@ export class LeaderElectionHealthError extends Error {
   readonly [healthBrand] = true;
   /** Time since the last successful renewal, in ms (local clock). */
   readonly sinceRenewMs: number;
-  constructor(message: string, sinceRenewMs: number) {
-    super(message);
+  constructor(message: string, sinceRenewMs: number, options?: ErrorOptions) {
+    super(message, options);
     this.sinceRenewMs = sinceRenewMs;
   }
 }
@@ -111,6 +113,81 @@ export class LeaderElectionHealthError extends Error {
 /** Type guard for {@link LeaderElectionHealthError}. */
 export function isLeaderElectionHealthError(err: unknown): err is LeaderElectionHealthError {
   return hasBrand(err, healthBrand);
+}
+
+const workFailedBrand = Symbol.for('@kubecache/leaderelection/LeaderWorkFailedError');
+
+/**
+ * One line describing anything a user's callback threw or rejected with — a revoked `Proxy`, an
+ * object whose getters throw, a symbol — without ever throwing itself.
+ */
+export function describeRejection(value: unknown): string {
+  try {
+    return describeError(value);
+  } catch {
+    try {
+      return typeof value === 'symbol'
+        ? value.toString()
+        : `a ${typeof value} that cannot be inspected`;
+    } catch {
+      return 'a value that cannot be inspected';
+    }
+  }
+}
+
+/**
+ * An `Error` for anything a user's callback threw or rejected with: the value itself when it is
+ * an `Error`, else an `Error` describing it with the value as `cause`. Never throws.
+ */
+export function rejectionToError(value: unknown): Error {
+  try {
+    if (value instanceof Error) return value;
+  } catch {
+    // A revoked Proxy: even instanceof throws.
+  }
+  return new Error(describeRejection(value), { cause: value });
+}
+
+/**
+ * True when `value` is how leader work usually ends once its signal aborted: the signal's own
+ * `reason` (a {@link LeadershipLostError}), an `AbortedError` or a DOM `AbortError`. Never throws.
+ */
+export function isAbortLike(value: unknown, signal: AbortSignal): boolean {
+  try {
+    return value === signal.reason || isAbortError(value) || isLeadershipLostError(value);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `run()` rejects with this when `onStartedLeading` rejected (or threw) while its term was open:
+ * the leader's work died, so the elector ended the term (the term's signal aborted with reason
+ * `work-failed`, `onStoppedLeading` ran), stopped renewing and released the Lease (whatever
+ * `releaseOnCancel` says) before `run()` rejected. `cause` is the value `onStartedLeading`
+ * rejected with, untouched.
+ *
+ * Differs from client-go: there, `OnStartedLeading` runs in a goroutine whose end (or panic) the
+ * elector never looks at; controller-runtime's manager stops when a runnable fails, which this
+ * mirrors.
+ */
+export class LeaderWorkFailedError extends Error {
+  override readonly name = 'LeaderWorkFailedError';
+  readonly [workFailedBrand] = true;
+  /** The lease (the elector's `name`, e.g. `my-system/my-controller`). */
+  readonly lease: string;
+  /** This replica's identity. */
+  readonly identity: string;
+  constructor(lease: string, identity: string, cause: unknown) {
+    super(`leader work failed: ${describeRejection(cause)}`, { cause });
+    this.lease = lease;
+    this.identity = identity;
+  }
+}
+
+/** Type guard for {@link LeaderWorkFailedError} (brand-based). */
+export function isLeaderWorkFailedError(err: unknown): err is LeaderWorkFailedError {
+  return hasBrand(err, workFailedBrand);
 }
 
 /**

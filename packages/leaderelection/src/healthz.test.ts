@@ -33,8 +33,10 @@ describe('leader health check (client-go HealthzAdaptor)', () => {
     const base = new FakeClock(0);
     const clock = new DriftClock(base, 0, 1);
     const logger = captureLogger();
+    const store = createMemoryLeaseStore();
+    store.set({ leaseDurationSeconds: 1 }); // released earlier: taken at once
     const e = createLeaderElector({
-      lock: createMemoryLock({ store: createMemoryLeaseStore(), identity: 'a' }),
+      lock: createMemoryLock({ store, identity: 'a' }),
       clock,
       logger,
       onStartedLeading: () => undefined,

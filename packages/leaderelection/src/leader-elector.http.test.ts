@@ -43,7 +43,7 @@ describe('LeaderElector over a Lease on the in-process API server (real HTTPS, F
     expect(lease.spec).toMatchObject({
       holderIdentity: leader,
       leaseDurationSeconds: 15,
-      leaseTransitions: 0,
+      leaseTransitions: 1, // the released Lease of startHttpCluster was taken over
     });
     expect(lease.metadata!.resourceVersion).not.toBe(rv0);
     expect(s.requests.count({ verb: 'update', resource: leases })).toBeGreaterThanOrEqual(9);
@@ -73,7 +73,7 @@ describe('LeaderElector over a Lease on the in-process API server (real HTTPS, F
     expect(storedLease(s)!.spec!.holderIdentity).toBeUndefined();
     const waited = await c.until(() => c.leaders().length === 1, 10_000);
     expect(waited).toBeLessThanOrEqual(2_000 * 2.2 + 100);
-    expect(storedLease(s)!.spec).toMatchObject({ leaseTransitions: 1 });
+    expect(storedLease(s)!.spec).toMatchObject({ leaseTransitions: 2 });
   });
 
   for (const mode of ['fail', 'stall'] as const) {
@@ -92,7 +92,7 @@ describe('LeaderElector over a Lease on the in-process API server (real HTTPS, F
       expect(next.start).toBeGreaterThan(oldTerm.end!);
       expect(old.events.slice(-2)).toEqual(['started', 'stopped']);
       expect((old.lostReasons[0] as { reason: string }).reason).toBe('renew-deadline');
-      expect(storedLease(s)!.spec).toMatchObject({ holderIdentity: next.id, leaseTransitions: 1 });
+      expect(storedLease(s)!.spec).toMatchObject({ holderIdentity: next.id, leaseTransitions: 2 });
       old.lock.mode = 'ok';
       await c.step(15_000, 250);
       expect(old.elector.getLeader()).toBe(next.id);

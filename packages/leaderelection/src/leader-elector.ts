@@ -19,11 +19,20 @@ import {
 } from './config.js';
 import {
   LeaderElectionHealthError,
+  LeaderWorkFailedError,
   LeadershipLostError,
+  isAbortLike,
   isConflict,
+  isNotFound,
+  rejectionToError,
   type LeadershipLostReason,
 } from './errors.js';
-import { microTime, type LeaderElectionRecord } from './record.js';
+import {
+  canonicalJson,
+  microTime,
+  recordToLeaseSpec,
+  type LeaderElectionRecord,
+} from './record.js';
 import { createReporter, type Reporter } from './reporter.js';
 import type { LockSnapshot } from './resource-lock.js';
 
@@ -35,24 +44,45 @@ import type { LockSnapshot } from './resource-lock.js';
  *   candidate (trying to acquire every `retryPeriodMs` × (1 + up to 1.2 jitter)) or the leader
  *   (renewing every `retryPeriodMs`). It resolves once the signal aborted, the current term
  *   ended, `onStartedLeading` returned and, with `releaseOnCancel`, the release was attempted;
- *   no timer or request is left behind. It never rejects; failures are logged.
+ *   no timer or request is left behind. Lock failures never make it reject (they are logged and
+ *   retried). It rejects with a {@link LeaderWorkFailedError} when `onStartedLeading` rejected
+ *   (or threw) while its term was open: the term ends at once (its signal aborts with reason
+ *   `work-failed`, `onStoppedLeading` runs), renewals stop, and the Lease is released whatever
+ *   `releaseOnCancel` says; `run` rejects after the release was attempted. It also rejects if
+ *   called while already running.
+ * - `onStartedLeading` returning (or its Promise resolving) while the term is open does not end
+ *   the term: the replica keeps renewing until the lease is lost or `signal` aborts (as client-go,
+ *   where the end of the `OnStartedLeading` goroutine goes unnoticed).
  * - A term starts with `onStartedLeading(signal)` after a write of this replica's identity
  *   succeeded, and ends — `signal` aborted, then `onStoppedLeading()` — as soon as one of these
  *   happens: `renewDeadlineMs` passed since the start of the last renewal that succeeded; a read
- *   shows another holder; the `run` signal aborted. After a term ended the replica campaigns
- *   again, once `onStartedLeading` of the ended term has returned.
- * - Candidates take over a lease held by someone else only when the record did not change for
- *   its `leaseDurationSeconds` as measured on the local clock since they saw it change, and only
- *   with a write conditional on the version they read (a 409 means another replica won).
- * - Safety (no two replicas inside a term at once) holds as long as every write of the record
- *   goes through electors with these settings, identities are unique, the Lease is not deleted
- *   by hand, and clock rates differ by less than the margin between `renewDeadlineMs` and
- *   `leaseDurationMs`. It is not fencing: work started in a term can still land after it ended.
+ *   shows another holder; `onStartedLeading` failed; the `run` signal aborted. After a term ended
+ *   the replica campaigns again, once `onStartedLeading` of the ended term has returned.
+ * - Acting only on what it observed itself: outside a term, a lease is taken without waiting
+ *   only when it was released (no holder, a 1 s duration) or when its record is one this elector
+ *   wrote itself (e.g. a write whose answer was lost). Any other state — held by another identity,
+ *   naming this identity without having been written by this elector (a restart, a hand edit),
+ *   no holder with another duration, invalid, or missing (deleted, or never created) — is taken
+ *   only after it stayed unchanged for the longer of `leaseDurationMs` and the record's own
+ *   duration, measured on the local clock from the moment this elector saw it first. The leader
+ *   (inside its term) renews over hand edits and recreates a deleted lease.
+ * - Safety (no two replicas inside a term at once) holds as long as identities are unique, every
+ *   elector uses a `renewDeadlineMs` below every other's `leaseDurationMs` by a margin that
+ *   covers clock rate differences (the fastest clock may run at most `leaseDurationMs /
+ *   renewDeadlineMs` times the slowest), and nobody writes a released record (no holder, a 1 s
+ *   duration) by hand. Clock offsets do not matter (local times are never compared with times
+ *   from the record); partitions, slow and lost answers, 409s, restarts, deletion and other hand
+ *   edits of the Lease do not break it. It is not fencing: work started in a term can still land
+ *   after it ended.
  */
 export interface LeaderElector {
   /** This replica's identity (the lock's). */
   readonly identity: string;
-  /** Campaigns until `signal` aborts; see the interface contract. Rejects only if called while already running. */
+  /**
+   * Campaigns until `signal` aborts; see the interface contract. Rejects with
+   * {@link LeaderWorkFailedError} when leader work failed, or with an `Error` if called while
+   * already running.
+   */
   run(signal: AbortSignal): Promise<void>;
   /** True while a term is open (between `onStartedLeading` and the abort of its signal). */
   isLeader(): boolean;
@@ -61,7 +91,9 @@ export interface LeaderElector {
   /**
    * client-go's `Check`: returns a {@link LeaderElectionHealthError} when this replica acts as
    * leader (a term is open, or an ended term's `onStartedLeading` has not returned) but its last
-   * successful renewal is more than `leaseDurationMs + toleranceMs` ago; `undefined` otherwise.
+   * successful renewal is more than `leaseDurationMs + toleranceMs` ago, or when the last `run`
+   * ended because leader work failed (until `run` is called again; `cause` is the
+   * {@link LeaderWorkFailedError}); `undefined` otherwise.
    */
   check(toleranceMs: number): LeaderElectionHealthError | undefined;
 }
@@ -83,12 +115,33 @@ interface Term {
   timer: TimerHandle | undefined;
 }
 
+/** A write this elector sent: the text of the record and the local time its attempt started. */
+interface SentWrite {
+  readonly raw: string;
+  readonly start: number;
+}
+
 /** The record text standing for "the lease does not exist". */
 const absent = '\u0000absent';
+
+/** How many of its own last writes an elector recognises (the last one may have an unknown outcome). */
+const rememberedWrites = 4;
+
+/** At most this many conflicts are retried by one release, within `renewDeadlineMs`. */
+const releaseAttempts = 5;
 
 /** Creates a {@link LeaderElector}. Throws `LeaderElectionConfigError` for invalid options. */
 export function createLeaderElector(options: LeaderElectorOptions): LeaderElector {
   return new Elector(options);
+}
+
+/** A record the way a release writes it: no holder and a 1 s duration (client-go's too). */
+function isReleased(snapshot: LockSnapshot): boolean {
+  return (
+    snapshot.invalid === undefined &&
+    snapshot.record.holderIdentity === '' &&
+    snapshot.record.leaseDurationSeconds === 1
+  );
 }
 
 /** The implementation; exported for tests that plant bugs through {@link ElectorInternals}. */
@@ -101,8 +154,13 @@ export class Elector implements LeaderElector {
   readonly #random: () => number;
   readonly #internals: ElectorInternals;
   #running = false;
-  /** The last record read or written, its canonical text and the local time it changed. */
+  /** Aborted by the `run` signal or by a failure of leader work; what the run loop waits on. */
+  #stop: AbortController | undefined;
+  /** Set when leader work failed during the current (or last) `run`. */
+  #failure: LeaderWorkFailedError | undefined;
+  /** The last record read or written (kept when the lease is then seen missing). */
   #observed: LockSnapshot | undefined;
+  /** The text of the last observation (`absent` for a missing lease) and the local time it changed. */
   #observedRaw: string | undefined;
   #observedTime = 0;
   #reportedLeader = '';
@@ -113,7 +171,12 @@ export class Elector implements LeaderElector {
   #work: Promise<void> | undefined;
   #attempt: AbortController | undefined;
   #lastError: Error | undefined;
-  #waitingForDeletedLease = false;
+  /** Our last writes, newest last, whether or not their answer arrived. */
+  #sent: SentWrite[] = [];
+  /** True while the outcome of our last write is unknown (sent, no answer that says). */
+  #unknownOutcome = false;
+  /** The observed text we last logged a wait for (one line per observed state). */
+  #waitLoggedFor: string | undefined;
 
   constructor(options: LeaderElectorOptions, internals: ElectorInternals = {}) {
     this.#config = resolveConfig(options);
@@ -137,8 +200,16 @@ export class Elector implements LeaderElector {
   }
 
   check(toleranceMs: number): LeaderElectionHealthError | undefined {
-    if (this.#term === undefined && this.#work === undefined) return undefined;
     const since = this.#clock.now() - this.#lastRenewAt;
+    const failure = this.#failure;
+    if (failure !== undefined) {
+      return new LeaderElectionHealthError(
+        `leader election ${this.#config.name} ended because ${failure.message}`,
+        since,
+        { cause: failure },
+      );
+    }
+    if (this.#term === undefined && this.#work === undefined) return undefined;
     if (since <= this.#config.leaseDurationMs + toleranceMs) return undefined;
     return new LeaderElectionHealthError(
       `failed election to renew leadership on lease ${this.#config.name}: acting as leader ${String(since)} ms after the last renewal (lease duration ${String(this.#config.leaseDurationMs)} ms + tolerance ${String(toleranceMs)} ms)`,
@@ -149,29 +220,46 @@ export class Elector implements LeaderElector {
   async run(signal: AbortSignal): Promise<void> {
     if (this.#running) throw new Error(`leader election ${this.#config.name} is already running`);
     this.#running = true;
+    this.#failure = undefined;
+    const stopController = new AbortController();
+    const onAbort = (): void => stopController.abort(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    this.#stop = stopController;
+    const stop = stopController.signal;
     this.#log('info', 'attempting to acquire leader lease');
     try {
-      while (!signal.aborted) {
+      while (!stop.aborted) {
         if (this.#work !== undefined && this.#term === undefined) {
-          await this.#awaitWork(signal);
-          if (signal.aborted) break;
+          await this.#awaitWork(stop);
+          if (stop.aborted) break;
         }
-        await this.#tryOnce(signal);
-        if (signal.aborted) break;
+        await this.#tryOnce(stop);
+        if (stop.aborted) break;
         // client-go: the leader renews every retryPeriod (wait.Until + PollImmediateUntil);
         // candidates retry with JitterUntil(retryPeriod, 1.2, sliding).
         const delay =
           this.#term !== undefined
             ? this.#config.retryPeriodMs
             : this.#config.retryPeriodMs * (1 + this.#random() * jitterFactor);
-        await sleep(delay, { clock: this.#clock, signal }).catch(() => undefined);
+        await sleep(delay, { clock: this.#clock, signal: stop }).catch(() => undefined);
       }
     } finally {
+      signal.removeEventListener('abort', onAbort);
       this.#endTerm('cancelled', undefined);
       await this.#awaitWork(undefined);
-      if (this.#config.releaseOnCancel) await this.#release();
+      // A leader whose work failed must not keep the lease, whatever releaseOnCancel says.
+      if (this.#config.releaseOnCancel || this.#failure !== undefined) await this.#release();
+      this.#stop = undefined;
       this.#running = false;
     }
+    // Set by #workFailed while the loop ran (a read through a method: TS narrowed the field).
+    const failure = this.#currentFailure();
+    if (failure !== undefined) throw failure;
+  }
+
+  #currentFailure(): LeaderWorkFailedError | undefined {
+    return this.#failure;
   }
 
   /** Waits for the last term's `onStartedLeading` to return, warning when it takes long. */
@@ -202,6 +290,14 @@ export class Elector implements LeaderElector {
   /** One tryAcquireOrRenew, bounded by the renew deadline; opens or extends a term on success. */
   async #tryOnce(runSignal: AbortSignal): Promise<void> {
     const start = this.#clock.now();
+    // A term whose deadline passed is over even if its timer has not fired yet (a busy loop).
+    const term = this.#term;
+    if (
+      term !== undefined &&
+      start >= term.deadline &&
+      this.#internals.ignoreRenewDeadline !== true
+    )
+      this.#endTerm('renew-deadline', this.#lastError);
     const controller = new AbortController();
     const onRunAbort = (): void => controller.abort(runSignal.reason);
     runSignal.addEventListener('abort', onRunAbort, { once: true });
@@ -240,6 +336,33 @@ export class Elector implements LeaderElector {
     }
   }
 
+  /** Notes a write about to be sent, so that a later read recognises it even if its answer is lost. */
+  #send(record: LeaderElectionRecord, start: number): void {
+    this.#remember(canonicalJson(recordToLeaseSpec(record)), start);
+    this.#unknownOutcome = true;
+  }
+
+  /** The answer to our write came: `written` on success, else the error. */
+  #answered(written: LockSnapshot | undefined, err?: unknown): void {
+    if (written !== undefined) {
+      this.#unknownOutcome = false;
+      // The text as the server stored it, in case it differs from the one sent.
+      if (!this.#isOwnWrite(written.raw)) this.#remember(written.raw, this.#clock.now());
+    } else if (isConflict(err) || isNotFound(err)) {
+      this.#unknownOutcome = false;
+    }
+  }
+
+  #remember(raw: string, start: number): void {
+    this.#sent.push({ raw, start });
+    if (this.#sent.length > rememberedWrites) this.#sent.shift();
+  }
+
+  /** Is `raw` the text of a record this elector wrote (or tried to write)? */
+  #isOwnWrite(raw: string): boolean {
+    return this.#sent.some((w) => w.raw === raw);
+  }
+
   /** client-go's tryAcquireOrRenew. Resolves true when our record was written. Never rejects. */
   async #tryAcquireOrRenew(start: number, signal: AbortSignal): Promise<boolean> {
     const { lock, identity } = this.#config;
@@ -259,18 +382,19 @@ export class Elector implements LeaderElector {
       observed.record.holderIdentity === identity &&
       this.#observedRaw !== absent
     ) {
+      const record: LeaderElectionRecord = {
+        ...desired,
+        acquireTime: observed.record.acquireTime || desired.acquireTime,
+        leaderTransitions: observed.record.leaderTransitions,
+      };
       try {
-        const written = await lock.update(
-          {
-            ...desired,
-            acquireTime: observed.record.acquireTime || desired.acquireTime,
-            leaderTransitions: observed.record.leaderTransitions,
-          },
-          signal,
-        );
-        this.#observe(written, true);
+        this.#send(record, start);
+        const written = await lock.update(record, signal);
+        this.#answered(written);
+        this.#observe(written);
         return true;
       } catch (err) {
+        this.#answered(undefined, err);
         if (signal.aborted) return false;
         this.#failed(err, 'failed to renew lease optimistically; reading it', 'debug');
       }
@@ -293,12 +417,16 @@ export class Elector implements LeaderElector {
           ? 0
           : previous.leaderTransitions +
             (previous.holderIdentity !== '' && previous.holderIdentity !== identity ? 1 : 0);
+      const record = { ...desired, leaderTransitions: transitions };
       try {
-        const created = await lock.create({ ...desired, leaderTransitions: transitions }, signal);
-        this.#observe(created, true);
+        this.#send(record, start);
+        const created = await lock.create(record, signal);
+        this.#answered(created);
+        this.#observe(created);
         this.#reportTransition();
         return true;
       } catch (err) {
+        this.#answered(undefined, err);
         if (signal.aborted) return false;
         if (isConflict(err)) this.#failed(err, 'another replica created the lease first', 'debug');
         else this.#failed(err, 'error initially creating leader election record', 'warn');
@@ -306,8 +434,8 @@ export class Elector implements LeaderElector {
       }
     }
 
-    // 3. Record obtained: note a change (by its text, at the local time), then check holder and expiry.
-    this.#observe(current, false);
+    // 3. Record obtained: note a change (by its text, at the local time), then decide.
+    this.#observe(current);
     this.#reportTransition();
     if (current.invalid !== undefined) {
       this.#reporter.report(
@@ -318,22 +446,31 @@ export class Elector implements LeaderElector {
       );
     }
     const holder = current.record.holderIdentity;
-    // An invalid record is held by someone we cannot identify, even with an empty holder.
-    const heldByOther =
-      current.invalid !== undefined ? holder !== identity : holder !== '' && holder !== identity;
-    if (heldByOther) {
-      if (this.#term !== undefined) {
-        // Differs from client-go: Go keeps polling until the renew deadline although the lease
-        // is visibly someone else's; here the term ends at once.
-        this.#endTerm('lease-taken', undefined);
+    const ours = holder === identity && current.invalid === undefined;
+    if (this.#term !== undefined && !ours) {
+      // Differs from client-go: Go keeps polling until the renew deadline although the lease
+      // is visibly someone else's; here the term ends at once.
+      this.#endTerm('lease-taken', undefined);
+    }
+    // Differs from client-go: Go takes a lease naming its identity at once, and one without a
+    // holder at once; here only inside a term, for our own writes and for a real release.
+    const free =
+      (this.#term !== undefined && ours) || this.#isOwnWrite(current.raw) || isReleased(current);
+    if (!free) {
+      if (this.#clock.now() < this.#observedTime + this.#waitFor(current)) {
+        if (ours) {
+          this.#logWaitOnce(
+            'the lease names this identity but this elector did not write it (a restart, or an edit by hand); waiting a lease duration before taking it',
+          );
+        }
+        return false;
       }
-      if (this.#clock.now() < this.#observedTime + this.#durationOf(current)) return false;
       this.#log('info', 'the lease expired without a change; taking it over', { holder });
     }
 
     // 4. Write our record, conditional on the version just read.
     const record: LeaderElectionRecord =
-      holder === identity && current.invalid === undefined
+      ours && (this.#term !== undefined || this.#isOwnWrite(current.raw))
         ? {
             ...desired,
             acquireTime: current.record.acquireTime || desired.acquireTime,
@@ -341,11 +478,14 @@ export class Elector implements LeaderElector {
           }
         : { ...desired, leaderTransitions: current.record.leaderTransitions + 1 };
     try {
+      this.#send(record, start);
       const written = await lock.update(record, signal);
-      this.#observe(written, true);
+      this.#answered(written);
+      this.#observe(written);
       this.#reportTransition();
       return true;
     } catch (err) {
+      this.#answered(undefined, err);
       if (signal.aborted) return false;
       if (isConflict(err)) this.#failed(err, 'lost the race to write the lease', 'debug');
       else this.#failed(err, 'failed to update lock', 'warn');
@@ -353,47 +493,69 @@ export class Elector implements LeaderElector {
     }
   }
 
-  /** May a missing lease be created now? Not while a deleted lease of another holder would still be valid. */
+  /**
+   * May a missing lease be created now? By the leader (its term is open: no one else can hold a
+   * term), and by others only once it stayed missing for a lease duration since they saw it so.
+   */
   #mayCreate(): boolean {
-    const previous = this.#observed;
-    if (previous === undefined) return true;
     if (this.#observedRaw !== absent) {
-      // First time we see it missing: the deletion is a change, seen now.
+      // The absence is a change, seen now (also by a fresh elector that saw nothing before).
       this.#observedRaw = absent;
       this.#observedTime = this.#clock.now();
     }
-    const holder = previous.record.holderIdentity;
-    if (holder === '' || holder === this.#config.identity) return true;
-    // Differs from client-go: Go creates a deleted lease at once, even while the last holder may
-    // still lead; here replicas that saw another holder wait a lease duration first.
-    if (this.#clock.now() < this.#observedTime + this.#durationOf(previous)) {
-      if (!this.#waitingForDeletedLease) {
-        this.#waitingForDeletedLease = true;
-        this.#log('warn', 'the lease was deleted; waiting a lease duration before creating it', {
-          holder,
-        });
+    if (this.#term !== undefined) return true;
+    // Differs from client-go: Go creates a missing lease at once, even while the last holder may
+    // still lead (a lease deleted by hand); here every elector outside a term waits a lease
+    // duration after it first saw the lease missing — a fresh one too.
+    const previous = this.#observed;
+    const wait = Math.max(
+      this.#config.leaseDurationMs,
+      previous === undefined ? 0 : this.#waitFor(previous),
+    );
+    if (this.#clock.now() < this.#observedTime + wait) {
+      if (previous !== undefined && previous.record.holderIdentity !== '') {
+        this.#logWaitOnce(
+          'the lease was deleted; waiting a lease duration before creating it',
+          'warn',
+          {
+            holder: previous.record.holderIdentity,
+          },
+        );
+      } else {
+        this.#logWaitOnce('the lease does not exist; waiting a lease duration before creating it');
       }
       return false;
     }
-    this.#waitingForDeletedLease = false;
     return true;
   }
 
-  /** Wait time of a record: its own duration when valid, else ours. */
-  #durationOf(snapshot: LockSnapshot): number {
+  /** How long a record must stay unchanged before it is taken: the longer of ours and its own duration. */
+  #waitFor(snapshot: LockSnapshot): number {
     const seconds = snapshot.record.leaseDurationSeconds;
+    // Differs from client-go: Go waits the record's duration only, so a duration shortened by hand
+    // lets others in before the leader's renew deadline.
     return snapshot.invalid === undefined && seconds > 0
-      ? seconds * 1000
+      ? Math.max(seconds * 1000, this.#config.leaseDurationMs)
       : this.#config.leaseDurationMs;
   }
 
-  #observe(snapshot: LockSnapshot, ownWrite: boolean): void {
-    if (ownWrite || snapshot.raw !== this.#observedRaw) {
-      this.#observed = snapshot;
+  #logWaitOnce(
+    msg: string,
+    level: 'info' | 'warn' = 'info',
+    extra: Record<string, unknown> = {},
+  ): void {
+    if (this.#waitLoggedFor === this.#observedRaw) return;
+    this.#waitLoggedFor = this.#observedRaw;
+    this.#log(level, msg, extra);
+  }
+
+  /** Notes a read or a write of the lock; its local time counts from the first sight of a text. */
+  #observe(snapshot: LockSnapshot): void {
+    if (snapshot.raw !== this.#observedRaw) {
       this.#observedRaw = snapshot.raw;
       this.#observedTime = this.#clock.now();
-      this.#waitingForDeletedLease = false;
     }
+    this.#observed = snapshot;
   }
 
   #reportTransition(): void {
@@ -410,21 +572,48 @@ export class Elector implements LeaderElector {
     this.#term = term;
     this.#extendTerm(term, deadline);
     this.#log('info', 'successfully acquired lease');
-    let work: Promise<void>;
+    let result: unknown;
     try {
-      work = Promise.resolve(this.#options.onStartedLeading(term.controller.signal)).then(
-        () => undefined,
-        (err: unknown) =>
-          this.#reporter.report('error', 'onStartedLeading failed', this.#fields(), toError(err)),
-      );
+      result = this.#options.onStartedLeading(term.controller.signal);
     } catch (err) {
-      this.#reporter.report('error', 'onStartedLeading failed', this.#fields(), toError(err));
-      work = Promise.resolve();
+      // Whatever was thrown is the cause, untouched (LeaderWorkFailedError describes it safely).
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      result = Promise.reject(err);
     }
+    const work = Promise.resolve(result).then(
+      () => this.#workReturned(term),
+      (err: unknown) => this.#workFailed(term, err),
+    );
     const tracked: Promise<void> = work.then(() => {
       if (this.#work === tracked) this.#work = undefined;
     });
     this.#work = tracked;
+  }
+
+  #workReturned(term: Term): void {
+    if (this.#term !== term) return;
+    this.#log(
+      'info',
+      'onStartedLeading returned; still leading until the lease is lost or run is aborted',
+    );
+  }
+
+  /** Leader work rejected: inside its term that ends the term and the run (supervision). */
+  #workFailed(term: Term, err: unknown): void {
+    if (this.#term !== term) {
+      if (isAbortLike(err, term.controller.signal)) return;
+      this.#reporter.report(
+        'error',
+        'onStartedLeading failed after its term ended',
+        this.#fields(),
+        rejectionToError(err),
+      );
+      return;
+    }
+    const failure = new LeaderWorkFailedError(this.#config.name, this.identity, err);
+    this.#failure = failure;
+    this.#endTerm('work-failed', failure);
+    this.#stop?.abort(failure);
   }
 
   #extendTerm(term: Term, deadline: number): void {
@@ -444,47 +633,115 @@ export class Elector implements LeaderElector {
     if (term === undefined) return;
     this.#term = undefined;
     term.timer?.cancel();
+    // The attempt in flight is abandoned: its outcome is unknown, which #sent remembers.
     this.#attempt?.abort(new Error('leadership ended'));
     const message =
       reason === 'renew-deadline'
         ? `failed to renew lease ${this.#config.name}: no renewal succeeded within ${String(this.#config.renewDeadlineMs)} ms`
         : reason === 'lease-taken'
-          ? `lease ${this.#config.name} is held by ${this.getLeader()}`
-          : `leader election ${this.#config.name} was cancelled`;
+          ? `lease ${this.#config.name} is held by ${this.getLeader() || 'nobody'}`
+          : reason === 'work-failed'
+            ? `onStartedLeading failed while leading ${this.#config.name}`
+            : `leader election ${this.#config.name} was cancelled`;
     term.controller.abort(new LeadershipLostError(reason, message, cause ? { cause } : undefined));
     if (reason === 'cancelled') this.#log('info', 'stopped leading: cancelled');
+    else if (reason === 'work-failed')
+      this.#reporter.report(
+        'error',
+        'stopped leading: leader work failed',
+        this.#fields(),
+        rejectionToError(cause?.cause),
+      );
     else this.#reporter.report('error', `stopped leading: ${message}`, this.#fields(), cause);
     this.#callback('onStoppedLeading', () => this.#options.onStoppedLeading());
   }
 
-  /** client-go's release: an empty holder and a 1 s duration, over the version we wrote last. */
+  /**
+   * client-go's release: an empty holder and a 1 s duration over our own record. Differs from
+   * client-go: on a conflict (our version is stale, e.g. a renewal cancelled after it reached the
+   * server) it re-reads and releases the record if it is still one this elector wrote; it says
+   * what it found otherwise. Bounded by `renewDeadlineMs` and {@link releaseAttempts} writes.
+   */
   async #release(): Promise<void> {
     const observed = this.#observed;
-    if (observed?.record.holderIdentity !== this.#config.identity || this.#observedRaw === absent)
-      return;
-    const now = this.#clock.now();
+    // The last record seen is one we wrote; or a write of ours may have landed unseen.
+    const confirmed =
+      observed !== undefined &&
+      this.#observedRaw !== absent &&
+      observed.record.holderIdentity === this.#config.identity &&
+      this.#isOwnWrite(observed.raw);
+    if (!confirmed && !this.#unknownOutcome) return;
+    const { lock } = this.#config;
     const controller = new AbortController();
     // Differs from client-go: Go's release has no deadline; here it is bounded by renewDeadlineMs.
     const timeout = this.#clock.setTimeout(
       () => controller.abort(new Error('release exceeded the renew deadline')),
       this.#config.renewDeadlineMs,
     );
+    const signal = controller.signal;
+    // Without a confirmed record of ours, or after a conflict, read first.
+    let known: LockSnapshot | undefined = confirmed ? observed : undefined;
     try {
-      const written = await this.#config.lock.update(
-        {
+      for (let i = 0; i < releaseAttempts; i++) {
+        if (known === undefined) {
+          const current = await lock.get(signal);
+          if (current === undefined) {
+            this.#observedRaw = absent;
+            this.#log('info', 'the lease was deleted; nothing to release');
+            return;
+          }
+          this.#observe(current);
+          const holder = current.record.holderIdentity;
+          if (holder !== this.#config.identity || current.invalid !== undefined) {
+            if (holder === '') this.#log('info', 'the lease was already released');
+            else
+              this.#log('info', `the lease is now held by ${holder}; nothing to release`, {
+                holder,
+              });
+            return;
+          }
+          if (!this.#isOwnWrite(current.raw)) {
+            this.#log(
+              'warn',
+              'the lease names this identity but was changed since this elector wrote it; not releasing it',
+            );
+            return;
+          }
+          known = current;
+        }
+        const now = this.#clock.now();
+        const released: LeaderElectionRecord = {
           holderIdentity: '',
           leaseDurationSeconds: 1,
           acquireTime: microTime(now),
           renewTime: microTime(now),
-          leaderTransitions: observed.record.leaderTransitions,
-        },
-        controller.signal,
+          leaderTransitions: known.record.leaderTransitions,
+        };
+        try {
+          const written = await lock.update(released, signal);
+          this.#unknownOutcome = false;
+          this.#observe(written);
+          this.#log('info', 'released lease');
+          return;
+        } catch (err) {
+          if (isNotFound(err)) {
+            this.#observedRaw = absent;
+            this.#log('info', 'the lease was deleted; nothing to release');
+            return;
+          }
+          if (!isConflict(err)) throw err;
+          this.#failed(err, 'the lease changed before it was released; reading it again', 'debug');
+          known = undefined;
+        }
+      }
+      this.#reporter.report(
+        'error',
+        'failed to release lease',
+        this.#fields(),
+        new Error(`${String(releaseAttempts)} conflicts in a row`),
       );
-      this.#observe(written, true);
-      this.#log('info', 'released lease');
     } catch (err) {
-      if (isConflict(err)) this.#log('info', 'the lease changed hands before it was released');
-      else this.#reporter.report('error', 'failed to release lease', this.#fields(), toError(err));
+      this.#reporter.report('error', 'failed to release lease', this.#fields(), toError(err));
     } finally {
       timeout.cancel();
     }
@@ -497,15 +754,13 @@ export class Elector implements LeaderElector {
   }
 
   #callback(name: string, fn: () => unknown): void {
+    const report = (err: unknown): void =>
+      this.#reporter.report('error', `${name} failed`, this.#fields(), rejectionToError(err));
     try {
       const result = fn();
-      if (result instanceof Promise) {
-        result.catch((err: unknown) =>
-          this.#reporter.report('error', `${name} failed`, this.#fields(), toError(err)),
-        );
-      }
+      if (result instanceof Promise) result.catch(report);
     } catch (err) {
-      this.#reporter.report('error', `${name} failed`, this.#fields(), toError(err));
+      report(err);
     }
   }
 

@@ -4,7 +4,8 @@ import { startApiServer, type ApiServer, type ApiServerOptions } from '@kubecach
 import type { LeaderElectorOptions } from '../config.js';
 import { Elector } from '../leader-elector.js';
 import { createLeaseLock, type LeaseLock } from '../lease-lock.js';
-import type { ResourceLock } from '../resource-lock.js';
+import type { LeaderElectionRecord } from '../record.js';
+import type { LockSnapshot, ResourceLock } from '../resource-lock.js';
 import {
   LeadershipChecker,
   captureLogger,
@@ -43,6 +44,9 @@ export async function startLeaseServer(options: ApiServerOptions = {}): Promise<
 export interface PartitionableLock extends ResourceLock {
   readonly inflight: number;
   mode: LinkMode;
+  /** When set, the next `update` goes here instead (once), e.g. to apply it and lose the answer. */
+  interceptUpdate:
+    ((record: LeaderElectionRecord, signal: AbortSignal) => Promise<LockSnapshot>) | undefined;
 }
 
 /** Wraps `lock` in a {@link PartitionableLock} (mode `ok`). */
@@ -55,9 +59,15 @@ export function partitionable(lock: ResourceLock): PartitionableLock {
       return inflight;
     },
     mode: 'ok',
+    interceptUpdate: undefined,
     get: (signal) => call(() => lock.get(signal), signal),
     create: (record, signal) => call(() => lock.create(record, signal), signal),
-    update: (record, signal) => call(() => lock.update(record, signal), signal),
+    update: (record, signal) => {
+      const intercept = wrapper.interceptUpdate;
+      if (intercept === undefined) return call(() => lock.update(record, signal), signal);
+      wrapper.interceptUpdate = undefined;
+      return intercept(record, signal);
+    },
   };
   async function call<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
     if (wrapper.mode === 'fail') {
@@ -109,12 +119,26 @@ export interface HttpCluster {
   stop(): Promise<void>;
 }
 
-/** Starts electors `ids` against `server`, all on the Lease `default/my-controller`. */
+/**
+ * Starts electors `ids` against `server`, all on the Lease `default/my-controller`. Unless
+ * `lease: 'missing'`, a Lease that does not exist yet is first created released (no holder, 1 s),
+ * as a Lease left by an earlier release, so the first election happens at once (a missing Lease
+ * is created only a lease duration after the electors first saw it missing).
+ */
 export function startHttpCluster(
   server: ApiServer,
   ids: string[],
   elector: Partial<LeaderElectorOptions> = {},
+  options: { lease?: 'released' | 'missing' } = {},
 ): HttpCluster {
+  if ((options.lease ?? 'released') === 'released' && storedLease(server) === undefined) {
+    server.create(leases, {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'my-controller', namespace: 'default' },
+      spec: { leaseDurationSeconds: 1, leaseTransitions: 0 },
+    } as never);
+  }
   const clock = new FakeClock(Date.now());
   const checker = new LeadershipChecker(clock);
   const log: LogLine[] = [];
@@ -145,13 +169,16 @@ export function startHttpCluster(
       ...elector,
     });
     const controller = new AbortController();
+    const done = e.run(controller.signal);
+    // run rejects when leader work fails; tests that care await it.
+    done.catch(() => undefined);
     return {
       id,
       elector: e,
       lock,
       lease,
       controller,
-      done: e.run(controller.signal),
+      done,
       events,
       lostReasons,
     };
@@ -196,7 +223,7 @@ export function startHttpCluster(
     async stop() {
       for (const r of replicas) r.controller.abort();
       await cluster.step(1_000);
-      await Promise.all(replicas.map((r) => r.done));
+      await Promise.allSettled(replicas.map((r) => r.done));
       for (const r of replicas) r.lease.close();
     },
   };

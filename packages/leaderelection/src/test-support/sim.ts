@@ -76,6 +76,12 @@ export class SimNetwork {
   conflictsLeft = 0;
   /** Per replica: latency of answers only, in ms (requests still take `latencyMs`). */
   readonly slowAnswers = new Map<string, number>();
+  /** The next this-many writes are applied, but their answers are lost (the request hangs). */
+  loseAnswersLeft = 0;
+  /** Processes (see `transport`) that crashed: their requests and answers go nowhere. */
+  readonly crashed = new Set<string>();
+  /** Called on the server side after a write of `identity` was applied. */
+  onApplied: ((identity: string, op: string) => void) | undefined;
 
   constructor(clock: FakeClock) {
     this.#clock = clock;
@@ -90,8 +96,11 @@ export class SimNetwork {
     return this.#links.get(identity) ?? 'ok';
   }
 
-  /** A {@link MemoryTransport} for one replica over this network. */
-  transport(identity: string): MemoryTransport {
+  /**
+   * A {@link MemoryTransport} for one replica over this network; `process` names the process (a
+   * restarted replica is a new process with the same identity) for {@link SimNetwork.crashed}.
+   */
+  transport(identity: string, process = identity): MemoryTransport {
     const clock = this.#clock;
     return <T>(op: string, apply: () => T, signal: AbortSignal): Promise<T> =>
       new Promise<T>((resolve, reject) => {
@@ -114,7 +123,7 @@ export class SimNetwork {
         const refused = (): Error =>
           Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' });
         const mode = this.link(identity);
-        if (mode === 'stall') return; // nothing comes back until the caller gives up
+        if (mode === 'stall' || this.crashed.has(process)) return; // nothing comes back until the caller gives up
         if (mode === 'fail' || this.serverDown) {
           timers.push(clock.setTimeout(() => finish(() => reject(refused())), 1));
           return;
@@ -141,15 +150,20 @@ export class SimNetwork {
             } else {
               try {
                 outcome = { ok: true, value: apply() };
+                if (op !== 'get') this.onApplied?.(identity, op);
               } catch (err) {
                 outcome = { ok: false, err };
               }
+            }
+            if (op !== 'get' && outcome.ok && this.loseAnswersLeft > 0) {
+              this.loseAnswersLeft--;
+              return; // applied; the answer is lost and the caller waits until it gives up
             }
             timers.push(
               clock.setTimeout(
                 () => {
                   const now = this.link(identity);
-                  if (now === 'stall') return; // the answer is lost
+                  if (now === 'stall' || this.crashed.has(process)) return; // the answer is lost
                   if (now === 'fail') {
                     finish(() =>
                       reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })),
