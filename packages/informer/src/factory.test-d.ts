@@ -6,7 +6,10 @@ import {
   defineResource,
   deletionHandlingMetaNamespaceKeyFunc,
   isDeletedFinalStateUnknown,
+  metaNamespaceIndexFunc,
   metaNamespaceKeyFunc,
+  namespaceIndex,
+  podsResource,
   splitMetaNamespaceKey,
   type GroupVersionResource,
   type KubeConfigLike,
@@ -58,3 +61,11 @@ expectTypeOf(metaNamespaceKeyFunc).toBeFunction();
 expectTypeOf(deletionHandlingMetaNamespaceKeyFunc).toBeFunction();
 expectTypeOf(splitMetaNamespaceKey).toBeFunction();
 expectTypeOf(isDeletedFinalStateUnknown).guards.toBeObject();
+
+// Indexers never decide the informer's type: a built-in definition with the KubeObject-typed
+// namespace index (already there: the factory adds it) still gives a Pod informer.
+const podsWithIndexers = factory.forResource(podsResource, {
+  indexers: { [namespaceIndex]: metaNamespaceIndexFunc },
+});
+expectTypeOf(podsWithIndexers).toEqualTypeOf<SharedIndexInformer<Pod>>();
+expectTypeOf(podsWithIndexers.getIndexer().list()[0]!.spec).toEqualTypeOf<Pod['spec']>();

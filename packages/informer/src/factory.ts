@@ -113,11 +113,12 @@ export interface SharedInformerFactory {
   /**
    * The informer of a resource defined with `defineResource`: typed by the definition, with its
    * kind and scope. One informer per resource and namespace: the same instance every time, with
-   * any `indexers` added to it.
+   * any `indexers` added to it. Only the definition decides `T`: indexers written for a wider
+   * type (`metaNamespaceIndexFunc` takes any `KubeObject`) are accepted and keep it.
    */
   forResource<T extends KubeObject>(
     resource: ResourceDef<T>,
-    options?: ResourceInformerOptions<T>,
+    options?: ResourceInformerOptions<NoInfer<T>>,
   ): SharedIndexInformer<T>;
   /**
    * The informer for `gvr` (the same instance for the same GVR and namespace; metadata-only is a
