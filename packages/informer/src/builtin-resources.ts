@@ -3,9 +3,11 @@
 // strings), not client-node's model classes (which say `Date`).
 import { defineResource } from '@kubecache/core';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
+import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { ConfigMap, Namespace, Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 
 export type { Deployment } from 'kubernetes-types/apps/v1.js';
+export type { Lease } from 'kubernetes-types/coordination/v1.js';
 export type { ConfigMap, Namespace, Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 
 /** Pods (core/v1, namespaced). */
@@ -23,6 +25,18 @@ export const configMapsResource = defineResource<ConfigMap>({
   version: 'v1',
   kind: 'ConfigMap',
   plural: 'configmaps',
+  namespaced: true,
+});
+
+/**
+ * Leases (coordination.k8s.io/v1, namespaced): what leader election writes; a typed way to watch
+ * or read them (`spec.holderIdentity`, `spec.renewTime`).
+ */
+export const leasesResource = defineResource<Lease>({
+  group: 'coordination.k8s.io',
+  version: 'v1',
+  kind: 'Lease',
+  plural: 'leases',
   namespaced: true,
 });
 
