@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -73,5 +73,20 @@ describe('a kubeconfig that cannot be read', () => {
     writeFileSync(text, 'just some words\n');
     expect(() => loadKubeConfig({}, { KUBECONFIG: text })).toThrow(ConfigError);
     expect(() => loadKubeConfig({}, { KUBECONFIG: text })).toThrow(/not a valid kubeconfig/);
+  });
+
+  it('names the KUBECONFIG path that does not exist, as it names a --kubeconfig one', () => {
+    const home = mkdtempSync(join(tmpdir(), 'home-'));
+    mkdirSync(join(home, '.kube'));
+    writeFileSync(join(home, '.kube', 'config'), two);
+    const missing = join(dir, 'absent-from-env');
+    // A set KUBECONFIG replaces ~/.kube/config (kubectl's rule): no silent fallback to it.
+    expect(() => loadKubeConfig({}, { KUBECONFIG: missing, HOME: home })).toThrow(
+      new ConfigNotFoundError(`kubeconfig ${missing} (from KUBECONFIG) does not exist`),
+    );
+    expect(() => loadKubeConfig({}, { KUBECONFIG: `${missing}:/nope`, HOME: home })).toThrow(
+      `none of the kubeconfig files in KUBECONFIG exists: ${missing}, /nope`,
+    );
+    expect(loadKubeConfig({}, { KUBECONFIG: '', HOME: home }).getCurrentCluster()?.name).toBe('a');
   });
 });

@@ -28,15 +28,17 @@ function loadFile(kc: KubeConfig, path: string): void {
 }
 
 /**
- * Loads the KubeConfig: ConfigNotFoundError (with a hint about --demo) when none is found,
- * ConfigError when the file cannot be parsed.
+ * Loads the KubeConfig: ConfigNotFoundError (with a hint about --demo) when none is found — naming
+ * the path when `--kubeconfig` or `KUBECONFIG` names files that do not exist (a set `KUBECONFIG`
+ * replaces `~/.kube/config`, as in kubectl) — and ConfigError when the file cannot be parsed.
  */
 export function loadKubeConfig(
   options: { kubeconfig?: string; context?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): KubeConfig {
   const kc = new KubeConfig();
-  const fromEnv = env.KUBECONFIG?.split(':').find((p) => p !== '' && existsSync(p));
+  const envPaths = (env.KUBECONFIG ?? '').split(':').filter((p) => p !== '');
+  const fromEnv = envPaths.find((p) => existsSync(p));
   const home = join(env.HOME ?? homedir(), '.kube', 'config');
   const inCluster =
     env.KUBERNETES_SERVICE_HOST !== undefined &&
@@ -47,6 +49,13 @@ export function loadKubeConfig(
     loadFile(kc, options.kubeconfig);
   } else if (fromEnv !== undefined) {
     loadFile(kc, fromEnv);
+  } else if (envPaths.length > 0) {
+    // As kubectl: a set KUBECONFIG replaces ~/.kube/config, so name what it pointed at.
+    throw new ConfigNotFoundError(
+      envPaths.length === 1
+        ? `kubeconfig ${envPaths[0]!} (from KUBECONFIG) does not exist`
+        : `none of the kubeconfig files in KUBECONFIG exists: ${envPaths.join(', ')}`,
+    );
   } else if (existsSync(home)) {
     loadFile(kc, home);
   } else if (inCluster) {
