@@ -198,7 +198,8 @@ export class Cluster {
 
   /**
    * Creates an object: name or generateName required; sets uid, resourceVersion,
-   * creationTimestamp, generation 1. 409 if it exists, 422 on a bad name.
+   * creationTimestamp, and `generation: 1` for kinds that have one (see kind-strategies.ts). 409
+   * if it exists, 422 on a bad name.
    */
   create(
     resource: ResourceStore,
@@ -234,10 +235,11 @@ export class Cluster {
     const key = keyOf(ns, meta.name);
     if (resource.items.has(key)) throw alreadyExists(resource.id, meta.name);
     const rv = ++this.rv;
-    const { deletionTimestamp: _dt, ...createMeta } = meta as StoredMeta;
+    const prepared = prepareForCreate(resource.def, { ...input, metadata: meta }, options);
+    const { deletionTimestamp: _dt, ...createMeta } = (prepared.metadata ?? {}) as StoredMeta;
     delete (createMeta as StoredMeta).deletionGracePeriodSeconds;
     const obj: KubeObject = {
-      ...prepareForCreate(resource.def, input, options),
+      ...prepared,
       apiVersion:
         resource.def.group === ''
           ? resource.def.version
@@ -249,7 +251,6 @@ export class Cluster {
         uid: randomUUID(),
         resourceVersion: String(rv),
         creationTimestamp: now(),
-        generation: 1,
       },
     };
     if (ns === undefined) delete obj.metadata!.namespace;
@@ -428,14 +429,16 @@ export class Cluster {
       return this.remove(resource, key, prev);
     }
     const rv = ++this.rv;
+    const generation = nextGeneration(resource.def, prevObj, next, specMayChange);
     const obj: KubeObject = {
       ...next,
       metadata: {
         ...meta,
         resourceVersion: String(rv),
-        generation: nextGeneration(resource.def, prevObj, next, specMayChange),
+        ...(generation !== undefined ? { generation } : {}),
       },
     };
+    if (generation === undefined) delete obj.metadata!.generation;
     const entry = entryOf(obj);
     resource.items.set(key, entry);
     this.commit({ rv, resource: resource.id, key, type: 'MODIFIED', entry, prev });

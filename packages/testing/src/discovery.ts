@@ -2,22 +2,9 @@
 // /api/v1, /apis/<group>/<version> (APIResourceList), built from the registered resources.
 import type { Cluster } from './cluster.js';
 
-const verbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+export { versionInfo } from './version.js';
 
-/** The version kube-apiserver would report at `/version`; the list rules followed are v1.32's. */
-export function versionInfo(): unknown {
-  return {
-    major: '1',
-    minor: '32',
-    gitVersion: 'v1.32.0-kubecache-testing',
-    gitCommit: '0000000000000000000000000000000000000000',
-    gitTreeState: 'clean',
-    buildDate: '2026-01-01T00:00:00Z',
-    goVersion: 'none (in-process, Node.js)',
-    compiler: 'node',
-    platform: `${process.platform}/${process.arch}`,
-  };
-}
+const verbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 /** The APIVersions document of `/api`. */
 export function coreVersions(): unknown {

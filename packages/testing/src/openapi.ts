@@ -7,8 +7,12 @@
 // document per served group version, each without paths or schemas.
 import { createHash } from 'node:crypto';
 import type { Cluster } from './cluster.js';
+import { emulatedKubernetesVersion } from './version.js';
 
-const info = { title: 'Kubernetes (@kubecache/testing, no schemas)', version: 'v1.32.0' };
+const info = {
+  title: 'Kubernetes (@kubecache/testing, no schemas)',
+  version: `v${emulatedKubernetesVersion}.0`,
+};
 
 /** The Swagger 2.0 document of `/openapi/v2` as JSON. */
 export function openApiV2Json(): unknown {

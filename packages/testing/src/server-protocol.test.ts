@@ -62,11 +62,17 @@ describe('wire protocol', () => {
     const p = s.create('pods', makePod({ namespace: 'ns', name: 'p' }));
     p.metadata!.labels = { mutated: 'by-caller' };
     expect(s.get('pods', 'ns', 'p')?.metadata?.labels?.mutated).toBeUndefined();
-    const status = s.patch('pods', 'ns', 'p', { status: { phase: 'Failed' } });
+    // Pods have no generation before Kubernetes 1.33; deployments do.
+    expect(p.metadata?.generation).toBeUndefined();
+    s.create('deployments.apps', {
+      metadata: { namespace: 'ns', name: 'd' },
+      spec: { replicas: 1 },
+    } as KubeObject);
+    const status = s.patch('deployments.apps', 'ns', 'd', { status: { replicas: 1 } });
     expect(status.metadata?.generation).toBe(1);
-    const spec = s.patch('pods', 'ns', 'p', { spec: { nodeName: 'elsewhere' } });
+    const spec = s.patch('deployments.apps', 'ns', 'd', { spec: { replicas: 2 } });
     expect(spec.metadata?.generation).toBe(2);
-    const unchangedPut = s.update('pods', {
+    const unchangedPut = s.update('deployments.apps', {
       ...spec,
       metadata: { ...spec.metadata, resourceVersion: '' },
     });

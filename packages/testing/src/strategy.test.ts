@@ -21,15 +21,15 @@ const json = (method: string, body: unknown, contentType = 'application/json'): 
 });
 
 describe('the /status subresource', () => {
-  it('lets PUT and PATCH on …/status change only status, and makes writes to the pod ignore status', async () => {
+  it('lets PUT and PATCH on …/status change status (and the metadata the pod status strategy allows), and makes writes to the pod ignore status', async () => {
     const s = await start();
     const url = `${s.url}/api/v1/namespaces/ns/pods/p`;
     const created = await requestJson<Obj>(
       `${s.url}/api/v1/namespaces/ns/pods`,
       json('POST', makePod({ namespace: 'ns', name: 'p', phase: 'Running' })),
     );
-    // Status given to create is dropped: a new pod is Pending.
-    expect(created.body.status).toEqual({ phase: 'Pending' });
+    // Status given to create is dropped: a new pod is Pending, with the QoS class it was given.
+    expect(created.body.status).toEqual({ phase: 'Pending', qosClass: 'Burstable' });
     const viaMain = await requestJson<Obj>(
       url,
       json(
@@ -53,13 +53,15 @@ describe('the /status subresource', () => {
       ),
     );
     expect(viaStatus.body.status?.phase).toBe('Running');
-    expect(viaStatus.body.metadata?.labels?.a).toBe('1');
+    // podStatusStrategy resets spec and ownerReferences only: labels do change through /status.
+    expect(viaStatus.body.metadata?.labels?.a).toBe('2');
     expect(viaStatus.body.spec?.nodeName).toBe(created.body.spec?.nodeName);
     const put = await requestJson<Obj>(
       `${url}/status`,
       json('PUT', { ...viaStatus.body, status: { phase: 'Succeeded' } }),
     );
-    expect(put.body.status).toEqual({ phase: 'Succeeded' });
+    // The QoS class is immutable: a status without one keeps the stored one.
+    expect(put.body.status).toEqual({ phase: 'Succeeded', qosClass: 'Burstable' });
     const stale = await requestJson<Status>(`${url}/status`, json('PUT', viaStatus.body));
     expect(stale.status).toBe(409);
     expect((await requestJson<Obj>(`${url}/status`)).body.status?.phase).toBe('Succeeded');
@@ -70,27 +72,32 @@ describe('the /status subresource', () => {
     ).toBe(404);
   });
 
-  it('bumps generation only for changes outside metadata and status', async () => {
+  it("bumps a deployment's generation for spec and annotation changes only", async () => {
     const s = await start();
-    const url = `${s.url}/api/v1/namespaces/ns/pods/p`;
-    s.create('pods', makePod({ namespace: 'ns', name: 'p' }));
+    const url = `${s.url}/apis/apps/v1/namespaces/ns/deployments/d`;
+    s.create('deployments.apps', {
+      metadata: { namespace: 'ns', name: 'd' },
+      spec: { replicas: 1 },
+    } as KubeObject);
     const patch = async (body: unknown, path = url) =>
       (await requestJson<Obj>(path, json('PATCH', body, 'application/merge-patch+json'))).body;
-    expect((await patch({ metadata: { annotations: { x: 'y' } } })).metadata?.generation).toBe(1);
-    expect(
-      (await patch({ status: { phase: 'Failed' } }, `${url}/status`)).metadata?.generation,
-    ).toBe(1);
-    expect((await patch({ spec: { activeDeadlineSeconds: 30 } })).metadata?.generation).toBe(2);
+    expect((await patch({ metadata: { labels: { x: 'y' } } })).metadata?.generation).toBe(1);
+    expect((await patch({ status: { replicas: 1 } }, `${url}/status`)).metadata?.generation).toBe(
+      1,
+    );
+    expect((await patch({ spec: { replicas: 3 } })).metadata?.generation).toBe(2);
+    // Deployments copy annotations to their ReplicaSets, so annotation changes count too.
+    expect((await patch({ metadata: { annotations: { x: 'y' } } })).metadata?.generation).toBe(3);
     // JSON Patch on the status: still no bump.
     const jp = await requestJson<Obj>(
       `${url}/status`,
       json(
         'PATCH',
-        [{ op: 'replace', path: '/status/phase', value: 'Running' }],
+        [{ op: 'add', path: '/status/readyReplicas', value: 1 }],
         'application/json-patch+json',
       ),
     );
-    expect(jp.body.metadata?.generation).toBe(2);
+    expect(jp.body.metadata?.generation).toBe(3);
   });
 
   it('works with client-node patchNamespacedPodStatus and a CustomObjectsApi status patch of a CRD', async () => {

@@ -1,9 +1,10 @@
-// The per-resource write rules kube-apiserver's registry applies before it stores an object (its
-// "strategies", k8s.io/apiserver pkg/registry/rest create.go/update.go and the pod, namespace and
-// custom-resource strategies): which fields a write to the object or to its `/status` subresource
-// may change, when `metadata.generation` moves, which metadata the server owns, and the
+// The write rules kube-apiserver's generic registry applies to every kind before it stores an
+// object (k8s.io/apiserver pkg/registry/rest create.go BeforeCreate, update.go BeforeUpdate): the
+// metadata the server owns, the generation carried over from the stored object, and the
 // finalizer rule of ValidateObjectMetaUpdate (k8s.io/apimachinery pkg/api/validation/objectmeta.go).
+// What differs per kind (generation, status, the status subresource) is in kind-strategies.ts.
 import type { KubeObject, ObjectMeta } from '@kubecache/core';
+import { plain, strategyFor, type PlainObject } from './kind-strategies.js';
 import type { ResourceDefinition } from './resources.js';
 import { invalid } from './status.js';
 
@@ -24,51 +25,50 @@ export interface WriteOptions {
 
 const metaOf = (o: KubeObject): StoredMeta => o.metadata ?? {};
 
-/** The object without `metadata` (and without `status` when it is a subresource): what `generation` tracks. */
-function specOf(def: ResourceDefinition, o: KubeObject): string {
-  const rest: Record<string, unknown> = { ...(o as Record<string, unknown>) };
-  delete rest.metadata;
-  delete rest.apiVersion;
-  delete rest.kind;
-  if (def.statusSubresource) delete rest.status;
-  return JSON.stringify(rest);
+/**
+ * Whether a patch may move `metadata.generation` (the kind's rule, see kind-strategies.ts): a
+ * merge patch of only what the generation does not track cannot, and skipping the comparison
+ * keeps status and metadata churn cheap.
+ */
+export function patchMayChangeSpec(def: ResourceDefinition, patch: unknown): boolean {
+  return strategyFor(def).patchMayChangeGeneration(patch);
 }
 
 /**
- * Whether a merge patch may change what `generation` tracks: a patch of only `metadata` (and
- * `status` when it is a subresource) cannot, and skipping the comparison keeps status churn cheap.
+ * Prepares an object for create: the kind's rules (a namespace gets the `kubernetes` finalizer)
+ * and, with the status rules on, the status the kind starts with (a pod `Pending` with its QoS
+ * class, a deployment `{}`, a custom resource with a status subresource none). Sets
+ * `metadata.generation` to 1 for kinds that have one; other kinds keep what they were given, as
+ * BeforeCreate (k8s.io/apiserver pkg/registry/rest/create.go) does not touch it.
  */
-export function patchMayChangeSpec(def: ResourceDefinition, patch: unknown): boolean {
-  if (Array.isArray(patch)) return true;
-  if (patch === null || typeof patch !== 'object') return true;
-  return Object.keys(patch).some(
-    (k) =>
-      k !== 'metadata' &&
-      k !== 'apiVersion' &&
-      k !== 'kind' &&
-      !(k === 'status' && def.statusSubresource),
-  );
-}
-
-/** Prepares an object for create: with the status rules on, `status` is dropped (a pod starts Pending). */
 export function prepareForCreate(
   def: ResourceDefinition,
   input: KubeObject,
   options: WriteOptions,
 ): KubeObject {
-  if (!def.statusSubresource || !options.enforceStatusSubresource) return input;
-  const out: Record<string, unknown> = { ...(input as Record<string, unknown>) };
-  delete out.status;
-  if (def.group === '' && def.resource === 'pods') out.status = { phase: 'Pending' };
+  const strategy = strategyFor(def);
+  const out: PlainObject = { ...plain(input) };
+  if (options.enforceStatusSubresource === true) {
+    const created = strategy.createStatus(out);
+    if (created.keep !== true) {
+      if (created.status === undefined) delete out.status;
+      else out.status = created.status;
+    }
+  }
+  strategy.prepareForCreate(out);
+  const meta: StoredMeta = { ...metaOf(out) };
+  if (strategy.generation !== 'none') meta.generation = 1;
+  out.metadata = meta;
   return out;
 }
 
 /**
- * Prepares the new state of an update from the stored one: a `/status` write keeps everything
- * but `status` (and the metadata the caller may always change: none, as for custom resources); a
- * write to the object keeps the stored `status` when the status rules are on. Server-owned
- * metadata (uid, creationTimestamp, deletionTimestamp, deletionGracePeriodSeconds, generation)
- * always comes from the stored object.
+ * Prepares the new state of an update from the stored one, as BeforeUpdate
+ * (k8s.io/apiserver pkg/registry/rest/update.go) with the kind's strategy: a `/status` write
+ * keeps everything but `status` and the metadata its status strategy resets; a write to the
+ * object keeps the stored `status` when the status rules are on. Server-owned metadata (name,
+ * namespace, uid, creationTimestamp, deletionTimestamp, deletionGracePeriodSeconds, generation)
+ * always comes from the stored object; the caller moves the generation (see {@link nextGeneration}).
  */
 export function prepareForUpdate(
   def: ResourceDefinition,
@@ -76,20 +76,17 @@ export function prepareForUpdate(
   input: KubeObject,
   options: WriteOptions,
 ): KubeObject {
-  let next: Record<string, unknown>;
+  const strategy = strategyFor(def);
+  const next: PlainObject = { ...plain(input) };
+  const old = plain(prev);
   if (options.subresource === 'status') {
-    next = { ...(prev as Record<string, unknown>) };
-    const status = (input as { status?: unknown }).status;
-    if (status === undefined) delete next.status;
-    else next.status = status;
-    next.metadata = { ...metaOf(prev), resourceVersion: metaOf(input).resourceVersion };
+    strategy.prepareForStatusUpdate(next, old);
   } else {
-    next = { ...(input as Record<string, unknown>) };
-    if (def.statusSubresource && options.enforceStatusSubresource) {
-      const status = (prev as { status?: unknown }).status;
-      if (status === undefined) delete next.status;
-      else next.status = status;
+    if (strategy.statusSubresource && options.enforceStatusSubresource === true) {
+      if (old.status === undefined) delete next.status;
+      else next.status = old.status;
     }
+    strategy.prepareForUpdate(next, old);
   }
   const pm = metaOf(prev);
   const meta: StoredMeta = { ...metaOf(next) };
@@ -111,15 +108,22 @@ export function prepareForUpdate(
   return next;
 }
 
-/** The generation of `next`: one more than `prev`'s when what it tracks changed. */
+/**
+ * The generation of `next`: one more than `prev`'s when the kind tracks what changed (a
+ * deployment's spec or annotations, anything outside metadata of a custom resource), `prev`'s
+ * otherwise — undefined for kinds without one. `mayChange: false` skips the comparison (a
+ * `/status` write never moves it).
+ */
 export function nextGeneration(
   def: ResourceDefinition,
   prev: KubeObject,
   next: KubeObject,
   mayChange: boolean,
-): number {
-  const g = metaOf(prev).generation ?? 1;
-  return mayChange && specOf(def, prev) !== specOf(def, next) ? g + 1 : g;
+): number | undefined {
+  const g = metaOf(prev).generation;
+  const strategy = strategyFor(def);
+  if (strategy.generation === 'none' || !mayChange) return g;
+  return strategy.generationChanged(plain(prev), plain(next)) ? (g ?? 0) + 1 : g;
 }
 
 /** 422 when an update adds finalizers to an object that is being deleted (ValidateNoNewFinalizers). */
