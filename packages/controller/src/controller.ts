@@ -4,6 +4,7 @@
 // client-go's sample-controller shape (informers → rate-limited queue → workers).
 import {
   defaultLogger,
+  flushLogger,
   noMetricsProvider,
   realClock,
   type Clock,
@@ -420,6 +421,7 @@ class ControllerImpl<T extends KubeObject> implements Controller {
       stopInformers.abort();
       // An informer that gave up rejects its run: that error is already `run`'s, or was logged.
       await Promise.allSettled(runs.map((r) => r.done));
+      flushLogger(this.logger); // a rate-limited logger prints what it still holds
     }
   }
 

@@ -39,6 +39,7 @@ export {
   and,
   annotationsChanged,
   generationChanged,
+  isRecreation,
   labelsChanged,
   not,
   or,

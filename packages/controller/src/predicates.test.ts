@@ -4,6 +4,7 @@ import {
   and,
   annotationsChanged,
   generationChanged,
+  isRecreation,
   labelsChanged,
   not,
   or,
@@ -24,6 +25,22 @@ const create: WatchEvent = { type: 'create', object: obj({}), isInInitialList: f
 const del: WatchEvent = { type: 'delete', object: obj({}), finalStateUnknown: false };
 
 describe('predicates', () => {
+  it('treat an update whose uid changed as a creation (deleted and recreated behind a relist)', () => {
+    const before = obj({ uid: 'u1', generation: 1, resourceVersion: '5', labels: { a: '1' } });
+    const after = obj({ uid: 'u2', generation: 1, resourceVersion: '5', labels: { a: '1' } });
+    for (const p of [
+      generationChanged(),
+      resourceVersionChanged(),
+      labelsChanged(),
+      annotationsChanged(),
+    ]) {
+      expect(p(update(before, after))).toBe(true);
+      expect(p(update(before, { ...before }))).toBe(false);
+    }
+    expect(isRecreation(before, after)).toBe(true);
+    expect(isRecreation(obj({}), after)).toBe(false);
+  });
+
   it('generationChanged passes spec changes and drops status-only updates and resyncs', () => {
     const p = generationChanged();
     expect(p(update(obj({ generation: 1 }), obj({ generation: 2 })))).toBe(true);

@@ -51,13 +51,31 @@ export function predicateFuncs<T = KubeObject>(funcs: PredicateFuncs<T>): Predic
 }
 
 /** A predicate that looks only at updates (creates and deletes pass). */
+/**
+ * True when the update's objects have different `metadata.uid`s: the object was deleted and
+ * recreated under the same name, and the informer only saw the two ends (a relist after a watch
+ * gap). That is a creation, whatever else changed.
+ */
+export function isRecreation(oldObj: KubeObject, newObj: KubeObject): boolean {
+  const a = oldObj.metadata?.uid;
+  const b = newObj.metadata?.uid;
+  return a !== undefined && b !== undefined && a !== b;
+}
+
+// Differs from controller-runtime: its GenerationChangedPredicate & co. compare only their field,
+// so a Foo recreated behind a relist with the same generation (1 → 1) is dropped; here a new uid
+// always passes (issue 21 input 6).
 function onUpdate(changed: (oldObj: KubeObject, newObj: KubeObject) => boolean): Predicate {
-  return (event) => (event.type !== 'update' ? true : changed(event.oldObject, event.newObject));
+  return (event) =>
+    event.type !== 'update' ||
+    isRecreation(event.oldObject, event.newObject) ||
+    changed(event.oldObject, event.newObject);
 }
 
 /**
- * Passes updates whose `metadata.generation` changed (a `spec` change on most resources), and
- * every create and delete. Status-only writes and resyncs are dropped. Updates where either
+ * Passes updates whose `metadata.generation` changed (a `spec` change on most resources) or
+ * whose `metadata.uid` changed (deleted and recreated: {@link isRecreation}), and every create
+ * and delete. Status-only writes and resyncs are dropped. Updates where either
  * object has no metadata are dropped, as controller-runtime's `GenerationChangedPredicate`.
  *
  * Use it on the primary resource when status writes by the controller itself should not trigger
@@ -74,8 +92,8 @@ export function generationChanged(): Predicate {
 }
 
 /**
- * Passes updates whose `metadata.resourceVersion` changed — drops periodic resyncs — and every
- * create and delete (controller-runtime `ResourceVersionChangedPredicate`).
+ * Passes updates whose `metadata.resourceVersion` or `metadata.uid` changed — drops periodic
+ * resyncs — and every create and delete (controller-runtime `ResourceVersionChangedPredicate`).
  */
 export function resourceVersionChanged(): Predicate {
   return onUpdate(
@@ -86,7 +104,10 @@ export function resourceVersionChanged(): Predicate {
   );
 }
 
-/** Passes updates whose `metadata.labels` changed, and every create and delete (`LabelChangedPredicate`). */
+/**
+ * Passes updates whose `metadata.labels` or `metadata.uid` changed, and every create and delete
+ * (`LabelChangedPredicate`).
+ */
 export function labelsChanged(): Predicate {
   return onUpdate(
     (o, n) =>
@@ -96,7 +117,10 @@ export function labelsChanged(): Predicate {
   );
 }
 
-/** Passes updates whose `metadata.annotations` changed, and every create and delete (`AnnotationChangedPredicate`). */
+/**
+ * Passes updates whose `metadata.annotations` or `metadata.uid` changed, and every create and
+ * delete (`AnnotationChangedPredicate`).
+ */
 export function annotationsChanged(): Predicate {
   return onUpdate(
     (o, n) =>

@@ -4,7 +4,7 @@
 // property reads, `typeof` excepted), a getter or `toString` may throw, an object may be circular
 // or huge. controller-runtime recovers panics in Reconcile (pkg/internal/controller
 // reconcileHandler); this is the JavaScript counterpart for the runtime's own error path.
-import type { Logger } from '@kubecache/core';
+import type { LogLevel, Logger } from '@kubecache/core';
 
 /** Longest description of a non-Error value, in characters. */
 const maxDescription = 200;
@@ -79,7 +79,7 @@ export function errorOf(thrown: unknown, what = 'reconcile threw'): Error {
  */
 export function safeLog(
   logger: Logger,
-  level: keyof Logger,
+  level: LogLevel,
   fields: Record<string, unknown>,
   msg: string,
 ): void {

@@ -1,7 +1,14 @@
 // The reconcile loop of controller-runtime's `Controller` (pkg/internal/controller/controller.go:
 // processNextWorkItem + reconcileHandler): `concurrency` workers take keys from the rate-limited
 // queue, reconcile them, and requeue, forget or back off according to the result.
-import { isAbortError, monotonicNow, type Clock, type Logger } from '@kubecache/core';
+import {
+  flushLogger,
+  isAbortError,
+  monotonicNow,
+  type Clock,
+  type LogLevel,
+  type Logger,
+} from '@kubecache/core';
 import type { RateLimitingInterface } from '@kubecache/workqueue';
 import { ReconcileTimeoutError } from './errors.js';
 import type { ControllerMetrics } from './metrics.js';
@@ -341,10 +348,16 @@ function readResult(result: unknown): Outcome {
 /** A logger that adds `fields` to every object-form call. */
 export function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
   const wrap =
-    (level: keyof Logger) =>
+    (level: LogLevel) =>
     (obj: object | string, msg?: string): void => {
       if (typeof obj === 'string') logger[level]({ ...fields }, obj);
       else logger[level]({ ...fields, ...obj }, msg);
     };
-  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
+  return {
+    debug: wrap('debug'),
+    info: wrap('info'),
+    warn: wrap('warn'),
+    error: wrap('error'),
+    flush: () => flushLogger(logger),
+  };
 }
