@@ -83,6 +83,7 @@ describe('pod-printer binary', () => {
       .map((l) => JSON.parse(l) as { type: string });
     expect(lines.filter((l) => l.type === 'ADDED')).toHaveLength(3);
     expect(lines.find((l) => l.type === 'KEYS')).toEqual({
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) as unknown,
       type: 'KEYS',
       count: 3,
       keys: ['ns/p0', 'ns/p1', 'ns/p2'],

@@ -71,10 +71,15 @@ export function linesRenderer(out: Write, err: Write): Renderer {
   };
 }
 
-/** JSON lines: one object per event, key list, sync and error. */
-export function jsonRenderer(out: Write): Renderer {
+/**
+ * JSON lines: one object per event, key list, sync and error, each with `time` first (RFC 3339 in
+ * UTC with milliseconds, e.g. `2026-12-06T05:50:00.123Z`: when the line was written).
+ *
+ * @param now - the clock for `time`. Default: the system clock.
+ */
+export function jsonRenderer(out: Write, now: () => Date = () => new Date()): Renderer {
   let announcedSync = false;
-  const line = (o: unknown): void => out(`${JSON.stringify(o)}\n`);
+  const line = (o: object): void => out(`${JSON.stringify({ time: now().toISOString(), ...o })}\n`);
   return {
     event: (e) => {
       const row = e.pod ? podRow(e.pod) : undefined;
@@ -187,7 +192,11 @@ export function ttyRenderer(stream: NodeJS.WriteStream, options: TtyOptions = {}
       clearInterval(timer);
       stream.off('resize', onResize);
       closed = true;
-      stream.write(`${ESC}?25h${ESC}?1049l${frame()[0] ?? ''}\n`);
+      // The normal screen comes back with the final status line and, if the last thing that
+      // happened was an error, that error (it was on the alternate screen only).
+      stream.write(
+        `${ESC}?25h${ESC}?1049l${frame()[0] ?? ''}\n${error !== '' ? `${error}\n` : ''}`,
+      );
     },
   };
 }
