@@ -45,6 +45,8 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortedError(undefined, { cause: signal.reason });
 }
 
+const nonErrorBrand = Symbol.for('@kubecache/core/NonErrorThrown');
+
 /** True for an Error whose `name`, `message`, `stack` and `cause` can be read without throwing. */
 function isReadableError(value: unknown): value is Error {
   try {
@@ -67,12 +69,16 @@ function isReadableError(value: unknown): value is Error {
  * a plain object, a revoked Proxy, an Error whose getters throw) becomes a new `Error` whose
  * message is {@link describeError} of the value (one redacted line of bounded length, e.g.
  * `null`, `Symbol(x)`, `{"code":7}`, `[object that cannot be inspected]`) and whose `cause` is
- * the value itself.
+ * the value itself. The new Error carries a kubecache brand, so the default logger does not
+ * print its stack (which shows where kubecache caught the value, not where it was thrown).
  *
  * @param value - anything thrown or rejected with.
  * @returns an Error that is safe to read; never throws.
  */
 export function toError(value: unknown): Error {
   if (isReadableError(value)) return value;
-  return new Error(describeError(value), { cause: value });
+  const wrapper = new Error(describeError(value), { cause: value });
+  // Its stack is where kubecache caught the value, not where it was thrown: loggers skip it.
+  Object.defineProperty(wrapper, nonErrorBrand, { value: true });
+  return wrapper;
 }

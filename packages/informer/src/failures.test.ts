@@ -191,9 +191,14 @@ describe('the silent cases print one clear line by default (stderr)', () => {
     });
     f.start();
     await until(() => lines.length > 0);
-    expect(lines).toEqual([
-      "kubecache error informer pods.v1: event handler failed: Cannot read properties of undefined (reading 'name') handler=0\n",
-    ]);
+    expect(lines).toHaveLength(1);
+    // The line names the object; the stack under it points at the handler's file:line.
+    const [first, ...stack] = lines[0]!.trimEnd().split('\n');
+    expect(first).toBe(
+      "kubecache error informer pods.v1: event handler failed: Cannot read properties of undefined (reading 'name') handler=0 key=a/p0",
+    );
+    expect(stack[0]).toBe("  TypeError: Cannot read properties of undefined (reading 'name')");
+    expect(stack[1]).toMatch(/^ {4}at (Object\.)?onAdd \(.*failures\.test\.ts:\d+:\d+\)$/);
   });
 
   it('nothing is logged per event (even at debug level)', async () => {

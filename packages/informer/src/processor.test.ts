@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '@kubecache/core';
 import { ProcessorListener, type Notification } from './processor.js';
@@ -84,5 +85,203 @@ describe('ProcessorListener', () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(seen).toEqual([0]);
     await l.idle();
+  });
+});
+
+// Values a handler may throw, reject with or return, built fresh (a revoked Proxy cannot be
+// inspected at all, not even by fast-check, so the arbitraries hold factories).
+function revokedProxy(): object {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  return proxy;
+}
+const throwingGetters = (): object =>
+  Object.defineProperties(
+    {},
+    Object.fromEntries(
+      ['message', 'name', 'stack', 'cause', 'then'].map((k) => [
+        k,
+        {
+          get(): never {
+            throw new Error(`${k} getter`);
+          },
+        },
+      ]),
+    ),
+  );
+const hostileThrown: readonly (() => unknown)[] = [
+  () => null,
+  () => undefined,
+  () => Symbol('thrown'),
+  revokedProxy,
+  throwingGetters,
+  () => ({
+    toString: (): never => {
+      throw new Error('toString');
+    },
+    [Symbol.toPrimitive]: (): never => {
+      throw new Error('toPrimitive');
+    },
+  }),
+  () => {
+    const e = new Error('cycle');
+    (e as { cause?: unknown }).cause = e;
+    return e;
+  },
+  () => {
+    const e = new Error('getters');
+    Object.defineProperty(e, 'message', {
+      get(): never {
+        throw new Error('message getter');
+      },
+    });
+    return e;
+  },
+  () => 'x'.repeat(1_000_000),
+  () =>
+    new Proxy(new Error('trapped'), {
+      get(): never {
+        throw new Error('trap');
+      },
+      getPrototypeOf(): never {
+        throw new Error('trap');
+      },
+    }),
+];
+/** Values a handler may return, and whether returning them is a failure. */
+const hostileReturned: readonly (readonly [() => unknown, boolean])[] = [
+  [revokedProxy, true],
+  [throwingGetters, true], // its `then` getter throws
+  [
+    () => ({
+      then: (): never => {
+        throw new Error('then threw');
+      },
+    }),
+    true,
+  ],
+  [() => ({ then: (_ok: unknown, fail: (e: unknown) => void) => fail(revokedProxy()) }), true],
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what the test is about
+  [() => Promise.reject(revokedProxy()), true],
+  [() => null, false],
+  [() => Symbol('returned'), false],
+  [() => ({ then: 42 }), false],
+  [
+    () => {
+      const o: Record<string, unknown> = {};
+      o.o = o;
+      return o;
+    },
+    false,
+  ],
+];
+
+type Act =
+  | { kind: 'ok' }
+  | { kind: 'throw' | 'reject' | 'asyncThrow'; value: () => unknown }
+  | { kind: 'return'; value: () => unknown; fails: boolean };
+
+const act: fc.Arbitrary<Act> = fc.oneof(
+  fc.constant({ kind: 'ok' } as const),
+  fc
+    .tuple(fc.constantFrom('throw', 'reject', 'asyncThrow'), fc.constantFrom(...hostileThrown))
+    .map(([kind, value]) => ({ kind, value, toString: () => kind })),
+  fc.constantFrom(...hostileReturned).map(([value, fails]) => ({
+    kind: 'return' as const,
+    value,
+    fails,
+    toString: () => `return (fails: ${fails})`,
+  })),
+);
+
+function perform(a: Act): unknown {
+  switch (a.kind) {
+    case 'ok':
+      return undefined;
+    case 'throw':
+      throw a.value();
+    case 'reject':
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- idem
+      return Promise.reject(a.value());
+    case 'asyncThrow':
+      return (async () => {
+        await Promise.resolve();
+        throw a.value();
+      })();
+    case 'return':
+      return a.value();
+  }
+}
+
+function settled(p: Promise<void>, ms: number): Promise<boolean> {
+  return Promise.race([
+    p.then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), ms)),
+  ]);
+}
+
+describe('ProcessorListener with handlers that throw, reject or return anything', () => {
+  it('reports each failure as a readable Error, keeps delivering in order, leaves no unhandled rejection (fast-check)', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(act, { minLength: 1, maxLength: 12 }),
+          fc.boolean(),
+          async (acts, update) => {
+            const errors: Error[] = [];
+            const seen: number[] = [];
+            const handle = (n: number): unknown => {
+              seen.push(n);
+              return n < acts.length ? perform(acts[n]!) : undefined;
+            };
+            const l = listener(
+              update
+                ? { onUpdate: (_old, o) => handle(o.n) as void }
+                : { onAdd: (o) => handle(o.n) as void },
+              errors,
+            );
+            for (let i = 0; i <= acts.length; i++) {
+              l.add(update ? { type: 'update', oldObj: { n: i }, newObj: { n: i } } : add(i));
+            }
+            expect(await settled(l.idle(), 2000)).toBe(true);
+            expect(seen).toEqual(Array.from({ length: acts.length + 1 }, (_, i) => i));
+            const failing = acts.filter((a) => a.kind !== 'ok' && (a.kind !== 'return' || a.fails));
+            expect(errors).toHaveLength(failing.length);
+            for (const e of errors) {
+              expect(e).toBeInstanceOf(Error);
+              expect(typeof e.message).toBe('string');
+              expect(e.message.length).toBeLessThanOrEqual(1000);
+            }
+          },
+        ),
+        { numRuns: 150 },
+      );
+      await new Promise((r) => setTimeout(r, 20)); // unhandled rejections are reported after a turn
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('a handler returning a revoked Proxy is reported and the next notification still arrives', async () => {
+    const errors: Error[] = [];
+    const seen: number[] = [];
+    const l = listener(
+      {
+        onAdd: (o) => {
+          seen.push(o.n);
+          return (o.n === 0 ? revokedProxy() : undefined) as void;
+        },
+      },
+      errors,
+    );
+    l.add(add(0));
+    l.add(add(1));
+    expect(await settled(l.idle(), 2000)).toBe(true);
+    expect(seen).toEqual([0, 1]);
+    expect(errors.map((e) => e.message)).toHaveLength(1);
   });
 });

@@ -151,6 +151,10 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
   /**
    * Delivers queued notifications in order. Synchronous handlers are called back to back; a
    * handler that returns a promise (or any thenable) is awaited before the next notification.
+   *
+   * Whatever a handler throws, rejects with or returns (a revoked Proxy, a thenable whose `then`
+   * throws, `null`, a symbol…) is at most a reported failure of that call: nothing escapes into
+   * the microtask queue as an uncaught exception or unhandled rejection, and delivery goes on.
    */
   private pump(): void {
     const timing = this.timing;
@@ -172,13 +176,25 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
         failed = true;
         error = err;
       }
-      if (
-        !failed &&
-        r !== null &&
-        typeof r === 'object' &&
-        typeof (r as PromiseLike<unknown>).then === 'function'
-      ) {
-        void Promise.resolve(r as PromiseLike<unknown>)
+      let then: unknown;
+      if (!failed && r !== null && (typeof r === 'object' || typeof r === 'function')) {
+        try {
+          then = (r as { then?: unknown }).then; // a getter or a revoked Proxy may throw
+        } catch (err) {
+          failed = true;
+          error = err;
+        }
+      }
+      if (typeof then === 'function') {
+        const thenable = r as object;
+        // Calls `then` once, as `await` would; a `then` that throws becomes a rejection.
+        void new Promise<void>((resolve, reject) => {
+          (then as (ok: () => void, fail: (e: unknown) => void) => void).call(
+            thenable,
+            () => resolve(),
+            reject,
+          );
+        })
           .then(
             () => {
               if (timing) this.timed();
@@ -188,11 +204,7 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
               this.report(err, n);
             },
           )
-          .then(() => {
-            this.delivered(n);
-            this.pump();
-          })
-          .catch((err: unknown) => this.report(err, n));
+          .then(() => this.resume(n));
         return; // still pumping: carries on when the handler settles
       }
       if (timing) this.timed();
@@ -201,6 +213,28 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
     }
     this.pumping = false;
     this.releaseIdle();
+  }
+
+  /** Continues delivery after an awaited handler call settled; never throws. */
+  private resume(n: Notification<T>): void {
+    try {
+      this.delivered(n);
+    } catch (err) {
+      this.report(err, n);
+    }
+    try {
+      this.pump();
+    } catch (err) {
+      // Not expected (every user call above is guarded): never leave the queue stalled.
+      this.pumping = false;
+      this.report(err, n);
+      if (this.queue.length > 0 && !this.removed) {
+        this.pumping = true;
+        queueMicrotask(this.pumpTask);
+      } else {
+        this.releaseIdle();
+      }
+    }
   }
 
   /** Book-keeping after a handler call (initial adds count towards `hasSynced`). */

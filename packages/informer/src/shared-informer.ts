@@ -97,8 +97,11 @@ export interface SharedIndexInformerOptions<T> {
     'resyncPeriodMs' | 'shouldResync' | 'transform' | 'clock' | 'logger' | 'watchErrorHandler'
   >;
   /**
-   * Called when a handler throws or rejects. Default: logged at error level, as
-   * `kubecache error informer <name>: event handler failed: <error> handler=<handler name>`.
+   * Called when a handler throws or rejects (with anything: a non-Error is wrapped by core's
+   * `toError`, its message describing the value). Default: logged at error level, as
+   * `kubecache error informer <name>: event handler failed: <error> handler=<handler name> key=<namespace/name>`,
+   * with the stack under the first line of each distinct failure, and repeats summarised per
+   * 30 s window naming their keys (`(repeated N times for M keys: …)`).
    */
   onHandlerError?: (err: Error, notification: Notification<T>) => void;
 }
@@ -259,15 +262,7 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
         this.listeners.delete(l);
         this.syncing.delete(l);
       },
-      onError: (err, n) => {
-        if (this.opts.onHandlerError) this.opts.onHandlerError(err, n);
-        else {
-          this.logger.error(
-            { component: 'informer', resource: this.name, err, handler: handlerName },
-            'event handler failed',
-          );
-        }
-      },
+      onError: (err, n) => this.handlerFailed(err, n, handlerName),
     });
     this.listeners.add(listener);
     if (this.started) {
@@ -444,6 +439,39 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
       await Promise.all([...this.listeners].map((l) => l.idle()));
       for (const l of [...this.listeners]) l.remove();
       this.latch.cancel();
+    }
+  }
+
+  /**
+   * Reports a handler call that threw or rejected: to `onHandlerError`, else as one error line
+   * naming the handler and the object's key (so the logger's repeat summary names the keys).
+   * Never throws: a throwing hook or logger must not stop delivery.
+   */
+  private handlerFailed(err: Error, n: Notification<T>, handlerName: string): void {
+    if (this.opts.onHandlerError) {
+      this.opts.onHandlerError(err, n);
+      return;
+    }
+    let key: string | undefined;
+    try {
+      // deletionHandlingMetaNamespaceKeyFunc (the default) also keys a DeletedFinalStateUnknown.
+      key = this.keyFunc((n.type === 'update' ? n.newObj : n.obj) as T);
+    } catch {
+      key = undefined; // an object without a key: the line says nothing about it
+    }
+    try {
+      this.logger.error(
+        {
+          component: 'informer',
+          resource: this.name,
+          err,
+          handler: handlerName,
+          ...(key === undefined ? {} : { key }),
+        },
+        'event handler failed',
+      );
+    } catch {
+      // A user's logger that throws must not stop delivery.
     }
   }
 
