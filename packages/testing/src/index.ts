@@ -39,4 +39,5 @@ export {
 } from './fixtures.js';
 export { startChurn, type ChurnOptions, type ChurnStats } from './churn.js';
 export { eventually, type EventuallyOptions } from './eventually.js';
+export { emulatedKubernetesVersion } from './version.js';
 export { testCaPem } from './tls-fixture.js';

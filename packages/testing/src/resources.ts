@@ -19,8 +19,11 @@ export interface ResourceDefinition {
   singular?: string;
   /**
    * Whether the resource has a `/status` subresource (pods, nodes, namespaces; a CRD with
-   * `subresources.status`). Then writes to the object ignore `status`, writes to `/status` change
-   * only `status`, and `metadata.generation` does not count status changes. Default: false.
+   * `subresources.status`). Then writes to the object keep the stored `status`, writes to
+   * `/status` keep everything but `status` (and what the kind's status strategy lets through),
+   * and `metadata.generation` does not count status changes. Which kinds have a generation and
+   * what moves it follows the kind: the served built-in kinds as kube-apiserver's strategies,
+   * any group kube-apiserver does not serve itself as a custom resource. Default: false.
    */
   statusSubresource?: boolean;
   /** Short names announced in discovery (`po`, `cm`), as kubectl uses them. Default: none. */
