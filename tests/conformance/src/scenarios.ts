@@ -18,6 +18,7 @@ import {
 import { Reflector } from '@kubecache/reflector';
 import { createStore, isDeletedFinalStateUnknown } from '@kubecache/store';
 import { defineLeaseScenarios } from './lease-scenarios.js';
+import { defineStrategyScenarios } from './strategy-scenarios.js';
 import { conformancePod, type Target } from './target.js';
 
 /** Result of one scenario on one target. */
@@ -275,6 +276,7 @@ export function defineConformance(label: string, start: () => Promise<Target>): 
     });
 
     defineLeaseScenarios(scenario);
+    defineStrategyScenarios(scenario);
 
     scenario('sendInitialEvents ends with the k8s.io/initial-events-end bookmark', async (tt) => {
       await tt.core.createNamespacedConfigMap({

@@ -1,6 +1,6 @@
 // Where the conformance scenarios run: the in-process API server, or any cluster named by KUBECONFIG.
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { startApiServer, type ApiServer } from '@kubecache/testing';
 
 /** A target for the scenarios. */
@@ -15,7 +15,22 @@ export interface Target {
   compact?: () => void;
   /** An RV the cluster no longer has (cluster: CONFORMANCE_OLD_RV). */
   oldResourceVersion?: string;
+  /**
+   * Makes a namespaced custom resource servable (in-process: registers it; cluster: creates its
+   * CustomResourceDefinition, preserving unknown fields, and waits until it is established) and
+   * returns how to remove it again.
+   */
+  registerCustomResource(crd: ConformanceCrd): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+/** A custom resource the scenarios define. */
+export interface ConformanceCrd {
+  group: string;
+  version: string;
+  plural: string;
+  kind: string;
+  statusSubresource: boolean;
 }
 
 /** A small pod that never runs anywhere (bound to a node that does not exist, no owner). */
@@ -30,10 +45,47 @@ export function conformancePod(name: string, labels: Record<string, string> = {}
   };
 }
 
+/** Creates the CustomResourceDefinition of `crd` and waits until it is established. */
+async function createCrd(kc: KubeConfig, crd: ConformanceCrd): Promise<() => Promise<void>> {
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  const name = `${crd.plural}.${crd.group}`;
+  await api.createCustomResourceDefinition({
+    body: {
+      metadata: { name },
+      spec: {
+        group: crd.group,
+        scope: 'Namespaced',
+        names: { plural: crd.plural, kind: crd.kind, singular: crd.kind.toLowerCase() },
+        versions: [
+          {
+            name: crd.version,
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true },
+            },
+            ...(crd.statusSubresource ? { subresources: { status: {} } } : {}),
+          },
+        ],
+      },
+    },
+  });
+  const t0 = Date.now();
+  for (;;) {
+    const got = await api.readCustomResourceDefinition({ name });
+    if (got.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+    if (Date.now() - t0 > 30_000) throw new Error(`CRD ${name} not established after 30 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return async () => {
+    await api.deleteCustomResourceDefinition({ name });
+  };
+}
+
 async function withNamespace(
   kc: KubeConfig,
   name: Target['name'],
-  extra: Partial<Target>,
+  extra: Partial<Target> & Pick<Target, 'registerCustomResource'>,
   closeServer?: () => Promise<void>,
 ): Promise<Target> {
   const core = kc.makeApiClient(CoreV1Api);
@@ -61,8 +113,24 @@ export async function inProcessTarget(): Promise<Target> {
     bookmarkIntervalMs: 1000,
     historySize: 100_000,
   });
-  return withNamespace(server.kubeConfig, 'in-process', { compact: () => server.compact() }, () =>
-    server.close(),
+  return withNamespace(
+    server.kubeConfig,
+    'in-process',
+    {
+      compact: () => server.compact(),
+      registerCustomResource: (crd) => {
+        server.registerResource({
+          group: crd.group,
+          version: crd.version,
+          resource: crd.plural,
+          kind: crd.kind,
+          namespaced: true,
+          statusSubresource: crd.statusSubresource,
+        });
+        return Promise.resolve(() => Promise.resolve());
+      },
+    },
+    () => server.close(),
   );
 }
 
@@ -71,5 +139,8 @@ export async function clusterTarget(): Promise<Target> {
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const old = process.env.CONFORMANCE_OLD_RV;
-  return withNamespace(kc, 'cluster', old ? { oldResourceVersion: old } : {});
+  return withNamespace(kc, 'cluster', {
+    ...(old ? { oldResourceVersion: old } : {}),
+    registerCustomResource: (crd) => createCrd(kc, crd),
+  });
 }
