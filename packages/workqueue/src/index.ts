@@ -1,6 +1,6 @@
 /**
  * client-go's util/workqueue for TypeScript: de-duplicating, delaying and rate-limited work queues
- * with client-go's rate limiters and metrics hooks.
+ * with client-go's rate limiters and metrics hooks, and controller-runtime's priority queue.
  *
  * @packageDocumentation
  */
@@ -11,6 +11,17 @@ export {
   createRateLimitingQueue,
   type RateLimitingInterface,
 } from './rate-limiting-queue.js';
+export {
+  PriorityQueue,
+  createPriorityQueue,
+  defaultPriority,
+  isPriorityQueue,
+  lowPriority,
+  type AddOptions,
+  type PriorityGetResult,
+  type PriorityQueueInterface,
+  type PriorityQueueOptions,
+} from './priority-queue.js';
 export {
   BucketRateLimiter,
   ItemExponentialFailureRateLimiter,

@@ -260,7 +260,14 @@ export class WorkQueue<T> implements Queue<T> {
 
 // Differs from client-go, which silently gives an unnamed queue no metrics: a provider without a
 // name is a mistake the caller should hear about.
-function hooksOf(options: QueueOptions, name: string): WorkqueueMetricsProvider {
+/**
+ * The metrics hooks a queue built with `options` feeds (internal: shared by the queues of this
+ * package, not exported from the package).
+ *
+ * @throws InvalidArgumentError when `metricsProvider` is given without a `name` or together with
+ * `metrics`.
+ */
+export function hooksOf(options: QueueOptions, name: string): WorkqueueMetricsProvider {
   if (options.metricsProvider === undefined) return options.metrics ?? noopMetricsProvider;
   if (options.metrics !== undefined) {
     throw new InvalidArgumentError(
