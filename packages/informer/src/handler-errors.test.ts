@@ -112,4 +112,31 @@ describe('SharedIndexInformer handlers that throw or reject anything', () => {
       'kubecache error informer pods.v1: event handler failed: quota exceeded handler=0 (repeated 19 times for 19 keys: ns/p01, ns/p02, ns/p03, ns/p04, ns/p05 and 14 more)\n',
     );
   });
+
+  it('prints the held-back count when the informer stops', async () => {
+    const s = await api();
+    for (const name of ['a', 'b', 'c']) s.create('pods', makePod({ namespace: 'ns', name }));
+    const lines: string[] = [];
+    const informer = createSharedIndexInformer(
+      createListWatch(s.kubeConfig, { group: '', version: 'v1', resource: 'pods', kind: 'Pod' }),
+      { logger: createDefaultLogger({ write: (l) => lines.push(l), stacks: 'never' }) },
+    );
+    let calls = 0;
+    informer.addEventHandler({
+      onAdd: () => {
+        calls++;
+        throw new Error('boom');
+      },
+    });
+    const ac = new AbortController();
+    const done = informer.run(ac.signal);
+    await until(() => calls === 3);
+    expect(lines).toHaveLength(1);
+    ac.abort();
+    await done;
+    expect(lines).toEqual([
+      'kubecache error informer pods.v1: event handler failed: boom handler=0 key=ns/a\n',
+      'kubecache error informer pods.v1: event handler failed: boom handler=0 (repeated 2 times for 2 keys: ns/b, ns/c)\n',
+    ]);
+  });
 });

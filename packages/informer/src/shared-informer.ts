@@ -3,6 +3,7 @@
 import {
   createInformerMetrics,
   defaultLogger,
+  flushLogger,
   noopInformerMetrics,
   realClock,
   toError,
@@ -439,6 +440,8 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
       await Promise.all([...this.listeners].map((l) => l.idle()));
       for (const l of [...this.listeners]) l.remove();
       this.latch.cancel();
+      // Print the repeat counts the logger still holds (handler failures of the last window).
+      flushLogger(this.logger);
     }
   }
 
