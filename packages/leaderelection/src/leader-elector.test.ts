@@ -208,7 +208,7 @@ describe('LeaderElector over an in-memory lease', () => {
     await c.stop();
   });
 
-  it('when the leader is gone and the lease is deleted, candidates that saw a holder wait a lease duration before creating it', async () => {
+  it('when the leader is gone and the lease is deleted, a candidate recreates it but leads only a lease duration after its create', async () => {
     const c = startCluster();
     await c.clock.advance(5_000);
     const leader = c.replica(c.leaders()[0]!);
@@ -217,13 +217,24 @@ describe('LeaderElector over an in-memory lease', () => {
     c.store.delete();
     const deletedAt = c.clock.now();
     let created = 0;
-    for (let t = 0; t < 30_000 && created === 0; t += 100) {
+    const leadersBefore = c.checker.terms.length;
+    while (c.checker.terms.length === leadersBefore) {
       await c.clock.advance(100);
-      if (c.store.current !== undefined) created = c.clock.now() - deletedAt;
+      if (created === 0 && c.store.current !== undefined) created = c.clock.now();
     }
-    expect(created).toBeGreaterThanOrEqual(15_000);
-    expect(c.log.some((l) => l.level === 'warn' && l.msg.includes('was deleted'))).toBe(true);
+    const started = c.checker.terms.at(-1)!.start;
+    expect(created - deletedAt).toBeLessThanOrEqual(2_000 * 2.2 * 2 + 100);
+    expect(started - created).toBeGreaterThanOrEqual(15_000);
+    expect(c.log.some((l) => l.level === 'warn' && l.msg.startsWith('the lease was deleted'))).toBe(
+      true,
+    );
+    expect(
+      c.log.some(
+        (l) => l.msg === 'created the lease; leading once it stayed ours for a lease duration',
+      ),
+    ).toBe(true);
     expect(c.store.current!.spec).toMatchObject({ leaseTransitions: 2 });
+    expect(c.checker.violations).toEqual([]);
     await c.stop();
   });
 
@@ -599,7 +610,9 @@ describe('acting only on recent observations (issue 21, input 4)', () => {
     expect(next[0]!.start - deletedAt).toBeGreaterThanOrEqual(15_000);
     expect(
       c.log.some(
-        (l) => l.msg === 'the lease was deleted; waiting a lease duration before creating it',
+        (l) =>
+          l.msg ===
+          'the lease was deleted; creating it again, to lead a lease duration later unless its holder recreates it first',
       ),
     ).toBe(true);
     c.net.setLink(second, 'ok');
@@ -617,22 +630,24 @@ describe('acting only on recent observations (issue 21, input 4)', () => {
     await c.stop();
   });
 
-  it('a fresh elector that finds no Lease creates it only a lease duration after it first saw it missing', async () => {
+  it('a fresh elector that finds no Lease creates it at its next attempt but leads only a lease duration after that', async () => {
     const c = startCluster({ lease: 'missing' });
-    await c.clock.advance(14_000);
-    expect(c.store.current).toBeUndefined();
-    expect(c.leaders()).toEqual([]);
+    await c.clock.advance(100);
+    expect(c.store.current).toBeUndefined(); // first sight: the leader of a deleted lease gets a retry period to recreate it
     expect(
       c.log.some(
-        (l) => l.msg === 'the lease does not exist; waiting a lease duration before creating it',
+        (l) => l.msg === 'the lease does not exist; creating it, to lead a lease duration later',
       ),
     ).toBe(true);
+    const created = await until(c.clock, () => c.store.current !== undefined);
+    const claimant = holderOf(c.store.current!.spec);
+    await c.clock.advance(14_000);
+    expect(c.leaders()).toEqual([]);
     await c.clock.advance(6_000);
-    expect(c.leaders()).toHaveLength(1);
-    expect(c.store.current!.spec).toMatchObject({
-      holderIdentity: c.leaders()[0],
-      leaseTransitions: 0,
-    });
+    expect(c.leaders()).toEqual([claimant]);
+    expect(created).toBeLessThanOrEqual(2_000 * 2.2 + 100);
+    expect(c.store.current!.spec).toMatchObject({ holderIdentity: claimant, leaseTransitions: 0 });
+    expect(c.checker.violations).toEqual([]);
     await c.stop();
   });
 

@@ -115,10 +115,10 @@ interface Term {
   timer: TimerHandle | undefined;
 }
 
-/** A write this elector sent: the text of the record and the local time its attempt started. */
+/** A write this elector sent: the text of the record and whether it created the lease. */
 interface SentWrite {
   readonly raw: string;
-  readonly start: number;
+  readonly create: boolean;
 }
 
 /** The record text standing for "the lease does not exist". */
@@ -171,8 +171,16 @@ export class Elector implements LeaderElector {
   #work: Promise<void> | undefined;
   #attempt: AbortController | undefined;
   #lastError: Error | undefined;
-  /** Our last writes, newest last, whether or not their answer arrived. */
+  /**
+   * Our writes since the lease last showed a text that is not ours, newest last, whether or not
+   * their answer arrived. A record with one of these texts was written by this elector.
+   */
   #sent: SentWrite[] = [];
+  /**
+   * Set while this elector holds a lease it created outside a term: the local time the creation
+   * was confirmed. It leads only once the lease stayed its own for a lease duration from then.
+   */
+  #claimSince: number | undefined;
   /** True while the outcome of our last write is unknown (sent, no answer that says). */
   #unknownOutcome = false;
   /** The observed text we last logged a wait for (one line per observed state). */
@@ -327,8 +335,11 @@ export class Elector implements LeaderElector {
         this.#internals.deadlineFromAnswer === true
           ? this.#clock.now() + this.#config.retryPeriodMs + this.#config.renewDeadlineMs
           : start + this.#config.renewDeadlineMs;
-      if (this.#term === undefined) this.#startTerm(deadline);
-      else this.#extendTerm(this.#term, deadline);
+      if (this.#term !== undefined) this.#extendTerm(this.#term, deadline);
+      else if (!this.#claimPending()) {
+        this.#claimSince = undefined;
+        this.#startTerm(deadline);
+      }
     } finally {
       timeout.cancel();
       runSignal.removeEventListener('abort', onRunAbort);
@@ -337,8 +348,8 @@ export class Elector implements LeaderElector {
   }
 
   /** Notes a write about to be sent, so that a later read recognises it even if its answer is lost. */
-  #send(record: LeaderElectionRecord, start: number): void {
-    this.#remember(canonicalJson(recordToLeaseSpec(record)), start);
+  #send(record: LeaderElectionRecord, create = false): void {
+    this.#remember(canonicalJson(recordToLeaseSpec(record)), create);
     this.#unknownOutcome = true;
   }
 
@@ -347,20 +358,33 @@ export class Elector implements LeaderElector {
     if (written !== undefined) {
       this.#unknownOutcome = false;
       // The text as the server stored it, in case it differs from the one sent.
-      if (!this.#isOwnWrite(written.raw)) this.#remember(written.raw, this.#clock.now());
+      if (!this.#isOwnWrite(written.raw)) this.#remember(written.raw, false);
     } else if (isConflict(err) || isNotFound(err)) {
       this.#unknownOutcome = false;
     }
   }
 
-  #remember(raw: string, start: number): void {
-    this.#sent.push({ raw, start });
+  #remember(raw: string, create: boolean): void {
+    this.#sent.push({ raw, create });
     if (this.#sent.length > rememberedWrites) this.#sent.shift();
   }
 
   /** Is `raw` the text of a record this elector wrote (or tried to write)? */
   #isOwnWrite(raw: string): boolean {
     return this.#sent.some((w) => w.raw === raw);
+  }
+
+  /** Is `raw` the text of a create of ours (a claim whose answer may have been lost)? */
+  #isOwnCreate(raw: string): boolean {
+    return this.#sent.some((w) => w.create && w.raw === raw);
+  }
+
+  /** Is a claim of ours younger than a lease duration (someone may still lead a deleted lease)? */
+  #claimPending(): boolean {
+    return (
+      this.#claimSince !== undefined &&
+      this.#clock.now() < this.#claimSince + this.#config.leaseDurationMs
+    );
   }
 
   /** client-go's tryAcquireOrRenew. Resolves true when our record was written. Never rejects. */
@@ -388,7 +412,7 @@ export class Elector implements LeaderElector {
         leaderTransitions: observed.record.leaderTransitions,
       };
       try {
-        this.#send(record, start);
+        this.#send(record);
         const written = await lock.update(record, signal);
         this.#answered(written);
         this.#observe(written);
@@ -418,11 +442,16 @@ export class Elector implements LeaderElector {
           : previous.leaderTransitions +
             (previous.holderIdentity !== '' && previous.holderIdentity !== identity ? 1 : 0);
       const record = { ...desired, leaderTransitions: transitions };
+      const claim = this.#term === undefined;
       try {
-        this.#send(record, start);
+        this.#send(record, claim);
         const created = await lock.create(record, signal);
         this.#answered(created);
         this.#observe(created);
+        if (claim) {
+          this.#claimSince = this.#clock.now();
+          this.#log('info', 'created the lease; leading once it stayed ours for a lease duration');
+        }
         this.#reportTransition();
         return true;
       } catch (err) {
@@ -437,6 +466,20 @@ export class Elector implements LeaderElector {
     // 3. Record obtained: note a change (by its text, at the local time), then decide.
     this.#observe(current);
     this.#reportTransition();
+    if (this.#isOwnWrite(current.raw)) {
+      // A create of ours whose answer was lost is a claim from now on.
+      if (
+        this.#claimSince === undefined &&
+        this.#term === undefined &&
+        this.#isOwnCreate(current.raw)
+      )
+        this.#claimSince = this.#clock.now();
+    } else {
+      // Someone else wrote (or deleted and recreated) since our writes: they are history.
+      this.#sent = [];
+      this.#unknownOutcome = false;
+      this.#claimSince = undefined;
+    }
     if (current.invalid !== undefined) {
       this.#reporter.report(
         'warn',
@@ -478,7 +521,7 @@ export class Elector implements LeaderElector {
           }
         : { ...desired, leaderTransitions: current.record.leaderTransitions + 1 };
     try {
-      this.#send(record, start);
+      this.#send(record);
       const written = await lock.update(record, signal);
       this.#answered(written);
       this.#observe(written);
@@ -494,35 +537,35 @@ export class Elector implements LeaderElector {
   }
 
   /**
-   * May a missing lease be created now? By the leader (its term is open: no one else can hold a
-   * term), and by others only once it stayed missing for a lease duration since they saw it so.
+   * May a missing lease be created now? By the leader at once (its term goes on: nobody else can
+   * be in a term). By others once they saw it missing on an earlier attempt too (so that a leader
+   * that is still connected recreates it first); their create is only a claim: they lead a lease
+   * duration after it, since a leader of the deleted lease may still be inside its term.
    */
   #mayCreate(): boolean {
+    this.#sent = [];
+    this.#unknownOutcome = false;
+    this.#claimSince = undefined;
     if (this.#observedRaw !== absent) {
       // The absence is a change, seen now (also by a fresh elector that saw nothing before).
       this.#observedRaw = absent;
       this.#observedTime = this.#clock.now();
     }
     if (this.#term !== undefined) return true;
-    // Differs from client-go: Go creates a missing lease at once, even while the last holder may
-    // still lead (a lease deleted by hand); here every elector outside a term waits a lease
-    // duration after it first saw the lease missing — a fresh one too.
-    const previous = this.#observed;
-    const wait = Math.max(
-      this.#config.leaseDurationMs,
-      previous === undefined ? 0 : this.#waitFor(previous),
-    );
-    if (this.#clock.now() < this.#observedTime + wait) {
+    // Differs from client-go: Go creates a missing lease and leads at once, even while the last
+    // holder may still lead (a lease deleted by hand). Waiting before creating cannot fix that
+    // (the lease may have been created and deleted again between two reads); leading only a
+    // lease duration after one's own create does.
+    if (this.#clock.now() - this.#observedTime < this.#config.retryPeriodMs) {
+      const previous = this.#observed;
       if (previous !== undefined && previous.record.holderIdentity !== '') {
         this.#logWaitOnce(
-          'the lease was deleted; waiting a lease duration before creating it',
+          'the lease was deleted; creating it again, to lead a lease duration later unless its holder recreates it first',
           'warn',
-          {
-            holder: previous.record.holderIdentity,
-          },
+          { holder: previous.record.holderIdentity },
         );
       } else {
-        this.#logWaitOnce('the lease does not exist; waiting a lease duration before creating it');
+        this.#logWaitOnce('the lease does not exist; creating it, to lead a lease duration later');
       }
       return false;
     }
@@ -671,6 +714,15 @@ export class Elector implements LeaderElector {
       observed.record.holderIdentity === this.#config.identity &&
       this.#isOwnWrite(observed.raw);
     if (!confirmed && !this.#unknownOutcome) return;
+    if (
+      this.#claimPending() ||
+      (this.#claimSince === undefined && this.#sent.some((w) => w.create) && !confirmed)
+    ) {
+      // A lease created less than a lease duration ago may stand in for a deleted one whose
+      // holder still leads: released, it would be taken at once.
+      this.#log('info', 'not releasing a lease created less than a lease duration ago');
+      return;
+    }
     const { lock } = this.#config;
     const controller = new AbortController();
     // Differs from client-go: Go's release has no deadline; here it is bounded by renewDeadlineMs.
