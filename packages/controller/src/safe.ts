@@ -50,20 +50,26 @@ function truncate(s: string): string {
  * `cause` only when it could be inspected. Never throws.
  */
 export function errorOf(thrown: unknown, what = 'reconcile threw'): Error {
+  let isError: boolean;
   try {
-    if (thrown instanceof Error) {
-      const { name, message, stack } = thrown;
+    isError = thrown instanceof Error; // a revoked Proxy throws here
+  } catch {
+    return new Error(`${what} a value that cannot be inspected`);
+  }
+  if (isError) {
+    try {
+      const { name, message, stack } = thrown as Error;
       if (
         typeof name === 'string' &&
         typeof message === 'string' &&
         (stack === undefined || typeof stack === 'string')
       ) {
-        return thrown;
+        return thrown as Error;
       }
       return new Error(`${what} an Error whose name, message or stack is not a string`);
+    } catch {
+      return new Error(`${what} an Error that cannot be inspected`);
     }
-  } catch {
-    return new Error(`${what} an Error that cannot be inspected`);
   }
   if (typeof thrown === 'string') return new Error(thrown.slice(0, 10_000));
   const description = describeValue(thrown);
