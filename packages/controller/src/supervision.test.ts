@@ -73,7 +73,9 @@ describe('controller supervision with a standby replica', () => {
         leaseDurationMs,
         renewDeadlineMs: 4000,
         retryPeriodMs: 100,
-        releaseOnCancel: true,
+        // Not releaseOnCancel: the release comes from the elector ending the term whose work
+        // (the controller's term) rejected.
+        releaseOnCancel: false,
       },
       ...options,
     });
