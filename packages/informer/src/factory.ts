@@ -208,6 +208,7 @@ export function createSharedInformerFactory(
       ...(options.fieldSelector !== undefined ? { fieldSelector: options.fieldSelector } : {}),
       ...(o.metadataOnly ? { metadataOnly: true } : {}),
       ...(kind !== undefined ? { kind } : {}),
+      ...(def ? { kindSource: `the defineResource definition of ${gvrString(def)}` } : {}),
     });
     const informer = createSharedIndexInformer<T>(lw, {
       ...(options.informer as SharedIndexInformerOptions<T> | undefined),

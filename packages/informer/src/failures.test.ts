@@ -3,7 +3,13 @@
 // failed, errors retrying cannot fix can stop the informer, and health checks tell the state.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KubeConfig } from '@kubernetes/client-node';
-import { MemoryMetricsProvider, createDefaultLogger, runHealthChecks } from '@kubecache/core';
+import {
+  MemoryMetricsProvider,
+  createDefaultLogger,
+  defineResource,
+  runHealthChecks,
+  type KubeObject,
+} from '@kubecache/core';
 import { createListWatch } from '@kubecache/listwatch';
 import { isPermanentFailureError, isReflectorError } from '@kubecache/reflector';
 import { makePod, startApiServer, type ApiServer, type ApiServerOptions } from '@kubecache/testing';
@@ -176,6 +182,26 @@ describe('the silent cases print one clear line by default (stderr)', () => {
     });
     await new Promise((r) => setTimeout(r, 100)); // several retries
     expect(widgets.hasSynced()).toBe(false);
+  });
+
+  it('a wrong kind in a defineResource definition names the definition, not a kind option', async () => {
+    const lines = captureStderr();
+    const s = await api({ resources: [widgetsResource] });
+    s.create('widgets.example.com', { metadata: { namespace: 'default', name: 'w1' } });
+    const f = factoryOn(s.kubeConfig);
+    const Widgets = defineResource<Widget & KubeObject>({
+      group: 'example.com',
+      version: 'v1',
+      kind: 'Widgets',
+      plural: 'widgets',
+      namespaced: true,
+    });
+    f.forResource(Widgets);
+    f.start();
+    await until(() => lines.length > 0);
+    expect(lines[0]).toMatch(
+      /^kubecache error reflector widgets\.v1\.example\.com: list failed \(will not fix itself\): expected kind Widgets but the server sent Widget \(default\/w1\); the only object was skipped: check the kind in the defineResource definition of widgets\.v1\.example\.com retryInMs=\d+\n$/,
+    );
   });
 
   it("a TypeError thrown in onAdd: 'kubecache error informer pods.v1: event handler failed: Cannot read properties of undefined …'", async () => {

@@ -114,6 +114,7 @@ export function createScopedListWatch<T = KubeObject>(
     supportsWatchList: true,
     description: `${gvrString(rest)} (scope from discovery; namespace ${namespace} if namespaced)`,
     ...(rest.kind !== undefined ? { expectedKind: rest.kind } : {}),
+    ...(rest.kindSource !== undefined ? { expectedKindSource: rest.kindSource } : {}),
     list: async (options, signal) => (await resolve(signal)).list(options, signal),
     watch: async (options, signal) => (await resolve(signal)).watch(options, signal),
   };

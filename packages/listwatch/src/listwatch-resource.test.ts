@@ -33,6 +33,7 @@ describe('createListWatch with a resource definition', () => {
       expectTypeOf(lw).toEqualTypeOf<ListWatch<Gadget>>();
       expect(lw.path).toBe('/apis/example.com/v1/namespaces/a/gadgets');
       expect(lw.expectedKind).toBe('Gadget');
+      expect(lw.expectedKindSource).toBe('the defineResource definition of gadgets.v1.example.com');
       const list = await lw.list({});
       expect(list.items.map((g) => g.spec?.color)).toEqual(['red']);
       lw.close();

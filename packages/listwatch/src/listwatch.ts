@@ -43,6 +43,12 @@ export interface ListWatchOptions {
   /** Expected `kind` of the items (e.g. `Pod`), exposed as `expectedKind`. Default: none. */
   kind?: string;
   /**
+   * Where `kind` came from, exposed as `expectedKindSource` (named in the Reflector's kind-mismatch
+   * error). Set by `createListWatch(kc, definition)` to `the defineResource definition of …`.
+   * Default: none (the Reflector then says `the kind option`).
+   */
+  kindSource?: string;
+  /**
    * End a request when no bytes arrive for this long, in ms: a watch with WatchIdleTimeoutError
    * (bookmarks count as bytes; time paused for a slow consumer does not), a list or a wait for
    * response headers the same way. 0 disables it.
@@ -101,7 +107,14 @@ function fromDefinition(def: ResourceDef, o: ResourceListWatchOptions): ListWatc
       `createListWatch: ${def.resource}${def.group !== '' ? `.${def.group}` : ''} is cluster-scoped; it has no namespace ${JSON.stringify(o.namespace)}`,
     );
   }
-  return { ...o, group: def.group, version: def.version, resource: def.resource, kind: def.kind };
+  return {
+    ...o,
+    group: def.group,
+    version: def.version,
+    resource: def.resource,
+    kind: def.kind,
+    kindSource: `the defineResource definition of ${gvrString(def)}`,
+  };
 }
 
 /**
@@ -305,6 +318,7 @@ export function createListWatch<T>(
     supportsWatchList: true,
     supportsListHooks: true,
     ...(options.kind !== undefined ? { expectedKind: options.kind } : {}),
+    ...(options.kindSource !== undefined ? { expectedKindSource: options.kindSource } : {}),
     close: () => {
       transport.close();
     },

@@ -105,4 +105,9 @@ export interface ListerWatcher<T = KubeObject> {
   readonly description?: string;
   /** Expected kind of the items, e.g. `Pod`; objects of another kind are rejected by the Reflector. */
   readonly expectedKind?: string;
+  /**
+   * Where `expectedKind` came from, named by the Reflector when no listed object has that kind,
+   * e.g. `the defineResource definition of widgets.v1.example.com`. Default: `the kind option`.
+   */
+  readonly expectedKindSource?: string;
 }

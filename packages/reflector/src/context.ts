@@ -128,11 +128,18 @@ export class ReflectorContext<T> {
     if (t.wrongKind === 0) return;
     const expected = this.opts.expectedKind ?? this.lw.expectedKind ?? '';
     if (t.kept === 0) {
+      // Name where the kind was set: a defineResource definition is not a "kind option".
+      const check =
+        this.opts.expectedKind !== undefined
+          ? 'the expectedKind option'
+          : this.lw.expectedKindSource !== undefined
+            ? `the kind in ${this.lw.expectedKindSource}`
+            : 'the kind option';
       throw new ReflectorError(
         'kind-mismatch',
         `expected kind ${expected} but the server sent ${t.example}; ` +
           `${t.wrongKind === 1 ? 'the only object was' : `all ${String(t.wrongKind)} objects were`} ` +
-          'skipped: check the kind option',
+          `skipped: check ${check}`,
       );
     }
     this.note(
