@@ -1,6 +1,8 @@
 // Port of the sharedProcessor / processorListener of k8s.io/client-go/tools/cache/shared_informer.go:
 // each handler has its own ordered, unbounded queue; a slow handler never blocks the others or the
 // watch; async handlers are awaited; throwing handlers are reported and isolated.
+// Differs from client-go: there a panicking handler crashes the process (HandleCrash re-panics);
+// here whatever a handler throws, rejects with or returns is reported and delivery goes on.
 import {
   FastQueue,
   toError,
