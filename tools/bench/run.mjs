@@ -6,6 +6,7 @@
 //   npm run bench                     full suite (minutes)
 //   npm run bench -- --large          adds N = 150k to B1 and 160k to B6
 //   npm run bench -- --only B1,B3     a subset
+//   npm run bench -- --only B7        priority queue vs FIFO (in-process, no server; priority.mjs)
 //   npm run bench -- --runs 3         runs per contender (default 5; quick: 1)
 //   npm run bench -- --contenders kubecache,minimal   a subset of the contenders
 //   npm run bench -- --contenders-B4 kubecache,kubecache-list   a subset for one benchmark
@@ -19,6 +20,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeLinePlot } from './plot.mjs';
+import { priorityIntro, priorityTable, runPriorityBench } from './priority.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -30,7 +32,7 @@ const value = (name, dflt) => {
 const quick = flag('--quick');
 const large = flag('--large');
 const write = flag('--write');
-const only = value('--only', 'B1,B2,B3,B4,B5,B6').split(',');
+const only = value('--only', 'B1,B2,B3,B4,B5,B6,B7').split(',');
 const runs = Number(value('--runs', quick ? '1' : '5'));
 const picked = value('--contenders', '').split(',').filter(Boolean);
 const listPaging = value('--list-paging', 'watchCache');
@@ -688,8 +690,21 @@ async function b5() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// B7: time from a fresh change to its reconcile behind N queued startup items, priority vs FIFO
 
-const benches = { B1: b1, B2: b2, B3: b3, B4: b4, B5: b5, B6: b6 };
+async function b7() {
+  const result = await runPriorityBench({ quick, runs, log });
+  results.benches.B7 = result;
+  md.push(
+    `\n## B7 — priority queue vs FIFO: a fresh change behind queued startup items\n\n${priorityIntro(result)}\n`,
+    priorityTable(result),
+    '',
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const benches = { B1: b1, B2: b2, B3: b3, B4: b4, B5: b5, B6: b6, B7: b7 };
 md.push(
   `# kubecache benchmarks\n\n${quick ? 'Quick mode (tiny N, 1 run): checks the harness only; the numbers mean little.' : `${runs} runs per contender.`} Node ${process.version}${node20 ? ', client-node 1.4 under system Node 20' : ''}; server pinned to CPU 0 and clients to CPU 1 ${taskset ? 'with taskset' : '(taskset not found: unpinned)'}. ${new Date().toISOString()}.\n\n**Server list paging: ${pagingText}.** Every number in this report was measured against this mode (\`--list-paging\`; results.json \`server.listPaging\`).`,
 );
