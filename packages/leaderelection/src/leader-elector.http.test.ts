@@ -1,6 +1,7 @@
 import type { ApiServer } from '@kubecache/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isInvalidLeaseError } from './errors.js';
+import { isInvalidLeaseError, isLeaderWorkFailedError } from './errors.js';
+import { recordToLeaseSpec } from './record.js';
 import { createLeaderHealthCheck } from './healthz.js';
 import {
   leases,
@@ -228,5 +229,85 @@ describe('LeaderElector over a Lease on the in-process API server (real HTTPS, F
     await c.step(100);
     expect(health.check()).toBeUndefined();
     c.replicas[0]!.lock.mode = 'ok';
+  });
+
+  it('leader work that rejects: the leader releases the Lease (releaseOnCancel false), run rejects with LeaderWorkFailedError, and the standby takes over well within the lease duration', async () => {
+    server = await startLeaseServer();
+    let fail: (err: Error) => void = () => undefined;
+    let first = true;
+    cluster = startHttpCluster(server, ['a', 'b'], {
+      retryPeriodMs: 500,
+      onStartedLeading: (signal) =>
+        new Promise<void>((resolve, reject) => {
+          if (first) fail = reject;
+          first = false;
+          signal.addEventListener('abort', () => resolve());
+        }),
+    });
+    const c = cluster;
+    await c.step(1_000);
+    const leader = c.replicas.find((r) => r.elector.isLeader())!;
+    const standby = c.replicas.find((r) => r !== leader)!;
+    await c.step(3_000);
+    expect(standby.elector.isLeader()).toBe(false);
+    fail(new Error('workers died'));
+    await c.step(0);
+    let rejection: unknown;
+    await leader.done.catch((err: unknown) => (rejection = err));
+    expect(isLeaderWorkFailedError(rejection)).toBe(true);
+    expect((rejection as Error).message).toBe('leader work failed: workers died');
+    expect(storedLease(server)!.spec!.holderIdentity).toBeUndefined();
+    const takeover = await c.until(() => standby.elector.isLeader(), 20_000, 50);
+    // Released: about one retry period (500 ms × up to 2.2), not the 15 s lease duration.
+    expect(takeover).toBeLessThan(2_000);
+    expect(storedLease(server)!.spec).toMatchObject({ holderIdentity: standby.id });
+    expect(c.log.map((l) => `${l.fields.identity as string} ${l.level} ${l.msg}`)).toEqual(
+      expect.arrayContaining([
+        `${leader.id} error stopped leading: leader work failed`,
+        `${leader.id} info released lease`,
+      ]),
+    );
+  });
+
+  it('abort while a renewal was applied by the server but its answer is lost: the release re-reads, releases, and the standby takes over at once', async () => {
+    const { s, c } = await start(['a', 'b'], { releaseOnCancel: true });
+    await c.step(3_000);
+    const leader = c.replicas.find((r) => r.elector.isLeader())!;
+    const standby = c.replicas.find((r) => r !== leader)!;
+    let applied = false;
+    // The next renewal reaches the server (applied there), and its answer never comes back.
+    leader.lock.interceptUpdate = (record, signal) => {
+      const lease = storedLease(s)!;
+      s.update(leases, { ...lease, spec: { ...recordToLeaseSpec(record) } } as never);
+      applied = true;
+      return new Promise((_, reject) =>
+        signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }),
+      );
+    };
+    await c.until(() => applied, 5_000, 50);
+    expect(storedLease(s)!.spec).toMatchObject({ holderIdentity: leader.id });
+    leader.controller.abort();
+    await c.step(0);
+    await leader.done;
+    expect(storedLease(s)!.spec!.holderIdentity).toBeUndefined();
+    expect(storedLease(s)!.spec).toMatchObject({ leaseDurationSeconds: 1 });
+    const msgs = c.log.filter((l) => l.fields.identity === leader.id).map((l) => l.msg);
+    expect(msgs).toContain('released lease');
+    expect(msgs).not.toContain('the lease changed hands before it was released');
+    const takeover = await c.until(() => standby.elector.isLeader(), 10_000, 50);
+    expect(takeover).toBeLessThanOrEqual(2_000 * 2.2 + 100);
+    expect(c.checker.violations).toEqual([]);
+  });
+
+  it('a fresh cluster with no Lease: it is created at the second attempt and led a lease duration later', async () => {
+    server = await startLeaseServer();
+    cluster = startHttpCluster(server, ['a', 'b'], {}, { lease: 'missing' });
+    const c = cluster;
+    const created = await c.until(() => storedLease(server!) !== undefined, 10_000);
+    expect(created).toBeLessThanOrEqual(2_000 * 2.2 + 200);
+    expect(c.leaders()).toEqual([]);
+    const led = await c.until(() => c.leaders().length === 1, 30_000, 250);
+    expect(created + led).toBeGreaterThanOrEqual(15_000);
+    expect(c.checker.violations).toEqual([]);
   });
 });
