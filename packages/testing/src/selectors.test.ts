@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '@kubecache/core';
 import { compileFilter } from './selectors.js';
+import { startApiServer } from './server.js';
 import { isServerApiError } from './status.js';
 
 const pod = (name: string, labels: Record<string, string>, nodeName = '', phase = ''): KubeObject =>
@@ -58,6 +59,32 @@ describe('compileFilter', () => {
         err = e;
       }
       expect(isServerApiError(err) && err.code).toBe(400);
+    }
+  });
+
+  it('answers a bad label selector over HTTP as kube-apiserver does: 400 BadRequest, the parser message, no class name', async () => {
+    const server = await startApiServer();
+    try {
+      const res = await fetch(
+        `${server.url}/api/v1/pods?labelSelector=${encodeURIComponent('app in (web')}`,
+      );
+      expect(res.status).toBe(400);
+      const status = (await res.json()) as {
+        kind: string;
+        reason: string;
+        code: number;
+        message: string;
+      };
+      expect(status).toMatchObject({
+        kind: 'Status',
+        status: 'Failure',
+        reason: 'BadRequest',
+        code: 400,
+      });
+      expect(status.message).toMatch(/^unable to parse requirement: .*"app in \(web"/);
+      expect(status.message).not.toMatch(/SelectorParseError|Error:/);
+    } finally {
+      await server.close();
     }
   });
 });

@@ -31,7 +31,10 @@ export function compileFilter(
     try {
       labels = parseSelector(labelSelector);
     } catch (err) {
-      throw badRequest(`unable to parse requirement: ${String(err)}`);
+      // kube-apiserver answers with the parser's message alone (apimachinery labels.Parse:
+      // `unable to parse requirement: …`), never an error class name.
+      const detail = err instanceof Error ? err.message : String(err);
+      throw badRequest(`unable to parse requirement: ${detail}`);
     }
     if (labels.empty()) labels = undefined;
   }
