@@ -48,7 +48,8 @@ export type StringInterner<T = KubeObject> = TransformFunc<T> & { readonly size:
  * Creates a transform that makes equal string values of cached objects share one copy: image
  * names, volume mount paths, condition types, owner names, timestamps… repeated across thousands
  * of objects. On realistic pods it cuts the retained heap by about a fifth (about 30 % once
- * managedFields are stripped): see `tools/bench` B3.
+ * managedFields are stripped): see B3 of the repository's benchmarks,
+ * https://github.com/kubecache/kubecache/tree/main/tools/bench.
  *
  * Contract: the transform rewrites string values **in place** in the object it is given and
  * returns that same object, so use it only on objects nobody else holds — which is the case for

@@ -1,4 +1,4 @@
-// The classic "reflector toy" (shared/seeds/000): watch all pods into a store and print the keys
+// The classic "reflector toy": watch all pods into a store and print the keys
 // periodically — creates and deletes appear and disappear. Only @kubecache/reflector (+ the
 // client-node KubeConfig) is needed.
 //

@@ -1,4 +1,4 @@
-// The "trial" example (shared/seeds/001): a Reflector feeds a DeltaFIFO whose knownObjects is a
+// The "trial" example: a Reflector feeds a DeltaFIFO whose knownObjects is a
 // store; a pop loop applies each delta to that store and prints `Type: <delta type> Name: <name>`.
 //
 // Besides @kubecache/reflector and @kubernetes/client-node it needs the DeltaFIFO:
