@@ -335,9 +335,5 @@ export function strategyFor(def: ResourceDefinition): KindStrategy {
   return s;
 }
 
-/** Whether objects of this resource carry `metadata.generation`. */
-export const hasGeneration = (def: ResourceDefinition): boolean =>
-  strategyFor(def).generation !== 'none';
-
 /** The object as a plain record (for the strategies). */
 export const plain = (o: KubeObject): PlainObject => o as PlainObject;

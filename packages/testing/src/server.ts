@@ -62,7 +62,8 @@ export interface ApiServer {
   /** The same configuration as kubeconfig YAML. */
   kubeConfigYaml(): string;
   /**
-   * Creates an object (server-set fields filled in); returns the stored object. Like every method
+   * Creates an object (server-set fields filled in: uid, resourceVersion, creationTimestamp, and
+   * `generation: 1` for kinds that have one); returns the stored object. Like every method
    * below, it takes the resource as an id (`pods`, `deployments.apps`, `widgets.example.com`) or
    * as a `defineResource` definition (`podsResource` of `@kubecache/informer`, a CRD's), which
    * types the objects it takes and returns.
@@ -76,7 +77,7 @@ export interface ApiServer {
   /**
    * Replaces an object; a non-empty `metadata.resourceVersion` is a precondition (409 on
    * mismatch). The programmatic API stores `status` as given (a seeding tool); pass
-   * `{ subresource: 'status' }` to write like `PUT …/status` (only `status` changes).
+   * `{ subresource: 'status' }` to write like `PUT …/status` (`status` changes, spec does not).
    */
   update<T extends KubeObject>(
     resource: ResourceDef<T>,
@@ -86,7 +87,7 @@ export interface ApiServer {
   update(resource: ResourceRef, obj: KubeObject, options?: { subresource?: 'status' }): KubeObject;
   /**
    * Applies a JSON merge patch (an object) or a JSON Patch (an array). Pass
-   * `{ subresource: 'status' }` to patch like `PATCH …/status` (only `status` changes).
+   * `{ subresource: 'status' }` to patch like `PATCH …/status` (`status` changes, spec does not).
    */
   patch<T extends KubeObject>(
     resource: ResourceDef<T>,

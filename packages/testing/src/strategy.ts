@@ -13,12 +13,16 @@ export type StoredMeta = ObjectMeta & { deletionGracePeriodSeconds?: number };
 
 /** How a write reaches the storage. */
 export interface WriteOptions {
-  /** `'status'` for a write to the `/status` subresource (only `status` changes). */
+  /**
+   * `'status'` for a write to the `/status` subresource: `status` changes, and the metadata the
+   * kind's status strategy lets through (see kind-strategies.ts).
+   */
   subresource?: 'status';
   /**
-   * Apply the status-subresource rules to a write of the object itself (drop `status` on create,
-   * keep the stored `status` on update), as HTTP requests do. The programmatic API stores what it
-   * is given unless it passes `subresource: 'status'`. Default: false.
+   * Apply the status rules to a write of the object itself (on create the status the kind starts
+   * with, on update the stored `status` of a kind with a status subresource), as HTTP requests
+   * do. The programmatic API stores what it is given unless it passes `subresource: 'status'`.
+   * Default: false.
    */
   enforceStatusSubresource?: boolean;
 }
