@@ -1,7 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { healthHandler, runHealthChecks, type HealthCheck } from './health.js';
+import { hostileValue } from './test-support/hostile.js';
 
 const servers: http.Server[] = [];
 afterEach(async () => {
@@ -89,6 +91,53 @@ describe('healthHandler', () => {
     expect(runHealthChecks([check('a', { ok: true }), check('b', { ok: false })])).toEqual({
       ok: false,
       lines: ['[+]a ok', '[-]b failed'],
+    });
+  });
+});
+
+describe('runHealthChecks with checks that throw or return anything', () => {
+  it('never throws: a thrown or returned hostile value is a failed check (fast-check)', () => {
+    fc.assert(
+      fc.property(hostileValue(), fc.boolean(), (box, thrown) => {
+        const report = runHealthChecks([
+          {
+            name: 'hostile',
+            check: () => {
+              const v = box.make();
+              if (thrown) throw v;
+              return v as never;
+            },
+          },
+          { name: 'fine', check: () => ({ ok: true }) },
+        ]);
+        expect(report.lines).toHaveLength(2);
+        expect(report.lines[1]).toBe('[+]fine ok');
+        for (const l of report.lines) expect(l.length).toBeLessThanOrEqual(1000);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('describes a revoked Proxy thrown, and a malformed status returned', () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const report = runHealthChecks([
+      {
+        name: 'thrown',
+        check: () => {
+          throw proxy as unknown;
+        },
+      },
+      { name: 'returned', check: () => proxy as never },
+      { name: 'reason', check: () => ({ ok: false, reason: 42 }) as never },
+    ]);
+    expect(report).toEqual({
+      ok: false,
+      lines: [
+        '[-]thrown failed: [object that cannot be inspected]',
+        '[-]returned failed: the check returned [object that cannot be inspected]',
+        '[-]reason failed: 42',
+      ],
     });
   });
 });

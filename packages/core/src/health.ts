@@ -4,6 +4,8 @@
 // (leaderelection.HealthzAdaptor); kubecache's informers and leader elector provide checks too.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redact } from './redact.js';
+import { describeError } from './describe-error.js';
+import { inspectValue, safeGet, truncate } from './inspect-value.js';
 
 /** The answer of one {@link HealthCheck}. */
 export interface HealthStatus {
@@ -41,22 +43,46 @@ export interface HealthReport {
   readonly lines: readonly string[];
 }
 
-/** Runs `checks` and reports each, catching and redacting whatever they throw or say. */
+/** What a check's returned status says, read defensively (a check may return anything). */
+function readStatus(value: unknown): { ok: boolean; reason: string } {
+  if (typeof value !== 'object' || value === null || safeGet(value, 'ok') === undefined) {
+    return { ok: false, reason: `the check returned ${inspectValue(value, 200)}` };
+  }
+  const reason = safeGet(value, 'reason');
+  return {
+    ok: safeGet(value, 'ok') === true,
+    reason: reason === undefined ? '' : typeof reason === 'string' ? reason : inspectValue(reason),
+  };
+}
+
+/**
+ * Runs `checks` and reports each, catching and redacting whatever they throw or say. A check
+ * that throws (anything, see `describeError`) or returns something other than a
+ * {@link HealthStatus} counts as failed. Never throws; each line is one line of at most ~700
+ * characters.
+ */
 export function runHealthChecks(checks: readonly HealthCheck[]): HealthReport {
   let ok = true;
   const lines: string[] = [];
   for (const c of checks) {
-    let status: HealthStatus;
+    let status: { ok: boolean; reason: string };
     try {
-      status = c.check();
+      status = readStatus(c.check());
     } catch (err) {
-      status = { ok: false, reason: err instanceof Error ? err.message : String(err) };
+      status = { ok: false, reason: describeError(err) };
     }
     if (status.ok) {
       lines.push(`[+]${c.name} ok`);
     } else {
       ok = false;
-      const reason = redact((status.reason ?? '').replace(/[\r\n]+/g, ' ').trim());
+      const reason = truncate(
+        redact(
+          truncate(status.reason, 2048)
+            .replace(/[\r\n]+/g, ' ')
+            .trim(),
+        ),
+        512,
+      );
       lines.push(`[-]${c.name} failed${reason === '' ? '' : `: ${reason}`}`);
     }
   }

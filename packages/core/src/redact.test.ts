@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { redact } from './redact.js';
 
@@ -57,5 +58,40 @@ describe('redact', () => {
       'secrets "db" not found',
     ];
     for (const m of messages) expect(redact(m)).toBe(m);
+  });
+});
+
+describe('redact is idempotent', () => {
+  it('redacting twice changes nothing (describeError redacts, and the logger redacts its line again)', () => {
+    expect(redact(redact('Authorization: Bearer abc'))).toBe('Authorization: [REDACTED]');
+    const pieces = [
+      'Authorization',
+      ': ',
+      '=',
+      'Bearer ',
+      'token',
+      'password',
+      '"',
+      "'",
+      ' ',
+      'abc',
+      'x.y',
+      '-----BEGIN A-----',
+      '-----END A-----',
+      'https://',
+      'u:p@',
+      'eyJhbGciOi.eyJzdWIi.sig',
+      '[REDACTED]',
+      '\n',
+      ',',
+      '&',
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 12 }), (parts) => {
+        const once = redact(parts.join(''));
+        expect(redact(once)).toBe(once);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -9,8 +9,10 @@ export const REDACTED = '[REDACTED]';
 const pemBlock = /-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(?:-----END [A-Z0-9 ]+-----|$)/g;
 // The value of an Authorization header, in header, JSON or key=value form: everything to the end
 // of the value (the scheme and the credentials), so `Bearer`, `Basic` and custom schemes all go.
+// The value starts with neither a space nor a quote, so a second pass finds `[REDACTED]` and
+// leaves it (redacting is idempotent).
 const authorizationValue =
-  /((?:proxy-)?authorization["']?\s*[:=]\s*["']?)(?!\[REDACTED)[^"'\r\n,;&}]+/gi;
+  /((?:proxy-)?authorization["']?\s*[:=]\s*["']?)(?!\[REDACTED)[^\s"'\r\n,;&}][^"'\r\n,;&}]*/gi;
 // A bearer or basic credential wherever it appears in free text.
 const schemeCredential = /\b(Bearer|Basic)\s+(?!\[REDACTED)[A-Za-z0-9\-._~+/]+=*/g;
 // `key: value`, `key=value`, `"key":"value"` where the key names a secret: passwords, tokens,
