@@ -373,8 +373,8 @@ class ControllerImpl<T extends KubeObject> implements Controller {
     safeLog(
       this.logger,
       'error',
-      { component: 'controller', controller: this.name, err: failure },
-      'controller failed; stopping',
+      { component: 'controller', resource: this.name, err: failure },
+      'cannot work any more; stopping',
     );
     this.failed.abort(failure);
   }
@@ -629,7 +629,7 @@ class ControllerImpl<T extends KubeObject> implements Controller {
         this.logger.warn(
           {
             component: 'controller',
-            controller: this.name,
+            resource: this.name,
             inFlight,
             timeoutMs: this.shutdownTimeoutMs,
           },
