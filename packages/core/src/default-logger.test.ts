@@ -417,6 +417,12 @@ describe('createDefaultLogger is total', () => {
     );
   });
 
+  it("takes an Error given in place of the fields as the err field (pino's logger.error(err, msg))", () => {
+    const { lines, logger } = capture({ stacks: 'never' });
+    logger.error(new RangeError('out of range'), 'resize failed');
+    expect(lines).toEqual(['kubecache error kubecache: resize failed: out of range\n']);
+  });
+
   it('describes a revoked Proxy thrown, and fields that cannot be read', () => {
     const { lines, logger } = capture();
     const { proxy, revoke } = Proxy.revocable({}, {});

@@ -5,7 +5,13 @@
 // per window naming the keys that failed.
 import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { summarizeError, type ErrorSummary } from './describe-error.js';
-import { inspectValue, safeGet, truncate, uninspectable } from './inspect-value.js';
+import {
+  inspectValue,
+  isErrorInstance,
+  safeGet,
+  truncate,
+  uninspectable,
+} from './inspect-value.js';
 import type { LogLevel } from './logger.js';
 
 /** Default of {@link RateLimitOptions.repeatWindowMs}: 30 s. */
@@ -101,8 +107,10 @@ export function readLogCall(
   keyFields: readonly string[] = defaultKeyFields,
 ): LogCall {
   const isString = typeof objOrMsg === 'string';
-  const fields =
-    !isString && typeof objOrMsg === 'object' && objOrMsg !== null
+  // pino's `logger.error(err, msg)`: an Error given in place of the fields is the `err` field.
+  const fields = isErrorInstance(objOrMsg)
+    ? { err: objOrMsg }
+    : !isString && typeof objOrMsg === 'object' && objOrMsg !== null
       ? copyFields(objOrMsg)
       : undefined;
   const msgText =
