@@ -71,4 +71,33 @@ describe('leader health check (client-go HealthzAdaptor)', () => {
   it('refuses a negative tolerance', () => {
     expect(() => createLeaderHealthCheck({ toleranceMs: -1 })).toThrow(RangeError);
   });
+
+  it('leaderElectionHealthCheck (core HealthCheck shape): healthy without an elector, set later, and red once leader work failed', async () => {
+    const clock = new FakeClock(0);
+    const store = createMemoryLeaseStore();
+    store.set({ leaseDurationSeconds: 1 });
+    const health = leaderElectionHealthCheck(undefined, { toleranceMs: 5_000 });
+    expect(health.name).toBe('leader-election');
+    expect(health.check()).toEqual({ ok: true });
+    let fail: (err: Error) => void = () => undefined;
+    const e = createLeaderElector({
+      lock: createMemoryLock({ store, identity: 'a' }),
+      clock,
+      logger: captureLogger(),
+      onStartedLeading: () => new Promise<void>((_, reject) => (fail = reject)),
+      onStoppedLeading: () => undefined,
+    });
+    health.setLeaderElector(e);
+    const done = e.run(new AbortController().signal);
+    await clock.advance(100);
+    expect(e.isLeader()).toBe(true);
+    expect(health.check()).toEqual({ ok: true });
+    fail(new Error('worker pool gone'));
+    await expect(done).rejects.toThrow('leader work failed: worker pool gone');
+    expect(health.check()).toEqual({
+      ok: false,
+      reason: 'leader election memory/lease ended because leader work failed: worker pool gone',
+    });
+    expect(() => leaderElectionHealthCheck(e, { toleranceMs: -1 })).toThrow(RangeError);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * client-go's `tools/leaderelection` for TypeScript: a `LeaderElector` that lets one replica of a
- * controller lead at a time through a coordination.k8s.io/v1 Lease, a `LeaseLock` over a
- * @kubernetes/client-node KubeConfig, an in-memory lock for tests, and a health check.
+ * controller lead at a time through a coordination.k8s.io/v1 Lease (and ends its term, releasing
+ * the Lease, when its leader work fails), a `LeaseLock` over a @kubernetes/client-node
+ * KubeConfig, a typed `leasesResource`, an in-memory lock for tests, and a health check.
  *
  * @packageDocumentation
  */
@@ -27,9 +28,11 @@ export {
   type LeaseSpec,
   type ParsedLeaseSpec,
 } from './record.js';
+export { leasesResource, type Lease } from './lease-resource.js';
 export {
   createLeaderHealthCheck,
   leaderElectionHealthCheck,
+  type LeaderElectionHealthCheck,
   type LeaderElectionHealthCheckOptions,
   type LeaderHealthCheck,
   type LeaderHealthCheckOptions,
@@ -38,11 +41,13 @@ export {
   InvalidLeaseError,
   LeaderElectionConfigError,
   LeaderElectionHealthError,
+  LeaderWorkFailedError,
   LeadershipLostError,
   isConflict,
   isInvalidLeaseError,
   isLeaderElectionConfigError,
   isLeaderElectionHealthError,
+  isLeaderWorkFailedError,
   isLeadershipLostError,
   isNotFound,
   type LeadershipLostReason,
