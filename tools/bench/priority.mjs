@@ -62,6 +62,7 @@ async function round(kind, model, { n, fresh, every }) {
   let reconciled = 0;
   let freshAdded = 0;
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   const worker = async () => {
     for (;;) {
       const r = await q.get();
@@ -83,7 +84,8 @@ async function round(kind, model, { n, fresh, every }) {
     }
   };
   await Promise.all(Array.from({ length: workers }, worker));
-  return { latencies, totalMs: performance.now() - started };
+  const cpu = process.cpuUsage(cpu0);
+  return { latencies, totalMs: performance.now() - started, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 const median = (xs) => {
@@ -93,8 +95,8 @@ const median = (xs) => {
 };
 
 /**
- * Runs B7. Returns `{ config, models: { [model]: { [kind]: { p50, max, totalMs, rounds } } } }`,
- * ms, each the median over rounds (`rounds` keeps every round's numbers).
+ * Runs B7. Returns `{ config, models: { [model]: { [kind]: { p50, max, totalMs, rounds } } } }`:
+ * p50, max, totalMs, cpuMs (this process's CPU time in the round) as `{ median, min, max }` over rounds, in ms (`rounds` keeps each round).
  */
 export async function runPriorityBench({
   quick = false,
@@ -102,26 +104,40 @@ export async function runPriorityBench({
   log = () => {},
 } = {}) {
   const config = quick ? { n: 1_000, fresh: 10, every: 10 } : { n: 10_000, fresh: 10, every: 100 };
+  // Warm-up, not measured: both queues' code compiled before the first round.
+  for (const kind of Object.keys(kinds)) {
+    const q = kinds[kind].create();
+    for (let i = 0; i < 2_000; i++) kinds[kind].addStartup(q, `warm-${i}`);
+    for (let i = 0; i < 2_000; i++) q.done((await q.get()).item);
+    q.add('warm-fresh');
+    q.done((await q.get()).item);
+    q.shutDown();
+  }
   const models = {};
   for (const model of Object.keys(costModels)) {
     models[model] = { priority: { rounds: [] }, fifo: { rounds: [] } };
     for (let r = 0; r < runs; r++) {
       const order = r % 2 === 0 ? ['priority', 'fifo'] : ['fifo', 'priority'];
       for (const kind of order) {
-        const { latencies, totalMs } = await round(kind, model, config);
-        const one = { p50: median(latencies), max: Math.max(...latencies), totalMs };
+        const { latencies, totalMs, cpuMs } = await round(kind, model, config);
+        const one = { p50: median(latencies), max: Math.max(...latencies), totalMs, cpuMs };
         models[model][kind].rounds.push(one);
         log(
-          `B7 ${model} ${kind} round ${r + 1}: fresh change → reconciled p50 ${one.p50.toFixed(1)} ms, max ${one.max.toFixed(1)} ms; all ${n(config)} in ${totalMs.toFixed(0)} ms`,
+          `B7 ${model} ${kind} round ${r + 1}: fresh change → reconciled p50 ${one.p50.toFixed(1)} ms, max ${one.max.toFixed(1)} ms; all ${n(config)} in ${totalMs.toFixed(0)} ms, CPU ${cpuMs.toFixed(0)} ms`,
         );
       }
     }
     for (const kind of ['priority', 'fifo']) {
       const rs = models[model][kind].rounds;
+      const spread = (key) => {
+        const xs = rs.map((x) => x[key]);
+        return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+      };
       Object.assign(models[model][kind], {
-        p50: median(rs.map((x) => x.p50)),
-        max: median(rs.map((x) => x.max)),
-        totalMs: median(rs.map((x) => x.totalMs)),
+        p50: spread('p50'),
+        max: spread('max'),
+        totalMs: spread('totalMs'),
+        cpuMs: spread('cpuMs'),
       });
     }
   }
@@ -130,12 +146,14 @@ export async function runPriorityBench({
 
 const n = (config) => config.n.toLocaleString('en');
 const f = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+/** `median (min–max)` over rounds, or just the value for one round. */
+const fs = (s) => (s.min === s.max ? f(s.median) : `${f(s.median)} (${f(s.min)}–${f(s.max)})`);
 
 /** The markdown table of a {@link runPriorityBench} result. */
 export function priorityTable(result) {
   const rows = [
-    '| reconcile cost | queue | fresh change → reconciled, p50 ms | max ms | all reconciled (startup + fresh), ms |',
-    '|---|---|---|---|---|',
+    '| reconcile cost | queue | fresh change → reconciled, p50 ms | max ms | all reconciled (startup + fresh), ms | process CPU, ms |',
+    '|---|---|---|---|---|---|',
   ];
   for (const [model, byKind] of Object.entries(result.models)) {
     for (const kind of ['priority', 'fifo']) {
@@ -145,7 +163,7 @@ export function priorityTable(result) {
           ? 'createPriorityQueue (startup at -100)'
           : 'createRateLimitingQueue (FIFO)';
       rows.push(
-        `| ${costModels[model].label} | ${name} | ${f(x.p50)} | ${f(x.max)} | ${f(x.totalMs)} |`,
+        `| ${costModels[model].label} | ${name} | ${fs(x.p50)} | ${fs(x.max)} | ${fs(x.totalMs)} | ${fs(x.cpuMs)} |`,
       );
     }
   }
@@ -155,7 +173,7 @@ export function priorityTable(result) {
 /** The intro sentence of the report section. */
 export function priorityIntro(result) {
   const { n: items, fresh, every, runs } = result.config;
-  return `${items.toLocaleString('en')} startup items queued, then one fresh change (priority 0) after every ${every} startup reconciles, ${fresh} in all; latency = add → end of its reconcile. Median over ${runs} round(s) of each round's p50 / max; both queues in the same run, alternating which goes first. In-process, no API server.`;
+  return `${items.toLocaleString('en')} startup items queued, then one fresh change (priority 0) after every ${every} startup reconciles, ${fresh} in all; latency = add → end of its reconcile. Each round's p50 / max, then median (min–max) over ${runs} round(s); both queues in the same run, alternating which goes first. In-process, no API server.`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

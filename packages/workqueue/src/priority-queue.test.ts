@@ -1,11 +1,18 @@
 // Behaviours of controller-runtime pkg/controller/priorityqueue/priorityqueue_test.go, re-expressed
 // for promises and a FakeClock, plus client-go's queue semantics the priority queue keeps.
 import { describe, expect, it } from 'vitest';
-import { FakeClock, isAbortError, silentLogger, type Logger } from '@kubecache/core';
+import {
+  FakeClock,
+  MemoryMetricsProvider,
+  isAbortError,
+  silentLogger,
+  type Logger,
+} from '@kubecache/core';
 import { isInvalidArgumentError } from './errors.js';
 import { createPriorityQueue, isPriorityQueue, lowPriority } from './priority-queue.js';
 import { ItemExponentialFailureRateLimiter, type TypedRateLimiter } from './rate-limiters.js';
 import { createRateLimitingQueue } from './rate-limiting-queue.js';
+import { workqueueMetricNames as n } from './workqueue-metrics.js';
 
 /** Lets every pending promise callback run. */
 async function settle(): Promise<void> {
@@ -271,6 +278,54 @@ describe('PriorityQueue', () => {
     await clock.advance(5);
     q.done('a');
     expect(calls.slice(5)).toEqual(['depth 1', 'latency 10', 'work 5']);
+    q.shutDown();
+  });
+
+  it("reports client-go's named metrics through metricsProvider, as the FIFO queue does", async () => {
+    const clock = new FakeClock();
+    const p = new MemoryMetricsProvider();
+    const q = createPriorityQueue<string>({
+      name: 'pods',
+      clock,
+      metricsProvider: p,
+      rateLimiter: new ItemExponentialFailureRateLimiter({ baseDelayMs: 5 }),
+    });
+    const name = { name: 'pods' };
+    q.addWithOptions('a', { priority: lowPriority });
+    q.add('b');
+    q.add('a'); // de-duplicated (its priority is raised)
+    expect(p.value(n.adds, name)).toBe(2);
+    expect(p.value(n.depth, name)).toBe(2);
+    await clock.advance(250);
+    expect(await q.get()).toEqual({ item: 'b', priority: 0, shutdown: false });
+    expect(p.value(n.depth, name)).toBe(1);
+    expect(p.histogramValue(n.queueDuration, name).observations).toEqual([0.25]);
+    await clock.advance(1500);
+    q.addRateLimited('b'); // retried after 5 ms
+    q.done('b');
+    expect(p.value(n.retries, name)).toBe(1);
+    expect(p.histogramValue(n.workDuration, name).observations).toEqual([1.5]);
+    await clock.advance(5);
+    expect(p.value(n.adds, name)).toBe(3);
+    expect(p.value(n.depth, name)).toBe(2);
+    q.shutDown();
+  });
+
+  it('keeps working when a metrics hook throws, and logs the hook once', async () => {
+    const warnings: unknown[] = [];
+    const logger: Logger = { ...silentLogger, warn: (fields) => warnings.push(fields) };
+    const q = createPriorityQueue<string>({
+      logger,
+      metrics: {
+        add: () => {
+          throw new Error('registry is closed');
+        },
+      },
+    });
+    q.addWithOptions('a', { priority: lowPriority });
+    q.add('b');
+    expect(await drain(q, 2)).toEqual(['b', 'a']);
+    expect(warnings).toEqual([expect.objectContaining({ hook: 'add' })]);
     q.shutDown();
   });
 
