@@ -260,6 +260,32 @@ describe('createController', () => {
     expect(sawAbort).toBe(true);
   });
 
+  it("at the shutdown deadline, a reconcile that rejects with its signal's reason is not logged as failed; run says how many were left", async () => {
+    h.server.create(WIDGETS, widget('slow'));
+    let entered = false;
+    const warnings: string[] = [];
+    const c = controller(
+      (_req, { signal }) => {
+        entered = true;
+        // as fetch does: rejects with the signal's reason
+        return new Promise<undefined>((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+        );
+      },
+      {
+        shutdownTimeoutMs: 100,
+        logger: { ...silentLogger, warn: (_o, msg) => void warnings.push(msg ?? '') },
+      },
+    );
+    const run = h.start(c);
+    await eventually(() => expect(entered).toBe(true));
+    const result = run.done;
+    await run.stop();
+    expect(await result).toEqual({ abandonedReconciles: 1 });
+    await delay(50);
+    expect(warnings).toEqual(['shutdown deadline passed with reconciles in flight; leaving them']);
+  });
+
   it("reports controller-runtime's metrics and the workqueue's", async () => {
     h.server.create(WIDGETS, widget('ok'));
     h.server.create(WIDGETS, widget('bad'));

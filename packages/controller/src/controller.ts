@@ -578,9 +578,11 @@ class ControllerImpl<T extends KubeObject> implements Controller {
     const interrupted = new Promise<'deadline' | 'failed'>((resolve) => {
       settle = resolve;
     });
+    let inFlightAtDeadline = 0;
     const onShutdown = (): void => {
       take.abort(shutdown.reason);
       deadline = this.clock.setTimeout(() => {
+        inFlightAtDeadline = this.pool.inFlight(); // before the abort lets some of them return
         stop.abort(new Error(`controller ${this.name}: shutdown deadline passed`));
         settle('deadline');
       }, this.shutdownTimeoutMs);
@@ -625,7 +627,7 @@ class ControllerImpl<T extends KubeObject> implements Controller {
         throw failure;
       }
       if (first === 'deadline') {
-        const inFlight = this.pool.inFlight();
+        const inFlight = inFlightAtDeadline;
         this.logger.warn(
           {
             component: 'controller',

@@ -210,7 +210,8 @@ export class WorkerPool {
     this.metric(() => metrics.reconciled('error', elapsed, action === 'drop'));
     let quiet = false;
     try {
-      quiet = stop.aborted && isAbortError(err);
+      // Aborted by the runtime (leadership lost, shutdown deadline): not the reconcile's failure.
+      quiet = stop.aborted && (isAbortError(err) || err === stop.reason);
     } catch {
       // an Error whose fields throw: print it
     }
