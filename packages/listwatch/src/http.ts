@@ -12,6 +12,7 @@ import {
 } from './errors.js';
 import {
   ServerConfigError,
+  type ServerConfigErrorContext,
   needsSchemeProbe,
   probeOtherScheme,
   serverConfigErrorKind,
@@ -215,6 +216,7 @@ export function createTransport(kc: KubeConfigLike, options: TransportOptions): 
         (res) => {
           // A guard for the gap until the caller attaches its own listeners.
           res.on('error', () => undefined);
+          if (!isHttps) plainHttpResponses.set(res, configContext);
           if (settle()) resolve(res);
           else res.destroy();
         },
@@ -403,8 +405,19 @@ export function parseRetryAfter(header: string | string[] | undefined): number |
   return Number(value);
 }
 
+/** Responses of http:// servers, with the kubeconfig's server and cluster (for errorFromResponse). */
+const plainHttpResponses = new WeakMap<IncomingMessage, ServerConfigErrorContext>();
+
 /**
- * Turns a non-2xx response into an {@link ApiStatusError}: the Status in the body when there is
+ * What Go's net/http server (kube-apiserver's) answers to plain HTTP on its TLS port: HTTP/1.0
+ * 400 with this body and no headers.
+ */
+const goPlainHttpOnTlsPort = /^Client sent an HTTP request to an HTTPS server\.?\s*$/;
+
+/**
+ * Turns a non-2xx response into an {@link ApiStatusError}, or into a {@link ServerConfigError}
+ * (`server-speaks-tls`) when an http:// server answered as Go's HTTP server answers plain HTTP
+ * on a TLS port (kube-apiserver: 400 `Client sent an HTTP request to an HTTPS server.`). Otherwise: the Status in the body when there is
  * one (its missing `code` taken from the response), otherwise a Status synthesised as client-go's
  * `NewGenericServerResponse` does: the HTTP code, the reason of that code
  * ({@link reasonForStatusCode}), a message with the first 200 characters of the body, and a cause
@@ -414,7 +427,7 @@ export function parseRetryAfter(header: string | string[] | undefined): number |
 export async function errorFromResponse(
   res: IncomingMessage,
   o: Omit<ReadBodyOptions, 'maxBytes'>,
-): Promise<ApiStatusError> {
+): Promise<ApiStatusError | ServerConfigError> {
   const code = res.statusCode ?? 0;
   const retryAfterSeconds = parseRetryAfter(res.headers['retry-after']);
   let body = '';
@@ -423,6 +436,14 @@ export async function errorFromResponse(
   } catch (err) {
     // An abort must stay an abort; any other failure only loses the (informative) body.
     if (o.signal?.aborted) throw err;
+  }
+  const context = plainHttpResponses.get(res);
+  if (context !== undefined && code === 400 && goPlainHttpOnTlsPort.test(body)) {
+    const cause = new ApiStatusError(
+      { kind: 'Status', status: 'Failure', code, reason: 'BadRequest', message: body.trim() },
+      { retryAfterSeconds },
+    );
+    return new ServerConfigError('server-speaks-tls', context, cause);
   }
   let status: Status | undefined;
   if (/json/i.test(res.headers['content-type'] ?? '') || body.startsWith('{')) {

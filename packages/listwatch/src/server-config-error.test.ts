@@ -114,6 +114,33 @@ describe('ServerConfigError: the kubeconfig does not match the server', () => {
     );
   });
 
+  it('http:// to kube-apiserver’s TLS port: Go’s 400 “Client sent an HTTP request to an HTTPS server”', async () => {
+    // What Go's net/http (kube-apiserver) writes on a TLS port when the first bytes are HTTP.
+    const goTls = net.createServer((socket) => {
+      socket.once('data', () => {
+        socket.end(
+          'HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n',
+        );
+      });
+    });
+    await new Promise<void>((resolve) => goTls.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = goTls.address() as net.AddressInfo;
+      const s = await server(false);
+      const httpUrl = `http://127.0.0.1:${String(port)}`;
+      const kc = kubeConfig(s.kubeConfigYaml().replace(s.url, httpUrl));
+      await expectConfigError(
+        kc,
+        'server-speaks-tls',
+        new RegExp(
+          `^the server ${httpUrl} speaks TLS, not plain HTTP \\(Client sent an HTTP request to an HTTPS server\\.\\): use https://127\\.0\\.0\\.1:${String(port)} as server of cluster "kubecache-testing"$`,
+        ),
+      );
+    } finally {
+      await new Promise((resolve) => goTls.close(resolve));
+    }
+  });
+
   it('a plain-HTTP server that resets a connection is not mistaken for a TLS one', async () => {
     const reset = net.createServer((socket) => socket.resetAndDestroy());
     await new Promise<void>((resolve) => reset.listen(0, '127.0.0.1', resolve));

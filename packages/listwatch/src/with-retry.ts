@@ -4,7 +4,7 @@
 // times; every retry is reported.
 import type { IncomingMessage } from 'node:http';
 import { sleep, type Clock, type Logger } from '@kubecache/core';
-import { reasonForStatusCode, type ApiStatusError } from './errors.js';
+import { isApiStatusError, reasonForStatusCode, type ApiStatusError } from './errors.js';
 import {
   errorFromResponse,
   parseRetryAfter,
@@ -94,7 +94,7 @@ export async function sendWithRetry(
     if (code >= 200 && code <= 299) return res;
     const wait = retryAfterWait(res);
     const error = await errorFromResponse(res, bodyOptions);
-    if (wait === undefined || attempt > options.maxRetries) throw error;
+    if (wait === undefined || attempt > options.maxRetries || !isApiStatusError(error)) throw error;
     const retry: RequestRetry = {
       verb: request.verb,
       path: request.path,
