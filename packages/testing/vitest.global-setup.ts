@@ -19,6 +19,7 @@ export default function setup(): void {
         tsup,
         '--no-config',
         'src/bin.ts',
+        'src/bin-main.ts',
         '--format',
         'esm',
         '--target',
