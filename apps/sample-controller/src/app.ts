@@ -36,6 +36,12 @@ export interface SampleControllerOptions {
   leaderElection?: ControllerLeaderElection;
   /** Shutdown deadline for reconciles in flight, ms. Default: 30 000. */
   shutdownTimeoutMs?: number;
+  /**
+   * The informers' `onPermanentError`: `'stop'` stops an informer on an error retrying cannot
+   * fix, which fails the controller (`ControllerFailedError`, reason `informer`). Default:
+   * `'retry'` (client-go).
+   */
+  onPermanentError?: 'retry' | 'stop';
   /** Full requeue period of every Foo, ms (the controller's syncPeriodMs). Default: 600 000. */
   syncPeriodMs?: number;
   /** Instrumentation hook (tests). */
@@ -81,6 +87,7 @@ export function createSampleController(
     ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
     transform: stripManagedFields,
     logger: options.logger,
+    ...(options.onPermanentError ? { onPermanentError: options.onPermanentError } : {}),
   });
   const foos = factory.forResource<Foo>(fooResource, { kind: fooResource.kind });
   const deployments = factory.forResource<Deployment>(deploymentResource, {

@@ -12,6 +12,7 @@ describe('parseArgs', () => {
       leaseName: 'sample-controller',
       logLevel: 'info',
       shutdownTimeoutMs: 30_000,
+      onPermanentError: 'retry',
     });
   });
 
@@ -31,6 +32,8 @@ describe('parseArgs', () => {
       '--demo',
       '--shutdown-timeout-ms',
       '1500',
+      '--on-permanent-error',
+      'stop',
     ]);
     expect(o).toMatchObject({
       kubeconfig: '/tmp/kc',
@@ -41,6 +44,7 @@ describe('parseArgs', () => {
       leaseNamespace: 'kube-system',
       demo: true,
       shutdownTimeoutMs: 1500,
+      onPermanentError: 'stop',
     });
   });
 

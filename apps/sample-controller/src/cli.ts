@@ -14,6 +14,8 @@ export interface CliOptions {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** How long SIGTERM waits for reconciles in flight, ms (the controller's shutdownTimeoutMs). */
   shutdownTimeoutMs: number;
+  /** The informers' onPermanentError: 'stop' fails the controller (exit 1) on a 401/403/404…. */
+  onPermanentError: 'retry' | 'stop';
 }
 
 const positiveInt =
@@ -58,6 +60,14 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       30_000,
     )
     .addOption(
+      new Option(
+        '--on-permanent-error <what>',
+        'an API error retrying cannot fix (401, 403, 404…): retry it (client-go), or stop the informer — the controller then fails and exits 1',
+      )
+        .choices(['retry', 'stop'])
+        .default('retry'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
         .default('info'),
@@ -72,6 +82,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     leaseName: o.leaseName,
     logLevel: o.logLevel,
     shutdownTimeoutMs: o.shutdownTimeoutMs,
+    onPermanentError: o.onPermanentError,
     ...(o.kubeconfig !== undefined ? { kubeconfig: o.kubeconfig } : {}),
     ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
     ...(o.metricsPort !== undefined ? { metricsPort: o.metricsPort } : {}),

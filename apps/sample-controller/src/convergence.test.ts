@@ -71,7 +71,7 @@ describe('sample-controller convergence under watch gaps and relists', () => {
     await eventually(() =>
       expect(server.requests.count({ verb: 'watch', resource: DEPLOYMENTS })).toBe(1),
     );
-    const hidden = server.faults.hideEventsFromWatchers(true);
+    server.faults.hideEventsFromWatchers(true);
     server.create(FOOS, makeFoo('f1', { deploymentName: 'd1', replicas: 1 }));
     // The watches saw nothing; a relist shows the Foo, whose reconcile creates d1 — unseen too.
     watches = server.requests.count({ verb: 'watch', resource: DEPLOYMENTS });
@@ -79,7 +79,7 @@ describe('sample-controller convergence under watch gaps and relists', () => {
     await eventually(() => expect(deployment('d1')).toBeDefined());
     const firstUid = deployment('d1')?.metadata?.uid;
     server.delete(DEPLOYMENTS, 'default', 'd1'); // a user deletes it, unseen
-    hidden.clear();
+    server.faults.hideEventsFromWatchers(false);
     server.faults.expireWatches(); // the Deployments' relist shows neither the create nor the delete
     await eventually(() => {
       const d = deployment('d1');
@@ -92,10 +92,10 @@ describe('sample-controller convergence under watch gaps and relists', () => {
     start(0); // no resync: only the predicate can let the update through
     server.create(FOOS, makeFoo('f2', { deploymentName: 'd2', replicas: 1 }));
     await eventually(() => expect(deployment('d2')).toBeDefined());
-    const hidden = server.faults.hideEventsFromWatchers(true);
+    server.faults.hideEventsFromWatchers(true);
     server.delete(FOOS, 'default', 'f2');
     server.create(FOOS, makeFoo('f2', { deploymentName: 'd2-new', replicas: 1 }));
-    hidden.clear();
+    server.faults.hideEventsFromWatchers(false);
     server.faults.expireWatches(); // the relist shows f2 with a new uid, generation still 1
     await eventually(() => expect(deployment('d2-new')).toBeDefined());
   });

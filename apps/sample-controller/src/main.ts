@@ -86,6 +86,7 @@ async function main(): Promise<number> {
     workers: o.workers,
     logger,
     shutdownTimeoutMs: o.shutdownTimeoutMs,
+    onPermanentError: o.onPermanentError,
     ...(metricsProvider ? { metricsProvider } : {}),
     ...(o.leaderElect
       ? {

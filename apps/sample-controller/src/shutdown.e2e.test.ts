@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { startApiServer, type ApiServer } from '@kubecache/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEPLOYMENTS, FOOS, makeFoo, registerSampleResources } from './demo.js';
-import { exitClean, exitForced } from './exit-codes.js';
+import { exitClean, exitFailed, exitForced } from './exit-codes.js';
 
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const shutdownTimeoutMs = 1500;
@@ -29,7 +29,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function startApp(): {
+function startApp(extra: readonly string[] = []): {
   stderr: () => string;
   exited: Promise<number | null>;
   kill: (signal: NodeJS.Signals) => void;
@@ -48,6 +48,7 @@ function startApp(): {
       String(shutdownTimeoutMs),
       '--log-level',
       'info',
+      ...extra,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -90,5 +91,25 @@ describe('sample-controller shutdown', () => {
     app.kill('SIGTERM');
     expect(await app.exited).toBe(exitClean);
     expect(app.stderr()).not.toContain('forced');
+  });
+
+  it('exits 1 with the cause and its stack when the controller fails (an informer stopped after sync)', async () => {
+    const app = startApp(['--on-permanent-error', 'stop']);
+    await eventually(() => expect(app.stderr()).toContain('caches synced; starting workers'));
+    // The Foo watch ends and its re-watch is refused: 403 will not fix itself.
+    server.faults.nextResponses(5, { status: 403, verb: 'watch', resource: FOOS });
+    server.faults.endWatches();
+    const code = await app.exited;
+    expect(code).toBe(exitFailed);
+    const failed = app
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('"level":50'))
+      .map((l) => JSON.parse(l) as { msg: string; reason?: string; err?: { stack?: string } });
+    const main = failed.find((l) => l.reason === 'informer');
+    expect(main?.msg).toMatch(
+      /^controller foo-controller failed \(informer\): informer foos\.v1alpha1\.samplecontroller\.k8s\.io@default stopped: .*403/,
+    );
+    expect(main?.err?.stack).toContain('ControllerFailedError');
   });
 });
