@@ -34,6 +34,22 @@ describe('formatErrorStack', () => {
     revoke();
     expect(formatErrorStack(proxy)).toBe('');
   });
+
+  it('redacts frames but keeps the file:line of files named like secrets', () => {
+    const e = new Error('x');
+    e.stack = [
+      'Error: x',
+      '    at onAdd (/app/src/secrets.test.ts:12:5)',
+      '    at refresh (/app/src/token-cache.js:3:1)',
+      '    at get (https://u:pa55@host/x.js?token=abc:1:1)',
+    ].join('\n');
+    expect(formatErrorStack(e).split('\n')).toEqual([
+      '  Error: x',
+      '    at onAdd (/app/src/secrets.test.ts:12:5)',
+      '    at refresh (/app/src/token-cache.js:3:1)',
+      '    at get (https://[REDACTED]@host/x.js?token=[REDACTED]:1:1)',
+    ]);
+  });
 });
 
 describe('stackIsUseful', () => {

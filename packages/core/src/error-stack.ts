@@ -50,6 +50,17 @@ function framesOf(stack: string, maxFrames: number): string[] {
   return kept;
 }
 
+// The `:line:column` of a frame; a file named like `secrets.ts` or `token-cache.js` followed by it
+// would otherwise read as a secret key and its value.
+const frameLocation = /(:\d+:\d+\)?)$/;
+
+/** Redacts a stack line, leaving the location of a frame as it is. */
+function redactLine(line: string): string {
+  const location = /^\s*at /.test(line) ? frameLocation.exec(line) : null;
+  if (location === null) return redact(line);
+  return redact(line.slice(0, location.index)) + location[1]!;
+}
+
 /**
  * The stack of an error and of its `cause` chain (up to four errors; cycles stop it), compactly:
  *
@@ -97,7 +108,7 @@ export function formatErrorStack(err: unknown, options: ErrorStackOptions = {}):
     }
     if (!anyStack) return '';
     const text = lines
-      .map((l) => truncate(redact(truncate(l, 2 * maxStackLineLength)), maxStackLineLength))
+      .map((l) => truncate(redactLine(truncate(l, 2 * maxStackLineLength)), maxStackLineLength))
       .join('\n');
     return truncate(text, maxLength);
   } catch {

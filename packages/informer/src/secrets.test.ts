@@ -147,7 +147,7 @@ describe('nothing secret is printed', () => {
       'Retry-After',
       'caches not synced',
       'will not fix itself',
-      'request failed: Authorization:[REDACTED]',
+      'request failed: Authorization: [REDACTED]',
     ]) {
       expect(all).toContain(expected);
     }
