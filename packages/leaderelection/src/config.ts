@@ -36,7 +36,10 @@ export interface LeaderElectorOptions {
   retryPeriodMs?: number;
   /**
    * On abort of the `run` signal, once `onStartedLeading` has returned, write the lease with an
-   * empty holder and a 1 s duration so another replica takes over at once. Default: false.
+   * empty holder and a 1 s duration so another replica takes over at once. Default: false. (When
+   * leader work fails the lease is released whatever this says.) A lease this replica created
+   * less than a lease duration ago is not released (it may stand in for a deleted one whose
+   * holder still leads).
    */
   releaseOnCancel?: boolean;
   /** Name of the election in logs and health errors. Default: `lock.describe()`. */
@@ -45,6 +48,13 @@ export interface LeaderElectorOptions {
    * Called when this replica starts leading. `signal` aborts the moment leadership is lost (its
    * `reason` is a `LeadershipLostError`); stop all leader work then. May return a Promise: the
    * elector waits for it before it campaigns again, and before it releases the lease.
+   *
+   * Supervision: if it throws, or its Promise rejects, while the term is open, the leader's work
+   * is considered dead: the term ends at once (`signal` aborts with reason `work-failed`,
+   * `onStoppedLeading` runs), renewals stop, the lease is released whatever `releaseOnCancel`
+   * says, and `run` rejects with a `LeaderWorkFailedError` (`cause`: what it threw). A rejection
+   * after `signal` aborted is only logged (and not even that when it is the abort itself). If it
+   * returns or resolves while the term is open, the replica keeps leading (as client-go).
    */
   onStartedLeading: (signal: AbortSignal) => void | Promise<void>;
   /** Called when a term of leadership ends, right after the `onStartedLeading` signal aborted. */
