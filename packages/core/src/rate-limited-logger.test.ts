@@ -106,6 +106,31 @@ describe('createRateLimitedLogger', () => {
     expect(() => createRateLimitedLogger(silentLogger).flush()).not.toThrow();
   });
 
+  it('when the target throws on a value it cannot serialize, passes the line again with it described', () => {
+    const calls: unknown[] = [];
+    const picky = recorder();
+    picky.error = (fields: unknown, msg?: unknown) => {
+      JSON.stringify(fields); // a serializer: throws on a revoked Proxy
+      calls.push([fields, msg]);
+    };
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    createRateLimitedLogger(picky, { clock: new FakeClock() }).error(
+      { err: proxy, key: 'ns/a', extra: proxy },
+      'reconcile failed',
+    );
+    expect(calls).toEqual([
+      [
+        {
+          err: '[object that cannot be inspected]',
+          key: 'ns/a',
+          extra: '[object that cannot be inspected]',
+        },
+        'reconcile failed',
+      ],
+    ]);
+  });
+
   it('never throws, even when the target does or the fields cannot be read', () => {
     const throwing: Logger = {
       debug: () => {

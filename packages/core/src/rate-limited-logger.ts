@@ -11,6 +11,7 @@ import {
   type RateLimitOptions,
 } from './log-rate-limit.js';
 import { silentLogger, type Logger, type LogLevel } from './logger.js';
+import { inspectValue, uninspectable } from './inspect-value.js';
 
 /** Options of {@link createRateLimitedLogger}: the window, keys and clock of the repeat policy. */
 export type RateLimitedLoggerOptions = RateLimitOptions;
@@ -23,12 +24,19 @@ function isRateLimited(logger: Logger): boolean {
   }
 }
 
-/** The call's fields with the error described instead of the Error itself (pino prints no stack then). */
+/**
+ * The call's fields with the error described instead of the Error itself (pino prints no stack
+ * then), and any other value a serializer could choke on (one whose inspection throws) as text.
+ */
 function withoutStack(call: LogCall, drop: ReadonlySet<string>): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(call.fields ?? {})) {
     if (drop.has(name)) continue;
-    fields[name] = name === 'err' || name === 'error' ? describeError(value) : value;
+    if (name === 'err' || name === 'error') fields[name] = describeError(value);
+    else if (typeof value === 'object' && value !== null) {
+      const text = inspectValue(value);
+      fields[name] = text === uninspectable ? text : value;
+    } else fields[name] = value;
   }
   return fields;
 }
@@ -71,14 +79,16 @@ export function createRateLimitedLogger(
   }
   const keyFields = options.keyFields ?? defaultKeyFields;
   const noKeys = new Set(keyFields);
+  const none = new Set<string>();
 
-  function call(level: LogLevel, fields: object | undefined, msg: string | undefined): void {
+  function call(level: LogLevel, fields: object | undefined, msg: string | undefined): boolean {
     try {
       if (fields === undefined) logger[level](msg ?? '');
       else if (msg === undefined) logger[level](fields);
       else logger[level](fields, msg);
+      return true;
     } catch {
-      // A user's logger that throws must not break the caller.
+      return false; // a user's logger that throws must not break the caller
     }
   }
 
@@ -86,7 +96,11 @@ export function createRateLimitedLogger(
     const c = event.call;
     if (event.kind === 'line') {
       if (c.fields === undefined) call(c.level, undefined, c.text);
-      else call(c.level, event.firstOfCause ? c.fields : withoutStack(c, new Set()), c.msg);
+      else if (!call(c.level, event.firstOfCause ? c.fields : withoutStack(c, none), c.msg)) {
+        // The target could not take the fields (pino's serializer on a revoked Proxy throws):
+        // once more with the error described as text.
+        if (event.firstOfCause) call(c.level, withoutStack(c, none), c.msg);
+      }
       return;
     }
     const fields = withoutStack(c, noKeys);
