@@ -62,3 +62,21 @@ export function leaderElectionLead(options: LeaderLeadOptions): Lead {
     }
   };
 }
+
+/**
+ * A {@link Lead} that never leaves the printer half-alive: when `lead` rejects — the workers
+ * died (with leader election the elector then ended the term and released the Lease, and its
+ * run rejected with a `LeaderWorkFailedError`), or the election itself failed — `onFailed`
+ * receives the error (main stops the printer and exits 1 naming the cause, with the stack) and
+ * the returned lead resolves. controller-runtime's manager stops in the same way when a runnable
+ * fails.
+ */
+export function supervisedLead(lead: Lead, onFailed: (err: unknown) => void): Lead {
+  return async (runWorkers, signal) => {
+    try {
+      await lead(runWorkers, signal);
+    } catch (err) {
+      onFailed(err);
+    }
+  };
+}

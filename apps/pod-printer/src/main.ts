@@ -7,9 +7,9 @@ import { startDemo } from './demo.js';
 import { serveEndpoints } from './endpoints.js';
 import { isGaveUpError, permanentErrorExitCode } from './failure.js';
 import { leaderElectionCheck, pingCheck } from './health.js';
-import { leaderElectionLead } from './leader.js';
+import { leaderElectionLead, supervisedLead } from './leader.js';
 import { createMetrics } from './metrics.js';
-import { createPrinter } from './printer.js';
+import { alwaysLead, createPrinter } from './printer.js';
 import { makeRenderer } from './render.js';
 
 async function main(): Promise<number> {
@@ -58,19 +58,27 @@ async function main(): Promise<number> {
   const leaderHealth = options.leaderElection
     ? createLeaderHealthCheck({ toleranceMs: 20_000 })
     : undefined;
+  // Workers that die or an election that fails stop the printer: exit 1 with the cause.
+  let failure: { err: unknown } | undefined;
+  const lead = supervisedLead(
+    options.leaderElection
+      ? leaderElectionLead({
+          kubeConfig: kc,
+          election: options.leaderElection,
+          renderer,
+          ...(leaderHealth ? { healthCheck: leaderHealth } : {}),
+        })
+      : alwaysLead,
+    (err) => {
+      failure ??= { err };
+      ac.abort();
+      setTimeout(() => process.exit(1), 2000).unref(); // never hang on the way out
+    },
+  );
   const printer = createPrinter(kc, options, {
     renderer,
     ...(metrics ? { metricsProvider: metrics.metricsProvider } : {}),
-    ...(options.leaderElection
-      ? {
-          lead: leaderElectionLead({
-            kubeConfig: kc,
-            election: options.leaderElection,
-            renderer,
-            ...(leaderHealth ? { healthCheck: leaderHealth } : {}),
-          }),
-        }
-      : {}),
+    lead,
   });
   const endpoints =
     metrics && options.metricsPort !== undefined
@@ -99,7 +107,29 @@ async function main(): Promise<number> {
     await demo?.server.close();
     await endpoints?.close();
   }
+  if (failure !== undefined) {
+    process.stderr.write(`pod-printer: ${failureLine(failure.err)}\n`);
+    return 1;
+  }
   return 0;
+}
+
+/** One line naming what failed (the workers, or the election), then the stack and its causes. */
+function failureLine(err: unknown): string {
+  try {
+    return describeFailure(err);
+  } catch {
+    return 'stopped: the workers or the leader election failed (the error cannot be printed)';
+  }
+}
+
+function describeFailure(err: unknown): string {
+  const what = err instanceof Error ? err.message : String(err);
+  let stack = '';
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    stack += `${depth === 0 ? '' : 'caused by: '}${e.stack ?? `${e.name}: ${e.message}`}\n`;
+  }
+  return `stopped: ${what}${stack === '' ? '' : `\n${stack.trimEnd()}`}`;
 }
 
 main().then(
