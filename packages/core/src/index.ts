@@ -65,6 +65,12 @@ export {
 } from './describe-error.js';
 export { matchesStatusReason } from './status-reason.js';
 export {
+  InvalidResourceVersionError,
+  compareResourceVersion,
+  isComparableResourceVersion,
+  isInvalidResourceVersionError,
+} from './resource-version.js';
+export {
   MetricConflictError,
   exponentialBuckets,
   isMetricConflictError,
