@@ -8,6 +8,8 @@ import {
   metaNamespaceIndexFunc,
   namespaceIndex,
 } from './indexer.js';
+import { deletionHandlingMetaNamespaceKeyFunc } from './keys.js';
+import { DeletedFinalStateUnknown } from './tombstone.js';
 
 const pod = (ns: string, name: string, labels: Record<string, string> = {}): KubeObject => ({
   metadata: { namespace: ns, name, labels },
@@ -244,5 +246,68 @@ describe('Indexer', () => {
     });
     expect(() => idx.add({ kind: 'Pod' })).toThrow(IndexError);
     expect(idx.listKeys()).toEqual([]);
+  });
+});
+
+describe('lastStoreSyncResourceVersion (client-go 1.36)', () => {
+  const pod = (name: string, rv?: string): KubeObject => ({
+    metadata: { namespace: 'ns', name, ...(rv !== undefined ? { resourceVersion: rv } : {}) },
+  });
+
+  it('is empty at first, then the list RV after replace', () => {
+    const idx = createIndexer<KubeObject>();
+    expect(idx.lastStoreSyncResourceVersion()).toBe('');
+    idx.replace([pod('a', '5')], '10');
+    expect(idx.lastStoreSyncResourceVersion()).toBe('10');
+  });
+
+  it('moves with the resource version of each added, updated and deleted object', () => {
+    const idx = createIndexer<KubeObject>();
+    idx.replace([], '10');
+    idx.add(pod('a', '11'));
+    expect(idx.lastStoreSyncResourceVersion()).toBe('11');
+    idx.update(pod('a', '12'));
+    expect(idx.lastStoreSyncResourceVersion()).toBe('12');
+    idx.delete(pod('a', '13')); // the deletion's RV, as a watch delivers it
+    expect(idx.lastStoreSyncResourceVersion()).toBe('13');
+    expect(idx.list()).toEqual([]);
+  });
+
+  it('moves with bookmarks', () => {
+    const idx = createIndexer<KubeObject>();
+    idx.replace([], '10');
+    idx.bookmark('20');
+    expect(idx.lastStoreSyncResourceVersion()).toBe('20');
+  });
+
+  it('never goes back for an older event or bookmark, and compares as integers ("9" < "10")', () => {
+    const idx = createIndexer<KubeObject>(deletionHandlingMetaNamespaceKeyFunc);
+    idx.replace([], '10');
+    idx.add(pod('a', '9')); // '9' > '10' as strings
+    expect(idx.lastStoreSyncResourceVersion()).toBe('10');
+    idx.bookmark('8');
+    expect(idx.lastStoreSyncResourceVersion()).toBe('10');
+    idx.delete(new DeletedFinalStateUnknown('ns/a', pod('a', '9')) as unknown as KubeObject);
+    expect(idx.lastStoreSyncResourceVersion()).toBe('10');
+    idx.add(pod('b')); // no RV: nothing to learn
+    expect(idx.lastStoreSyncResourceVersion()).toBe('10');
+  });
+
+  it('does not move when the operation fails', () => {
+    const idx = createIndexer<KubeObject>(undefined, {
+      bad: () => {
+        throw new Error('no');
+      },
+    });
+    idx.replace([], '10');
+    expect(() => idx.add(pod('a', '11'))).toThrow(IndexError);
+    expect(idx.lastStoreSyncResourceVersion()).toBe('10');
+  });
+
+  it('takes an opaque (non-integer) resource version as the newest, as client-go does', () => {
+    const idx = createIndexer<KubeObject>();
+    idx.replace([], 'abc');
+    idx.add(pod('a', 'def'));
+    expect(idx.lastStoreSyncResourceVersion()).toBe('def');
   });
 });

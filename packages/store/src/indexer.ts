@@ -1,5 +1,10 @@
 // Port of k8s.io/client-go/tools/cache/index.go and thread_safe_store.go (client-go v1.36).
-import { hasBrand, type KubeObject } from '@kubecache/core';
+import {
+  compareResourceVersion,
+  hasBrand,
+  isComparableResourceVersion,
+  type KubeObject,
+} from '@kubecache/core';
 import { metaNamespaceKeyFunc } from './keys.js';
 import type { KeyFunc, Store } from './store.js';
 
@@ -74,6 +79,17 @@ export interface Indexer<T = KubeObject> extends Store<T> {
   getIndexers(): Indexers<T>;
   /** Adds index functions and builds them over the current content. */
   addIndexers(indexers: Indexers<T>): void;
+  /**
+   * The resource version the content has been synced to (client-go 1.36
+   * `LastStoreSyncResourceVersion`): `''` until the first `replace`, `add`, `update`, `delete` or
+   * `bookmark` that carried one. See {@link ThreadSafeIndexer} for how each moves it.
+   */
+  lastStoreSyncResourceVersion(): string;
+  /**
+   * Records a watch bookmark's resource version: nothing changed in the content up to `rv`
+   * (client-go 1.36 `Store.Bookmark`). Moves {@link lastStoreSyncResourceVersion} forward only.
+   */
+  bookmark(resourceVersion: string): void;
 }
 
 /** Computes the values of every index for one object; throws an IndexError if a function fails. */
@@ -98,6 +114,16 @@ function indexValues<T>(list: readonly IndexEntry<T>[], obj: T): string[][] {
     out[i] = values;
   }
   return out;
+}
+
+/** The object's `metadata.resourceVersion`, if it has one (never throws). */
+function rvOf(obj: unknown): string | undefined {
+  try {
+    const rv = (obj as KubeObject | null | undefined)?.metadata?.resourceVersion;
+    return typeof rv === 'string' ? rv : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** One index: its name and function. */
@@ -134,6 +160,8 @@ export class ThreadSafeIndexer<T> implements Indexer<T> {
   /** The index functions in a fixed order (what `filed` lists follow). */
   private indexList: IndexEntry<T>[];
   private readonly keyFunc: KeyFunc<T>;
+  /** See {@link Indexer.lastStoreSyncResourceVersion}. */
+  private rv = '';
 
   constructor(keyFunc: KeyFunc<T>, indexers: Indexers<T>) {
     this.keyFunc = keyFunc;
@@ -144,14 +172,48 @@ export class ThreadSafeIndexer<T> implements Indexer<T> {
 
   add(obj: T): void {
     this.put(this.keyFunc(obj), obj);
+    this.advance(rvOf(obj));
   }
 
   update(obj: T): void {
     this.put(this.keyFunc(obj), obj);
+    this.advance(rvOf(obj));
   }
 
+  /**
+   * Deletes the object under `obj`'s key. `obj` is the deleted object as the watch delivered it,
+   * so its resource version (the deletion's) moves {@link lastStoreSyncResourceVersion}, as
+   * client-go 1.36's `DeleteWithObject` does; a tombstone carries none of its own.
+   */
   delete(obj: T): void {
     this.deleteKey(this.keyFunc(obj));
+    this.advance(rvOf(obj));
+  }
+
+  lastStoreSyncResourceVersion(): string {
+    return this.rv;
+  }
+
+  bookmark(resourceVersion: string): void {
+    this.advance(resourceVersion);
+  }
+
+  /**
+   * Moves the store's resource version to `rv` when it is newer. Both comparable (KEP-5504
+   * integers): only forward — an event older than what the store has processed (the synthetic
+   * ADDEDs of a watch from RV "0" are not in RV order) never moves it back. Otherwise (an opaque
+   * resource version of a non-kube-apiserver server, or none yet) the newest one given wins, as in
+   * client-go, which does not compare. `undefined` and `''` change nothing.
+   */
+  private advance(rv: string | undefined): void {
+    if (rv === undefined || rv === '' || rv === this.rv) return;
+    if (
+      isComparableResourceVersion(rv) &&
+      isComparableResourceVersion(this.rv) &&
+      compareResourceVersion(rv, this.rv) < 0
+    )
+      return;
+    this.rv = rv;
   }
 
   list(): T[] {
@@ -170,7 +232,13 @@ export class ThreadSafeIndexer<T> implements Indexer<T> {
     return this.items.get(key);
   }
 
-  replace(items: T[], _resourceVersion: string): void {
+  /**
+   * Replaces the whole content with a list's `items`; the store's resource version becomes the
+   * list's `resourceVersion` (when not empty) even if it is older than the one it had: the content
+   * is now that of the list (a relist served by a lagging apiserver really is older), as in
+   * client-go, and a read-your-writes wait must not pass on a version the content lacks.
+   */
+  replace(items: T[], resourceVersion: string): void {
     // Compute every key and index value first, so a failure leaves the store untouched.
     const next = new Map<string, T>();
     const nextFiled = new Map<string, string[][]>();
@@ -183,6 +251,7 @@ export class ThreadSafeIndexer<T> implements Indexer<T> {
     this.filed = new Map();
     for (const name of Object.keys(this.indexers)) this.indices.set(name, new Map());
     for (const [key, values] of nextFiled) this.file(key, values);
+    if (resourceVersion !== '') this.rv = resourceVersion;
   }
 
   resync(): void {
