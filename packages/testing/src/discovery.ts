@@ -1,6 +1,7 @@
 // Discovery documents of the in-process API server: /api (APIVersions), /apis (APIGroupList) and
 // /api/v1, /apis/<group>/<version> (APIResourceList), built from the registered resources.
 import type { Cluster } from './cluster.js';
+import { hasScale } from './scale.js';
 
 export { versionInfo } from './version.js';
 
@@ -60,18 +61,30 @@ export function resourceList(cluster: Cluster, group: string, version: string): 
         const def = cluster.find(
           entry.name === '' ? '' : group === '' ? entry.name : `${entry.name}.${group}`,
         )?.def;
-        return def?.statusSubresource
-          ? [
-              entry,
-              {
-                name: `${entry.name}/status`,
-                singularName: '',
-                namespaced: entry.namespaced,
-                kind: entry.kind,
-                verbs: ['get', 'patch', 'update'],
-              },
-            ]
-          : [entry];
+        const out: unknown[] = [entry];
+        if (def?.statusSubresource) {
+          out.push({
+            name: `${entry.name}/status`,
+            singularName: '',
+            namespaced: entry.namespaced,
+            kind: entry.kind,
+            verbs: ['get', 'patch', 'update'],
+          });
+        }
+        // The scale client (client-go scale, kubectl scale) finds the Scale kind here.
+        const store = cluster.find(group === '' ? entry.name : `${entry.name}.${group}`);
+        if (store !== undefined && hasScale(store)) {
+          out.push({
+            name: `${entry.name}/scale`,
+            singularName: '',
+            namespaced: entry.namespaced,
+            group: 'autoscaling',
+            version: 'v1',
+            kind: 'Scale',
+            verbs: ['get', 'patch', 'update'],
+          });
+        }
+        return out;
       }),
   };
 }

@@ -1,12 +1,14 @@
 // kubectl against the in-process API server: discovery, Table output, create (protobuf body),
-// delete (which waits with a watch on metadata.name) and client-side apply (OpenAPI download for
-// validation, strategic merge patch). Skipped, with a printed message, when no
+// delete (which waits with a watch on metadata.name), client-side apply (OpenAPI download for
+// validation, strategic merge patch), scale (the /scale subresource) and get -w (Table watches). Skipped, with a printed message, when no
 // kubectl is on PATH — the only conditional skip in this package.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { KubeObject } from '@kubecache/core';
+import { eventually } from './eventually.js';
 import { makeConfigMap, makePod } from './fixtures.js';
 import { startApiServer, type ApiServer } from './server.js';
 
@@ -156,5 +158,70 @@ describe('kubectl', () => {
       ).toEqual({ a: '2' });
       expect(await apply(podFile)).toBe('pod/web unchanged');
     },
+  );
+
+  it.skipIf(kubectlPath === undefined)(
+    'kubectl scale deployment/web --replicas=3 writes spec.replicas through /scale (skipped without kubectl on PATH)',
+    async () => {
+      const s = (server = await startApiServer());
+      dir = mkdtempSync(path.join(tmpdir(), 'kubecache-kubectl-'));
+      const kubeconfig = path.join(dir, 'kubeconfig.yaml');
+      writeFileSync(kubeconfig, s.kubeConfigYaml());
+      s.create('deployments.apps', {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: 'default' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] },
+          },
+        },
+      } as KubeObject);
+      const scaled = await kubectl(kubeconfig, 'scale', 'deployment/web', '--replicas=3');
+      expect(scaled.stderr).toBe('');
+      expect(scaled.stdout.trim()).toBe('deployment.apps/web scaled');
+      const d = s.get('deployments.apps', 'default', 'web') as { spec?: { replicas?: number } };
+      expect(d.spec?.replicas).toBe(3);
+      expect(s.requests.entries.some((r) => r.path.endsWith('/deployments/web/scale'))).toBe(true);
+      const shown = await kubectl(kubeconfig, 'get', 'deploy', 'web');
+      expect(shown.stdout).toMatch(/\nweb\s+0\/3\s+0\s+0\s+\d+s\n/);
+    },
+  );
+
+  it.skipIf(kubectlPath === undefined)(
+    'kubectl get pods -w prints later rows under the columns of the first table (skipped without kubectl on PATH)',
+    async () => {
+      const s = (server = await startApiServer());
+      dir = mkdtempSync(path.join(tmpdir(), 'kubecache-kubectl-'));
+      const kubeconfig = path.join(dir, 'kubeconfig.yaml');
+      writeFileSync(kubeconfig, s.kubeConfigYaml());
+      s.create('pods', makePod({ namespace: 'default', name: 'x' }));
+      const child = spawn(kubectlPath!, ['--kubeconfig', kubeconfig, 'get', 'pods', '-w'], {
+        env: { ...process.env, KUBECACHEDIR: path.join(dir, 'cache') },
+      });
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+      try {
+        await eventually(() => expect(out).toMatch(/\nx\s+2\/2\s+Running\s+0\s+\d+s\n/), {
+          timeoutMs: 15_000,
+        });
+        await eventually(() => expect(s.openWatches()).toBe(1), { timeoutMs: 15_000 });
+        s.create('pods', makePod({ namespace: 'default', name: 'y' }));
+        // A later row keeps NAME READY STATUS RESTARTS AGE (before: NAME and AGE only).
+        await eventually(() => expect(out).toMatch(/\ny\s+2\/2\s+Running\s+0\s+\d+s\n/), {
+          timeoutMs: 15_000,
+        });
+        expect(out.match(/NAME/g)).toHaveLength(1);
+        expect(err).toBe('');
+      } finally {
+        child.kill();
+      }
+    },
+    40_000,
   );
 });

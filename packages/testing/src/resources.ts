@@ -30,6 +30,26 @@ export interface ResourceDefinition {
   shortNames?: string[];
   /** Categories announced in discovery (`all` for `kubectl get all`). Default: none. */
   categories?: string[];
+  /**
+   * A `/scale` subresource as a CustomResourceDefinition declares one (`subresources.scale`):
+   * `GET`/`PUT`/`PATCH …/<name>/scale` with an autoscaling/v1 Scale, announced in discovery so
+   * `kubectl scale` finds it. Built-in Deployments (and registered ReplicaSets, StatefulSets,
+   * ReplicationControllers) have theirs without this. Default: none.
+   */
+  scaleSubresource?: ScaleSubresource;
+}
+
+/**
+ * Where a resource keeps the numbers its `/scale` subresource shows, as a CustomResourceDefinition's
+ * `subresources.scale` says: dotted paths from the object's root (`.spec.replicas`).
+ */
+export interface ScaleSubresource {
+  /** The desired replicas, e.g. `.spec.replicas` (read as 0 when absent; the scale writes it). */
+  specReplicasPath: string;
+  /** The observed replicas, e.g. `.status.replicas` (0 when absent). */
+  statusReplicasPath: string;
+  /** A string field holding the pods' label selector in its serialised form, e.g. `.status.selector`. */
+  labelSelectorPath?: string;
 }
 
 /**

@@ -11,6 +11,7 @@ import type { ListServer, ResponseFormat } from './list.js';
 import { includeObjectOf, renderTable, tableVersionOf } from './table.js';
 import type { RecordingRequestLog, RequestRecord, RequestVerb } from './request-log.js';
 import { keyOf, resourceId, type ResourceStore } from './resources.js';
+import { hasScale, serveScale } from './scale.js';
 import { failure, isServerApiError, notFound, ServerApiError } from './status.js';
 import type { WatchHub } from './watch.js';
 import { sendJson, sendJsonText, sendStatus } from './wire.js';
@@ -31,13 +32,21 @@ export type ParsedPath =
       resource: ResourceStore;
       namespace: string | undefined;
       name: string;
-      subresource: 'status' | undefined;
+      subresource: 'status' | 'scale' | undefined;
     };
 
-/** The `/status` suffix of an object path, for resources that have the subresource; 404 otherwise. */
-function subresourceOf(r: ResourceStore, rest: string[], at: number): 'status' | undefined {
+/**
+ * The `/status` or `/scale` suffix of an object path, for resources that have the subresource;
+ * 404 otherwise.
+ */
+function subresourceOf(
+  r: ResourceStore,
+  rest: string[],
+  at: number,
+): 'status' | 'scale' | undefined {
   if (rest.length === at) return undefined;
   if (rest.length === at + 1 && rest[at] === 'status' && r.def.statusSubresource) return 'status';
+  if (rest.length === at + 1 && rest[at] === 'scale' && hasScale(r)) return 'scale';
   throw notFound('path', rest.join('/'));
 }
 
@@ -235,7 +244,7 @@ export function createRequestHandler(
           : { kind: 'json' };
     if (parsed.kind === 'collection') {
       if (method === 'GET') {
-        if (isWatch) watches.serve(req, res, r, parsed.namespace, q, format.kind === 'meta');
+        if (isWatch) watches.serve(req, res, r, parsed.namespace, q, format);
         else await lists.serve(res, r, parsed.namespace, q, format);
         return;
       }
@@ -243,6 +252,8 @@ export function createRequestHandler(
       if (method === 'DELETE')
         return serveDeleteCollection(cluster, req, res, { ...parsed, name: undefined }, q);
     } else {
+      const subresource = parsed.subresource;
+      if (subresource === 'scale') return serveScale(cluster, req, res, parsed, method);
       if (method === 'GET') {
         const e = r.items.get(keyOf(parsed.namespace, parsed.name));
         if (!e) throw notFound(r.id, parsed.name);
@@ -250,7 +261,7 @@ export function createRequestHandler(
           const t = renderTable(
             r,
             [e],
-            { resourceVersion: e.view.metadata?.resourceVersion ?? '' },
+            { resourceVersion: e.obj.metadata?.resourceVersion ?? '' },
             format.version,
             format.include,
           );
@@ -258,10 +269,10 @@ export function createRequestHandler(
         } else sendJsonText(res, 200, format.kind === 'meta' ? e.metaJson() : e.json);
         return;
       }
-      if (method === 'PUT') return serveUpdate(cluster, req, res, parsed);
-      if (method === 'PATCH') return servePatch(cluster, req, res, parsed);
-      if (method === 'DELETE' && parsed.subresource === undefined)
-        return serveDelete(cluster, req, res, parsed, q);
+      if (method === 'PUT') return serveUpdate(cluster, req, res, { ...parsed, subresource });
+      if (method === 'PATCH') return servePatch(cluster, req, res, { ...parsed, subresource });
+      if (method === 'DELETE' && subresource === undefined)
+        return serveDelete(cluster, req, res, { ...parsed, subresource }, q);
     }
     throw new ServerApiError(failure(405, 'MethodNotAllowed', `method ${method} not allowed`));
   }

@@ -3,7 +3,7 @@ import type { KubeObject } from '@kubecache/core';
 import { makeConfigMap, makePod } from './fixtures.js';
 import { startApiServer, type ApiServer } from './server.js';
 import { humanDuration, tableVersionOf } from './table.js';
-import { requestJson } from './test-support/http.js';
+import { openWatch, requestJson } from './test-support/http.js';
 
 let server: ApiServer | undefined;
 afterEach(async () => {
@@ -180,5 +180,44 @@ describe('server metadata endpoints and media types', () => {
       expect(proto.status, method).toBe(415);
       expect(proto.body.message).toContain('send Content-Type: application/json');
     }
+  });
+});
+
+describe('Table watches (kubectl get -w)', () => {
+  it('streams one-row Tables; only the first event carries columnDefinitions, later ones null', async () => {
+    const s = (server = await startApiServer());
+    s.create('pods', makePod({ namespace: 'ns', name: 'a', phase: 'Running' }));
+    const w = openWatch(`${s.url}/api/v1/namespaces/ns/pods?watch=1&resourceVersion=0`, {
+      Accept: KUBECTL_ACCEPT,
+    });
+    await w.waitFor((l) => l.length >= 1);
+    s.create('pods', makePod({ namespace: 'ns', name: 'b', phase: 'Pending' }));
+    s.delete('pods', 'ns', 'a');
+    await w.waitFor((l) => l.length >= 3);
+    w.close();
+    const events = w.events() as unknown as { type: string; object: Table }[];
+    expect(events.map((e) => e.type)).toEqual(['ADDED', 'ADDED', 'DELETED']);
+    expect(events.map((e) => e.object.kind)).toEqual(['Table', 'Table', 'Table']);
+    expect(events[0]!.object.columnDefinitions.map((c) => c.name)).toEqual([
+      'Name',
+      'Ready',
+      'Status',
+      'Restarts',
+      'Age',
+      'IP',
+      'Node',
+    ]);
+    expect(events[1]!.object.columnDefinitions).toBeNull();
+    expect(events[2]!.object.columnDefinitions).toBeNull();
+    expect(events.map((e) => e.object.rows.map((r) => r.cells.slice(0, 3)))).toEqual([
+      [['a', '2/2', 'Running']],
+      [['b', '0/2', 'ContainerCreating']],
+      [['a', '2/2', 'Running']],
+    ]);
+    // includeObject defaults to Metadata; the table's resourceVersion is the object's.
+    expect(events[1]!.object.rows[0]!.object?.kind).toBe('PartialObjectMetadata');
+    expect(events[1]!.object.metadata.resourceVersion).toBe(
+      s.get('pods', 'ns', 'b')?.metadata?.resourceVersion,
+    );
   });
 });

@@ -337,7 +337,8 @@ function rowJson(
 
 /**
  * Renders a Table: the head (up to and including `"rows":[`) and one JSON string per row, so a
- * caller can stream the rows with backpressure.
+ * caller can stream the rows with backpressure. With `noHeaders` the columnDefinitions are `null`,
+ * as kube-apiserver's printers leave them for TableOptions.noHeaders.
  */
 export function renderTable(
   r: ResourceStore,
@@ -345,11 +346,14 @@ export function renderTable(
   listMeta: Record<string, unknown>,
   version: 'v1' | 'v1beta1',
   include: IncludeObject,
+  options: { noHeaders?: boolean } = {},
 ): { head: string; rows: string[] } {
   const printer = printerFor(r);
   const now = Date.now();
+  // TableOptions.noHeaders (a watch's events after its first) leaves columnDefinitions null.
+  const columns = options.noHeaders === true ? 'null' : JSON.stringify(printer.columns);
   return {
-    head: `{"kind":"Table","apiVersion":"meta.k8s.io/${version}","metadata":${JSON.stringify(listMeta)},"columnDefinitions":${JSON.stringify(printer.columns)},"rows":[`,
+    head: `{"kind":"Table","apiVersion":"meta.k8s.io/${version}","metadata":${JSON.stringify(listMeta)},"columnDefinitions":${columns},"rows":[`,
     rows: entries.map((e) => rowJson(printer.cells, e, include, now)),
   };
 }

@@ -62,7 +62,7 @@ const setup = (n: number) => {
   const q = new URLSearchParams(
     'watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true',
   );
-  hub.serve(req, res as unknown as ServerResponse, cms, undefined, q, false);
+  hub.serve(req, res as unknown as ServerResponse, cms, undefined, q, { kind: 'json' });
   return { cluster, cms, hub, res };
 };
 

@@ -4,22 +4,39 @@
 // watch. Semantics follow kube-apiserver's watch cache (k8s.io/apiserver pkg/storage/cacher).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cluster, ChangeEvent } from './cluster.js';
-import type { Entry } from './entry.js';
+import { Entry } from './entry.js';
 import type { FaultState } from './faults.js';
 import type { ResourceStore } from './resources.js';
 import { compileFilter, type ObjectFilter } from './selectors.js';
 import { failure, invalid, isServerApiError, tooLargeResourceVersion } from './status.js';
 import { apiVersionOf } from './wire.js';
 import { parseResourceVersion } from './list-options.js';
+import type { ResponseFormat } from './list.js';
+import { renderTable } from './table.js';
 
 const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
 interface Watcher {
   res: ServerResponse;
   resource: string;
+  /** Kind and apiVersion of the watched objects (for bookmarks). */
+  kindName: string;
+  apiVersion: string;
   namespace: string | undefined;
   filter: ObjectFilter;
   metaOnly: boolean;
+  /**
+   * Table watches (kubectl get -w): every event's object is a Table with one row; only the first
+   * event carries columnDefinitions (`null` afterwards), as kube-apiserver's watch encoder sets
+   * NoHeaders after its first event (apiserver pkg/endpoints/handlers/response.go).
+   */
+  table:
+    | {
+        store: ResourceStore;
+        format: Extract<ResponseFormat, { kind: 'table' }>;
+        headersSent: boolean;
+      }
+    | undefined;
   stalled: boolean;
   /** Still writing its initial snapshot: live events wait in history until it is out. */
   pending: boolean;
@@ -35,6 +52,33 @@ function eventLine(type: string, entry: Entry, metaOnly: boolean): string {
   return metaOnly
     ? `{"type":"${type}","object":${entry.metaJson()}}\n`
     : `{"type":"${type}","object":${entry.json}}\n`;
+}
+
+/** The event line watcher `w` gets for `entry`: a one-row Table for Table watches. */
+function lineFor(w: Watcher, type: string, entry: Entry): string {
+  const t = w.table;
+  if (t === undefined) return eventLine(type, entry, w.metaOnly);
+  const { head, rows } = renderTable(
+    t.store,
+    [entry],
+    { resourceVersion: entry.obj.metadata?.resourceVersion ?? '' },
+    t.format.version,
+    t.format.include,
+    { noHeaders: t.headersSent },
+  );
+  t.headersSent = true;
+  return `{"type":"${type}","object":${head}${rows.join(',')}]}}\n`;
+}
+
+/**
+ * A BOOKMARK line: an object of the watched kind carrying only metadata (a Table of it on Table
+ * watches, as kube-apiserver transforms bookmarks like any other event).
+ */
+function bookmarkLine(w: Watcher, metadata: Record<string, unknown>): string {
+  const obj = { kind: w.kindName, apiVersion: w.apiVersion, metadata };
+  return w.table !== undefined
+    ? lineFor(w, 'BOOKMARK', new Entry(obj))
+    : `{"type":"BOOKMARK","object":${JSON.stringify(obj)}}\n`;
 }
 
 /** What a watcher with a filter sees of a change: selector transitions become ADDED/DELETED. */
@@ -95,6 +139,10 @@ export class WatchHub {
   private send(w: Watcher, ev: ChangeEvent, lines?: Map<string, string>): void {
     const type = visibleType(w, ev);
     if (type === undefined) return;
+    if (w.table !== undefined) {
+      w.res.write(lineFor(w, type, ev.entry));
+      return;
+    }
     const cacheKey = w.metaOnly ? `m${type}` : type;
     let line = lines?.get(cacheKey);
     if (line === undefined) {
@@ -158,14 +206,13 @@ export class WatchHub {
   private async writeSnapshot(
     w: Watcher,
     entries: Entry[],
-    metaOnly: boolean,
     end: (() => string) | undefined,
   ): Promise<void> {
     const { res } = w;
     const open = (): boolean => this.watchers.has(w) && !res.destroyed;
     for (const e of entries) {
       if (!open()) return;
-      if (!res.write(eventLine('ADDED', e, metaOnly))) {
+      if (!res.write(lineFor(w, 'ADDED', e))) {
         await new Promise<void>((resolve) => {
           const done = (): void => {
             res.off('drain', done);
@@ -201,9 +248,10 @@ export class WatchHub {
     r: ResourceStore,
     namespace: string | undefined,
     q: URLSearchParams,
-    metaOnly: boolean,
+    format: ResponseFormat,
   ): void {
     const { cluster, faults } = this;
+    const metaOnly = format.kind === 'meta';
     const filter = compileFilter(r.def.resource, q.get('labelSelector'), q.get('fieldSelector'));
     const rv = parseResourceVersion(q.get('resourceVersion'));
     const bookmarks =
@@ -243,9 +291,12 @@ export class WatchHub {
     const w: Watcher = {
       res,
       resource: r.id,
+      kindName: r.def.kind,
+      apiVersion: apiVersionOf(r),
       namespace,
       filter,
       metaOnly,
+      table: format.kind === 'table' ? { store: r, format, headersSent: false } : undefined,
       stalled: false,
       pending: false,
       sentUpTo: cluster.currentRv(),
@@ -264,7 +315,10 @@ export class WatchHub {
     const inNs = (e: Entry): boolean =>
       namespace === undefined || (e.view.metadata?.namespace ?? '') === namespace;
     const initialEventsEnd = (): string =>
-      `{"type":"BOOKMARK","object":${JSON.stringify({ kind: r.def.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion: String(w.sentUpTo), annotations: { [INITIAL_EVENTS_END]: 'true' } } })}}\n`;
+      bookmarkLine(w, {
+        resourceVersion: String(w.sentUpTo),
+        annotations: { [INITIAL_EVENTS_END]: 'true' },
+      });
     watchers.add(w);
     if (!w.stalled) {
       if (sendInitial || rv === undefined || rv === 0) {
@@ -279,7 +333,6 @@ export class WatchHub {
         void this.writeSnapshot(
           w,
           entries,
-          metaOnly,
           sendInitial && !faults.omitInitialEventsEnd ? initialEventsEnd : undefined,
         );
       } else {
@@ -300,9 +353,7 @@ export class WatchHub {
     if (bookmarks) {
       w.bookmarkTimer = setInterval(() => {
         if (w.stalled || w.pending) return;
-        res.write(
-          `{"type":"BOOKMARK","object":{"kind":"${r.def.kind}","apiVersion":"${apiVersionOf(r)}","metadata":{"resourceVersion":"${cluster.currentRv()}"}}}\n`,
-        );
+        res.write(bookmarkLine(w, { resourceVersion: String(cluster.currentRv()) }));
       }, this.bookmarkIntervalMs);
     }
     if (timeoutSeconds > 0) {
