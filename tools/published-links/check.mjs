@@ -1,5 +1,5 @@
 // Finds references in published files (each package's README, examples and declarations — what
-// `files` in its package.json ships) to paths that are not in its tarball: relative links that
+// `files` in its package.json ships; declarations through their sources) to paths that are not in its tarball: relative links that
 // leave the package, the seeds under shared/, and repository paths (`src/….ts`, `tools/…`,
 // `apps/…`) named outside a link. Published text must link such files on GitHub instead.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -16,12 +16,14 @@ export function shippedTextFiles(pkgDir) {
     } else if (/\.(md|mjs|cjs|js|d\.ts|d\.cts)$/.test(p) && !/\.map$/.test(p)) out.push(p);
   };
   for (const entry of pkg.files ?? []) {
-    // Compiled JavaScript carries the comments of the sources too; declarations are what
-    // editors show, so they are checked; the bundles themselves are not read by people.
+    // dist's declarations (what editors show) carry the TSDoc of the sources: the sources are
+    // read instead (every non-test file, a superset of what ships), so no build is needed.
     if (entry === 'dist') {
-      const dist = join(pkgDir, 'dist');
-      if (existsSync(dist))
-        for (const f of readdirSync(dist)) if (/\.d\.c?ts$/.test(f)) out.push(join(dist, f));
+      const src = join(pkgDir, 'src');
+      if (existsSync(src))
+        for (const f of readdirSync(src))
+          if (/\.ts$/.test(f) && !/\.test(-d|-helper)?\.ts$|\.test-d\.ts$/.test(f))
+            out.push(join(src, f));
     } else walk(join(pkgDir, entry));
   }
   return out;
@@ -40,7 +42,8 @@ export function findProblems(text, file, pkgDir, shipped, repoTools, repoApps = 
   lines.forEach((l, i) => {
     const line = i + 1;
     if (l.includes('shared/seeds')) problems.push({ line, problem: 'names shared/seeds' });
-    for (const m of l.matchAll(/\]\(([^)\s]+)\)/g)) {
+    // Markdown links, in Markdown only (code is full of `](` in regular expressions).
+    for (const m of file.endsWith('.md') ? l.matchAll(/\]\(([^)\s]+)\)/g) : []) {
       const target = m[1];
       if (/^(https?:|mailto:|#)/.test(target)) continue;
       const path = normalize(join(dirname(file), target.replace(/#.*$/, '')));
