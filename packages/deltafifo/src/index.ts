@@ -12,6 +12,7 @@ export {
   oldest,
   type AnyDelta,
   type AtomicDelta,
+  type BookmarkInfo,
   type Delta,
   type Deltas,
   type DeltaType,

@@ -6,9 +6,10 @@ import type { DeletedFinalStateUnknown, Store } from '@kubecache/store';
 /**
  * What happened to an object. `Replaced` comes from a relist, `Sync` from a resync. `ReplacedAll`
  * and `SyncAll` are the atomic entries of a RealFIFO with `atomicEvents` (a whole relist, a whole
- * resync) and carry no single object: see {@link AtomicDelta}.
+ * resync) and `Bookmark` a RealFIFO's watch bookmark; they carry no single object: see
+ * {@link AtomicDelta}.
  */
-export type DeltaType = ObjectDeltaType | 'ReplacedAll' | 'SyncAll';
+export type DeltaType = ObjectDeltaType | 'ReplacedAll' | 'SyncAll' | 'Bookmark';
 
 /** The delta types that describe one object. */
 export type ObjectDeltaType = 'Added' | 'Updated' | 'Deleted' | 'Replaced' | 'Sync';
@@ -27,21 +28,31 @@ export interface ReplacedAllInfo<T = KubeObject> {
   readonly objects: readonly T[];
 }
 
+/** What a `Bookmark` entry carries: the watch bookmark's resource version. */
+export interface BookmarkInfo {
+  /** The bookmark's resource version: the store is up to date to it once the entry is processed. */
+  readonly resourceVersion: string;
+}
+
 /**
  * An atomic queue entry (client-go's AtomicFIFO): `ReplacedAll` is one relist — the consumer
- * applies the whole list to its cache, then notifies deletions, updates and adds — and `SyncAll`
- * is one resync of everything the consumer holds.
+ * applies the whole list to its cache, then notifies deletions, updates and adds — `SyncAll`
+ * is one resync of everything the consumer holds, and `Bookmark` a watch bookmark, queued in
+ * order with the events so that the consumer moves its store's resource version
+ * (`lastStoreSyncResourceVersion`) only once every event before it was processed (client-go
+ * 1.36 `BookmarkInfo`).
  */
 export type AtomicDelta<T = KubeObject> =
   | { readonly type: 'ReplacedAll'; readonly object: ReplacedAllInfo<T> }
-  | { readonly type: 'SyncAll'; readonly object: Record<string, never> };
+  | { readonly type: 'SyncAll'; readonly object: Record<string, never> }
+  | { readonly type: 'Bookmark'; readonly object: BookmarkInfo };
 
 /** Anything a queue hands out: a per-object {@link Delta} or an {@link AtomicDelta}. */
 export type AnyDelta<T = KubeObject> = Delta<T> | AtomicDelta<T>;
 
-/** True for the atomic `ReplacedAll` / `SyncAll` entries. */
+/** True for the atomic `ReplacedAll` / `SyncAll` / `Bookmark` entries. */
 export function isAtomicDelta<T>(d: AnyDelta<T>): d is AtomicDelta<T> {
-  return d.type === 'ReplacedAll' || d.type === 'SyncAll';
+  return d.type === 'ReplacedAll' || d.type === 'SyncAll' || d.type === 'Bookmark';
 }
 
 /**

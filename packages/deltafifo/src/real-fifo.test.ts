@@ -28,9 +28,11 @@ const show = (d: readonly AnyDelta[]): string[] =>
   d.map((x) =>
     x.type === 'ReplacedAll' || x.type === 'SyncAll'
       ? x.type
-      : isDeletedFinalStateUnknown(x.object)
-        ? `${x.type}:${x.object.key}:tombstone`
-        : `${x.type}:${x.object.metadata?.name}:${x.object.metadata?.resourceVersion}`,
+      : x.type === 'Bookmark'
+        ? `Bookmark:${x.object.resourceVersion}`
+        : isDeletedFinalStateUnknown(x.object)
+          ? `${x.type}:${x.object.key}:tombstone`
+          : `${x.type}:${x.object.metadata?.name}:${x.object.metadata?.resourceVersion}`,
   );
 
 describe('RealFIFO', () => {
@@ -350,5 +352,22 @@ describe('RealFIFO with atomicEvents (client-go AtomicFIFO)', () => {
     f.resync();
     expect(f.listKeys()).toEqual(['a']);
     expect(f.getByKey('a')?.metadata?.resourceVersion).toBe('2');
+  });
+
+  it('queues a watch bookmark behind the events before it, as one Bookmark entry (client-go 1.36 BookmarkInfo)', async () => {
+    for (const atomicEvents of [true, false]) {
+      const f = new RealFIFO<KubeObject>({ knownObjects: createStore<KubeObject>(), atomicEvents });
+      f.replace([], '10');
+      f.add(obj('a', '11'));
+      f.bookmark('15');
+      f.update(obj('a', '16'));
+      f.bookmark(''); // nothing to record
+      // Views of the queue see objects only.
+      expect(f.listKeys()).toEqual(['a']);
+      expect(f.getByKey('a')?.metadata?.resourceVersion).toBe('16');
+      const popped = show(await drainAny(f));
+      expect(popped.slice(-3)).toEqual(['Added:a:11', 'Bookmark:15', 'Updated:a:16']);
+      expect(f.hasSynced()).toBe(true);
+    }
   });
 });

@@ -98,7 +98,7 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
       { type: ObjectDeltaType; object: T | DeletedFinalStateUnknown<T> }
     >();
     for (const d of this.queue) {
-      if (d.type === 'SyncAll') continue;
+      if (d.type === 'SyncAll' || d.type === 'Bookmark') continue;
       if (d.type === 'ReplacedAll') {
         for (const o of d.object.objects)
           out.set(this.keyFunction(o), { type: 'Replaced', object: o });
@@ -223,6 +223,19 @@ export class RealFIFO<T = KubeObject> implements Queue<T> {
       const obj = known.getByKey(key);
       if (obj !== undefined) this.push(key, 'Sync', obj);
     }
+  }
+
+  /**
+   * Queues a watch bookmark as one `Bookmark` entry, behind the events already queued: the
+   * consumer records its resource version in the cache (`Indexer.bookmark`) when it pops it, so
+   * the cache's `lastStoreSyncResourceVersion()` says what has been processed, not what has been
+   * received (client-go 1.36). Queued in both modes. Differs from client-go: there only the
+   * AtomicFIFO queues bookmarks (without it the store's resource version stays empty).
+   */
+  bookmark(resourceVersion: string): void {
+    if (resourceVersion === '') return;
+    this.queue.push({ type: 'Bookmark', object: { resourceVersion } });
+    this.waiters.wakeAll();
   }
 
   close(): void {
