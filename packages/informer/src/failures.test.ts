@@ -323,6 +323,76 @@ describe("onPermanentError: 'stop'", () => {
   });
 });
 
+describe('a kubeconfig that does not match its server (listwatch ServerConfigError)', () => {
+  /** The three misconfigurations, each as a kubeconfig for a fresh server. */
+  async function misconfigured(): Promise<{ name: string; kc: KubeConfig; hint: RegExp }[]> {
+    const tls = await api({ tls: true });
+    const plain = await api();
+    const kc = (yaml: string): KubeConfig => {
+      const k = new KubeConfig();
+      k.loadFromString(yaml);
+      return k;
+    };
+    const httpToTls = tls.url.replace('https:', 'http:');
+    const httpsToPlain = plain.url.replace('http:', 'https:');
+    return [
+      {
+        name: 'no CA',
+        kc: kc(tls.kubeConfigYaml().replace(/^\s+certificate-authority-data: .*\n/m, '')),
+        hint: /the server https:\/\/127\.0\.0\.1:\d+ presented a certificate the kubeconfig's CA does not trust .*: check certificate-authority\(-data\) of cluster "kubecache-testing"/,
+      },
+      {
+        name: 'http:// to TLS',
+        kc: kc(
+          tls
+            .kubeConfigYaml()
+            .replace(tls.url, httpToTls)
+            .replace(/certificate-authority-data: .*/, 'insecure-skip-tls-verify: true'),
+        ),
+        hint: /the server http:\/\/127\.0\.0\.1:\d+ speaks TLS, not plain HTTP .*: use https:\/\/127\.0\.0\.1:\d+ as server of cluster "kubecache-testing"/,
+      },
+      {
+        name: 'https:// to plain HTTP',
+        kc: kc(plain.kubeConfigYaml().replace(plain.url, httpsToPlain)),
+        hint: /the server https:\/\/127\.0\.0\.1:\d+ speaks plain HTTP, not TLS .*: use http:\/\/127\.0\.0\.1:\d+ as server of cluster "kubecache-testing"/,
+      },
+    ];
+  }
+
+  it('is reported at error level as "will not fix itself", naming the server and what to change', async () => {
+    for (const { name, kc, hint } of await misconfigured()) {
+      const lines: string[] = [];
+      const f = factoryOn(kc, { logger: createDefaultLogger({ write: (l) => lines.push(l) }) });
+      f.pods();
+      f.start();
+      await until(() => lines.length > 0);
+      expect(lines[0], name).toMatch(
+        /^kubecache error reflector pods\.v1: list failed \(will not fix itself\): /,
+      );
+      expect(lines[0], name).toMatch(hint);
+      await f.shutdown();
+    }
+  });
+
+  it("with onPermanentError: 'stop' the informer gives up at once instead of retrying", async () => {
+    for (const { name, kc, hint } of await misconfigured()) {
+      const f = factoryOn(kc, {
+        onPermanentError: 'stop',
+        logger: createDefaultLogger({ write: () => undefined }),
+      });
+      const pods = f.pods();
+      f.start();
+      const err = await waitForCacheSyncOrThrow([pods], { timeoutMs: 10_000 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isPermanentFailureError(err), `${name}: ${String(err)}`).toBe(true);
+      expect((err as Error).message, name).toMatch(hint);
+      expect(pods.isStopped(), name).toBe(true);
+    }
+  });
+});
+
 describe('informerHealthCheck (core HealthCheck shape)', () => {
   it('passes for synced, watching informers and names each unhealthy one', async () => {
     const s = await api();
