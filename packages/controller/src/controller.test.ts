@@ -366,6 +366,31 @@ describe('createController', () => {
     await informerDone;
   });
 
+  it('a throwing onLeadingChange is logged, and the leader still reconciles', async () => {
+    h.server.create(WIDGETS, widget('hook'));
+    let calls = 0;
+    const errors: string[] = [];
+    const c = controller(() => void calls++, {
+      logger: { ...silentLogger, error: (_o, msg) => void errors.push(msg ?? '') },
+      leaderElection: {
+        lock: createMemoryLock({ store: createMemoryLeaseStore(), identity: 'a' }),
+        leaseDurationMs: 1000,
+        renewDeadlineMs: 800,
+        retryPeriodMs: 100,
+        onLeadingChange: () => {
+          throw new Error('hook bug');
+        },
+      },
+    });
+    const run = h.start(c);
+    let rejected = false;
+    run.done.catch(() => (rejected = true));
+    await eventually(() => expect(calls).toBe(1));
+    expect(c.isLeading()).toBe(true);
+    expect(errors).toContain('onLeadingChange threw; ignored');
+    expect(rejected).toBe(false);
+  });
+
   it('refuses options that cannot work', () => {
     const base = {
       name: 'x',

@@ -42,7 +42,7 @@ import {
   type OwnsSource,
   type WatchSource,
 } from './sources.js';
-import { errorOf, safeLog } from './safe.js';
+import { attempt, errorOf, safeLog } from './safe.js';
 import { WorkerPool, maxDelayMs, type ErrorPolicy, type Reconciler } from './workers.js';
 
 /**
@@ -434,7 +434,8 @@ class ControllerImpl<T extends KubeObject> implements Controller {
     const { onLeadingChange, ...electorOptions } = election;
     const stopElector = new AbortController();
     const stop = (): void => stopElector.abort(signal.reason);
-    signal.addEventListener('abort', stop, { once: true });
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
     // A failure outside a term stops the elector at once; inside one, the term's rejection goes
     // first, so that the elector sees its work fail (and releases) before its run is stopped.
     const onFailed = (): void => {
@@ -447,7 +448,7 @@ class ControllerImpl<T extends KubeObject> implements Controller {
       clock: this.clock,
       logger: this.logger,
       onStartedLeading: async (term) => {
-        onLeadingChange?.(true);
+        this.leadingChanged(onLeadingChange, true);
         try {
           abandoned = await this.term(term, signal);
         } catch (err) {
@@ -455,7 +456,7 @@ class ControllerImpl<T extends KubeObject> implements Controller {
           throw err;
         }
       },
-      onStoppedLeading: () => onLeadingChange?.(false),
+      onStoppedLeading: () => this.leadingChanged(onLeadingChange, false),
     });
     try {
       await elector.run(stopElector.signal);
@@ -466,6 +467,20 @@ class ControllerImpl<T extends KubeObject> implements Controller {
       this.failed.signal.removeEventListener('abort', onFailed);
     }
     return abandoned;
+  }
+
+  /** Calls the user's `onLeadingChange`; what it throws is logged, never the term's failure. */
+  private leadingChanged(hook: ((leading: boolean) => void) | undefined, leading: boolean): void {
+    if (hook === undefined) return;
+    const err = attempt(() => hook(leading));
+    if (err !== undefined) {
+      safeLog(
+        this.logger,
+        'error',
+        { component: 'controller', resource: this.name, err },
+        'onLeadingChange threw; ignored',
+      );
+    }
   }
 
   /**
