@@ -30,7 +30,9 @@ export const configMapsResource = defineResource<ConfigMap>({
 
 /**
  * Leases (coordination.k8s.io/v1, namespaced): what leader election writes; a typed way to watch
- * or read them (`spec.holderIdentity`, `spec.renewTime`).
+ * or read them (`spec.holderIdentity`, `spec.renewTime`). The same resource as
+ * `@kubecache/leaderelection`'s `leasesResource`, which types it with its own wire `Lease` (that
+ * package needs no kubernetes-types); both describe the same JSON.
  */
 export const leasesResource = defineResource<Lease>({
   group: 'coordination.k8s.io',
