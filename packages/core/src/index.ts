@@ -104,6 +104,7 @@ export {
   createInformerMetrics,
   informerMetricNames,
   noopInformerMetrics,
+  resourceVersionGaugeValue,
   type InformerGauges,
   type InformerMetrics,
 } from './informer-metrics.js';

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createInformerMetrics, informerMetricNames as n } from './informer-metrics.js';
+import {
+  createInformerMetrics,
+  informerMetricNames as n,
+  resourceVersionGaugeValue,
+} from './informer-metrics.js';
 import { MemoryMetricsProvider } from './memory-metrics.js';
 
 describe('createInformerMetrics', () => {
@@ -41,5 +45,49 @@ describe('createInformerMetrics', () => {
     detach();
     expect(p.samples(n.pendingNotifications)).toEqual([]);
     expect(p.samples(n.sinceLastEvent)).toEqual([]);
+  });
+
+  it("exports client-go 1.36's queue depth, processing latency and store resource version, labelled by name and GVR", () => {
+    const p = new MemoryMetricsProvider();
+    const m = createInformerMetrics(p, 'deployments.v1.apps', {
+      group: 'apps',
+      version: 'v1',
+      resource: 'deployments',
+    });
+    const id = {
+      name: 'deployments.v1.apps',
+      group: 'apps',
+      version: 'v1',
+      resource: 'deployments',
+    };
+    expect(n.queuedItems).toBe('informer_queued_items');
+    expect(n.processingLatency).toBe('informer_processing_latency_seconds');
+    expect(n.storeResourceVersion).toBe('informer_store_resource_version');
+    let queued = 3;
+    let rv = '';
+    const detach = m.attach!({
+      pendingNotifications: () => [],
+      msSinceLastEvent: () => undefined,
+      queuedItems: () => queued,
+      storeResourceVersion: () => rv,
+    });
+    m.processed?.(20);
+    expect(p.histogramValue(n.processingLatency, id).observations).toEqual([0.02]);
+    expect(p.value(n.queuedItems, id)).toBe(3);
+    expect(p.samples(n.storeResourceVersion)).toEqual([]); // nothing listed yet
+    queued = 0;
+    rv = '1234567890123456789';
+    expect(p.value(n.queuedItems, id)).toBe(0);
+    expect(p.value(n.storeResourceVersion, id)).toBe(567890123456789);
+    detach();
+    expect(p.samples(n.queuedItems)).toEqual([]);
+    expect(p.samples(n.storeResourceVersion)).toEqual([]);
+  });
+
+  it('reports a resource version as its 15 least significant digits, and nothing for an opaque one', () => {
+    expect(resourceVersionGaugeValue('42')).toBe(42);
+    expect(resourceVersionGaugeValue('1000000000000000001')).toBe(1);
+    expect(resourceVersionGaugeValue('')).toBeUndefined();
+    expect(resourceVersionGaugeValue('abc')).toBeUndefined();
   });
 });

@@ -1,10 +1,15 @@
 // The metrics a shared informer reports: per-handler backlog and processing time, handler
-// failures, and how long ago the informer last heard from the server (a staleness signal).
-// client-go has no released names for these yet (KEP-4346 informer metrics are alpha work in
-// progress; the 1.36 stale-controller metrics live in kube-controller-manager), so the names are
-// kubecache's, in client-go's style: `informer_` subsystem, label `name` for the informer.
+// failures, and how long ago the informer last heard from the server (a staleness signal) —
+// kubecache's names, in client-go's style: `informer_` subsystem, label `name` — and the three
+// client-go 1.36 defines through its InformerMetricsProvider (tools/cache/informer_metrics.go:
+// NewQueuedItemMetric, NewProcessingLatencyMetric, NewStoreResourceVersionMetric), with the names
+// and labels kube-controller-manager registers them under (informer_queued_items,
+// informer_processing_latency_seconds, informer_store_resource_version; labels name, group,
+// version, resource).
 // Defined here, not in @kubecache/informer, so a metrics backend needs no dependency on it.
 import { exponentialBuckets, type MetricsProvider, type Sample } from './metrics.js';
+import type { GroupVersionResource } from './object.js';
+import { isComparableResourceVersion } from './resource-version.js';
 
 /** Values an informer computes when its metrics are read. */
 export interface InformerGauges {
@@ -18,6 +23,13 @@ export interface InformerGauges {
    * bookmark — on the informer's clock; `undefined` before the first.
    */
   msSinceLastEvent(): number | undefined;
+  /**
+   * Entries waiting in the queue between the Reflector and the cache (client-go's FIFO
+   * `len(items)`: events for a RealFIFO, a whole relist counting as one in atomic mode).
+   */
+  queuedItems?(): number;
+  /** The cache's `lastStoreSyncResourceVersion()`; `''` before the first list. */
+  storeResourceVersion?(): string;
 }
 
 /**
@@ -36,6 +48,11 @@ export interface InformerMetrics {
   handled?(handler: string, ms: number): void;
   /** A handler threw or rejected. */
   handlerFailed?(handler: string): void;
+  /**
+   * One popped queue entry was processed — applied to the cache and handed to every handler's
+   * queue — in `ms` milliseconds (client-go's processing latency: from pop to processed).
+   */
+  processed?(ms: number): void;
   /** Hands over the computed values; returns the function that takes them back. */
   attach?(gauges: InformerGauges): () => void;
 }
@@ -49,7 +66,19 @@ export const informerMetricNames = Object.freeze({
   handlerDuration: 'informer_handler_duration_seconds',
   handlerErrors: 'informer_handler_errors_total',
   sinceLastEvent: 'informer_time_since_last_event_seconds',
+  queuedItems: 'informer_queued_items',
+  processingLatency: 'informer_processing_latency_seconds',
+  storeResourceVersion: 'informer_store_resource_version',
 });
+
+/**
+ * The gauge value of a resource version, as client-go 1.36 reports it: its 15 least significant
+ * digits as a number (exact in a float64); `undefined` for an empty or opaque (non-integer) one.
+ */
+export function resourceVersionGaugeValue(rv: string): number | undefined {
+  if (!isComparableResourceVersion(rv)) return undefined;
+  return Number(rv.slice(-15));
+}
 
 /**
  * Informer metrics on a {@link MetricsProvider}:
@@ -60,6 +89,14 @@ export const informerMetricNames = Object.freeze({
  * | `informer_handler_duration_seconds` | histogram (10 µs … 10 s) | name, handler |
  * | `informer_handler_errors_total` | counter | name, handler |
  * | `informer_time_since_last_event_seconds` | gauge, computed on scrape | name |
+ * | `informer_queued_items` | gauge, computed on scrape | name, group, version, resource |
+ * | `informer_processing_latency_seconds` | histogram (1 ms … 10 s, client-go's buckets) | name, group, version, resource |
+ * | `informer_store_resource_version` | gauge, computed on scrape: the 15 least significant digits | name, group, version, resource |
+ *
+ * The last three are client-go 1.36's (`InformerMetricsProvider`), named and labelled as
+ * kube-controller-manager registers them; `group`, `version` and `resource` are `resource`'s, or
+ * empty when it is not given. The store's resource version is not emitted before the first list,
+ * nor for a server whose resource versions are not integers.
  *
  * `informer_time_since_last_event_seconds` grows while the informer hears nothing — no event
  * and no bookmark (servers send a bookmark about every minute to watches that ask for them) —
@@ -67,10 +104,30 @@ export const informerMetricNames = Object.freeze({
  *
  * @param provider - where the metrics are created.
  * @param name - the informer's name (its `name` label), for example `pods.v1`.
+ * @param resource - the informer's resource, for the `group`, `version` and `resource` labels.
  * @returns the hooks to pass to the informer.
  */
-export function createInformerMetrics(provider: MetricsProvider, name: string): InformerMetrics {
+export function createInformerMetrics(
+  provider: MetricsProvider,
+  name: string,
+  resource?: GroupVersionResource,
+): InformerMetrics {
   const n = informerMetricNames;
+  const idLabels = {
+    name,
+    group: resource?.group ?? '',
+    version: resource?.version ?? '',
+    resource: resource?.resource ?? '',
+  };
+  const idLabelNames = ['name', 'group', 'version', 'resource'];
+  const latency = provider
+    .histogram({
+      name: n.processingLatency,
+      help: 'Time taken to process events after popping from the queue, in seconds.',
+      labelNames: idLabelNames,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    })
+    .with(idLabels);
   const duration = provider.histogram({
     name: n.handlerDuration,
     help: 'How long an event handler took to process one notification, in seconds.',
@@ -97,6 +154,9 @@ export function createInformerMetrics(provider: MetricsProvider, name: string): 
     handlerFailed(handler) {
       errors.with({ name, handler }).inc();
     },
+    processed(ms) {
+      latency.observe(ms / 1000);
+    },
     attach(gauges) {
       const pending = provider.collect(
         {
@@ -121,9 +181,33 @@ export function createInformerMetrics(provider: MetricsProvider, name: string): 
           if (ms !== undefined) yield { labels: { name }, value: ms / 1000 };
         },
       );
+      const queued = provider.collect(
+        {
+          name: n.queuedItems,
+          help: 'Number of items currently queued in the FIFO.',
+          labelNames: idLabelNames,
+        },
+        function* (): Iterable<Sample> {
+          const count = gauges.queuedItems?.();
+          if (count !== undefined) yield { labels: idLabels, value: count };
+        },
+      );
+      const storeRv = provider.collect(
+        {
+          name: n.storeResourceVersion,
+          help: 'The 15 least significant digits of the resource version of the store.',
+          labelNames: idLabelNames,
+        },
+        function* (): Iterable<Sample> {
+          const value = resourceVersionGaugeValue(gauges.storeResourceVersion?.() ?? '');
+          if (value !== undefined) yield { labels: idLabels, value };
+        },
+      );
       return () => {
         pending.unregister();
         since.unregister();
+        queued.unregister();
+        storeRv.unregister();
       };
     },
   };
