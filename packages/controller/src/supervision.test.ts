@@ -191,4 +191,23 @@ describe('controller supervision with a standby replica', () => {
       },
     );
   });
+
+  it('a standby whose informer gives up fails too, and the leader keeps leading', async () => {
+    const lease = 'supervision-standby';
+    const a = replica(lease, 'a', {});
+    await eventually(() => expect(a.controller.isLeading()).toBe(true));
+    const b = replica(lease, 'b', { stopInformerOnPermanentError: true });
+    await eventually(() => expect(b.controller.hasSynced()).toBe(true));
+    // a's factory retries (not 'stop'): only b's informer stops on the refused re-watch.
+    server.faults.nextResponses(2, { status: 403, verb: 'watch', resource: WIDGETS });
+    server.faults.endWatches();
+    const err = await b.done.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isControllerFailedError(err) && err.reason).toBe('informer');
+    expect(b.controller.isLeading()).toBe(false);
+    expect(a.controller.isLeading()).toBe(true);
+    expect(b.controller.healthCheck().check().ok).toBe(false);
+  });
 });
