@@ -15,9 +15,14 @@
 //   npm run bench -- --b1 10000,150000 --b4 10000   the N of B1 / B4 (override the defaults)
 //   npm run bench -- --write          also writes tools/bench/RESULTS.md, results.json and b6.png
 //   npm run bench:quick               a few seconds, tiny N; checks the harness works, asserts no speed
+//
+// The client-go contenders (B1, B4) need Go and Debian's golang-k8s-client-go-dev: the Go program
+// in client-go/ is built once per run into a temporary directory; without Go they are skipped
+// with one line on stderr and in the report.
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeLinePlot } from './plot.mjs';
 import { priorityIntro, priorityTable, runPriorityBench } from './priority.mjs';
@@ -118,24 +123,117 @@ const contenders = {
   minimal: { file: 'minimal.mjs', env: { BENCH_MINIMAL: 'paged' } },
   'minimal-rv0': { file: 'minimal.mjs', env: { BENCH_MINIMAL: 'rv0' } },
   'minimal-watchlist': { file: 'minimal.mjs', env: { BENCH_MINIMAL: 'watchlist' } },
+  // client-go 0.32's SharedIndexInformer (a Go program, client-go/main.go, built by
+  // prepareClientGo): defaults (JSON, RV=0 LIST), and with its WatchListClient feature gate on.
+  'client-go': { go: true, env: { KUBE_FEATURE_WatchListClient: 'false' } },
+  'client-go-watchlist': { go: true, env: { KUBE_FEATURE_WatchListClient: 'true' } },
 };
 /** Which kubecache contenders are compared with which ceiling/peer in the ratio lines. */
 const ourContenders = ['kubecache', 'kubecache-list'];
-const peers = ['client-node-2', 'client-node-1.4', 'minimal', 'minimal-rv0', 'minimal-watchlist'];
+const peers = [
+  'client-go',
+  'client-go-watchlist',
+  'client-node-2',
+  'client-node-1.4',
+  'minimal',
+  'minimal-rv0',
+  'minimal-watchlist',
+];
+
+// ---------------------------------------------------------------------------------------------
+// The client-go contender's Go binary
+
+/** Debian's golang-k8s-client-go-dev (and the api/apimachinery packages) install here. */
+const gocode = '/usr/share/gocode';
+const goInstallHint = 'install with ../shared/tools/install-go-client-go.sh';
+/** The first `go` on PATH, or undefined. */
+const findGo = () =>
+  (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((d) => join(d, 'go'))
+    .find((p) => existsSync(p));
+/** Why the client-go contenders cannot run (one line), once known; or their binary. */
+let clientGo = null;
+/**
+ * Builds client-go/main.go once per run (GOPATH mode, offline, against Debian's sources) into a
+ * temporary directory. Resolves with `{ binary }` or `{ skipped: reason }`.
+ */
+function prepareClientGo() {
+  clientGo ??= (async () => {
+    const go = findGo();
+    if (!go) return { skipped: `go not found; ${goInstallHint}` };
+    if (!existsSync(join(gocode, 'src/k8s.io/client-go/tools/cache')))
+      return { skipped: `client-go sources not found in ${gocode}/src/k8s.io; ${goInstallHint}` };
+    const dir = mkdtempSync(join(tmpdir(), 'kubecache-bench-client-go-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const binary = join(dir, 'client-go-bench');
+    const env = {
+      ...process.env,
+      GO111MODULE: 'off',
+      GOPATH: `${join(homedir(), 'go')}:${gocode}`,
+      GOFLAGS: '',
+      GOPROXY: 'off',
+      GOTOOLCHAIN: 'local',
+    };
+    log(`client-go: building client-go/main.go with ${go} (GO111MODULE=off GOPATH=${env.GOPATH})`);
+    const t0 = Date.now();
+    const { code, stderr } = await new Promise((resolve) => {
+      const child = spawn(go, ['build', '-o', binary, '.'], {
+        cwd: join(here, 'client-go'),
+        env,
+        stdio: ['ignore', 'inherit', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (c) => (err += c));
+      child.on('error', (e) => resolve({ code: -1, stderr: String(e.message) }));
+      child.on('exit', (c) => resolve({ code: c, stderr: err }));
+    });
+    if (code !== 0)
+      return { skipped: `go build failed: ${stderr.trim().split('\n').slice(-3).join(' | ')}` };
+    log(`client-go: built in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    return { binary };
+  })();
+  return clientGo;
+}
+/** Skipped contenders and why, for the report. */
+const skipped = new Map();
+/** Report lines for the contenders skipped from a benchmark (`names` are the ones that run). */
+const skippedLines = (names) =>
+  (names.skipped ?? [])
+    .map((x) => `- ${x}: skipped (${skipped.get(x)})`)
+    .concat(names.skipped?.length ? [''] : []);
+/** Drops the client-go contenders from `names` when they cannot run (one line on stderr). */
+async function withClientGo(names) {
+  if (!names.some((x) => contenders[x]?.go)) return names;
+  const got = await prepareClientGo();
+  if (!got.skipped) return names;
+  if (!skipped.size) log(`client-go contender skipped: ${got.skipped}`);
+  for (const x of names) if (contenders[x]?.go) skipped.set(x, got.skipped);
+  const kept = names.filter((x) => !contenders[x]?.go);
+  kept.skipped = names.filter((x) => contenders[x]?.go);
+  return kept;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-function startProcess(file, { env = {}, execPath = process.execPath, cpu, maxHeapMb = 8192 } = {}) {
+/**
+ * Starts a Node script `file` (here-relative) with an IPC channel, or with `binary` a native
+ * program instead (it gets the same channel: NODE_CHANNEL_FD, newline-delimited JSON).
+ */
+function startProcess(
+  file,
+  { env = {}, execPath = process.execPath, cpu, maxHeapMb = 8192, binary } = {},
+) {
   const prof =
     process.env.BENCH_CPU_PROF && file.startsWith('contenders')
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
       : [];
   const nodeArgs = ['--expose-gc', `--max-old-space-size=${maxHeapMb}`, ...prof, join(here, file)];
+  const [exe, exeArgs] = binary ? [binary, []] : [execPath, nodeArgs];
   const [cmd, argv] =
-    taskset && cpu !== undefined
-      ? [taskset, ['-c', String(cpu), execPath, ...nodeArgs]]
-      : [execPath, nodeArgs];
+    taskset && cpu !== undefined ? [taskset, ['-c', String(cpu), exe, ...exeArgs]] : [exe, exeArgs];
   const child = spawn(cmd, argv, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, ...env },
@@ -225,10 +323,12 @@ async function startServer() {
 /** Starts a contender, waits for its initial sync; returns the process and the sync report. */
 async function startContender(name, server, n) {
   const c = contenders[name];
-  const proc = startProcess(join('contenders', c.file), {
+  const binary = c.go ? (await prepareClientGo()).binary : undefined;
+  const proc = startProcess(c.go ? name : join('contenders', c.file), {
     env: { ...c.env, BENCH_N: String(n), BENCH_KUBECONFIG: server.kubeconfigPath },
     execPath: c.execPath ?? process.execPath,
     cpu: 1,
+    binary,
   });
   try {
     const msg = await Promise.race([
@@ -334,25 +434,30 @@ const syncPaths = (slot) =>
   [...new Set((slot?.runs ?? []).map((r) => r.path ?? '?'))].join('; ') || 'n/a';
 
 async function b1() {
-  const names = sel(
-    [
-      'kubecache',
-      'kubecache-list',
-      'kubecache-strip',
-      'client-node-2',
-      ...(contenders['client-node-1.4'] ? ['client-node-1.4'] : []),
-      'minimal',
-      'minimal-rv0',
-      'minimal-watchlist',
-    ],
-    'B1',
+  const names = await withClientGo(
+    sel(
+      [
+        'kubecache',
+        'kubecache-list',
+        'kubecache-strip',
+        'client-go',
+        'client-go-watchlist',
+        'client-node-2',
+        ...(contenders['client-node-1.4'] ? ['client-node-1.4'] : []),
+        'minimal',
+        'minimal-rv0',
+        'minimal-watchlist',
+      ],
+      'B1',
+    ),
   );
   const data = await initialSync(names, cfg.b1, 'B1');
   results.benches.B1 = data;
   section(
     'B1 — initial sync',
-    'Time until synced with every add handler called (ms), peak RSS (MB: the process maxRSS, baseline included), heap after GC (MB) and retained heap (heap after GC − heap before start, MB); median (min–max) of the runs. "sync" is how the contender actually got its initial state (as it reported it). Ratios: kubecache ÷ peer, same run.',
+    'Time until synced with every add handler called (ms), peak RSS (MB: the process maxRSS, baseline included), heap after GC (MB) and retained heap (heap after GC − heap before start, MB; client-go: the Go heap\'s live bytes, runtime.MemStats.HeapAlloc after two GCs) and retained ÷ the JSON bytes of the N pods; median (min–max) of the runs. "sync" is how the contender actually got its initial state (as it reported it). Ratios: kubecache ÷ peer, same run.',
   );
+  md.push(...skippedLines(names));
   for (const [n, d] of Object.entries(data)) {
     md.push(`**N = ${n}** (${(d.bytesPerObject / 1024).toFixed(2)} KB per pod)\n`);
     const rows = names.map((name) => {
@@ -373,10 +478,23 @@ async function b1() {
           : 'n/a',
         heap ? fmt(heap.median / MB) : 'n/a',
         retained ? fmt(retained.median / MB) : 'n/a',
+        retained ? fmt(retained.median / (Number(n) * d.bytesPerObject)) : 'n/a',
         fail,
       ];
     });
-    table(['contender', 'sync', 'time', 'peak RSS MB', 'heap MB', 'retained MB', 'failures'], rows);
+    table(
+      [
+        'contender',
+        'sync',
+        'time',
+        'peak RSS MB',
+        'heap MB',
+        'retained MB',
+        'retained ÷ JSON',
+        'failures',
+      ],
+      rows,
+    );
     const lines = [];
     for (const ours of ourContenders) {
       const k = d.contenders[ours];
@@ -529,9 +647,20 @@ async function b2() {
 // B4: relist after a 410
 
 async function b4() {
-  const names = sel(
-    ['kubecache', 'kubecache-list', 'client-node-2', 'minimal', 'minimal-rv0', 'minimal-watchlist'],
-    'B4',
+  const names = await withClientGo(
+    sel(
+      [
+        'kubecache',
+        'kubecache-list',
+        'client-go',
+        'client-go-watchlist',
+        'client-node-2',
+        'minimal',
+        'minimal-rv0',
+        'minimal-watchlist',
+      ],
+      'B4',
+    ),
   );
   const data = {};
   for (const n of cfg.b4) {
@@ -584,8 +713,9 @@ async function b4() {
   results.benches.B4 = data;
   section(
     'B4 — relist after a 410',
-    '1 % of pods changed and 0.5 % deleted while the watch was blind, then the watch gets ERROR 410. Time to settle, peak RSS during the relist ÷ RSS before it (target ≤ 1.5), and handler calls (expected: updates = changed, deletes = deleted, adds = 0). "relist" is how the contender reported it got the new state after the 410 (kubecache-list, like client-go, relists at its last resourceVersion, NotOlderThan, without `limit` once its first RV=0 list came back unpaged: one whole body on the watchCache server; kubecache re-streams with WatchList). client-node reports updates without the old object and may notify unchanged objects.',
+    '1 % of pods changed and 0.5 % deleted while the watch was blind, then the watch gets ERROR 410. Time to settle, peak RSS during the relist ÷ RSS before it (target ≤ 1.5), and handler calls (expected: updates = changed, deletes = deleted, adds = 0). "relist" is how the contender reported it got the new state after the 410 (kubecache-list, like client-go, relists at its last resourceVersion, NotOlderThan, without `limit` once its first RV=0 list came back unpaged: one whole body on the watchCache server; kubecache re-streams with WatchList). client-node reports updates without the old object and may notify unchanged objects; client-go notifies every listed object that was cached as an update (its DeltaFIFO Replace), so its updates count about N.',
   );
+  md.push(...skippedLines(names));
   for (const [n, d] of Object.entries(data)) {
     md.push(`**N = ${n}**\n`);
     table(
