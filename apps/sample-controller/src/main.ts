@@ -3,7 +3,8 @@
 import http from 'node:http';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { isControllerFailedError } from '@kubecache/controller';
+import { isControllerFailedError, type Controller } from '@kubecache/controller';
+import { healthHandler } from '@kubecache/core';
 import { createLeaseLock } from '@kubecache/leaderelection';
 import { createPrometheusMetricsProvider, metricsHandler } from '@kubecache/prometheus';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -73,11 +74,37 @@ async function main(): Promise<number> {
   const registry = new Registry();
   const metricsProvider =
     o.metricsPort !== undefined ? createPrometheusMetricsProvider({ registry }) : undefined;
+  // /healthz and /livez fail once the controller failed (controller.healthCheck()); /readyz
+  // until the caches synced. The controller is created below, after the server listens.
+  const running: { controller?: Controller } = {};
+  const health = healthHandler({
+    healthz: [
+      {
+        name: 'controller-foo-controller',
+        check: () => running.controller?.healthCheck().check() ?? { ok: true },
+      },
+    ],
+    readyz: [
+      {
+        name: 'caches-synced',
+        check: () =>
+          running.controller?.hasSynced() === true
+            ? { ok: true }
+            : { ok: false, reason: 'not synced' },
+      },
+    ],
+  });
+  const metrics = metricsHandler(registry);
   const metricsServer =
-    o.metricsPort !== undefined ? http.createServer(metricsHandler(registry)) : undefined;
+    o.metricsPort !== undefined
+      ? http.createServer((req, res) => {
+          const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+          (path === '/metrics' ? metrics : health)(req, res);
+        })
+      : undefined;
   if (metricsServer && o.metricsPort !== undefined) {
     await new Promise<void>((r) => metricsServer.listen(o.metricsPort, '127.0.0.1', r));
-    logger.info(`metrics on http://127.0.0.1:${o.metricsPort}/metrics`);
+    logger.info(`metrics on http://127.0.0.1:${o.metricsPort}/metrics (also /healthz, /readyz)`);
   }
 
   const identity = `${hostname()}-${randomBytes(3).toString('hex')}`;
@@ -103,6 +130,7 @@ async function main(): Promise<number> {
         }
       : {}),
   });
+  running.controller = app.controller;
   let code = exitClean;
   try {
     const { abandonedReconciles } = await app.controller.run(ac.signal);

@@ -84,10 +84,18 @@ describe('sample-controller shutdown', () => {
     expect(tookMs).toBeLessThan(shutdownTimeoutMs + 1000);
   });
 
-  it('exits 0 on SIGTERM when nothing is in flight', async () => {
-    const app = startApp();
+  it('exits 0 on SIGTERM when nothing is in flight; /healthz and /readyz answer ok meanwhile', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const app = startApp(['--metrics-port', String(port)]);
     server.create(FOOS, makeFoo('f1', { deploymentName: 'd1', replicas: 1 }));
     await eventually(() => expect(server.get(DEPLOYMENTS, 'default', 'd1')).toBeDefined());
+    for (const path of ['/healthz', '/readyz']) {
+      const res = await fetch(`http://127.0.0.1:${String(port)}${path}?verbose`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain(
+        path === '/healthz' ? '[+]controller-foo-controller ok' : '[+]caches-synced ok',
+      );
+    }
     app.kill('SIGTERM');
     expect(await app.exited).toBe(exitClean);
     expect(app.stderr()).not.toContain('forced');
