@@ -23,6 +23,7 @@ import {
   createIndexer,
   DeletedFinalStateUnknown,
   deletionHandlingMetaNamespaceKeyFunc,
+  isBookmarkStore,
   isDeletedFinalStateUnknown,
   type Indexer,
   type Indexers,
@@ -66,6 +67,9 @@ const sameVersion = sameObjectVersion;
  *   deletion is reported for every cached key the list lacks, then an update or add for every
  *   listed object, in list order — so a handler reading the cache sees the list's state.
  * - `SyncAll`: `onUpdate(obj, obj, true)` for every cached object.
+ * - `Bookmark`: the bookmark's resource version is recorded in `indexer` (`bookmark(rv)`, when it
+ *   has one), so its `lastStoreSyncResourceVersion()` moves only once every event queued before
+ *   the bookmark was applied (client-go 1.36); no handler is called.
  *
  * `keyFunc` must be the indexer's key function (default `deletionHandlingMetaNamespaceKeyFunc`).
  */
@@ -83,6 +87,10 @@ export function processDeltas<T>(
     }
     if (d.type === 'SyncAll') {
       for (const obj of indexer.list()) sink.onUpdate(obj, obj, true);
+      continue;
+    }
+    if (d.type === 'Bookmark') {
+      if (isBookmarkStore(indexer)) indexer.bookmark(d.object.resourceVersion);
       continue;
     }
     const obj = d.object;

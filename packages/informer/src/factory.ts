@@ -218,6 +218,7 @@ export function createSharedInformerFactory(
       ...(options.logger ? { logger: options.logger } : {}),
       name: `${gvrString(gvr)}${namespace !== '' ? `@${namespace}` : ''}${o.metadataOnly ? '#meta' : ''}`,
       ...(options.metricsProvider ? { metricsProvider: options.metricsProvider } : {}),
+      resource: { group: gvr.group, version: gvr.version, resource: gvr.resource },
       ...(options.onPermanentError ? { onPermanentError: options.onPermanentError } : {}),
     });
     // Before the informer is shared: a clashing indexer leaves no informer behind.

@@ -8,22 +8,25 @@ import {
   realClock,
   toError,
   type Clock,
+  type GroupVersionResource,
   type InformerMetrics,
   type KubeObject,
   type Logger,
   type MetricsProvider,
 } from '@kubecache/core';
-import type { Queue } from '@kubecache/deltafifo';
+import type { Deltas, Queue } from '@kubecache/deltafifo';
 import type { ListerWatcher } from '@kubecache/listwatch';
 import { Reflector, isPermanentFailureError, type ReflectorOptions } from '@kubecache/reflector';
 import {
   createIndexer,
   createLister,
   deletionHandlingMetaNamespaceKeyFunc,
+  isBookmarkStore,
   type Indexer,
   type Indexers,
   type KeyFunc,
   type Lister,
+  type BookmarkStore,
   type Store,
   type TransformFunc,
 } from '@kubecache/store';
@@ -70,6 +73,12 @@ export interface SharedIndexInformerOptions<T> {
    * Default: the ListerWatcher's description.
    */
   name?: string;
+  /**
+   * The informer's resource, for the `group`, `version` and `resource` labels of client-go
+   * 1.36's informer metrics (`informer_queued_items`, `informer_processing_latency_seconds`,
+   * `informer_store_resource_version`). Default: none (empty labels).
+   */
+  resource?: GroupVersionResource;
   /**
    * Logger of the informer and its Reflector. Default: core's `defaultLogger` (warnings and
    * errors to stderr, one line per cause per 30 s, redacted); `silentLogger` prints nothing.
@@ -149,6 +158,16 @@ export interface SharedIndexInformer<T = KubeObject> extends SyncWaiter {
    */
   addIndexers(indexers: Indexers<T>): void;
   lastSyncResourceVersion(): string;
+  /**
+   * The resource version the cache has processed up to (client-go 1.36
+   * `LastStoreSyncResourceVersion`), i.e. `getIndexer().lastStoreSyncResourceVersion()`: `''`
+   * before the first list; then the list's, moved by each event applied to the cache (the
+   * object's resource version) and each watch bookmark once the events before it were applied.
+   * Unlike {@link lastSyncResourceVersion} (what the Reflector has received), it never runs
+   * ahead of what the cache holds: a read of the cache after it says `rv` sees every change up
+   * to `rv`. Events and bookmarks never move it back; a relist sets it to the list's.
+   */
+  lastStoreSyncResourceVersion(): string;
   /** Sets the transform; only before `run`. */
   setTransform(transform: TransformFunc<T>): void;
   /** Sets the watch error handler; only before `run`. */
@@ -209,7 +228,7 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
     this.metrics =
       options.metrics ??
       (options.metricsProvider !== undefined
-        ? createInformerMetrics(options.metricsProvider, this.name)
+        ? createInformerMetrics(options.metricsProvider, this.name, options.resource)
         : noopInformerMetrics);
     this.transform = options.transform;
     this.resyncCheckPeriodMs = options.resyncPeriodMs ?? 0;
@@ -302,6 +321,10 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
     return this.reflector?.lastSyncResourceVersion() ?? '';
   }
 
+  lastStoreSyncResourceVersion(): string {
+    return this.indexer.lastStoreSyncResourceVersion();
+  }
+
   setTransform(transform: TransformFunc<T>): void {
     if (this.started) throw new Error('setTransform: informer has already started');
     this.transform = transform;
@@ -379,7 +402,12 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
       },
       resync: () => queue.resync(),
     };
-    const reflector = new Reflector<T>(this.lw, feed, {
+    // Bookmarks go through the queue (a RealFIFO's Bookmark entry), so the cache's resource
+    // version moves once the events before them were applied. A DeltaFIFO takes none.
+    const withBookmarks: Store<T> & Partial<BookmarkStore> = isBookmarkStore(queue)
+      ? { ...feed, bookmark: (rv: string) => queue.bookmark(rv) }
+      : feed;
+    const reflector = new Reflector<T>(this.lw, withBookmarks, {
       mapListItem: reuseUnchanged(this.indexer, this.keyFunc),
       name: this.name,
       ...(this.opts.metricsProvider !== undefined
@@ -407,13 +435,33 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
     const detach = this.metrics.attach?.({
       pendingNotifications: () => [...this.listeners].map((l) => [l.name, l.queueDepth()] as const),
       msSinceLastEvent: () => this.msSinceLastEvent(),
+      queuedItems: () => queue.length,
+      storeResourceVersion: () => this.indexer.lastStoreSyncResourceVersion(),
     });
+    const processed = this.metrics.processed?.bind(this.metrics);
+    const apply = (deltas: Deltas<T>, isInInitialList: boolean): void =>
+      processDeltas(sink, this.indexer, deltas, isInInitialList, this.keyFunc);
+    // Timed only when someone reads it (client-go's processing latency: pop to processed).
+    const process =
+      processed === undefined
+        ? apply
+        : (deltas: Deltas<T>, isInInitialList: boolean): void => {
+            const t0 = performance.now();
+            try {
+              apply(deltas, isInInitialList);
+            } finally {
+              try {
+                processed(performance.now() - t0);
+              } catch {
+                // Metrics hooks must not stop processing.
+              }
+            }
+          };
     try {
       await runQueueLoop(
         queue,
         reflector,
-        (deltas, isInInitialList) =>
-          processDeltas(sink, this.indexer, deltas, isInInitialList, this.keyFunc),
+        process,
         signal,
         this.logger,
         // The queue counts an entry as popped once it was processed: check after each pop.
