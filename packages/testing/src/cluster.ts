@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '@kubecache/core';
 import { Entry } from './entry.js';
+import { coreEventToV1, v1EventToCore } from './events.js';
 import { jsonPatch, mergePatch, strategicMergePatch, type JsonPatchOp } from './patches.js';
 import { keyOf, resourceId, ResourceStore, type ResourceDefinition } from './resources.js';
 import {
@@ -81,6 +82,17 @@ export class Cluster {
   private readonly uids = new Map<string, { resource: string; key: string }>();
   /** owner uid → `resource\0key` of the objects whose ownerReferences name it. */
   private readonly dependents = new Map<string, Set<string>>();
+  /**
+   * Resources that are two views of one storage (core/v1 and events.k8s.io/v1 events): every
+   * change to one is mirrored into the other at the same revision, converted.
+   */
+  private readonly views = new Map<
+    string,
+    { twin: string; convert: (o: KubeObject) => KubeObject }
+  >([
+    ['events', { twin: 'events.events.k8s.io', convert: coreEventToV1 }],
+    ['events.events.k8s.io', { twin: 'events', convert: v1EventToCore }],
+  ]);
 
   constructor(options: { historySize: number; resources: readonly ResourceDefinition[] }) {
     this.historySize = options.historySize;
@@ -445,8 +457,10 @@ export class Cluster {
     return { entry, obj, removed: false };
   }
 
-  private commit(ev: ChangeEvent): void {
-    this.index(ev);
+  private commit(ev: ChangeEvent, mirrored = false): void {
+    // A mirrored change is the same object seen through its twin: the uid and owner indexes
+    // keep pointing at the resource that was written.
+    if (!mirrored) this.index(ev);
     this.history.push(ev);
     if (this.history.length - this.historyHead > this.historySize) {
       const dropped = this.history[this.historyHead]!;
@@ -455,6 +469,20 @@ export class Cluster {
       this.trimHistoryArray();
     }
     for (const l of this.listeners) l(ev);
+    if (!mirrored) this.mirror(ev);
+  }
+
+  /** Applies `ev` to the twin view of its resource (if any), at the same revision. */
+  private mirror(ev: ChangeEvent): void {
+    const view = this.views.get(ev.resource);
+    const twin = view === undefined ? undefined : this.resources.get(view.twin);
+    if (view === undefined || twin === undefined) return;
+    const prev = twin.items.get(ev.key);
+    const entry = entryOf(view.convert(ev.entry.obj));
+    if (ev.type === 'DELETED') twin.items.delete(ev.key);
+    else twin.items.set(ev.key, entry);
+    if (ev.type !== 'MODIFIED') twin.keysChanged();
+    this.commit({ rv: ev.rv, resource: twin.id, key: ev.key, type: ev.type, entry, prev }, true);
   }
 
   /** Keeps the uid and owner indexes in step with a change. */

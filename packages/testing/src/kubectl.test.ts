@@ -224,4 +224,34 @@ describe('kubectl', () => {
     },
     40_000,
   );
+
+  it.skipIf(kubectlPath === undefined)(
+    'kubectl get events lists an Event created through events.k8s.io/v1 (skipped without kubectl on PATH)',
+    async () => {
+      const s = (server = await startApiServer());
+      dir = mkdtempSync(path.join(tmpdir(), 'kubecache-kubectl-'));
+      const kubeconfig = path.join(dir, 'kubeconfig.yaml');
+      writeFileSync(kubeconfig, s.kubeConfigYaml());
+      const res = await fetch(`${s.url}/apis/events.k8s.io/v1/namespaces/default/events`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          metadata: { name: 'web.1' },
+          eventTime: new Date().toISOString().replace('Z', '000Z'),
+          reportingController: 'example.com/widget-controller',
+          reportingInstance: 'widget-controller-0',
+          action: 'Scale',
+          reason: 'Scaled',
+          regarding: { kind: 'Deployment', namespace: 'default', name: 'web' },
+          note: 'scaled to 3',
+          type: 'Normal',
+        }),
+      });
+      expect(res.status).toBe(201);
+      const got = await kubectl(kubeconfig, 'get', 'events');
+      expect(got.stderr).toBe('');
+      expect(got.stdout).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n/);
+      expect(got.stdout).toMatch(/\n\d+s\s+Normal\s+Scaled\s+deployment\/web\s+scaled to 3\n/);
+    },
+  );
 });

@@ -1,5 +1,6 @@
 // The built-in resources: what kube-apiserver serves out of the box and controllers watch —
-// pods, configmaps, namespaces, nodes, services, apps/v1 deployments and coordination.k8s.io leases.
+// pods, configmaps, namespaces, nodes, services, events, apps/v1 deployments, coordination.k8s.io
+// leases and events.k8s.io events.
 import type { KubeObject } from '@kubecache/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from './server.js';
@@ -50,7 +51,7 @@ const deployment = (name: string): KubeObject =>
   }) as KubeObject;
 
 describe('built-in resources', () => {
-  it('are pods, configmaps, namespaces, nodes, services, deployments and leases', () => {
+  it('are pods, configmaps, namespaces, nodes, services, deployments, leases and events (core and events.k8s.io)', () => {
     expect(builtinResources.map(resourceId)).toEqual([
       'pods',
       'configmaps',
@@ -59,6 +60,8 @@ describe('built-in resources', () => {
       'services',
       'deployments.apps',
       'leases.coordination.k8s.io',
+      'events',
+      'events.events.k8s.io',
     ]);
   });
 
@@ -80,6 +83,7 @@ describe('built-in resources', () => {
         categories: ['all'],
       }),
       expect.objectContaining({ name: 'deployments/status' }),
+      expect.objectContaining({ name: 'deployments/scale', group: 'autoscaling', kind: 'Scale' }),
     ]);
 
     const created = await requestJson<KubeObject>(

@@ -66,7 +66,8 @@ export function resourceIdOf(ref: ResourceRef): string {
 
 /**
  * The built-in resources, as kube-apiserver serves them out of the box: core/v1 pods, configmaps,
- * namespaces, nodes and services, apps/v1 deployments and coordination.k8s.io/v1 leases.
+ * namespaces, nodes, services and events, apps/v1 deployments, coordination.k8s.io/v1 leases and
+ * events.k8s.io/v1 events (the same objects as core/v1 events, see events.ts).
  */
 export const builtinResources: readonly ResourceDefinition[] = [
   {
@@ -131,6 +132,23 @@ export const builtinResources: readonly ResourceDefinition[] = [
     resource: 'leases',
     kind: 'Lease',
     namespaced: true,
+  },
+  // core/v1 and events.k8s.io/v1 events: two views of one storage (see events.ts).
+  {
+    group: '',
+    version: 'v1',
+    resource: 'events',
+    kind: 'Event',
+    namespaced: true,
+    shortNames: ['ev'],
+  },
+  {
+    group: 'events.k8s.io',
+    version: 'v1',
+    resource: 'events',
+    kind: 'Event',
+    namespaced: true,
+    shortNames: ['ev'],
   },
 ];
 

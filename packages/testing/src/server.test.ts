@@ -364,6 +364,7 @@ describe('in-process API server', () => {
     expect(groups.body.groups.map((g) => g.name)).toEqual([
       'apps',
       'coordination.k8s.io',
+      'events.k8s.io',
       'example.com',
     ]);
     const core = await getJson<{ resources: { name: string }[] }>('/api/v1');
@@ -377,6 +378,7 @@ describe('in-process API server', () => {
       'nodes/status',
       'services',
       'services/status',
+      'events',
     ]);
     const w = s.create('widgets.example.com', { metadata: { name: 'w1', namespace: 'ns' } });
     expect(w).toMatchObject({ apiVersion: 'example.com/v1', kind: 'Widget' });

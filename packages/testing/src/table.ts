@@ -7,6 +7,7 @@
 // ages (k8s.io/apimachinery pkg/util/duration HumanDuration).
 import type { KubeObject } from '@kubecache/core';
 import type { Entry } from './entry.js';
+import { v1EventToCore } from './events.js';
 import type { ResourceStore } from './resources.js';
 
 /** What a Table row carries besides its cells (`includeObject`). */
@@ -320,7 +321,111 @@ function printerFor(r: ResourceStore): {
       cells: serviceCells,
     };
   }
+  if (r.def.resource === 'events' && (r.def.group === '' || r.def.group === 'events.k8s.io')) {
+    return { columns: eventColumns, cells: eventCells(r.def.group === '') };
+  }
   return { columns: [name, age], cells: (o, now) => [o.metadata?.name ?? '', ageOf(o, now)] };
+}
+
+/** The Event columns of kube-apiserver's printers (the same for core/v1 and events.k8s.io/v1). */
+const eventColumns: Column[] = [
+  col(
+    'Last Seen',
+    'string',
+    'The time at which the most recent occurrence of this event was recorded.',
+  ),
+  col(
+    'Type',
+    'string',
+    'Type of this event (Normal, Warning), new types could be added in the future',
+  ),
+  col(
+    'Reason',
+    'string',
+    "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+  ),
+  col('Object', 'string', 'The object that this event is about.'),
+  col(
+    'Subobject',
+    'string',
+    'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2]. For example, if the object reference is to a container within a pod, this would take on a value like: "spec.containers{name}" (where "name" refers to the name of the container that triggered the event) or if no container name is specified "spec.containers[2]" (container with index 2 in this pod). This syntax is chosen only to have some well-defined way of referencing a part of an object.',
+    '',
+    1,
+  ),
+  col(
+    'Source',
+    'string',
+    'The component reporting this event. Should be a short machine understandable string.',
+    '',
+    1,
+  ),
+  col('Message', 'string', 'A human-readable description of the status of this operation.'),
+  col(
+    'First Seen',
+    'string',
+    'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)',
+    '',
+    1,
+  ),
+  col('Count', 'string', 'The number of times this event has occurred.', '', 1),
+  col('Name', 'string', 'Name must be unique within a namespace.', 'name', 1),
+];
+
+interface CoreEventShape {
+  involvedObject?: { kind?: string; name?: string; fieldPath?: string };
+  reason?: string;
+  message?: string;
+  source?: { component?: string; host?: string };
+  firstTimestamp?: string | null;
+  lastTimestamp?: string | null;
+  count?: number;
+  type?: string;
+  eventTime?: string | null;
+  series?: { count?: number; lastObservedTime?: string };
+  reportingComponent?: string;
+  reportingInstance?: string;
+}
+
+/**
+ * The cells of an Event row (printEvent): LAST SEEN, TYPE, REASON, OBJECT, SUBOBJECT, SOURCE,
+ * MESSAGE, FIRST SEEN, COUNT, NAME. Events of events.k8s.io/v1 are read through their core/v1 view.
+ */
+function eventCells(core: boolean): (o: KubeObject, now: number) => unknown[] {
+  return (o, now) => {
+    const e = (core ? o : v1EventToCore(o)) as KubeObject & CoreEventShape;
+    const since = (ts: string | null | undefined): string =>
+      ts === undefined || ts === null || ts === ''
+        ? '<unknown>'
+        : humanDuration(now - new Date(ts).getTime());
+    const first =
+      e.firstTimestamp !== undefined && e.firstTimestamp !== null
+        ? since(e.firstTimestamp)
+        : since(e.eventTime);
+    let last =
+      e.lastTimestamp !== undefined && e.lastTimestamp !== null ? since(e.lastTimestamp) : first;
+    let count = e.count ?? 0;
+    if (e.series !== undefined && e.series !== null) {
+      last = since(e.series.lastObservedTime);
+      count = e.series.count ?? 0;
+    } else if (count === 0) count = 1; // singleton events of the new API carry no count
+    const inv = e.involvedObject ?? {};
+    const kind = (inv.kind ?? '').toLowerCase();
+    const target = inv.name !== undefined && inv.name !== '' ? `${kind}/${inv.name}` : kind;
+    const component = e.source?.component || e.reportingComponent || '';
+    const instance = e.source?.host || e.reportingInstance || '';
+    return [
+      last,
+      e.type ?? '',
+      e.reason ?? '',
+      target,
+      inv.fieldPath ?? '',
+      instance === '' ? component : `${component}, ${instance}`,
+      (e.message ?? '').trim(),
+      first,
+      count,
+      o.metadata?.name ?? '',
+    ];
+  };
 }
 
 /** The JSON of one row. */

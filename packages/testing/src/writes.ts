@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '@kubecache/core';
 import type { Cluster, DeleteOptions } from './cluster.js';
+import { checkEventCreate } from './events.js';
 import type { ResourceStore } from './resources.js';
 import { compileFilter } from './selectors.js';
 import { badRequest, failure, ServerApiError } from './status.js';
@@ -33,6 +34,7 @@ export async function serveCreate(
   // kubectl create sends protobuf for built-in types: metadata-only objects and config maps decode.
   requireJsonBody(req, { protobuf: true });
   const body = (await readJsonBody(req)) as KubeObject;
+  checkEventCreate(t.resource.id, body, t.namespace ?? body.metadata?.namespace ?? 'default');
   const { entry } = cluster.create(t.resource, body, t.namespace, writeOptions(t));
   sendJsonText(res, 201, entry.json);
 }
