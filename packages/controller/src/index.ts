@@ -92,3 +92,29 @@ export {
   isReconcileTimeoutError,
   type ControllerFailureReason,
 } from './errors.js';
+export {
+  createClient,
+  defaultClientUserAgent,
+  defaultFieldManager,
+  type ApplyConfiguration,
+  type ClientApplyOptions,
+  type Client,
+  type ClientListOptions,
+  type ClientOptions,
+  type ClientWriteEvent,
+  type ClientWriteVerb,
+  type DeepPartial,
+  type ClientDeleteOptions,
+  type ObjectKey,
+  type ObjectList,
+  type ClientRequestOptions,
+  type ClientWriteOptions,
+} from './client.js';
+export {
+  jsonPatch,
+  mergePatch,
+  patchContentTypes,
+  strategicMergePatch,
+  type JsonPatchOperation,
+  type Patch,
+} from './client-patch.js';
