@@ -435,3 +435,25 @@ describe('createDefaultLogger is total', () => {
     ]);
   });
 });
+
+describe('createDefaultLogger: the (<code> <reason>) tag', () => {
+  it('prints a reason only when it is an API Status reason apimachinery knows, not an error class field', () => {
+    const { lines, logger } = capture({ stacks: 'never' });
+    const failed = (reason: string, code?: number) =>
+      Object.assign(new Error(`controller foos cannot work: ${reason} failed`), {
+        name: 'ControllerFailedError',
+        reason,
+        ...(code !== undefined ? { cause: Object.assign(new Error('forbidden'), { code }) } : {}),
+      });
+    logger.error({ component: 'controller', resource: 'foos', err: failed('informer') }, 'failed');
+    logger.error({ component: 'controller', resource: 'foos', err: failed('workers') }, 'failed');
+    logger.error({ component: 'controller', resource: 'foos', err: failed('informer', 403) }, 'x');
+    logger.error({ component: 'reflector', resource: 'pods.v1', err: expired }, 'watch failed');
+    expect(lines).toEqual([
+      'kubecache error controller foos: failed: controller foos cannot work: informer failed\n',
+      'kubecache error controller foos: failed: controller foos cannot work: workers failed\n',
+      'kubecache error controller foos: x: controller foos cannot work: informer failed: forbidden (403)\n',
+      'kubecache error reflector pods.v1: watch failed: too old resource version: 5 (1000) (410 Expired)\n',
+    ]);
+  });
+});

@@ -17,6 +17,7 @@ import {
 } from './log-rate-limit.js';
 import type { Logger, LogLevel } from './logger.js';
 import { redact } from './redact.js';
+import { isKnownStatusReason } from './status-reason.js';
 
 export type { LogLevel } from './logger.js';
 export { defaultRepeatWindowMs } from './log-rate-limit.js';
@@ -97,7 +98,7 @@ function keysSuffix(event: Extract<RateLimitEvent, { kind: 'summary' }>): string
  * Line format (exactly; fields in brackets appear only when present):
  *
  * ```
- * <prefix> <level> <component>[ <resource>]: <msg>[: <error message>][ (<code> <reason>)][ <key>=<value>…][ (repeated N times[ for M keys: <k1>, … <k5>[ and R more]])]
+ * <prefix> <level> <component>[ <resource>]: <msg>[: <error message>][ (<code>[ <reason>])][ <key>=<value>…][ (repeated N times[ for M keys: <k1>, … <k5>[ and R more]])]
  * ```
  *
  * for example
@@ -113,7 +114,9 @@ function keysSuffix(event: Extract<RateLimitEvent, { kind: 'summary' }>): string
  *
  * - The call shape is pino's: `logger.warn({ component, resource, err, key, ...fields }, msg)` or
  *   `logger.warn(msg)`. `component` (default `kubecache`) names the layer, `resource` the GVR or
- *   queue name, `err` (or `error`) anything thrown, described by {@link describeError}, `key`
+ *   queue name, `err` (or `error`) anything thrown, described by {@link describeError} (its
+ *   reason only when it is a Kubernetes Status reason apimachinery knows: `(403 Forbidden)`,
+ *   not a `reason` field of another error class), `key`
  *   the object. Other fields are printed as `key=value`, in insertion order (strings with
  *   spaces or quotes JSON-quoted, objects as compact JSON).
  * - The cause of a line is its level, component, resource, msg and the error's class name,
@@ -150,7 +153,11 @@ export function createDefaultLogger(options: DefaultLoggerOptions = {}): RateLim
     const header = `${prefix} ${call.level} ${component}${call.resource === '' ? '' : ` ${call.resource}`}: `;
     let tail = call.text;
     if (call.summary !== undefined) {
-      tail += `${call.text === '' ? '' : ': '}${formatSummary(call.summary)}`;
+      // Only an API Status reason is printed: an error class's own `reason` field (a
+      // ControllerFailedError's `workers`) is not a reason of the request that failed.
+      const s = call.summary;
+      const summary = isKnownStatusReason(s.reason) ? s : { ...s, reason: '' };
+      tail += `${call.text === '' ? '' : ': '}${formatSummary(summary)}`;
     }
     for (const [name, value] of Object.entries(call.fields ?? {})) {
       if (tail.length > 2 * maxLogLineLength) break;

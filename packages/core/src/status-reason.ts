@@ -29,6 +29,17 @@ const knownStatusReasons: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Whether `reason` is a Kubernetes Status reason apimachinery knows (`Forbidden`, `Expired`, …;
+ * its `knownReasons`), as opposed to `''`, `Unknown`, a newer server's or a field of another
+ * error class that happens to be named `reason`.
+ *
+ * @param reason - any text.
+ */
+export function isKnownStatusReason(reason: string): boolean {
+  return knownStatusReasons.has(reason);
+}
+
+/**
  * apimachinery's rule for every `errors.Is…` check, on an error's Status `reason` and HTTP `code`
  * (as read by e.g. `summarizeError`): true when `status.reason` is `reason`, or when
  * `status.reason` is missing or not one apimachinery knows (`''`, `Unknown`, a proxy's) and
