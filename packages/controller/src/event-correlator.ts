@@ -82,7 +82,10 @@ export const combinedNotePrefix = '(combined from similar events): ';
 /** A Map used as an LRU cache: `get` refreshes an entry, `set` evicts the oldest past `max`. */
 class Lru<V> {
   readonly #map = new Map<string, V>();
-  constructor(readonly max: number) {}
+  readonly #max: number;
+  constructor(max: number) {
+    this.#max = max;
+  }
   get(key: string): V | undefined {
     const v = this.#map.get(key);
     if (v !== undefined) {
@@ -94,7 +97,7 @@ class Lru<V> {
   set(key: string, value: V): void {
     this.#map.delete(key);
     this.#map.set(key, value);
-    if (this.#map.size > this.max) {
+    if (this.#map.size > this.#max) {
       const oldest = this.#map.keys().next();
       if (oldest.done !== true) this.#map.delete(oldest.value);
     }
