@@ -84,6 +84,7 @@ export {
   type SharedInformerFactoryOptions,
 } from './factory.js';
 export { waitForCacheSync, type SyncSource } from './wait.js';
+export { waitFor, type WaitForResult } from './wait-for.js';
 // The loggers to quiet or redirect the default stderr lines.
 export { createDefaultLogger, silentLogger, type Logger } from '@kubecache/core';
 // What a CLI needs to tell an error retrying cannot fix (onPermanentError: 'stop').

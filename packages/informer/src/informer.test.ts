@@ -197,7 +197,7 @@ describe.each(['realfifo', 'deltafifo'] as const)('SharedIndexInformer with %s',
     expect(reg.hasSynced()).toBe(false);
     expect(await waitForCacheSync(signal, reg)).toBe(true);
     expect(slow.sort()).toEqual(['a true', 'b true']);
-    reg.remove();
+    await reg.remove();
     s.create('pods', makePod({ namespace: 'ns', name: 'c' }));
     await new Promise((res) => setTimeout(res, 100));
     expect(slow).toHaveLength(2);

@@ -80,11 +80,57 @@ describe('ProcessorListener', () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(seen).toEqual([0]);
     expect(l.queueDepth()).toBe(1);
-    l.remove();
+    void l.remove(); // a caller that ignores the promise: removed at once all the same
     release();
     await new Promise((r) => setTimeout(r, 5));
     expect(seen).toEqual([0]);
     await l.idle();
+  });
+
+  it('remove() resolves once the running call settled, dropping the queued ones (client-go 1.37 ShutDownEventHandler)', async () => {
+    const events: string[] = [];
+    let release!: () => void;
+    const l = listener({
+      onAdd: async (o) => {
+        events.push(`start ${String(o.n)}`);
+        if (o.n === 0) await new Promise<void>((r) => (release = r));
+        events.push(`end ${String(o.n)}`);
+      },
+    });
+    for (let i = 0; i < 3; i++) l.add(add(i));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(events).toEqual(['start 0']);
+    let drained = false;
+    const removal = l.remove().then(() => {
+      drained = true;
+      events.push('drained');
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(drained).toBe(false); // call 0 is still running
+    expect(l.queueDepth()).toBe(0); // 1 and 2 were dropped
+    release();
+    await removal;
+    expect(events).toEqual(['start 0', 'end 0', 'drained']);
+    // Removing again, or removing an idle handler, resolves at once.
+    await l.remove();
+    const idle = listener({});
+    await idle.remove();
+  });
+
+  it('remove() from inside a synchronous call resolves once that call returned', async () => {
+    const events: string[] = [];
+    let removal: Promise<void> | undefined;
+    const l = listener({
+      onAdd: (o) => {
+        events.push(`call ${String(o.n)}`);
+        removal ??= l.remove().then(() => void events.push('drained'));
+      },
+    });
+    l.add(add(0));
+    l.add(add(1));
+    await new Promise((r) => setTimeout(r, 5));
+    await removal;
+    expect(events).toEqual(['call 0', 'drained']);
   });
 });
 

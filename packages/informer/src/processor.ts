@@ -27,8 +27,20 @@ export type HandlerErrorHook<T> = (err: Error, notification: Notification<T>) =>
  * `hasSynced()` is true once the informer synced and this handler processed every initial add.
  */
 export interface ResourceEventHandlerRegistration extends SyncWaiter {
-  /** Stops delivering notifications to this handler (queued ones are dropped). */
-  remove(): void;
+  /** The handler's name in logs and metrics (its `name` option, else its registration index). */
+  readonly name: string;
+  /**
+   * Removes the handler: no notification is delivered to it after this call (the queued ones
+   * are dropped, as client-go's listener drops its pending buffer when removed), and
+   * `whenSynced` waiters resolve false. The promise resolves once the handler is idle: at once
+   * when no call is running, else when the running call returned (an async handler's promise
+   * settled) — client-go 1.37's `ShutDownEventHandler`. It never rejects; calling `remove` again
+   * returns the same wait. A caller that ignores the promise (as before, when this returned
+   * nothing) still removes the handler at once.
+   *
+   * Do not await it from inside the handler's own call: that call would wait for itself.
+   */
+  remove(): Promise<void>;
   /** Notifications queued for this handler. */
   queueDepth(): number;
   /** The handler's own resync period in ms (0 = none). */
@@ -55,6 +67,8 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
   private nextResyncAt = 0;
   private readonly latch: SyncLatch;
   private idleWaiters: (() => void)[] = [];
+  /** Waiters of {@link remove}: released when no handler call runs any more. */
+  private drainWaiters: (() => void)[] = [];
   /** Set by the processor: tells whether the upstream (the informer) has synced. */
   private readonly upstreamSynced: () => boolean;
   private readonly onRemove: (l: ProcessorListener<T>) => void;
@@ -101,13 +115,16 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
     return this.queue.length;
   }
 
-  remove(): void {
-    if (this.removed) return;
-    this.removed = true;
-    this.queue.clear();
-    this.latch.cancel();
-    this.onRemove(this);
-    this.releaseIdle();
+  remove(): Promise<void> {
+    if (!this.removed) {
+      this.removed = true;
+      this.queue.clear();
+      this.latch.cancel();
+      this.onRemove(this);
+      this.releaseIdle();
+    }
+    if (!this.pumping) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
   isRemoved(): boolean {
@@ -145,6 +162,16 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
   private releaseIdle(): void {
     const ws = this.idleWaiters;
     this.idleWaiters = [];
+    for (const w of ws) w();
+  }
+
+  /** Delivery stopped (nothing is running): releases the waiters of {@link remove}. */
+  private stoppedPumping(): void {
+    this.pumping = false;
+    this.releaseIdle();
+    if (this.drainWaiters.length === 0) return;
+    const ws = this.drainWaiters;
+    this.drainWaiters = [];
     for (const w of ws) w();
   }
 
@@ -213,8 +240,7 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
       if (failed) this.report(error, n);
       this.delivered(n);
     }
-    this.pumping = false;
-    this.releaseIdle();
+    this.stoppedPumping();
   }
 
   /** Continues delivery after an awaited handler call settled; never throws. */
@@ -234,7 +260,7 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
         this.pumping = true;
         queueMicrotask(this.pumpTask);
       } else {
-        this.releaseIdle();
+        this.stoppedPumping();
       }
     }
   }

@@ -147,7 +147,11 @@ export interface SharedIndexInformer<T = KubeObject> extends SyncWaiter {
     handler: ResourceEventHandler<T>,
     options?: AddEventHandlerOptions,
   ): ResourceEventHandlerRegistration;
-  removeEventHandler(registration: ResourceEventHandlerRegistration): void;
+  /**
+   * Removes a handler: `registration.remove()`. Resolves once the handler is idle (client-go
+   * 1.37 `ShutDownEventHandler`; see {@link ResourceEventHandlerRegistration.remove}).
+   */
+  removeEventHandler(registration: ResourceEventHandlerRegistration): Promise<void>;
   getStore(): Indexer<T>;
   getIndexer(): Indexer<T>;
   getLister(): Lister<T>;
@@ -294,8 +298,8 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
     return listener;
   }
 
-  removeEventHandler(registration: ResourceEventHandlerRegistration): void {
-    registration.remove();
+  removeEventHandler(registration: ResourceEventHandlerRegistration): Promise<void> {
+    return registration.remove();
   }
 
   getStore(): Indexer<T> {
@@ -486,7 +490,7 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
       this.stopped = true;
       // Let handlers finish what they are doing, then stop them.
       await Promise.all([...this.listeners].map((l) => l.idle()));
-      for (const l of [...this.listeners]) l.remove();
+      for (const l of [...this.listeners]) void l.remove(); // idle already: resolves at once
       this.latch.cancel();
       // Print the repeat counts the logger still holds (handler failures of the last window).
       flushLogger(this.logger);
