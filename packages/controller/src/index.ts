@@ -93,6 +93,25 @@ export {
   type ControllerFailureReason,
 } from './errors.js';
 export {
+  createEventRecorder,
+  formatMicroTime,
+  type EventRecorder,
+  type EventRecorderOptions,
+  type EventSubject,
+} from './event-recorder.js';
+export {
+  combinedNotePrefix,
+  createEventCorrelator,
+  isomorphicEventKey,
+  type EventCorrelation,
+  type EventCorrelator,
+  type EventCorrelatorOptions,
+  type EventObjectReference,
+  type EventRecord,
+  type EventType,
+} from './event-correlator.js';
+export { maxEventNoteBytes, truncateEventNote } from './event-note.js';
+export {
   createClient,
   defaultClientUserAgent,
   defaultFieldManager,
