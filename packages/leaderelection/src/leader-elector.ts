@@ -4,11 +4,14 @@
 // cancel, and the health check behind HealthzAdaptor. Deliberate differences are marked
 // "Differs from client-go" and listed in the README.
 import {
+  createRateLimitedLogger,
   defaultLogger,
+  flushLogger,
   realClock,
   sleep,
   toError,
   type Clock,
+  type Logger,
   type TimerHandle,
 } from '@kubecache/core';
 import {
@@ -150,6 +153,8 @@ export class Elector implements LeaderElector {
   readonly #config: ResolvedConfig;
   readonly #options: LeaderElectorOptions;
   readonly #clock: Clock;
+  /** The `logger` option (or the default) behind core's repeat policy; flushed when `run` ends. */
+  readonly #logger: Logger;
   readonly #reporter: Reporter;
   readonly #random: () => number;
   readonly #internals: ElectorInternals;
@@ -191,10 +196,10 @@ export class Elector implements LeaderElector {
     this.#options = options;
     this.identity = this.#config.identity;
     this.#clock = options.clock ?? realClock;
-    this.#reporter =
-      options.logger !== undefined
-        ? createReporter(options.logger, this.#clock)
-        : createReporter(defaultLogger, this.#clock, { rateLimit: false });
+    // One policy for every logger: a user's (pino) gets the default logger's repeat limiting,
+    // stacks and flush (the default logger applies it itself and is returned as it is).
+    this.#logger = createRateLimitedLogger(options.logger ?? defaultLogger, { clock: this.#clock });
+    this.#reporter = createReporter(this.#logger);
     this.#random = options.random ?? Math.random;
     this.#internals = internals;
   }
@@ -260,6 +265,8 @@ export class Elector implements LeaderElector {
       if (this.#config.releaseOnCancel || this.#failure !== undefined) await this.#release();
       this.#stop = undefined;
       this.#running = false;
+      // Print the repeat counts the logger still holds (the outage of the last window).
+      flushLogger(this.#logger);
     }
     // Set by #workFailed while the loop ran (a read through a method: TS narrowed the field).
     const failure = this.#currentFailure();
