@@ -573,7 +573,7 @@ describe('createClient: what goes on the wire', () => {
       const out = await client.create(Gadget, gadget('a'));
       expect(out.metadata?.resourceVersion).toBe('42');
       expect(warned).toHaveLength(1);
-      expect((warned[0] as unknown[])[1]).toBe('client onWrite observer threw; ignored');
+      expect((warned[0] as unknown[])[1]).toBe('onWrite observer threw; ignored');
     } finally {
       client.close();
       await raw.close();

@@ -148,7 +148,7 @@ export interface ClientOptions {
   /**
    * Called synchronously after each successful, non-dry-run write, before the call resolves
    * (see {@link ClientWriteEvent}): the hook for read-your-writes. An observer that throws is
-   * logged (warn, `client onWrite observer threw; ignored`) and does not fail the write.
+   * logged (warn, component `client`: `onWrite observer threw; ignored`) and does not fail the write.
    */
   onWrite?: ((event: ClientWriteEvent) => void) | undefined;
   /** Where a throwing `onWrite` is reported. Default: core's `defaultLogger`. */
@@ -382,8 +382,15 @@ export function createClient(kubeConfig: KubeConfigLike, options: ClientOptions 
       });
     } catch (err) {
       logger.warn(
-        { err: toError(err), resource: def.plural, namespace, name: key.name, verb },
-        'client onWrite observer threw; ignored',
+        {
+          component: 'client',
+          err: toError(err),
+          resource: def.plural,
+          namespace,
+          name: key.name,
+          verb,
+        },
+        'onWrite observer threw; ignored',
       );
     }
   }
