@@ -3,7 +3,9 @@
 // in one namespace or all, with the selectors applied to list and watch alike.
 import type { IncomingMessage } from 'node:http';
 import {
+  createRateLimitedLogger,
   defaultLogger,
+  flushLogger,
   gvrString,
   isAbortError,
   isResourceDef,
@@ -86,7 +88,9 @@ export interface ListWatchOptions {
    * with Retry-After 1 s, retrying: try later (429 TooManyRequests) attempt=1 maxRetries=10
    * retryInMs=1000`. Failures themselves are not logged here: they are thrown, and the Reflector
    * reports them. Default: core's `defaultLogger` (stderr, one line per cause per 30 s,
-   * redacted); pass core's `silentLogger` to mute.
+   * redacted); pass core's `silentLogger` to mute. A logger given here (pino) is wrapped with
+   * core's `createRateLimitedLogger`: the first retry of a cause is passed on, the others of 30 s
+   * are one call with `repeated`, made when the window ends or on `close()`.
    */
   logger?: Logger;
 }
@@ -302,12 +306,15 @@ export function createListWatch<T>(
     (options.namespace !== undefined && options.namespace !== ''
       ? ` in namespace ${options.namespace}`
       : '');
+  // One policy for every logger: a user's (pino) gets the default logger's repeat limiting and
+  // stacks too; flushed by close().
+  const logger = createRateLimitedLogger(options.logger ?? defaultLogger);
   const retryOptions = {
     maxRetries: Math.max(0, options.maxRetries ?? 10),
     clock,
     idleTimeoutMs,
     onRetry: options.onRetry,
-    logger: options.logger ?? defaultLogger,
+    logger,
     resource: description,
   };
 
@@ -321,6 +328,8 @@ export function createListWatch<T>(
     ...(options.kindSource !== undefined ? { expectedKindSource: options.kindSource } : {}),
     close: () => {
       transport.close();
+      // Print the retry counts the logger still holds.
+      flushLogger(logger);
     },
 
     async list(o, signal, hooks) {

@@ -119,6 +119,30 @@ describe('Retry-After on list and watch requests (client-go rest.withRetry)', ()
     expect(lines[0]?.msg).toBe('list answered 503 with Retry-After 0 s, retrying');
   });
 
+  it("applies core's repeat policy to a user's logger: 20 retries are one call, then one with repeated: 19 on close()", async () => {
+    const { handler } = failFirst(20, 429, { 'Retry-After': '0' });
+    const s = await raw(handler);
+    const lines: { obj: object | string; msg: string | undefined }[] = [];
+    const logger = {
+      ...silentLogger,
+      warn: (obj: object | string, msg?: string) => lines.push({ obj, msg }),
+    };
+    const lw = podsOn(s.kubeConfig, { logger, maxRetries: 25 });
+    await lw.list({});
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.obj).toMatchObject({ component: 'listwatch', attempt: 1 });
+    lw.close?.();
+    expect(lines).toHaveLength(2);
+    expect(lines[1]?.msg).toBe('list answered 429 with Retry-After 0 s, retrying');
+    expect(lines[1]?.obj).toMatchObject({
+      component: 'listwatch',
+      resource: 'pods.v1',
+      attempt: 20,
+      repeated: 19,
+      err: expect.stringMatching(/^try later \(20\) \(429 TooManyRequests\)$/) as unknown,
+    });
+  });
+
   it('prints the retry on stderr by default, as one line per cause', async () => {
     const { handler } = failFirst(2, 429, { 'Retry-After': '0' });
     const s = await raw(handler);
