@@ -150,7 +150,8 @@ describe('createEventRecorder over real HTTP (in-process API server, FakeClock)'
     expect(e!.series).toEqual({ count: 5, lastObservedTime: formatMicroTime(start + 4_000) });
     expect(e!.eventTime).toBe(formatMicroTime(start));
     expect(s.requests.count({ verb: 'create', resource: EVENTS })).toBe(1);
-    expect(s.requests.count({ verb: 'update', resource: EVENTS })).toBe(2);
+    expect(s.requests.count({ verb: 'patch', resource: EVENTS })).toBe(2);
+    expect(s.requests.count({ verb: 'update', resource: EVENTS })).toBe(0);
     // The series ended: the next occurrence is a new Event.
     r.eventf(foo, undefined, 'Normal', 'Synced', 'Reconcile', 'Foo synced');
     await settled(r);

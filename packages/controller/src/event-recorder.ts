@@ -3,7 +3,8 @@
 // k8s.io/client-go/tools/events (event_recorder.go makeEvent: name, namespace, eventTime;
 // event_broadcaster.go recordToSink/attemptRecording/recordEvent: isomorphic events become one
 // Event with a series, the second occurrence writes it at once, later ones are written by the
-// 30-minute refresh or when the series ends after 6 quiet minutes; 12 tries 10 s ± 25 % apart)
+// 30-minute refresh or when the series ends after 6 quiet minutes; 12 tries 10 s + up to 25 %
+// apart; a series is a strategic-merge PATCH of `series`)
 // with the correlator of k8s.io/client-go/tools/record/events_cache.go (see event-correlator.ts).
 import { hostname } from 'node:os';
 import {
@@ -15,7 +16,9 @@ import {
   type Logger,
   type TimerHandle,
 } from '@kubecache/core';
-import { createJsonClient, isApiStatusError, type KubeConfigLike } from '@kubecache/listwatch';
+import { isApiStatusError, type KubeConfigLike } from '@kubecache/listwatch';
+import { createClientHttp } from './client-http.js';
+import { patchContentTypes } from './client-patch.js';
 import {
   createEventCorrelator,
   type EventCorrelatorOptions,
@@ -128,8 +131,6 @@ interface Series {
   lastObservedMs: number;
   /** The count the server has: 0 before the create succeeded. */
   written: number;
-  /** The server's last answer, the base of the next update. */
-  stored: Record<string, unknown> | undefined;
   /** Write even if the count is unchanged (the refresh). */
   refresh: boolean;
   queued: boolean;
@@ -212,12 +213,16 @@ function positiveOption(name: string, value: number): number {
  * `retryDelayMs` 10 s + up to 25 %); any other API error (403, 422, …) drops the event with an
  * error line. The recorder needs `create` and `update` on `events` in group `events.k8s.io`.
  *
- * Differs from client-go: a series update is an unconditional PUT of the whole Event (events
- * allow it) instead of a strategic-merge PATCH, as the JSON transport sends no PATCH; a 404
- * answer creates the Event again, as client-go does. Isomorphic events are keyed with the note
- * and without the references' resourceVersion; 429 and 5xx are retried (client-go drops any
- * API error); the queue is bounded by events waiting, not by a channel of 1000 per watcher; and
- * `shutdown` writes pending series counts instead of losing them.
+ * A series is written as client-go writes it: a strategic-merge PATCH of `series` alone; a 404
+ * answer creates the Event again (with its series), an AlreadyExists answer to the create of a
+ * series (an earlier create landed after all) turns into the PATCH.
+ *
+ * Differs from client-go: isomorphic events are keyed with the note and without the
+ * references' resourceVersion (see `createEventCorrelator`); 429 and 5xx answers are retried
+ * (client-go drops any API error); the queue is bounded by writes waiting (1000), not by a
+ * channel of 1000 per watcher; writes go over this package's HTTP layer (the one of
+ * `createClient`), not a clientset; and `shutdown` writes pending series counts instead of
+ * losing them.
  *
  * @throws ControllerOptionsError for an empty `reportingController` or a non-positive number option.
  */
@@ -244,9 +249,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
   const refreshMs = positiveOption('seriesRefreshMs', options.seriesRefreshMs ?? 1_800_000);
   const shutdownTimeoutMs = positiveOption('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 5_000);
   const correlator = createEventCorrelator({ ...options.correlator, clock });
-  const client = createJsonClient(options.kubeConfig, {
-    userAgent: options.userAgent ?? 'kubecache-events',
-  });
+  const client = createClientHttp(options.kubeConfig, options.userAgent ?? 'kubecache-events');
 
   const cache = new Map<string, Series>();
   const queue: Series[] = [];
@@ -395,8 +398,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
     if (s.written === 0) {
       const body = series === undefined ? s.body : { ...s.body, series };
       try {
-        const answer = await client.request({ method: 'POST', path: collection, body, signal });
-        s.stored = asRecord(answer);
+        await client.request({ method: 'POST', path: collection, body, signal });
         s.written = count;
         s.refresh = false;
         return 'done';
@@ -410,18 +412,14 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
       }
     }
     if (series === undefined || (count === s.written && !s.refresh)) return 'done';
-    const base = s.stored ?? s.body;
-    const metadata = { ...(base.metadata as Record<string, unknown>) };
-    delete metadata.resourceVersion; // unconditional: events allow it
-    const body = { ...base, metadata, series };
     try {
-      const answer = await client.request({
-        method: 'PUT',
+      await client.request({
+        method: 'PATCH',
         path: `${collection}/${encodeURIComponent(s.name)}`,
-        body,
+        body: { series },
+        contentType: patchContentTypes.strategic,
         signal,
       });
-      s.stored = asRecord(answer);
       s.written = count;
       s.refresh = false;
       return 'done';
@@ -429,7 +427,6 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
       // Deleted meanwhile (or its TTL ran out): create it again with the series.
       if (isNotFoundError(err)) {
         s.written = 0;
-        s.stored = undefined;
         return 'again';
       }
       throw err;
@@ -561,7 +558,6 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
       count: 1,
       lastObservedMs: now,
       written: 0,
-      stored: undefined,
       refresh: false,
       queued: false,
       inFlight: false,
@@ -640,10 +636,4 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
     shutdown,
     pendingWrites: () => queue.length + inFlight + retrying.size,
   };
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
 }
