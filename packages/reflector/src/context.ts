@@ -3,6 +3,7 @@
 import {
   Backoff,
   createReflectorMetrics,
+  createRateLimitedLogger,
   defaultLogger,
   noopReflectorMetrics,
   realClock,
@@ -87,7 +88,9 @@ export class ReflectorContext<T> {
     this.opts = options;
     this.name = options.name ?? lw.description ?? 'reflector';
     this.clock = options.clock ?? realClock;
-    this.logger = options.logger ?? defaultLogger;
+    // One policy for every logger: a user's (pino) gets the default logger's repeat limiting and
+    // stacks too; the Reflector flushes it when `run` ends.
+    this.logger = createRateLimitedLogger(options.logger ?? defaultLogger, { clock: this.clock });
     this.metrics =
       options.metrics ??
       (options.metricsProvider !== undefined

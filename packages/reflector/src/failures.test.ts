@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KubeConfig } from '@kubernetes/client-node';
 import { MemoryMetricsProvider, createDefaultLogger, type KubeObject } from '@kubecache/core';
-import { createListWatch, isApiStatusError, type ListWatchOptions } from '@kubecache/listwatch';
+import {
+  createListWatch,
+  createListWatchFromFunctions,
+  isApiStatusError,
+  type ListWatchOptions,
+} from '@kubecache/listwatch';
 import { createStore, type Store } from '@kubecache/store';
 import { makePod, type ApiServer } from '@kubecache/testing';
 // @ts-expect-error -- plain JavaScript example without type declarations
@@ -316,5 +321,50 @@ describe('state and metrics', () => {
     for (let i = 0; i < 200; i++) s.create('pods', makePod({ namespace: 'a', name: `p${i}` }));
     await until(() => r.stats.events === 200);
     expect(out.slice(before)).toEqual([]);
+  });
+});
+
+describe("a user's logger (pino) gets the default logger's policy", () => {
+  it('20 list failures of one cause: the first call with the Error (its stack), then one with repeated: 19 when run ends', async () => {
+    const calls: { level: string; fields: Record<string, unknown>; msg: string | undefined }[] = [];
+    const at =
+      (level: string) =>
+      (obj: object | string, msg?: string): void => {
+        if (typeof obj !== 'string' && level !== 'info' && level !== 'debug') {
+          calls.push({ level, fields: obj as Record<string, unknown>, msg });
+        }
+      };
+    const logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+    const stop = new AbortController();
+    let lists = 0;
+    const source = createListWatchFromFunctions<KubeObject>({
+      description: 'pods.v1',
+      list: () => {
+        lists++;
+        if (lists === 21) stop.abort(); // the 21st, aborted, is not reported
+        return Promise.reject(
+          new TypeError("Cannot read properties of undefined (reading 'items')"),
+        );
+      },
+      watch: () => Promise.reject(new Error('not used')),
+    });
+    const r = new Reflector(source, createStore(), {
+      logger,
+      backoff: { initialMs: 1, capMs: 1, jitter: 0, resetMs: 120_000 },
+    });
+    await r.run(stop.signal);
+    expect(lists).toBe(21);
+    expect(calls).toHaveLength(2);
+    expect(calls[0]!.fields.err).toBeInstanceOf(TypeError);
+    expect(calls[0]!.msg).toBe('list failed');
+    expect(calls[1]).toMatchObject({
+      msg: 'list failed',
+      fields: {
+        component: 'reflector',
+        resource: 'pods.v1',
+        err: "Cannot read properties of undefined (reading 'items')",
+        repeated: 19,
+      },
+    });
   });
 });

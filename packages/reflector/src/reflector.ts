@@ -3,7 +3,7 @@
 // only when the watch cannot resume — never going back in time. The parts live beside this file:
 // list-rv.ts (resource-version and paging rules, stale-list guard), list.ts (LIST), watch-list.ts
 // (WatchList), consistency-detector.ts, watch.ts (watch loop), watch-handler.ts (event handling).
-import { isAbortError, sleep, toError, type KubeObject } from '@kubecache/core';
+import { flushLogger, isAbortError, sleep, toError, type KubeObject } from '@kubecache/core';
 import { PermanentFailureError, isPermanentError } from './errors.js';
 import type { ListerWatcher, WatchStream } from '@kubecache/listwatch';
 import type { Store } from '@kubecache/store';
@@ -137,6 +137,8 @@ export class Reflector<T = KubeObject> {
     } finally {
       ctx.watching = false;
       detach?.();
+      // Print the repeat counts the logger still holds (failures of the last window).
+      flushLogger(ctx.logger);
     }
     ctx.logger.info({ component: 'reflector', resource: this.name }, 'stopped reflector');
   }
