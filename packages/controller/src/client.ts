@@ -142,7 +142,7 @@ export interface ClientOptions {
    * Field manager of every write that names none itself, and of `apply`. When absent, writes
    * other than apply send {@link defaultFieldManager}(userAgent) and `apply` requires one per
    * call (TypeError).
-   * @throws TypeError at construction when empty or longer than 128 characters.
+   * @throws TypeError at construction when empty or longer than 128 UTF-8 bytes.
    */
   fieldManager?: string | undefined;
   /**
@@ -257,31 +257,37 @@ export interface Client {
 /** The `User-Agent` of a client that names none. */
 export const defaultClientUserAgent = 'kubecache-controller';
 
-/** Longest field manager kube-apiserver accepts, in characters (validation.FieldManagerMaxLength). */
-const fieldManagerMaxLength = 128;
+/** Longest field manager kube-apiserver accepts, in UTF-8 bytes (validation.FieldManagerMaxLength). */
+const fieldManagerMaxBytes = 128;
 
 /**
  * The field manager kube-apiserver records for a non-apply write that names none
- * (apiserver `handlers/rest.go` managerOrUserAgent → prefixFromUserAgent): the User-Agent up to
- * its first `/`, without non-printable characters, cut at 128 characters.
+ * (k8s.io/apiserver `pkg/endpoints/handlers/create.go` managerOrUserAgent → prefixFromUserAgent):
+ * the User-Agent up to its first `/`, without the characters Go's `unicode.IsPrint` rejects
+ * (controls, format characters, spaces other than U+0020), cut before the character that would
+ * pass 128 UTF-8 bytes.
  *
  * @example defaultFieldManager('my-operator/v1.2 (linux/amd64)') === 'my-operator'
  */
 export function defaultFieldManager(userAgent: string): string {
   const head = userAgent.split('/')[0] ?? '';
   let out = '';
+  let bytes = 0;
   for (const ch of head) {
-    if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}]/u.test(ch)) continue;
-    if (out.length >= fieldManagerMaxLength) break;
+    // Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
+    if (!/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(ch)) continue;
+    const size = Buffer.byteLength(ch);
+    if (bytes + size > fieldManagerMaxBytes) break;
     out += ch;
+    bytes += size;
   }
   return out;
 }
 
 function checkFieldManager(value: string, where: string): void {
-  if (value === '' || value.length > fieldManagerMaxLength) {
+  if (value === '' || Buffer.byteLength(value) > fieldManagerMaxBytes) {
     throw new TypeError(
-      `${where}: fieldManager must be 1 to ${String(fieldManagerMaxLength)} characters, got ${JSON.stringify(value)}`,
+      `${where}: fieldManager must be 1 to ${String(fieldManagerMaxBytes)} bytes (UTF-8), got ${JSON.stringify(value)}`,
     );
   }
 }
@@ -347,7 +353,7 @@ function asObject(answer: unknown, what: string): KubeObject {
  * await client.apply(Foo, { metadata: { name: 'a', namespace: 'default' }, spec: { replicas: 2 } },
  *   { force: true });
  * ```
- * @throws TypeError when `fieldManager` is empty or longer than 128 characters.
+ * @throws TypeError when `fieldManager` is empty or longer than 128 UTF-8 bytes.
  * @throws Error when the KubeConfig has no current cluster or its server is not http(s)://.
  */
 export function createClient(kubeConfig: KubeConfigLike, options: ClientOptions = {}): Client {
