@@ -5,6 +5,11 @@
 // write options of k8s.io/apimachinery metav1 CreateOptions / UpdateOptions / PatchOptions /
 // DeleteOptions. Each successful write is reported to an `onWrite` observer (resource, key,
 // resourceVersion answered), the hook read-your-writes builds on.
+// Differs from controller-runtime: methods take the resource definition and return the stored
+// object (no scheme, no Unstructured, no fill-in-place); reads always go to the server; `delete`
+// resolves with the answered object; the derived field manager is sent explicitly.
+// Differs from client-go: no retries inside the client (rest.Request retries some Retry-After
+// answers); callers use retryOnConflict / retryOnError.
 import {
   defaultLogger,
   toError,
