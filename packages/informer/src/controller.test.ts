@@ -9,7 +9,9 @@ import {
   isDeletedFinalStateUnknown,
   type Store,
 } from '@kubecache/store';
-import { processDeltas, type DeltaSink } from './controller.js';
+import { createListWatch } from '@kubecache/listwatch';
+import { startApiServer } from '@kubecache/testing';
+import { newInformer, processDeltas, type DeltaSink } from './controller.js';
 
 const pod = (name: string, rv: string, labels?: Record<string, string>): KubeObject => ({
   metadata: { namespace: 'default', name, resourceVersion: rv, ...(labels ? { labels } : {}) },
@@ -134,5 +136,55 @@ describe('processDeltas', () => {
       'update(sync) default/a event=7 store=7',
       'update default/a event=8 store=8',
     ]);
+  });
+});
+
+describe("newInformer with a user's logger (pino)", () => {
+  it("applies core's policy: handler failures name the key; 20 on 20 keys are the first call with the Error, then one naming 5 keys and the count when run ends", async () => {
+    const s = await startApiServer();
+    try {
+      const calls: { fields: Record<string, unknown>; msg: string | undefined }[] = [];
+      const at =
+        (level: string) =>
+        (obj: object | string, msg?: string): void => {
+          if (level === 'error' && typeof obj !== 'string') {
+            calls.push({ fields: obj as Record<string, unknown>, msg });
+          }
+        };
+      const logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+      for (let i = 0; i < 20; i++) {
+        s.create('pods', { metadata: { namespace: 'ns', name: `p${String(i).padStart(2, '0')}` } });
+      }
+      let failed = 0;
+      const { controller } = newInformer({
+        listWatch: createListWatch(s.kubeConfig, { group: '', version: 'v1', resource: 'pods' }),
+        logger,
+        handlers: {
+          onAdd: (pod) => {
+            failed++;
+            void (pod as unknown as { status: { phase: { length: number } } }).status.phase.length;
+          },
+        },
+      });
+      const ac = new AbortController();
+      const done = controller.run(ac.signal);
+      const t0 = Date.now();
+      while (failed < 20 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 5));
+      ac.abort();
+      await done;
+      const failures = calls.filter((c) => c.msg === 'event handler failed');
+      expect(failures).toHaveLength(2);
+      expect(failures[0]!.fields.err).toBeInstanceOf(TypeError); // pino prints its stack
+      expect(failures[0]!.fields.key).toMatch(/^ns\/p\d\d$/);
+      expect(failures[1]!.fields).toMatchObject({
+        component: 'informer',
+        err: expect.stringMatching(/^Cannot read properties of undefined/) as unknown,
+        repeated: 19,
+        keyCount: 19,
+      });
+      expect(failures[1]!.fields.keys).toHaveLength(5);
+    } finally {
+      await s.close();
+    }
   });
 });

@@ -1,7 +1,9 @@
 // Port of k8s.io/client-go/tools/cache/controller.go: a queue fed by a Reflector, drained by a
 // process loop that keeps an Indexer and calls handlers (newInformer / newIndexerInformer).
 import {
+  createRateLimitedLogger,
   defaultLogger,
+  flushLogger,
   realClock,
   toError,
   type Clock,
@@ -189,13 +191,17 @@ export interface InformerOptions<T> {
   /** Extra Reflector options (backoff, clock, logger, hooks, …). */
   reflector?: Omit<ReflectorOptions<T>, 'resyncPeriodMs' | 'transform'>;
   /**
-   * Called when a handler throws. Default: logged at error level as
-   * `kubecache error informer <name>: event handler failed: <error>`.
+   * Called when a handler throws. Default: logged at error level with the object's `key`, as
+   * `kubecache error informer <name>: event handler failed: <error> key=<ns>/<name>` (the stack
+   * under the first line of a cause; its repeats summarised per 30 s with their keys).
    */
   onHandlerError?: (err: Error) => void;
   /**
    * Logger of the controller and its Reflector. Default: core's `defaultLogger` (warnings and
-   * errors to stderr, one line per cause per 30 s, redacted).
+   * errors to stderr, one line per cause per 30 s, redacted). A logger given here (pino) is
+   * wrapped with core's `createRateLimitedLogger` (same policy: the first call of a cause with
+   * its `err`, repeats as one call with `repeated`, `keys`, `keyCount`) and flushed when `run`
+   * ends.
    */
   logger?: Logger;
   /** Clock. Default real. */
@@ -309,7 +315,9 @@ export function newIndexerInformer<T = KubeObject>(
 ): { indexer: Indexer<T>; controller: Controller } {
   const keyFunc = options.keyFunc ?? deletionHandlingMetaNamespaceKeyFunc;
   const indexer = createIndexer<T>(keyFunc, options.indexers ?? {});
-  const logger = options.logger ?? defaultLogger;
+  // One policy for every logger: a user's (pino) gets the default logger's repeat limiting and
+  // stacks too; shared with the Reflector, flushed when `run` ends.
+  const logger = createRateLimitedLogger(options.logger ?? defaultLogger);
   const queue = makeQueue(
     options.queue ?? 'realfifo',
     indexer,
@@ -326,24 +334,42 @@ export function newIndexerInformer<T = KubeObject>(
   });
   const h = options.handlers;
   const name = options.reflector?.name ?? options.listWatch.description ?? 'informer';
-  const report = (err: unknown): void => {
-    if (options.onHandlerError) options.onHandlerError(toError(err));
-    else logger.error({ component: 'informer', resource: name, err }, 'event handler failed');
+  // The line names the object's key (as the SharedIndexInformer's do), so the logger's repeat
+  // summary names the failing keys rather than one line per cause.
+  const report = (err: unknown, obj: unknown): void => {
+    if (options.onHandlerError) {
+      options.onHandlerError(toError(err));
+      return;
+    }
+    let key: string | undefined;
+    try {
+      key = keyFunc(obj as T);
+    } catch {
+      key = undefined; // an object without a key: the line says nothing about it
+    }
+    try {
+      logger.error(
+        { component: 'informer', resource: name, err, ...(key === undefined ? {} : { key }) },
+        'event handler failed',
+      );
+    } catch {
+      // A logger that throws must not stop delivery.
+    }
   };
   // Handlers run inside the process loop; a returned promise is not awaited here (use a
   // SharedIndexInformer for async handlers) but its rejection is reported, never unhandled.
-  const guard = (fn: () => unknown): void => {
+  const guard = (obj: unknown, fn: () => unknown): void => {
     try {
       const r = fn();
-      if (r instanceof Promise) r.catch(report);
+      if (r instanceof Promise) r.catch((err: unknown) => report(err, obj));
     } catch (err) {
-      report(err);
+      report(err, obj);
     }
   };
   const sink: DeltaSink<T> = {
-    onAdd: (obj, initial) => guard(() => h.onAdd?.(obj, initial)),
-    onUpdate: (o, n) => guard(() => h.onUpdate?.(o, n)),
-    onDelete: (obj) => guard(() => h.onDelete?.(obj as T)),
+    onAdd: (obj, initial) => guard(obj, () => h.onAdd?.(obj, initial)),
+    onUpdate: (o, n) => guard(n, () => h.onUpdate?.(o, n)),
+    onDelete: (obj) => guard(obj, () => h.onDelete?.(obj as T)),
   };
   let running = false;
   return {
@@ -352,13 +378,18 @@ export function newIndexerInformer<T = KubeObject>(
       async run(signal) {
         if (running) throw new Error('controller is already running');
         running = true;
-        await runQueueLoop(
-          queue,
-          reflector,
-          (d, initial) => processDeltas(sink, indexer, d, initial, keyFunc),
-          signal,
-          logger,
-        );
+        try {
+          await runQueueLoop(
+            queue,
+            reflector,
+            (d, initial) => processDeltas(sink, indexer, d, initial, keyFunc),
+            signal,
+            logger,
+          );
+        } finally {
+          // Print the repeat counts the logger still holds (handler failures of the last window).
+          flushLogger(logger);
+        }
       },
       hasSynced: () => queue.hasSynced(),
       lastSyncResourceVersion: () => reflector.lastSyncResourceVersion(),

@@ -245,3 +245,50 @@ describe('SharedInformerFactory: one informer per resource, indexers added to it
     expect(s.requests.entries.filter((e) => e.verb === 'discovery')).toHaveLength(0);
   });
 });
+
+describe("SharedInformerFactory with a user's logger (pino)", () => {
+  it('wraps it once for all informers: 20 handler failures on 20 keys are the first call with the Error, then one naming 5 keys and the count on shutdown', async () => {
+    const s = await api();
+    const calls: { fields: Record<string, unknown>; msg: string | undefined }[] = [];
+    const at =
+      (level: string) =>
+      (obj: object | string, msg?: string): void => {
+        if (level === 'error' && typeof obj !== 'string') {
+          calls.push({ fields: obj as Record<string, unknown>, msg });
+        }
+      };
+    const logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+    const f = createSharedInformerFactory(s.kubeConfig, { namespace: 'team-a', logger });
+    cleanups.push(() => f.shutdown());
+    let failed = 0;
+    const pods = f.forResource(podsResource);
+    void pods.addEventHandler({
+      onAdd: (pod) => {
+        failed++;
+        // A reconcile's first bug: reading a field of an object that is not there.
+        void (pod.status as unknown as { phase: { length: number } }).phase.length;
+      },
+    });
+    for (let i = 0; i < 20; i++) {
+      s.create('pods', {
+        metadata: { namespace: 'team-a', name: `p${String(i).padStart(2, '0')}` },
+      });
+    }
+    f.start();
+    const t0 = Date.now();
+    while (failed < 20 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 5));
+    await f.shutdown();
+    const failures = calls.filter((c) => c.msg === 'event handler failed');
+    expect(failures).toHaveLength(2);
+    expect(failures[0]!.fields.err).toBeInstanceOf(TypeError); // pino prints its stack
+    expect(failures[0]!.fields.key).toMatch(/^team-a\/p\d\d$/);
+    expect(failures[1]!.fields).toMatchObject({
+      component: 'informer',
+      err: expect.stringMatching(/^Cannot read properties of undefined/) as unknown,
+      repeated: 19,
+      keyCount: 19,
+    });
+    expect(failures[1]!.fields.keys).toHaveLength(5);
+    expect(failures[1]!.fields).not.toHaveProperty('key');
+  });
+});

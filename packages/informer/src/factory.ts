@@ -3,6 +3,8 @@
 // asked for later are added to that informer (client-go's AddIndexers). Cluster-scoped resources
 // ignore the factory's namespace (scope.ts). Built-ins are typed with kubernetes-types.
 import {
+  createRateLimitedLogger,
+  defaultLogger,
   gvrString,
   isResourceDef,
   type GroupVersionResource,
@@ -56,7 +58,13 @@ export interface SharedInformerFactoryOptions {
   resyncPeriodMs?: number;
   /** Transform for every informer (e.g. `stripManagedFields`). */
   transform?: TransformFunc;
-  /** Logger of every informer. Default: core's `defaultLogger` (stderr, rate-limited, redacted). */
+  /**
+   * Logger of every informer and ListWatch. Default: core's `defaultLogger` (stderr,
+   * rate-limited, redacted). A logger given here (pino) is wrapped once with core's
+   * `createRateLimitedLogger` and shared: the first line of a cause with its `err` (pino prints
+   * the stack), its repeats as one call per 30 s with `repeated`, `keys` (the first 5) and
+   * `keyCount`; each informer flushes it when it stops.
+   */
   logger?: Logger;
   /** Where every informer's and Reflector's metrics are created. Default: none. */
   metricsProvider?: MetricsProvider;
@@ -164,6 +172,9 @@ export function createSharedInformerFactory(
   const running = new Map<string, Promise<void>>();
   const stop = new AbortController();
   let shuttingDown = false;
+  // Wrapped once and shared by every informer and ListWatch of the factory: one repeat window
+  // per cause across them, a user's logger (pino) held to the default logger's policy.
+  const logger = createRateLimitedLogger(options.logger ?? defaultLogger);
 
   const discover = createScopeCache(kubeConfig);
   /** Scopes known from definitions, options or the built-in table, per `group/version/resource`. */
@@ -209,13 +220,14 @@ export function createSharedInformerFactory(
       ...(o.metadataOnly ? { metadataOnly: true } : {}),
       ...(kind !== undefined ? { kind } : {}),
       ...(def ? { kindSource: `the defineResource definition of ${gvrString(def)}` } : {}),
+      logger,
     });
     const informer = createSharedIndexInformer<T>(lw, {
       ...(options.informer as SharedIndexInformerOptions<T> | undefined),
       indexers: { [namespaceIndex]: metaNamespaceIndexFunc as IndexFunc<T> },
       ...(options.resyncPeriodMs !== undefined ? { resyncPeriodMs: options.resyncPeriodMs } : {}),
       ...(options.transform ? { transform: options.transform as TransformFunc<T> } : {}),
-      ...(options.logger ? { logger: options.logger } : {}),
+      logger,
       name: `${gvrString(gvr)}${namespace !== '' ? `@${namespace}` : ''}${o.metadataOnly ? '#meta' : ''}`,
       ...(options.metricsProvider ? { metricsProvider: options.metricsProvider } : {}),
       resource: { group: gvr.group, version: gvr.version, resource: gvr.resource },
