@@ -133,6 +133,75 @@ describe('owner-reference garbage collection', () => {
     await eventually(() => expect(s.get('configmaps', 'ns', 'owner')).toBeUndefined());
   });
 
+  it('collects a dependent created pointing at an owner uid that does not exist (deleted before, or never there), keeps one whose owner exists', async () => {
+    const s = (server = await startApiServer());
+    const owner = s.create('configmaps', cm('owner'));
+    // The owner is deleted first; a dependent created afterwards still names its uid.
+    const gone = s.create('configmaps', cm('gone'));
+    s.delete('configmaps', 'ns', 'gone');
+    const post = (body: KubeObject) =>
+      requestJson<KubeObject>(`${s.url}/api/v1/namespaces/ns/configmaps`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post(cm('orphaned', ownedBy(gone)))).status).toBe(201);
+    // An owner of that name exists again, but with another uid: still dangling.
+    s.create('configmaps', cm('gone'));
+    expect((await post(cm('stale-uid', ownedBy(gone)))).status).toBe(201);
+    expect(
+      (
+        await post(
+          cm('never', {
+            ownerReferences: [
+              { apiVersion: 'v1', kind: 'ConfigMap', name: 'ghost', uid: 'no-such-uid' },
+            ],
+          }),
+        )
+      ).status,
+    ).toBe(201);
+    expect((await post(cm('owned', ownedBy(owner)))).status).toBe(201);
+    // A kind the server does not serve cannot be looked up: kept, as the real collector keeps it.
+    expect(
+      (
+        await post(
+          cm('unmapped', {
+            ownerReferences: [
+              { apiVersion: 'example.com/v1', kind: 'Gadget', name: 'g', uid: 'gadget-uid' },
+            ],
+          }),
+        )
+      ).status,
+    ).toBe(201);
+    await eventually(() => {
+      expect(s.get('configmaps', 'ns', 'orphaned')).toBeUndefined();
+      expect(s.get('configmaps', 'ns', 'stale-uid')).toBeUndefined();
+      expect(s.get('configmaps', 'ns', 'never')).toBeUndefined();
+    });
+    expect(s.get('configmaps', 'ns', 'owned')).toBeDefined();
+    expect(s.get('configmaps', 'ns', 'unmapped')).toBeDefined();
+  });
+
+  it('removes only the dangling reference of a dependent that still has another owner', async () => {
+    const s = (server = await startApiServer());
+    const a = s.create('configmaps', cm('a'));
+    const b = s.create('configmaps', cm('b'));
+    s.create(
+      'configmaps',
+      cm('dep', {
+        ownerReferences: [...ownedBy(a).ownerReferences, ...ownedBy(b).ownerReferences],
+      }),
+    );
+    s.delete('configmaps', 'ns', 'a');
+    await eventually(() =>
+      expect(
+        s.get('configmaps', 'ns', 'dep')?.metadata?.ownerReferences?.map((o) => o.name),
+      ).toEqual(['b']),
+    );
+    s.delete('configmaps', 'ns', 'b');
+    await eventually(() => expect(s.get('configmaps', 'ns', 'dep')).toBeUndefined());
+  });
+
   it('answers 409 when a delete precondition does not hold', async () => {
     const s = (server = await startApiServer());
     s.create('configmaps', cm('c'));

@@ -190,7 +190,9 @@ describe('metadata.generation per kind', () => {
       spec: { containers: [container({ limits: { cpu: '1', memory: '1Gi' } })] },
     });
     expect(guaranteed.status).toEqual({ phase: 'Pending', qosClass: 'Guaranteed' });
-    const owner = { apiVersion: 'v1', kind: 'ConfigMap', name: 'o', uid: 'u-1' };
+    // An owner that exists (the garbage collector deletes a pod whose owner does not).
+    const o = s.create('configmaps', { metadata: { name: 'o', namespace: 'ns' } });
+    const owner = { apiVersion: 'v1', kind: 'ConfigMap', name: 'o', uid: o.metadata?.uid ?? '' };
     const owned = await send(base, 'POST', {
       metadata: { name: 'owned', ownerReferences: [owner] },
       spec: { containers: [container({ requests: { cpu: '1' } })] },
