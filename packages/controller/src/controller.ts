@@ -3,6 +3,7 @@
 // metrics of controller-runtime's `Controller` (pkg/internal/controller/controller.go), and
 // client-go's sample-controller shape (informers → rate-limited queue → workers).
 import {
+  createRateLimitedLogger,
   defaultLogger,
   flushLogger,
   noMetricsProvider,
@@ -22,10 +23,14 @@ import {
 } from '@kubecache/informer';
 import { createLeaderElector, type LeaderElectorOptions } from '@kubecache/leaderelection';
 import {
+  createPriorityQueue,
   createRateLimitingQueue,
+  isPriorityQueue,
+  lowPriority,
   type RateLimitingInterface,
   type TypedRateLimiter,
 } from '@kubecache/workqueue';
+import { Debouncer } from './debounce.js';
 import {
   ControllerFailedError,
   ControllerOptionsError,
@@ -143,7 +148,13 @@ export interface ControllerOptions<T extends KubeObject> {
    * `workqueue_*` series (name = the controller's name). Default: none.
    */
   metricsProvider?: MetricsProvider;
-  /** Logger. Default: kubecache's default logger (warnings and errors to stderr, rate-limited). */
+  /**
+   * Logger (pino or anything pino-shaped). The controller wraps it once with core's
+   * `createRateLimitedLogger` — the first line of a cause is passed on, its repeats within 30 s
+   * become one summary line naming their keys — and hands that to its queue, its informer
+   * handlers, its elector and each reconcile (`context.logger`); it is flushed when `run` ends.
+   * Default: kubecache's default logger (warnings and errors to stderr, rate-limited).
+   */
   logger?: Logger;
   /** Clock of the queue delays, the rate limiter, the shutdown deadline and the elector. Default: real. */
   clock?: Clock;
@@ -171,6 +182,23 @@ export interface ControllerOptions<T extends KubeObject> {
    * (10 min).
    */
   syncPeriodMs?: number;
+  /**
+   * The queue: `true` for `@kubecache/workqueue`'s priority queue (controller-runtime's default
+   * since v0.23), `false` for the FIFO rate-limiting queue (client-go's). With the priority
+   * queue, requests of the informers' initial lists, of updates that changed nothing (same
+   * `resourceVersion`: resyncs) and of the controller's own resyncs (`syncPeriodMs`, a new
+   * leadership term) enter at `lowPriority` (-100); a fresh change enters at 0 and is
+   * reconciled first; a requeue or retry keeps the priority its request had (or the result's
+   * `priority`). Default: true.
+   */
+  priorityQueue?: boolean;
+  /**
+   * kube-rs's `debounce`: a request is handed to the queue only once no new event for its key
+   * arrived for this many ms, so that a burst of changes to one object becomes one reconcile
+   * (at the cost of that delay for every change). Requeues and retries are not delayed.
+   * `0` turns it off. Default: 0.
+   */
+  debounceMs?: number;
 }
 
 /** What {@link Controller.run} resolves with after a shutdown. */
@@ -286,6 +314,7 @@ class ControllerImpl<T extends KubeObject> implements Controller {
   private readonly stuckReconcileMs: number;
   private readonly syncPeriodMs: number;
   private readonly pool: WorkerPool;
+  private readonly debouncer: Debouncer | undefined;
   private readonly registrations: ResourceEventHandlerRegistration[] = [];
   private started = false;
   private synced = false;
@@ -300,7 +329,8 @@ class ControllerImpl<T extends KubeObject> implements Controller {
     validate(options);
     this.o = options;
     this.name = options.name;
-    this.logger = options.logger ?? defaultLogger;
+    // Wrapped once here; everything below gets this one (a second wrap would do nothing).
+    this.logger = createRateLimitedLogger(options.logger ?? defaultLogger);
     this.clock = options.clock ?? realClock;
     this.concurrency = options.concurrency ?? 1;
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
@@ -308,13 +338,30 @@ class ControllerImpl<T extends KubeObject> implements Controller {
     this.stuckReconcileMs = options.stuckReconcileMs ?? defaultStuckReconcileMs;
     this.syncPeriodMs = options.syncPeriodMs ?? defaultSyncPeriodMs;
     const provider = options.metricsProvider;
-    this.queue = createRateLimitingQueue<string>(options.rateLimiter, {
+    const queueOptions = {
       name: options.name,
       clock: this.clock,
+      logger: this.logger,
       ...(provider !== undefined && provider !== noMetricsProvider
         ? { metricsProvider: provider }
         : {}),
-    });
+    };
+    this.queue =
+      options.priorityQueue === false
+        ? createRateLimitingQueue<string>(options.rateLimiter, queueOptions)
+        : createPriorityQueue<string>({
+            ...queueOptions,
+            ...(options.rateLimiter !== undefined ? { rateLimiter: options.rateLimiter } : {}),
+          });
+    const debounceMs = options.debounceMs ?? 0;
+    this.debouncer =
+      debounceMs > 0
+        ? new Debouncer({
+            debounceMs: Math.min(debounceMs, maxDelayMs),
+            clock: this.clock,
+            add: (key, priority) => this.addToQueue(key, priority),
+          })
+        : undefined;
     this.pool = new WorkerPool({
       name: options.name,
       queue: this.queue,
@@ -341,7 +388,19 @@ class ControllerImpl<T extends KubeObject> implements Controller {
   }
 
   enqueue(request: ReconcileRequest): void {
-    this.queue.add(requestKey(request));
+    this.enqueueKey(requestKey(request), undefined);
+  }
+
+  /** Enqueues `key` from an event: through the debounce, if any, at `priority` (default 0). */
+  private enqueueKey(key: string, priority: number | undefined): void {
+    if (this.debouncer !== undefined) this.debouncer.add(key, priority);
+    else this.addToQueue(key, priority);
+  }
+
+  private addToQueue(key: string, priority: number | undefined): void {
+    if (priority !== undefined && isPriorityQueue(this.queue)) {
+      this.queue.addWithOptions(key, { priority });
+    } else this.queue.add(key);
   }
 
   hasSynced(): boolean {
@@ -415,8 +474,9 @@ class ControllerImpl<T extends KubeObject> implements Controller {
       this.stopping = true;
       signal.removeEventListener('abort', onAbort);
       supervision?.cancel();
+      this.debouncer?.stop();
       this.queue.shutDown();
-      for (const r of this.registrations) r.remove();
+      for (const r of this.registrations) void r.remove(); // idle handlers: nothing to wait for
       this.registrations.length = 0;
       stopInformers.abort();
       // An informer that gave up rejects its run: that error is already `run`'s, or was logged.
@@ -546,10 +606,13 @@ class ControllerImpl<T extends KubeObject> implements Controller {
     return waitForCacheSync(signal, ...this.registrations);
   }
 
-  /** Enqueues every primary in the cache. */
+  /**
+   * Enqueues every primary in the cache, at `lowPriority` (controller-runtime's resyncs): a
+   * fresh change still goes first.
+   */
   private enqueueAll(): number {
     const keys = this.o.for.informer.getStore().listKeys();
-    for (const key of keys) this.queue.add(key);
+    for (const key of keys) this.enqueueKey(key, lowPriority);
     return keys.length;
   }
 
@@ -670,7 +733,8 @@ class ControllerImpl<T extends KubeObject> implements Controller {
     const informers = new Set<SharedIndexInformer<unknown>>();
     const primary = this.o.for;
     const type = primaryResourceOf(primary);
-    const enqueue = (r: ReconcileRequest): void => this.enqueue(r);
+    const enqueue = (r: ReconcileRequest, priority: number | undefined): void =>
+      this.enqueueKey(requestKey(r), priority);
     const names = new Set<string>();
     // The handlers' names (the `handler` label of the informer metrics, and their log lines):
     // `controller-<name>-primary`, `controller-<name>-owns-<informer>`,
@@ -776,6 +840,13 @@ function validate<T extends KubeObject>(o: ControllerOptions<T>): void {
         `expected a number > 0 (ms) or Infinity, got ${String(value)}`,
       );
     }
+  }
+  const d = o.debounceMs ?? 0;
+  if (typeof d !== 'number' || Number.isNaN(d) || d < 0) {
+    throw new ControllerOptionsError(
+      'debounceMs',
+      `expected a number ≥ 0 (ms), 0 to disable, got ${String(d)}`,
+    );
   }
   const p = o.syncPeriodMs ?? defaultSyncPeriodMs;
   if (typeof p !== 'number' || Number.isNaN(p) || p < 0) {

@@ -20,15 +20,17 @@ export {
   type PrimaryResource,
   type PrimarySource,
 } from './controller.js';
-export type {
-  ErrorAction,
-  ErrorPolicy,
-  ReconcileContext,
-  ReconcileResult,
-  Reconciler,
+export {
+  requeue,
+  type ErrorAction,
+  type ErrorPolicy,
+  type ReconcileContext,
+  type ReconcileResult,
+  type Reconciler,
 } from './workers.js';
 export { requestFor, requestFromKey, requestKey, type ReconcileRequest } from './request.js';
 export {
+  eventPriority,
   ownerMapper,
   watchSource,
   type MapFunc,

@@ -17,6 +17,12 @@ export const controllerMetricNames = {
   maxConcurrentReconciles: 'controller_runtime_max_concurrent_reconciles',
   /** Gauge `{controller}`: workers busy with a reconcile right now. */
   activeWorkers: 'controller_runtime_active_workers',
+  /**
+   * Counter `{controller}`: reconciles whose `reconcileTimeoutMs` passed (their signal aborted
+   * with a `ReconcileTimeoutError`), whatever they returned afterwards (controller-runtime
+   * v0.23's `ReconcileTimeouts`).
+   */
+  reconcileTimeouts: 'controller_runtime_reconcile_timeouts_total',
 } as const;
 
 /** controller-runtime's `ReconcileTime` buckets, in seconds. */
@@ -34,6 +40,11 @@ export interface ControllerMetrics {
   reconciled(outcome: ReconcileOutcome, durationMs: number, terminal: boolean): void;
   /** The number of busy workers changed. */
   activeWorkers(count: number): void;
+  /**
+   * A reconcile's `reconcileTimeoutMs` passed while it ran (once per reconcile). Optional, so
+   * that hooks written before it existed still fit.
+   */
+  timedOut?(): void;
 }
 
 /**
@@ -78,6 +89,14 @@ export function createControllerMetrics(
     })
     .with(labels);
   terminal.inc(0);
+  const timeouts = provider
+    .counter({
+      name: controllerMetricNames.reconcileTimeouts,
+      help: 'Total number of reconciliation timeouts per controller',
+      labelNames: ['controller'],
+    })
+    .with(labels);
+  timeouts.inc(0);
   const time = provider
     .histogram({
       name: controllerMetricNames.reconcileTime,
@@ -112,6 +131,9 @@ export function createControllerMetrics(
     activeWorkers(count) {
       active.set(count);
     },
+    timedOut() {
+      timeouts.inc();
+    },
   };
 }
 
@@ -119,4 +141,5 @@ export function createControllerMetrics(
 export const noopControllerMetrics: ControllerMetrics = Object.freeze({
   reconciled: () => undefined,
   activeWorkers: () => undefined,
+  timedOut: () => undefined,
 });

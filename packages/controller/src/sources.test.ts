@@ -3,7 +3,8 @@ import { DeletedFinalStateUnknown } from '@kubecache/store';
 import { describe, expect, it } from 'vitest';
 import { generationChanged } from './predicates.js';
 import type { ReconcileRequest } from './request.js';
-import { ownerMapper, sourceHandler } from './sources.js';
+import { eventPriority, ownerMapper, sourceHandler } from './sources.js';
+import { lowPriority } from '@kubecache/workqueue';
 import { silentLogger } from '@kubecache/core';
 
 const child = (
@@ -101,5 +102,51 @@ describe('sourceHandler', () => {
     });
     await h.onAdd?.({ metadata: { name: 'a' } }, false);
     expect(got).toEqual([]);
+  });
+});
+
+describe('event priorities (controller-runtime WithLowPriorityWhenUnchanged)', () => {
+  const obj = (rv: string): KubeObject => ({
+    metadata: { name: 'a', namespace: 'ns', resourceVersion: rv },
+  });
+
+  it('eventPriority: initial list and unchanged updates are low; fresh changes and deletes default', () => {
+    const o = obj('5');
+    expect(eventPriority({ type: 'create', object: o, isInInitialList: true })).toBe(lowPriority);
+    expect(eventPriority({ type: 'create', object: o, isInInitialList: false })).toBeUndefined();
+    expect(eventPriority({ type: 'update', oldObject: o, newObject: o })).toBe(lowPriority);
+    expect(eventPriority({ type: 'update', oldObject: obj('5'), newObject: obj('5') })).toBe(
+      lowPriority,
+    );
+    expect(
+      eventPriority({ type: 'update', oldObject: obj('5'), newObject: obj('6') }),
+    ).toBeUndefined();
+    expect(
+      eventPriority({ type: 'update', oldObject: { metadata: {} }, newObject: { metadata: {} } }),
+    ).toBeUndefined();
+    expect(eventPriority({ type: 'delete', object: o, finalStateUnknown: false })).toBeUndefined();
+  });
+
+  it('the handler passes each request with its event priority', () => {
+    const got: [string, number | undefined][] = [];
+    const h = sourceHandler<KubeObject>({
+      map: (o) => [{ namespace: 'ns', name: o.metadata?.name ?? '' }],
+      predicates: [],
+      enqueue: (r, p) => got.push([r.name, p]),
+      logger: silentLogger,
+      source: 'test',
+    });
+    void h.onAdd?.(obj('1'), true);
+    void h.onAdd?.(obj('1'), false);
+    void h.onUpdate?.(obj('1'), obj('1'));
+    void h.onUpdate?.(obj('1'), obj('2'));
+    void h.onDelete?.(obj('2'));
+    expect(got).toEqual([
+      ['a', lowPriority],
+      ['a', undefined],
+      ['a', lowPriority],
+      ['a', undefined],
+      ['a', undefined],
+    ]);
   });
 });

@@ -4,6 +4,7 @@
 import type { KubeObject, Logger } from '@kubecache/core';
 import type { SharedIndexInformer, ResourceEventHandler } from '@kubecache/informer';
 import { isDeletedFinalStateUnknown } from '@kubecache/store';
+import { lowPriority } from '@kubecache/workqueue';
 import { groupOf } from './owner.js';
 import type { Predicate, WatchEvent } from './predicates.js';
 import { requestFor, requestKey, type ReconcileRequest } from './request.js';
@@ -84,15 +85,40 @@ export function* selfMapper(object: KubeObject): Iterable<ReconcileRequest> {
   if (request !== undefined) yield request;
 }
 
+/** The `metadata.resourceVersion` of an object, or `undefined` when it has none. */
+function resourceVersionOf(object: unknown): string | undefined {
+  if (typeof object !== 'object' || object === null) return undefined;
+  const rv: unknown = (object as KubeObject).metadata?.resourceVersion;
+  return typeof rv === 'string' && rv !== '' ? rv : undefined;
+}
+
+/**
+ * The priority an event's requests enter the queue with (controller-runtime
+ * `handler.WithLowPriorityWhenUnchanged`): `lowPriority` (-100) for an add from the informer's
+ * initial list and for an update whose old and new `resourceVersion` are equal (a resync, or a
+ * relist that changed nothing) — the controller has most likely seen those; `undefined` (the
+ * queue's default, 0) for everything else, so a fresh change is handed out before them.
+ */
+export function eventPriority(event: WatchEvent<unknown>): number | undefined {
+  if (event.type === 'create') return event.isInInitialList ? lowPriority : undefined;
+  if (event.type !== 'update') return undefined;
+  if (event.oldObject === event.newObject) return lowPriority;
+  const before = resourceVersionOf(event.oldObject);
+  return before !== undefined && before === resourceVersionOf(event.newObject)
+    ? lowPriority
+    : undefined;
+}
+
 /**
  * Builds the informer handler of one source: each notification becomes a {@link WatchEvent},
  * is filtered by `predicates` (all must pass), and the requests of its objects are passed to
- * `enqueue`. Tombstones are unwrapped. Synchronous: it never blocks the informer.
+ * `enqueue` with the event's priority ({@link eventPriority}). Tombstones are unwrapped.
+ * Synchronous: it never blocks the informer.
  */
 export function sourceHandler<S>(options: {
   map: MapFunc<S>;
   predicates: readonly Predicate<S>[];
-  enqueue: (request: ReconcileRequest) => void;
+  enqueue: (request: ReconcileRequest, priority: number | undefined) => void;
   logger: Logger;
   source: string;
   /** For the primary itself: a tombstone without a last state still names the request by its key. */
@@ -110,7 +136,7 @@ export function sourceHandler<S>(options: {
     }
     return true;
   };
-  const mapAll = (...objects: S[]): void => {
+  const mapAll = (priority: number | undefined, ...objects: S[]): void => {
     try {
       // One event enqueues each request once: the old and new object of an update usually map
       // to the same request, and a second add while the first is being processed would run it
@@ -121,7 +147,7 @@ export function sourceHandler<S>(options: {
           const key = requestKey(request);
           if (seen.has(key)) continue;
           seen.add(key);
-          enqueue(request);
+          enqueue(request, priority);
         }
       }
     } catch (err) {
@@ -130,26 +156,31 @@ export function sourceHandler<S>(options: {
   };
   return {
     onAdd(object, isInInitialList) {
-      if (passes({ type: 'create', object, isInInitialList })) mapAll(object);
+      const event: WatchEvent<S> = { type: 'create', object, isInInitialList };
+      if (passes(event)) mapAll(eventPriority(event), object);
     },
     onUpdate(oldObject, newObject) {
-      if (!passes({ type: 'update', oldObject, newObject })) return;
-      if (oldObject === newObject) mapAll(newObject);
-      else mapAll(oldObject, newObject);
+      const event: WatchEvent<S> = { type: 'update', oldObject, newObject };
+      if (!passes(event)) return;
+      const priority = eventPriority(event);
+      if (oldObject === newObject) mapAll(priority, newObject);
+      else mapAll(priority, oldObject, newObject);
     },
     onDelete(deleted) {
       if (isDeletedFinalStateUnknown<S>(deleted)) {
         const last = deleted.obj;
         if (last === undefined) {
           const request = requestOfTombstoneKey?.(deleted.key);
-          if (request !== undefined) enqueue(request);
+          if (request !== undefined) enqueue(request, undefined);
           return;
         }
-        if (passes({ type: 'delete', object: last, finalStateUnknown: true })) mapAll(last);
+        if (passes({ type: 'delete', object: last, finalStateUnknown: true })) {
+          mapAll(undefined, last);
+        }
         return;
       }
       const object = deleted;
-      if (passes({ type: 'delete', object, finalStateUnknown: false })) mapAll(object);
+      if (passes({ type: 'delete', object, finalStateUnknown: false })) mapAll(undefined, object);
     },
   };
 }

@@ -9,7 +9,7 @@ import {
   type LogLevel,
   type Logger,
 } from '@kubecache/core';
-import type { RateLimitingInterface } from '@kubecache/workqueue';
+import { isPriorityQueue, type RateLimitingInterface } from '@kubecache/workqueue';
 import { ReconcileTimeoutError } from './errors.js';
 import type { ControllerMetrics } from './metrics.js';
 import { requestFromKey, type ReconcileRequest } from './request.js';
@@ -23,6 +23,26 @@ export interface ReconcileResult {
    * reset. Values ≤ 0 (or not finite) are ignored. Default: no requeue.
    */
   readonly requeueAfterMs?: number;
+  /**
+   * The priority of that requeue in the controller's priority queue (higher is handed out
+   * first; `lowPriority` from `@kubecache/workqueue` is -100, a user's change 0), as
+   * controller-runtime's `reconcile.Result.Priority`. A safe integer; anything else is ignored.
+   * Default: the priority the request had when this reconcile took it. Ignored with
+   * `priorityQueue: false`, and without `requeueAfterMs`.
+   */
+  readonly priority?: number;
+}
+
+/**
+ * The result that asks for a requeue after `afterMs` ms, optionally at `priority` — a shorthand
+ * for `{ requeueAfterMs: afterMs, priority }` (see {@link ReconcileResult}).
+ *
+ * @example return requeue({ afterMs: 30_000, priority: lowPriority });
+ */
+export function requeue(options: { afterMs: number; priority?: number }): ReconcileResult {
+  return options.priority === undefined
+    ? { requeueAfterMs: options.afterMs }
+    : { requeueAfterMs: options.afterMs, priority: options.priority };
 }
 
 /** What a reconcile receives besides its request. */
@@ -91,7 +111,11 @@ export interface WorkerPoolOptions {
 export const maxDelayMs = 2_147_483_647;
 
 type Outcome =
-  | { readonly ok: true; readonly afterMs: number | undefined }
+  | {
+      readonly ok: true;
+      readonly afterMs: number | undefined;
+      readonly priority: number | undefined;
+    }
   | { readonly ok: false; readonly err: Error };
 
 /**
@@ -134,23 +158,47 @@ export class WorkerPool {
     const { queue } = this.o;
     while (!take.aborted) {
       let key: string;
+      let priority: number | undefined;
       try {
         const r = await queue.get(take);
         if (r.shutdown) return;
         key = r.item;
+        // A priority queue says which priority the item had: its requeues keep it.
+        const p: unknown = (r as { priority?: unknown }).priority;
+        priority = typeof p === 'number' ? p : undefined;
       } catch (err) {
         if (take.aborted) return;
         throw err;
       }
       try {
-        await this.reconcileKey(key, stop);
+        await this.reconcileKey(key, priority, stop);
       } finally {
         queue.done(key);
       }
     }
   }
 
-  private async reconcileKey(key: string, stop: AbortSignal): Promise<void> {
+  /**
+   * Requeues `key` (controller-runtime's `reconcileHandler`): after `afterMs`, or through the
+   * rate limiter; on a priority queue at `priority` (the item's own unless the result named one).
+   */
+  private requeue(
+    key: string,
+    how: { readonly afterMs?: number; readonly rateLimited?: boolean },
+    priority: number | undefined,
+  ): void {
+    const { queue } = this.o;
+    if (priority !== undefined && isPriorityQueue(queue)) {
+      queue.addWithOptions(key, { ...how, priority });
+    } else if (how.rateLimited === true) queue.addRateLimited(key);
+    else queue.addAfter(key, how.afterMs ?? 0);
+  }
+
+  private async reconcileKey(
+    key: string,
+    priority: number | undefined,
+    stop: AbortSignal,
+  ): Promise<void> {
     const { queue, metrics, clock, name } = this.o;
     let request: ReconcileRequest;
     try {
@@ -171,6 +219,7 @@ export class WorkerPool {
       controller: name,
       namespace: request.namespace,
       name: request.name,
+      key,
     });
     const start = monotonicNow(clock);
     this.active++;
@@ -185,6 +234,7 @@ export class WorkerPool {
     } catch (thrown) {
       outcome = { ok: false, err: errorOf(thrown) };
     } finally {
+      if (signal.timedOut()) this.metric(() => metrics.timedOut?.());
       signal.done();
       this.active--;
       this.metric(() => metrics.activeWorkers(this.active));
@@ -195,17 +245,19 @@ export class WorkerPool {
     // garbage), the worker dies and the controller fails with reason 'workers'.
     if (outcome.ok) {
       queue.forget(key);
-      if (outcome.afterMs !== undefined) queue.addAfter(key, outcome.afterMs);
+      if (outcome.afterMs !== undefined) {
+        this.requeue(key, { afterMs: outcome.afterMs }, outcome.priority ?? priority);
+      }
       const result = outcome.afterMs !== undefined ? 'requeue_after' : 'success';
       this.metric(() => metrics.reconciled(result, elapsed, false));
       return;
     }
     const { err } = outcome;
     const action = this.errorAction(err, request, retries);
-    if (action === 'rateLimited') queue.addRateLimited(key);
+    if (action === 'rateLimited') this.requeue(key, { rateLimited: true }, priority);
     else if (action !== 'drop') {
       queue.forget(key);
-      queue.addAfter(key, action.requeueAfterMs);
+      this.requeue(key, { afterMs: action.requeueAfterMs }, priority);
     } else queue.forget(key);
     this.metric(() => metrics.reconciled('error', elapsed, action === 'drop'));
     let quiet = false;
@@ -234,9 +286,10 @@ export class WorkerPool {
     key: string,
     stop: AbortSignal,
     start: number,
-  ): { signal: AbortSignal; done(): void } {
+  ): { signal: AbortSignal; timedOut(): boolean; done(): void } {
     const { clock, reconcileTimeoutMs, stuckReconcileMs } = this.o;
     const ac = new AbortController();
+    let timedOut = false;
     let stuck: { cancel(): void } | undefined;
     const onAbort = (): void => {
       if (!Number.isFinite(stuckReconcileMs)) return;
@@ -251,12 +304,17 @@ export class WorkerPool {
     else stop.addEventListener('abort', onStop, { once: true });
     const timeout = Number.isFinite(reconcileTimeoutMs)
       ? clock.setTimeout(
-          () => ac.abort(new ReconcileTimeoutError(key, reconcileTimeoutMs)),
+          () => {
+            if (ac.signal.aborted) return; // stopped first: not a timeout
+            timedOut = true;
+            ac.abort(new ReconcileTimeoutError(key, reconcileTimeoutMs));
+          },
           Math.min(reconcileTimeoutMs, maxDelayMs),
         )
       : undefined;
     return {
       signal: ac.signal,
+      timedOut: () => timedOut,
       done: () => {
         timeout?.cancel();
         stuck?.cancel();
@@ -325,17 +383,24 @@ export class WorkerPool {
 
 /**
  * What a reconcile's return value asks for: `{ requeueAfterMs }` when it is a finite number
- * > 0 (capped at {@link maxDelayMs}); anything else is a success without requeue. A result that
- * cannot be read (a throwing getter, a revoked Proxy) is an error.
+ * > 0 (capped at {@link maxDelayMs}), at `priority` when that is a safe integer; anything else
+ * is a success without requeue. A result that cannot be read (a throwing getter, a revoked
+ * Proxy) is an error.
  */
 function readResult(result: unknown): Outcome {
-  if (typeof result !== 'object' || result === null) return { ok: true, afterMs: undefined };
+  const none = { ok: true, afterMs: undefined, priority: undefined } as const;
+  if (typeof result !== 'object' || result === null) return none;
   try {
     const after: unknown = (result as ReconcileResult).requeueAfterMs;
     if (typeof after === 'number' && Number.isFinite(after) && after > 0) {
-      return { ok: true, afterMs: Math.min(after, maxDelayMs) };
+      const p: unknown = (result as ReconcileResult).priority;
+      return {
+        ok: true,
+        afterMs: Math.min(after, maxDelayMs),
+        priority: typeof p === 'number' && Number.isSafeInteger(p) ? p : undefined,
+      };
     }
-    return { ok: true, afterMs: undefined };
+    return none;
   } catch (err) {
     return {
       ok: false,
