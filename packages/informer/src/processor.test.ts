@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '@kubecache/core';
-import { ProcessorListener, type Notification } from './processor.js';
+import { FakeClock, createDefaultLogger, type Clock } from '@kubecache/core';
+import {
+  ProcessorListener,
+  slowHandlerBacklog,
+  slowHandlerThresholdMs,
+  type Notification,
+} from './processor.js';
 import type { ResourceEventHandler } from './handlers.js';
 
 type Obj = { n: number };
@@ -329,5 +334,64 @@ describe('ProcessorListener with handlers that throw, reject or return anything'
     expect(await settled(l.idle(), 2000)).toBe(true);
     expect(seen).toEqual([0, 1]);
     expect(errors.map((e) => e.message)).toHaveLength(1);
+  });
+});
+
+describe('slow-handler tracing (client-go 1.36)', () => {
+  /** A clock that a handler moves synchronously (FakeClock.advance is asynchronous). */
+  class StepClock implements Clock {
+    t = 0;
+    now = (): number => this.t;
+    advance(ms: number): void {
+      this.t += ms;
+    }
+    setTimeout = (): { cancel(): void } => ({ cancel: () => {} });
+  }
+
+  /** A listener whose handler takes `costMs(n)` of `clock` per call. */
+  function traced(name: string, clock: StepClock, lines: string[], costMs: (n: number) => number) {
+    const logger = createDefaultLogger({ level: 'warn', write: (l) => void lines.push(l.trim()) });
+    return new ProcessorListener<Obj>({
+      handler: { onAdd: (o) => clock.advance(costMs(o.n)) },
+      name,
+      resyncPeriodMs: 0,
+      onError: () => {},
+      clock,
+      upstreamSynced: () => true,
+      onRemove: () => {},
+      logger,
+      informerName: 'pods.v1',
+    });
+  }
+
+  it('logs a call over 100 ms made while more than 1024 notifications wait, once per handler per window', async () => {
+    expect([slowHandlerBacklog, slowHandlerThresholdMs]).toEqual([1024, 100]);
+    const clock = new StepClock();
+    const lines: string[] = [];
+    // Calls 0 and 1 are slow with a backlog over 1024; call 2 takes exactly 100 ms (not over);
+    // call 900 is slow but the backlog is down to 199 by then: not traced.
+    const cost = (n: number): number => (n <= 1 ? 150 : n === 2 ? 100 : n === 900 ? 500 : 0);
+    const a = traced('printer', clock, lines, cost);
+    const b = traced('indexer', clock, lines, (n) => (n === 0 ? 101 : 0));
+    for (let i = 0; i < 1100; i++) {
+      a.add(add(i));
+      b.add(add(i));
+    }
+    await a.idle();
+    await b.idle();
+    // One line per cause (handler): printer's second slow call is held back by the rate limit.
+    expect(lines).toEqual([
+      'kubecache warn informer pods.v1: slow event handler handler=printer durationMs=150 backlog=1099 cause="slow handler printer"',
+      'kubecache warn informer pods.v1: slow event handler handler=indexer durationMs=101 backlog=1099 cause="slow handler indexer"',
+    ]);
+  });
+
+  it('does not trace calls while the backlog is at most 1024', async () => {
+    const clock = new StepClock();
+    const lines: string[] = [];
+    const l = traced('printer', clock, lines, () => 1000);
+    for (let i = 0; i < slowHandlerBacklog + 1; i++) l.add(add(i)); // backlog 1024 at the first call
+    await l.idle();
+    expect(lines).toEqual([]);
   });
 });

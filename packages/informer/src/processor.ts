@@ -5,10 +5,14 @@
 // here whatever a handler throws, rejects with or returns is reported and delivery goes on.
 import {
   FastQueue,
+  createRateLimitedLogger,
+  monotonicNow,
+  silentLogger,
   toError,
   type Clock,
   type InformerMetrics,
   type KubeObject,
+  type Logger,
 } from '@kubecache/core';
 import type { DeletedFinalStateUnknown } from '@kubecache/store';
 import { SyncLatch, type ResourceEventHandler, type SyncWaiter } from './handlers.js';
@@ -47,6 +51,15 @@ export interface ResourceEventHandlerRegistration extends SyncWaiter {
   readonly resyncPeriodMs: number;
 }
 
+/**
+ * Slow-handler tracing (client-go 1.36, `processorListener.run`): while more than this many
+ * notifications wait behind the one being delivered, each handler call is timed.
+ */
+export const slowHandlerBacklog = 1024;
+
+/** A traced handler call (see {@link slowHandlerBacklog}) longer than this, in ms, is logged. */
+export const slowHandlerThresholdMs = 100;
+
 /** One handler's queue and delivery loop. */
 export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRegistration {
   readonly resyncPeriodMs: number;
@@ -72,6 +85,8 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
   /** Set by the processor: tells whether the upstream (the informer) has synced. */
   private readonly upstreamSynced: () => boolean;
   private readonly onRemove: (l: ProcessorListener<T>) => void;
+  private readonly logger: Logger;
+  private readonly informerName: string | undefined;
 
   constructor(options: {
     handler: ResourceEventHandler<T>;
@@ -84,6 +99,13 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
     clock: Clock;
     upstreamSynced: () => boolean;
     onRemove: (l: ProcessorListener<T>) => void;
+    /**
+     * Where slow handler calls are logged (see {@link slowHandlerBacklog}), one line per handler
+     * per 30 s (core's `createRateLimitedLogger`). Default: none.
+     */
+    logger?: Logger;
+    /** The informer's name, the `resource` of those lines. */
+    informerName?: string;
   }) {
     this.handler = options.handler;
     this.name = options.name ?? '0';
@@ -94,6 +116,8 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
     this.clock = options.clock;
     this.upstreamSynced = options.upstreamSynced;
     this.onRemove = options.onRemove;
+    this.logger = createRateLimitedLogger(options.logger ?? silentLogger);
+    this.informerName = options.informerName;
     this.latch = new SyncLatch(() => this.upstreamSynced() && this.pendingInitial === 0);
     this.determineNextResync(this.clock.now());
   }
@@ -189,6 +213,9 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
     const timing = this.timing;
     while (!this.removed && this.queue.length > 0) {
       const n = this.queue.shift()!;
+      // client-go 1.36: a call made while the backlog is over 1024 is traced.
+      const backlog = this.queue.length;
+      const traceStart = backlog > slowHandlerBacklog ? monotonicNow(this.clock) : undefined;
       let r: unknown;
       let failed = false;
       let error: unknown;
@@ -227,9 +254,11 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
           .then(
             () => {
               if (timing) this.timed();
+              if (traceStart !== undefined) this.traced(traceStart, backlog);
             },
             (err: unknown) => {
               if (timing) this.timed();
+              if (traceStart !== undefined) this.traced(traceStart, backlog);
               this.report(err, n);
             },
           )
@@ -237,6 +266,7 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
         return; // still pumping: carries on when the handler settles
       }
       if (timing) this.timed();
+      if (traceStart !== undefined) this.traced(traceStart, backlog);
       if (failed) this.report(error, n);
       this.delivered(n);
     }
@@ -279,6 +309,32 @@ export class ProcessorListener<T = KubeObject> implements ResourceEventHandlerRe
       this.metrics?.handled?.(this.name, performance.now() - this.callStart);
     } catch {
       // Metrics hooks must not stop delivery.
+    }
+  }
+
+  /**
+   * Logs a traced call (started at `start` on the clock, with `backlog` notifications waiting)
+   * that took more than {@link slowHandlerThresholdMs}, as one warning:
+   * `slow event handler handler=<name> durationMs=<ms> backlog=<n>`. Never throws.
+   */
+  private traced(start: number, backlog: number): void {
+    try {
+      const ms = monotonicNow(this.clock) - start;
+      if (ms <= slowHandlerThresholdMs) return;
+      this.logger.warn(
+        {
+          component: 'informer',
+          ...(this.informerName !== undefined ? { resource: this.informerName } : {}),
+          handler: this.name,
+          durationMs: Math.round(ms),
+          backlog,
+          // One cause per handler: its lines are rate-limited apart from other handlers'.
+          cause: `slow handler ${this.name}`,
+        },
+        'slow event handler',
+      );
+    } catch {
+      // A user's logger that throws must not stop delivery.
     }
   }
 

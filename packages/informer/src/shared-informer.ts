@@ -282,6 +282,8 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
       resyncPeriodMs: resync,
       clock: this.clock,
       upstreamSynced: () => this.hasSynced(),
+      logger: this.logger,
+      informerName: this.name,
       onRemove: (l) => {
         this.listeners.delete(l);
         this.syncing.delete(l);
