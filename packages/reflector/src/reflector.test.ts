@@ -3,7 +3,7 @@
 // they are about LIST; WatchList has its own tests in watch-list.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '@kubecache/core';
-import { createStore, type Store } from '@kubecache/store';
+import { createIndexer, createStore, type Store } from '@kubecache/store';
 import { makePod, type ApiServer } from '@kubecache/testing';
 import { isReflectorError } from './errors.js';
 import type { ReflectorOptions } from './options.js';
@@ -155,6 +155,28 @@ describe('Reflector', () => {
     const target = s.resourceVersion();
     await until(() => r.lastSyncResourceVersion() === target, 5000, 'bookmark RV');
     expect(bookmarks).toContain(target);
+  });
+
+  it("moves a store's lastStoreSyncResourceVersion with the list, each event and each bookmark (client-go 1.36)", async () => {
+    const s = await api({ bookmarkIntervalMs: 30 });
+    s.create('pods', makePod({ namespace: 'a', name: 'p' }));
+    const listRv = s.resourceVersion();
+    const store = createIndexer();
+    start(s, store);
+    await until(() => store.lastStoreSyncResourceVersion() === listRv, 5000, 'list RV');
+    await until(() => watches(s).length === 1);
+    const updated = s.update('pods', {
+      ...s.get('pods', 'a', 'p')!,
+      metadata: { ...s.get('pods', 'a', 'p')!.metadata, labels: { x: 'y' } },
+    });
+    await until(
+      () => store.lastStoreSyncResourceVersion() === updated.metadata?.resourceVersion,
+      5000,
+      'event RV',
+    );
+    s.create('configmaps', { metadata: { name: 'elsewhere', namespace: 'a' } }); // not a pod
+    const target = s.resourceVersion();
+    await until(() => store.lastStoreSyncResourceVersion() === target, 5000, 'bookmark RV');
   });
 
   it('reports a very short watch and relists after backoff', async () => {
