@@ -4,7 +4,7 @@ import http from 'node:http';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { isControllerFailedError, type Controller } from '@kubecache/controller';
-import { healthHandler } from '@kubecache/core';
+import { createRateLimitedLogger, flushLogger, healthHandler } from '@kubecache/core';
 import { createLeaseLock } from '@kubecache/leaderelection';
 import { createPrometheusMetricsProvider, metricsHandler } from '@kubecache/prometheus';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -31,7 +31,10 @@ async function main(): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode === 0 ? exitClean : exitUsage;
     throw err;
   }
-  const logger = pino({ level: o.logLevel }, pino.destination(2));
+  // pino prints every call; wrapped once with kubecache's repeat policy, a reconcile failing
+  // again and again is its first line (with the stack), then one summary line per 30 s naming
+  // the keys. The controller, its informers and queue get this logger and keep it as it is.
+  const logger = createRateLimitedLogger(pino({ level: o.logLevel }, pino.destination(2)));
   const ac = new AbortController();
   let stopping = false;
   const stop = (): void => {
@@ -152,6 +155,7 @@ async function main(): Promise<number> {
     await closeDemo?.();
     metricsServer?.closeAllConnections();
     await new Promise<void>((r) => (metricsServer ? metricsServer.close(() => r()) : r()));
+    flushLogger(logger); // the summaries of repeats still held back
   }
   return code;
 }
