@@ -6,7 +6,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import {
   createLeaderElector,
   createLeaseLock,
-  type LeaderHealthCheck,
+  type LeaderElectionHealthCheck,
 } from '@kubecache/leaderelection';
 import type { LeaderElectionOptions } from './cli.js';
 import type { Lead } from './printer.js';
@@ -18,7 +18,7 @@ export interface LeaderLeadOptions {
   election: LeaderElectionOptions;
   renderer: Renderer;
   /** Given the elector, for `/healthz` (client-go's HealthzAdaptor). */
-  healthCheck?: LeaderHealthCheck;
+  healthCheck?: LeaderElectionHealthCheck;
 }
 
 /**

@@ -1,12 +1,12 @@
 // pod-printer: a kubecache example app (client-go's examples/workqueue, made real).
 import { CommanderError } from 'commander';
-import { createLeaderHealthCheck } from '@kubecache/leaderelection';
+import { leaderElectionHealthCheck } from '@kubecache/leaderelection';
 import { parseArgs, type PrinterOptions } from './cli.js';
 import { ConfigError, loadKubeConfig } from './config.js';
 import { startDemo } from './demo.js';
 import { serveEndpoints } from './endpoints.js';
 import { isGaveUpError, permanentErrorExitCode } from './failure.js';
-import { leaderElectionCheck, pingCheck } from './health.js';
+import { pingCheck } from './health.js';
 import { leaderElectionLead, supervisedLead } from './leader.js';
 import { createMetrics } from './metrics.js';
 import { alwaysLead, createPrinter } from './printer.js';
@@ -56,7 +56,7 @@ async function main(): Promise<number> {
   const metrics = options.metricsPort !== undefined ? createMetrics() : undefined;
   // client-go users typically allow 20 s past the lease duration before liveness fails.
   const leaderHealth = options.leaderElection
-    ? createLeaderHealthCheck({ toleranceMs: 20_000 })
+    ? leaderElectionHealthCheck(undefined, { toleranceMs: 20_000, name: 'leaderElection' })
     : undefined;
   // Workers that die or an election that fails stop the printer: exit 1 with the cause.
   let failure: { err: unknown } | undefined;
@@ -85,7 +85,7 @@ async function main(): Promise<number> {
       ? await serveEndpoints({
           port: options.metricsPort,
           registry: metrics.registry,
-          healthz: [pingCheck, ...(leaderHealth ? [leaderElectionCheck(leaderHealth)] : [])],
+          healthz: [pingCheck, ...(leaderHealth ? [leaderHealth] : [])],
           readyz: [pingCheck, printer.readiness],
         })
       : undefined;

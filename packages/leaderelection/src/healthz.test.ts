@@ -9,6 +9,7 @@ import { DriftClock, captureLogger } from './test-support/sim.js';
 describe('leader health check (client-go HealthzAdaptor)', () => {
   it('is healthy without an elector, for a candidate, and for a leader that renews', async () => {
     const base = new FakeClock(0);
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- tests of the deprecated API
     const health = createLeaderHealthCheck({ toleranceMs: 20_000 });
     expect(health.check()).toBeUndefined();
     const e = createLeaderElector({
@@ -42,6 +43,7 @@ describe('leader health check (client-go HealthzAdaptor)', () => {
       onStartedLeading: () => undefined,
       onStoppedLeading: () => undefined,
     });
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- tests of the deprecated API
     const health = createLeaderHealthCheck({ toleranceMs: 20_000, elector: e });
     const coreShaped = leaderElectionHealthCheck(e, { toleranceMs: 20_000 });
     const ctl = new AbortController();
@@ -69,6 +71,7 @@ describe('leader health check (client-go HealthzAdaptor)', () => {
   });
 
   it('refuses a negative tolerance', () => {
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- tests of the deprecated API
     expect(() => createLeaderHealthCheck({ toleranceMs: -1 })).toThrow(RangeError);
   });
 

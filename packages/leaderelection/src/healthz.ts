@@ -10,8 +10,8 @@ import type { LeaderElector } from './leader-elector.js';
 /**
  * Options of {@link createLeaderHealthCheck}.
  *
- * Deprecated: use {@link leaderElectionHealthCheck} and its {@link LeaderElectionHealthCheckOptions}
- * (kept because apps/pod-printer still uses it; no `@deprecated` tag yet, so that its lint passes).
+ * @deprecated Use {@link leaderElectionHealthCheck} and its
+ * {@link LeaderElectionHealthCheckOptions}.
  */
 export interface LeaderHealthCheckOptions {
   /**
@@ -26,8 +26,8 @@ export interface LeaderHealthCheckOptions {
 /**
  * A health check for a `/healthz` or liveness endpoint, in client-go's adaptor shape.
  *
- * Deprecated: use {@link leaderElectionHealthCheck}, the same check in core's `HealthCheck` shape
- * (what `healthHandler` takes), with `setLeaderElector` too.
+ * @deprecated Use {@link leaderElectionHealthCheck}, the same check in core's `HealthCheck`
+ * shape (what `healthHandler` takes), with `setLeaderElector` too.
  *
  * Contract: `check()` returns `undefined` (healthy) while no elector is set, while the replica
  * is not acting as leader, and while it renewed within `leaseDurationMs + toleranceMs`; otherwise
@@ -45,8 +45,11 @@ export interface LeaderHealthCheck {
 /**
  * Creates a {@link LeaderHealthCheck}. Throws `RangeError` for a negative or non-finite tolerance.
  *
- * Deprecated: use {@link leaderElectionHealthCheck}, which returns core's `HealthCheck` shape.
+ * @deprecated Use {@link leaderElectionHealthCheck}, which returns core's `HealthCheck` shape
+ * (`leaderElectionHealthCheck(elector, { toleranceMs })`; its `check()` returns `{ ok, reason }`
+ * instead of the error).
  */
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- the deprecated API's own types
 export function createLeaderHealthCheck(options: LeaderHealthCheckOptions): LeaderHealthCheck {
   const { toleranceMs } = options;
   if (typeof toleranceMs !== 'number' || !Number.isFinite(toleranceMs) || toleranceMs < 0) {

@@ -30,11 +30,17 @@ export {
 } from './record.js';
 export { leasesResource, type Lease } from './lease-resource.js';
 export {
-  createLeaderHealthCheck,
   leaderElectionHealthCheck,
   type LeaderElectionHealthCheck,
   type LeaderElectionHealthCheckOptions,
+} from './healthz.js';
+// Deprecated (the older adaptor shape), still exported: use leaderElectionHealthCheck.
+export {
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- public API kept for its users
+  createLeaderHealthCheck,
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- public API kept for its users
   type LeaderHealthCheck,
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- public API kept for its users
   type LeaderHealthCheckOptions,
 } from './healthz.js';
 export {

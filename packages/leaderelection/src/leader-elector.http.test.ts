@@ -2,7 +2,7 @@ import type { ApiServer } from '@kubecache/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isInvalidLeaseError, isLeaderWorkFailedError } from './errors.js';
 import { recordToLeaseSpec } from './record.js';
-import { createLeaderHealthCheck } from './healthz.js';
+import { leaderElectionHealthCheck } from './healthz.js';
 import {
   leases,
   startHttpCluster,
@@ -211,23 +211,23 @@ describe('LeaderElector over a Lease on the in-process API server (real HTTPS, F
       onStartedLeading: () => new Promise<void>((r) => (release = r)),
     });
     const c = cluster;
-    const health = createLeaderHealthCheck({ toleranceMs: 5_000, elector: c.replicas[0]!.elector });
-    expect(health.name).toBe('leaderElection');
+    const health = leaderElectionHealthCheck(c.replicas[0]!.elector, { toleranceMs: 5_000 });
+    expect(health.name).toBe('leader-election');
     await c.step(4_000);
-    expect(health.check()).toBeUndefined();
+    expect(health.check()).toEqual({ ok: true });
     c.replicas[0]!.lock.mode = 'fail';
     await c.step(12_000, 250);
     expect(c.replicas[0]!.elector.isLeader()).toBe(false);
-    expect(health.check()).toBeUndefined(); // 12 s since the renewal: within 15 s + 5 s
+    expect(health.check()).toEqual({ ok: true }); // 12 s since the renewal: within 15 s + 5 s
     await c.step(9_000, 250);
-    const err = health.check();
-    expect(err?.name).toBe('LeaderElectionHealthError');
-    expect(err?.message).toMatch(
+    const result = health.check();
+    expect(result.ok).toBe(false);
+    expect(result.ok ? '' : result.reason).toMatch(
       /^failed election to renew leadership on lease default\/my-controller/,
     );
     release();
     await c.step(100);
-    expect(health.check()).toBeUndefined();
+    expect(health.check()).toEqual({ ok: true });
     c.replicas[0]!.lock.mode = 'ok';
   });
 
