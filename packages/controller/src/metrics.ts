@@ -19,8 +19,8 @@ export const controllerMetricNames = {
   activeWorkers: 'controller_runtime_active_workers',
   /**
    * Counter `{controller}`: reconciles whose `reconcileTimeoutMs` passed (their signal aborted
-   * with a `ReconcileTimeoutError`), whatever they returned afterwards (controller-runtime
-   * v0.23's `ReconcileTimeouts`).
+   * with a `ReconcileTimeoutError`), whatever they returned afterwards (controller-runtime's
+   * `ReconcileTimeouts`: its context's deadline passed with the controller's timeout cause).
    */
   reconcileTimeouts: 'controller_runtime_reconcile_timeouts_total',
 } as const;
