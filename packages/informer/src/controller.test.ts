@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '@kubecache/core';
 import { RealFIFO, type Deltas } from '@kubecache/deltafifo';
 import {
+  createIndexer,
   createStore,
   deletionHandlingMetaNamespaceKeyFunc,
   isDeletedFinalStateUnknown,
@@ -186,5 +187,36 @@ describe("newInformer with a user's logger (pino)", () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe("the cache's resource version moves when a delta is processed, not when it is queued", () => {
+  it('list, events and bookmarks move lastStoreSyncResourceVersion only once popped and applied', async () => {
+    const cache = createIndexer<KubeObject>(deletionHandlingMetaNamespaceKeyFunc);
+    const fifo = new RealFIFO<KubeObject>({ knownObjects: cache, atomicEvents: true });
+    const sink: DeltaSink<KubeObject> = { onAdd: () => {}, onUpdate: () => {}, onDelete: () => {} };
+    const seenInHandler: string[] = [];
+    const process = (d: Deltas<KubeObject>, initial: boolean): void => {
+      processDeltas(
+        { ...sink, onAdd: () => void seenInHandler.push(cache.lastStoreSyncResourceVersion()) },
+        cache,
+        d,
+        initial,
+        deletionHandlingMetaNamespaceKeyFunc,
+      );
+    };
+    fifo.replace([pod('a', '5')], '10');
+    fifo.add(pod('b', '11'));
+    fifo.bookmark('20');
+    expect(cache.lastStoreSyncResourceVersion()).toBe(''); // queued, not processed
+    await fifo.pop(process);
+    expect(cache.lastStoreSyncResourceVersion()).toBe('10');
+    await fifo.pop(process);
+    expect(cache.lastStoreSyncResourceVersion()).toBe('11');
+    expect(cache.getByKey('default/b')).toBeDefined();
+    await fifo.pop(process); // the bookmark: no handler call
+    expect(cache.lastStoreSyncResourceVersion()).toBe('20');
+    // A handler called for a delta sees the version of that delta already applied.
+    expect(seenInHandler).toEqual(['10', '11']);
   });
 });
