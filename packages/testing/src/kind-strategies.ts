@@ -274,6 +274,11 @@ const builtinGroups = new Set([
   'storagemigration.k8s.io',
 ]);
 
+/** Whether a resource's group is one kube-apiserver serves itself (not a custom resource). */
+export function servedByKubeApiserver(def: Pick<ResourceDefinition, 'group'>): boolean {
+  return builtinGroups.has(def.group);
+}
+
 /** A custom resource, as the CRD handler serves it (status subresource as the CRD declares). */
 function customResourceStrategy(statusSubresource: boolean): KindStrategy {
   const tracked = (o: PlainObject): Record<string, unknown> => {

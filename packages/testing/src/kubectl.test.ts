@@ -254,4 +254,32 @@ describe('kubectl', () => {
       expect(got.stdout).toMatch(/\n\d+s\s+Normal\s+Scaled\s+deployment\/web\s+scaled to 3\n/);
     },
   );
+
+  it.skipIf(kubectlPath === undefined)(
+    'kubectl create deployment works (its protobuf body is decoded) (skipped without kubectl on PATH)',
+    async () => {
+      const s = (server = await startApiServer());
+      dir = mkdtempSync(path.join(tmpdir(), 'kubecache-kubectl-'));
+      const kubeconfig = path.join(dir, 'kubeconfig.yaml');
+      writeFileSync(kubeconfig, s.kubeConfigYaml());
+      const created = await kubectl(
+        kubeconfig,
+        'create',
+        'deployment',
+        'web',
+        '--image=nginx:1.27',
+        '--replicas=2',
+        '--port=80',
+      );
+      expect(created.stderr).toBe('');
+      expect(created.stdout.trim()).toBe('deployment.apps/web created');
+      const d = s.get('deployments.apps', 'default', 'web') as {
+        spec?: { replicas?: number; template?: { spec?: { containers?: unknown[] } } };
+      };
+      expect(d.spec?.replicas).toBe(2);
+      expect(d.spec?.template?.spec?.containers).toEqual([
+        { name: 'nginx', image: 'nginx:1.27', ports: [{ containerPort: 80 }] },
+      ]);
+    },
+  );
 });

@@ -8,7 +8,29 @@ const NAMESPACE =
 const CONFIGMAP =
   '6b3873000a0f0a0276311209436f6e6669674d6170121b0a110a016312001a0022002a0032003800420012060a01611201621a002200';
 
+// `kubectl create deployment web --image=nginx:1.27 --replicas=2 --port=80` (v1.32).
+const DEPLOYMENT =
+  '6b3873000a150a07617070732f7631120a4465706c6f796d656e7412bd010a1f0a0377656212001a0022002a003200380042005a0a0a036170701203776562128b010802120c0a0a0a0361707012037765621a710a1c0a0012001a0022002a003200380042005a0a0a036170701203776562125112330a056e67696e78120a6e67696e783a312e32372a00320a0a001000185022002a0042006a007200800100880100900100a201001a00320042004a0052005800600068008201008a01009a0100c2010022020a00280038001a0c0800100018002000280038001a002200';
+
 describe('decodeProtobufObject', () => {
+  it('decodes the Deployment kubectl create deployment sends', () => {
+    expect(decodeProtobufObject(Buffer.from(DEPLOYMENT, 'hex'))).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', labels: { app: 'web' } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            containers: [{ name: 'nginx', image: 'nginx:1.27', ports: [{ containerPort: 80 }] }],
+          },
+        },
+      },
+    });
+  });
+
   it('decodes the bodies kubectl create sends for namespaces and config maps', () => {
     expect(decodeProtobufObject(Buffer.from(NAMESPACE, 'hex'))).toEqual({
       apiVersion: 'v1',

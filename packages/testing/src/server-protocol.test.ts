@@ -237,6 +237,42 @@ describe('wire protocol', () => {
   });
 });
 
+describe('request body media types', () => {
+  it('takes JSON and YAML bodies; answers any other media type 415 with the types kube-apiserver lists (protobuf for built-in kinds only)', async () => {
+    const s = await start({ resources: [widgets] });
+    const post = (url: string, contentType: string, body: string | Buffer) =>
+      requestJson<KubeObject & Status>(url, {
+        method: 'POST',
+        headers: { 'Content-Type': contentType },
+        body,
+      });
+    const cms = `${s.url}/api/v1/namespaces/ns/configmaps`;
+    const yaml = await post(
+      cms,
+      'application/yaml',
+      'metadata:\n  name: from-yaml\ndata:\n  a: "1"\n',
+    );
+    expect(yaml.status).toBe(201);
+    expect((s.get('configmaps', 'ns', 'from-yaml') as { data?: unknown }).data).toEqual({ a: '1' });
+    const text = await post(cms, 'application/xml', '<ConfigMap/>');
+    expect(text.status).toBe(415);
+    expect(text.body).toMatchObject({
+      reason: 'UnsupportedMediaType',
+      message:
+        'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf',
+    });
+    const cr = await post(
+      `${s.url}/apis/example.com/v1/namespaces/ns/widgets`,
+      'application/vnd.kubernetes.protobuf',
+      Buffer.from('k8s\u0000'),
+    );
+    expect(cr.status).toBe(415);
+    expect(cr.body.message).toBe(
+      'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml',
+    );
+  });
+});
+
 describe('with @kubernetes/client-node', () => {
   it('watches through client-node Watch with token auth, and lists CRD objects through CustomObjectsApi', async () => {
     const s = await start({ token: 'tkn', resources: [widgets] });

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '@kubecache/core';
 import type { Cluster, DeleteOptions } from './cluster.js';
 import { checkEventCreate } from './events.js';
+import { servedByKubeApiserver } from './kind-strategies.js';
 import type { ResourceStore } from './resources.js';
 import { compileFilter } from './selectors.js';
 import { badRequest, failure, ServerApiError } from './status.js';
@@ -31,8 +32,8 @@ export async function serveCreate(
   res: ServerResponse,
   t: WriteTarget,
 ): Promise<void> {
-  // kubectl create sends protobuf for built-in types: metadata-only objects and config maps decode.
-  requireJsonBody(req, { protobuf: true });
+  // kubectl create sends protobuf for built-in kinds (client-go's generated clients always do).
+  requireJsonBody(req, { builtin: servedByKubeApiserver(t.resource.def) });
   const body = (await readJsonBody(req)) as KubeObject;
   checkEventCreate(t.resource.id, body, t.namespace ?? body.metadata?.namespace ?? 'default');
   const { entry } = cluster.create(t.resource, body, t.namespace, writeOptions(t));
@@ -46,7 +47,7 @@ export async function serveUpdate(
   res: ServerResponse,
   t: WriteTarget & { name: string },
 ): Promise<void> {
-  requireJsonBody(req);
+  requireJsonBody(req, { builtin: servedByKubeApiserver(t.resource.def) });
   const body = (await readJsonBody(req)) as KubeObject;
   if (body.metadata?.name !== undefined && body.metadata.name !== t.name)
     throw badRequest('the name of the object does not match the name on the URL');
