@@ -26,6 +26,7 @@ export {
   type ResourceDef,
   type ResourceDefInput,
 } from './resource.js';
+export { leasesResourceDef } from './lease-resource.js';
 export { AbortedError, hasBrand, isAbortError, throwIfAborted, toError } from './errors.js';
 export { inspectValue, uninspectable } from './inspect-value.js';
 export {

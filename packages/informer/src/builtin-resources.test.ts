@@ -2,10 +2,15 @@
 // election writes), over real HTTP against the in-process API server.
 import { createSharedInformerFactory } from './factory.js';
 import { leasesResource, type Lease } from './builtin-resources.js';
+import { leasesResourceDef } from '@kubecache/core';
 import { startApiServer } from '@kubecache/testing';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 
 describe('leasesResource', () => {
+  it("is core's one Lease definition, the same object as @kubecache/leaderelection's leasesResource", () => {
+    expect(leasesResource).toBe(leasesResourceDef);
+  });
+
   it('is coordination.k8s.io/v1 leases, namespaced, and types the informer as Lease', async () => {
     expect(leasesResource).toMatchObject({
       group: 'coordination.k8s.io',

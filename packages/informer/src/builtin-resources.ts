@@ -1,7 +1,7 @@
 // Definitions of the built-in resources the factory has helpers for, typed with the JSON wire
 // types of `kubernetes-types` (what the API server sends and the cache holds: timestamps are
 // strings), not client-node's model classes (which say `Date`).
-import { defineResource } from '@kubecache/core';
+import { defineResource, leasesResourceDef, type ResourceDef } from '@kubecache/core';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { ConfigMap, Namespace, Node, Pod, Service } from 'kubernetes-types/core/v1.js';
@@ -30,17 +30,14 @@ export const configMapsResource = defineResource<ConfigMap>({
 
 /**
  * Leases (coordination.k8s.io/v1, namespaced): what leader election writes; a typed way to watch
- * or read them (`spec.holderIdentity`, `spec.renewTime`). The same resource as
- * `@kubecache/leaderelection`'s `leasesResource`, which types it with its own wire `Lease` (that
- * package needs no kubernetes-types); both describe the same JSON.
+ * or read them (`spec.holderIdentity`, `spec.renewTime`). The same object as
+ * `@kubecache/leaderelection`'s `leasesResource` (both are core's `leasesResourceDef`, typed here
+ * with kubernetes-types' Lease, there with that package's own wire Lease); both describe the same
+ * JSON.
  */
-export const leasesResource = defineResource<Lease>({
-  group: 'coordination.k8s.io',
-  version: 'v1',
-  kind: 'Lease',
-  plural: 'leases',
-  namespaced: true,
-});
+// The type argument of a ResourceDef is a phantom (absent at run time): giving core's one
+// definition kubernetes-types' Lease changes no value.
+export const leasesResource: ResourceDef<Lease> = leasesResourceDef as ResourceDef<Lease>;
 
 /** Services (core/v1, namespaced). */
 export const servicesResource = defineResource<Service>({

@@ -1,3 +1,4 @@
+import { leasesResourceDef } from '@kubecache/core';
 import { startApiServer } from '@kubecache/testing';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { createLeaderElector } from './leader-elector.js';
@@ -17,6 +18,10 @@ describe('leasesResource', () => {
       apiVersion: 'coordination.k8s.io/v1',
     });
     expectTypeOf<Lease['spec']>().toEqualTypeOf<LeaseSpec | undefined>();
+  });
+
+  it("is core's one Lease definition, the same object as @kubecache/informer's leasesResource", () => {
+    expect(leasesResource).toBe(leasesResourceDef);
   });
 
   it('reads the Lease an elector wrote from the in-process server, typed (no kubernetes-types needed)', async () => {

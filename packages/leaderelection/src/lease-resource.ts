@@ -3,7 +3,7 @@
 // for the test server's typed `get`, and for tests that look at the Lease an elector wrote. The
 // object type is the JSON wire shape (k8s.io/api/coordination/v1 Lease; timestamps are strings),
 // declared here so that this package needs no `kubernetes-types`.
-import { defineResource, type KubeObject, type ResourceDef } from '@kubecache/core';
+import { leasesResourceDef, type KubeObject, type ResourceDef } from '@kubecache/core';
 import type { LeaseSpec } from './record.js';
 
 /**
@@ -16,11 +16,11 @@ export interface Lease extends KubeObject {
   spec?: LeaseSpec;
 }
 
-/** Leases (coordination.k8s.io/v1, namespaced): what `createLeaseLock` reads and writes. */
-export const leasesResource: ResourceDef<Lease> = defineResource<Lease>({
-  group: 'coordination.k8s.io',
-  version: 'v1',
-  kind: 'Lease',
-  plural: 'leases',
-  namespaced: true,
-});
+/**
+ * Leases (coordination.k8s.io/v1, namespaced): what `createLeaseLock` reads and writes. The same
+ * object as `@kubecache/informer`'s `leasesResource` (both are core's `leasesResourceDef`,
+ * typed here with this package's wire {@link Lease}, there with kubernetes-types').
+ */
+// The type argument of a ResourceDef is a phantom (absent at run time): giving core's one
+// definition this package's Lease type changes no value.
+export const leasesResource: ResourceDef<Lease> = leasesResourceDef;
