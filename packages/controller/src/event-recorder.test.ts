@@ -281,6 +281,54 @@ describe('createEventRecorder over real HTTP (in-process API server, FakeClock)'
     );
   });
 
+  it('events recorded before run are written once it starts; AlreadyExists on a series create turns into the PATCH', async () => {
+    server = await startApiServer();
+    const s = server;
+    const clock = new FakeClock(start);
+    const logger = captureLogger();
+    recorder = createEventRecorder({
+      kubeConfig: s.kubeConfig,
+      reportingController: 'foo-controller',
+      reportingInstance: 'foo-controller-host1',
+      clock,
+      logger,
+    });
+    const r = recorder;
+    // The Event our create would make already exists (an earlier create whose answer was lost).
+    const name = `foo-a.${(BigInt(start) * 1_000_000n + 1n).toString(16)}`;
+    s.create(
+      EVENTS,
+      {
+        apiVersion: 'events.k8s.io/v1',
+        kind: 'Event',
+        metadata: { name, namespace: 'ns1' },
+        eventTime: formatMicroTime(start),
+        reportingController: 'foo-controller',
+        reportingInstance: 'foo-controller-host1',
+        action: 'Reconcile',
+        reason: 'Synced',
+        regarding: { apiVersion: 'example.com/v1', kind: 'Foo', namespace: 'ns1', name: 'foo-a' },
+        note: 'n',
+        type: 'Normal',
+      } as KubeObject,
+      { namespace: 'ns1' },
+    );
+    r.eventf(foo, undefined, 'Normal', 'Synced', 'Reconcile', 'n');
+    r.eventf(foo, undefined, 'Normal', 'Synced', 'Reconcile', 'n');
+    expect(r.pendingWrites()).toBe(1);
+    expect(s.requests.count({ verb: 'create', resource: EVENTS })).toBe(0);
+    ac = new AbortController();
+    void r.run(ac.signal);
+    await settled(r);
+    const [e, ...rest] = events(s);
+    expect(rest).toEqual([]);
+    expect(e!.metadata!.name).toBe(name);
+    expect(e!.series?.count).toBe(2);
+    expect(s.requests.count({ verb: 'create', resource: EVENTS })).toBe(1);
+    expect(s.requests.count({ verb: 'patch', resource: EVENTS })).toBe(1);
+    expect(logger.lines.filter((l) => l.level === 'error' || l.level === 'warn')).toEqual([]);
+  });
+
   it('a deleted series Event is created again on the next series write', async () => {
     const { s, r, clock } = await setup();
     r.eventf(foo, undefined, 'Normal', 'Synced', 'Reconcile', 'n');
