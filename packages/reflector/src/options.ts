@@ -122,7 +122,9 @@ export interface ReflectorOptions<T> {
   /**
    * Pino-shaped logger. Default: core's `defaultLogger` — warnings and errors to stderr, one line
    * per cause per 30 s, redacted (`kubecache warn reflector pods.v1: list failed: …`). Pass
-   * `silentLogger` to print nothing.
+   * `silentLogger` to print nothing. A logger given here (pino) is wrapped with core's
+   * `createRateLimitedLogger` (the first call of a cause with its `err`, repeats as one call per
+   * 30 s with `repeated`); the Reflector flushes it when `run` ends.
    */
   logger?: Logger;
   /**
