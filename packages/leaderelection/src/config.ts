@@ -65,8 +65,9 @@ export interface LeaderElectorOptions {
   clock?: Clock;
   /**
    * Pino-shaped logger, called as `logger.warn({ component: 'leaderelection', resource: <lease>,
-   * identity, err }, msg)`; its lines are limited to one per distinct cause per 30 s (repeats
-   * counted in a `repeated` field). Default: core's `defaultLogger` — warnings and errors to
+   * identity, err }, msg)`, wrapped with core's `createRateLimitedLogger`: the first call of a
+   * cause with its `err`, repeats as one call per 30 s with `repeated`, flushed when `run`
+   * returns. Default: core's `defaultLogger` — warnings and errors to
    * stderr, one line per cause per 30 s, redacted, e.g. `kubecache warn leaderelection
    * my-system/my-controller: error retrieving resource lock: connect ECONNREFUSED 10.96.0.1:443
    * (ECONNREFUSED) identity=pod-a`.
