@@ -237,6 +237,10 @@ export interface ControllerRunResult {
  *   started, ends its leadership term (its `onStartedLeading` rejects, so the elector stops
  *   renewing) and `run` rejects with a `ControllerFailedError`; `healthCheck()` fails from then on.
  * - **Resync.** Every primary is enqueued again every `syncPeriodMs` while the workers run.
+ * - **Priorities** (`priorityQueue`, default on): the initial lists, unchanged updates and the
+ *   controller's own full requeues enter at `lowPriority`; a fresh change at 0 is reconciled
+ *   first; retries and requeues keep their request's priority.
+ * - **Debounce** (`debounceMs`): an event's request is queued once its key has been quiet that long.
  */
 export interface Controller {
   /** The controller's name. */
@@ -264,13 +268,19 @@ export interface Controller {
    * the controller failed (see `run`), with the failure's message as reason.
    */
   healthCheck(): HealthCheck;
-  /** Enqueues a request by hand (as an event would). Ignored once shut down. */
+  /**
+   * Enqueues a request by hand (as a fresh event would: priority 0, through `debounceMs`).
+   * Ignored once shut down.
+   */
   enqueue(request: ReconcileRequest): void;
   /** True once every cache and event handler has synced. */
   hasSynced(): boolean;
   /** True while the workers run (leading, or no election). */
   isLeading(): boolean;
-  /** The controller's queue of `namespace/name` keys (for inspection). */
+  /**
+   * The controller's queue of `namespace/name` keys (for inspection): a `PriorityQueue`
+   * (`isPriorityQueue` from `@kubecache/workqueue`) unless `priorityQueue: false`.
+   */
   readonly queue: RateLimitingInterface<string>;
 }
 
@@ -278,8 +288,8 @@ export interface Controller {
  * Creates a {@link Controller}.
  *
  * @throws ControllerOptionsError for an empty `name`, a missing `reconcile` or `for.informer`,
- *   `concurrency` not an integer ≥ 1, `shutdownTimeoutMs` not a number ≥ 0, or
- *   `cacheSyncTimeoutMs` not a number > 0.
+ *   `concurrency` not an integer ≥ 1, `shutdownTimeoutMs` not a number ≥ 0,
+ *   `cacheSyncTimeoutMs` not a number > 0, or `syncPeriodMs` or `debounceMs` not a number ≥ 0.
  * @throws InvalidArgumentError (from the workqueue) and LeaderElectionConfigError (from the
  *   elector) for options they refuse.
  */
