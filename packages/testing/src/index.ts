@@ -1,8 +1,8 @@
 /**
  * An in-process Kubernetes API server over real HTTP(S) for tests and benchmarks: list/watch with
  * resource versions, paging like the watch cache, bookmarks, WatchList, compaction, discovery, CRUD,
- * the status subresource, finalizers, owner-reference garbage collection, leases, kubectl's Table
- * output, fault injection, realistic pod fixtures, a churn generator and `eventually`.
+ * the status and scale subresources, finalizers, owner-reference garbage collection, leases,
+ * events (core/v1 and events.k8s.io/v1), kubectl's Table output (lists and watches), fault injection, realistic pod fixtures, a churn generator and `eventually`.
  *
  * @packageDocumentation
  */
@@ -26,6 +26,7 @@ export {
   resourceIdOf,
   type ResourceDefinition,
   type ResourceRef,
+  type ScaleSubresource,
 } from './resources.js';
 export { mergePatch } from './patches.js';
 export { ServerApiError, isServerApiError } from './status.js';
