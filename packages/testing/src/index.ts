@@ -2,7 +2,8 @@
  * An in-process Kubernetes API server over real HTTP(S) for tests and benchmarks: list/watch with
  * resource versions, paging like the watch cache, bookmarks, WatchList, compaction, discovery, CRUD,
  * the status and scale subresources, finalizers, owner-reference garbage collection, leases,
- * events (core/v1 and events.k8s.io/v1), kubectl's Table output (lists and watches), fault injection, realistic pod fixtures, a churn generator and `eventually`.
+ * events (core/v1 and events.k8s.io/v1), kubectl's Table output (lists and watches), fault
+ * injection, realistic pod fixtures, a churn generator and `eventually`.
  *
  * @packageDocumentation
  */
