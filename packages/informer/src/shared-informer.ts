@@ -172,6 +172,14 @@ export interface SharedIndexInformer<T = KubeObject> extends SyncWaiter {
    * to `rv`. Events and bookmarks never move it back; a relist sets it to the list's.
    */
   lastStoreSyncResourceVersion(): string;
+  /**
+   * Calls `listener` after each queue entry (an event, a list, a bookmark) was applied to the
+   * cache, i.e. whenever the cache or {@link lastStoreSyncResourceVersion} may have moved: to
+   * wait for the cache to reach a resource version without polling (the controller's
+   * read-your-writes). Called synchronously on the processing loop: keep it quick; what it
+   * throws is ignored. Returns the function that removes it.
+   */
+  onStoreChange(listener: () => void): () => void;
   /** Sets the transform; only before `run`. */
   setTransform(transform: TransformFunc<T>): void;
   /** Sets the watch error handler; only before `run`. */
@@ -220,6 +228,7 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
   private stopped = false;
   private resyncCheckPeriodMs: number;
   private readonly latch: SyncLatch;
+  private readonly storeListeners = new Set<() => void>();
 
   constructor(lw: ListerWatcher<T>, options: SharedIndexInformerOptions<T>) {
     this.lw = lw;
@@ -329,6 +338,14 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
 
   lastStoreSyncResourceVersion(): string {
     return this.indexer.lastStoreSyncResourceVersion();
+  }
+
+  onStoreChange(listener: () => void): () => void {
+    const entry = (): void => listener(); // its own entry: adding one listener twice is fine
+    this.storeListeners.add(entry);
+    return () => {
+      this.storeListeners.delete(entry);
+    };
   }
 
   setTransform(transform: TransformFunc<T>): void {
@@ -475,6 +492,13 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
           if (!wasSynced && queue.hasSynced()) {
             wasSynced = true;
             pokeSynced();
+          }
+          for (const l of this.storeListeners) {
+            try {
+              l();
+            } catch {
+              // A store listener must not stop processing.
+            }
           }
         },
       );
