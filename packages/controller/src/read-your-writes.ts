@@ -1,0 +1,271 @@
+// Read-your-writes for reconciles: a ledger of the writes made through the controller's client
+// (the resourceVersion the server answered, per resource and key) and a wait until the informer
+// serving that resource has caught up with them. The idea of KEP-5647 (kube-controller-manager's
+// stale-controller mitigation, Kubernetes 1.36: compare the informer store's
+// LastStoreSyncResourceVersion with the RV of the controller's own last write) and of
+// controller-runtime v0.25's experimental read-your-own-writes cache, here on by default.
+// Differs from controller-runtime: not an opt-in experiment; a reconcile whose caches do not
+// catch up within the bound is not run but requeued with a warning, rather than reading stale.
+import {
+  compareResourceVersion,
+  isComparableResourceVersion,
+  monotonicNow,
+  realClock,
+  type Clock,
+  type KubeObject,
+} from '@kubecache/core';
+import type { ClientWriteEvent } from './client.js';
+
+/** Default bound of a read-your-writes wait, in ms (`readYourWrites.timeoutMs`). */
+export const defaultReadYourWritesTimeoutMs = 10_000;
+
+/**
+ * What the ledger needs of an informer (a `SharedIndexInformer` is one): its cache's resource
+ * version, its cache by key, and a notification after each change of its cache.
+ */
+export interface WatchedCache {
+  lastStoreSyncResourceVersion(): string;
+  getStore(): { getByKey(key: string): unknown };
+  onStoreChange(listener: () => void): () => void;
+}
+
+/** The resource an informer serves, as the ledger matches writes to it. */
+export interface WatchedResource {
+  /** `plural` for the core group, `plural.group` otherwise (e.g. `configmaps`, `foos.example.com`). */
+  readonly resource: string;
+  /** The informer's namespace; `''` or absent when it watches every namespace. */
+  readonly namespace?: string | undefined;
+}
+
+/** How a {@link WriteLedger.waitFor} ended. */
+export type ReadYourWritesOutcome = 'caught-up' | 'timeout' | 'aborted';
+
+/** What a wait is for: one key of a resource (a get), or every recorded key of it (a list). */
+export interface ReadYourWritesTarget {
+  /** As in {@link WatchedResource.resource}. */
+  readonly resource: string;
+  /** `namespace/name` (or `name`); absent to wait for every write recorded for the resource. */
+  readonly key?: string | undefined;
+}
+
+interface Entry {
+  readonly resourceVersion: string;
+  readonly uid: string | undefined;
+  readonly deleted: boolean;
+}
+
+interface Watched {
+  readonly cache: WatchedCache;
+  readonly namespace: string;
+  readonly entries: Map<string, Entry>;
+  readonly waiters: Set<() => void>;
+  unsubscribe: (() => void) | undefined;
+}
+
+/** The ledger's key of a resource definition: `plural` or `plural.group`. */
+export function ledgerResourceOf(def: { readonly group: string; readonly plural: string }): string {
+  return def.group === '' ? def.plural : `${def.plural}.${def.group}`;
+}
+
+/**
+ * The resource an informer named as the informer factory names them (`plural.version`,
+ * `plural.version.group`, then `@namespace` and `#meta` when so) serves, or `undefined` for
+ * another name.
+ */
+export function watchedResourceOfInformerName(name: string): WatchedResource | undefined {
+  const m = /^([a-z0-9-]+)\.(v[0-9][a-z0-9]*)(?:\.([a-z0-9.-]+))?(?:@([^#]*))?(?:#meta)?$/.exec(
+    name,
+  );
+  if (m === null) return undefined;
+  const plural = m[1] ?? '';
+  const group = m[3] ?? '';
+  return { resource: ledgerResourceOf({ plural, group }), namespace: m[4] ?? '' };
+}
+
+/**
+ * Records the writes a controller's client made and waits for its informers to have seen them.
+ *
+ * - {@link WriteLedger.record} (the client's `onWrite`) keeps, per resource and key, the
+ *   highest `resourceVersion` the server answered (for a delete, the deletion's), for resources
+ *   an informer was {@link WriteLedger.watch}ed for (in its namespace); other writes are not
+ *   recorded, so nothing waits for them.
+ * - A key's write is *seen* once the informer's cache has reached its resource version
+ *   (`lastStoreSyncResourceVersion() ≥ rv`, KEP-5504 comparison), or the cached object of that
+ *   key has (`metadata.resourceVersion ≥ rv`; for a delete, when the cache's resource version
+ *   passed it: the DELETED event or the relist that dropped it as a tombstone was applied).
+ *   When a resource version is not comparable (a server whose RVs are not decimal integers), a
+ *   write is seen once the cached object carries exactly that resource version — for a delete,
+ *   once the key is gone from the cache (or holds another uid).
+ * - Seen entries are dropped; waits are woken by the informer's `onStoreChange`, never polled.
+ */
+export class WriteLedger {
+  private readonly clock: Clock;
+  private readonly watched = new Map<string, Watched[]>();
+
+  constructor(options: { clock?: Clock | undefined } = {}) {
+    this.clock = options.clock ?? realClock;
+  }
+
+  /**
+   * Serves the writes to `resource` (in its namespace, if any) from `cache`. A second informer
+   * of the same resource and namespace is ignored.
+   */
+  watch(cache: WatchedCache, resource: WatchedResource): void {
+    const list = this.watched.get(resource.resource) ?? [];
+    const namespace = resource.namespace ?? '';
+    if (list.some((w) => w.namespace === namespace)) return;
+    list.push({ cache, namespace, entries: new Map(), waiters: new Set(), unsubscribe: undefined });
+    this.watched.set(resource.resource, list);
+  }
+
+  /** True when writes to `resource` are recorded (an informer serves it). */
+  isWatched(resource: string): boolean {
+    return this.watched.has(resource);
+  }
+
+  /**
+   * Records one write (pass it as the client's `onWrite`). A write without a resourceVersion in
+   * its answer, or to a resource no informer serves, is not recorded.
+   */
+  record(event: ClientWriteEvent): void {
+    const rv = event.resourceVersion;
+    if (rv === undefined || rv === '') return;
+    const namespace = event.namespace ?? '';
+    const w = this.find(ledgerResourceOf(event.resource), namespace);
+    if (w === undefined) return;
+    const key = namespace === '' ? event.name : `${namespace}/${event.name}`;
+    const deleted = event.verb === 'delete' && event.object?.metadata?.deletionTimestamp == null;
+    const before = w.entries.get(key);
+    if (before !== undefined && newer(before.resourceVersion, rv)) return;
+    w.entries.set(key, { resourceVersion: rv, uid: event.uid, deleted });
+    this.subscribe(w);
+  }
+
+  /** The keys of `resource` whose writes the cache has not seen yet (for diagnostics). */
+  pending(resource: string): string[] {
+    const out: string[] = [];
+    for (const w of this.watched.get(resource) ?? []) {
+      this.prune(w);
+      out.push(...w.entries.keys());
+    }
+    return out;
+  }
+
+  /**
+   * Resolves `'caught-up'` once the informer of `target.resource` has seen the write recorded
+   * for `target.key` (or, without a key, every write recorded for the resource) — at once when
+   * there is none; `'timeout'` after `boundMs` (on the ledger's clock; `Infinity` never);
+   * `'aborted'` when `signal` aborts. Never rejects.
+   */
+  waitFor(
+    target: ReadYourWritesTarget,
+    signal: AbortSignal,
+    boundMs: number,
+  ): Promise<ReadYourWritesOutcome> {
+    const list = this.watched.get(target.resource) ?? [];
+    const key = target.key;
+    const relevant =
+      key === undefined
+        ? list
+        : list.filter((w) => w.namespace === '' || key.startsWith(`${w.namespace}/`));
+    const done = (): boolean =>
+      relevant.every((w) => {
+        this.prune(w);
+        return key === undefined ? w.entries.size === 0 : !w.entries.has(key);
+      });
+    if (done()) return Promise.resolve('caught-up');
+    if (signal.aborted) return Promise.resolve('aborted');
+    return new Promise((resolve) => {
+      const start = monotonicNow(this.clock);
+      let timer: { cancel(): void } | undefined;
+      const finish = (outcome: ReadYourWritesOutcome): void => {
+        timer?.cancel();
+        signal.removeEventListener('abort', onAbort);
+        for (const w of relevant) w.waiters.delete(check);
+        resolve(outcome);
+      };
+      const check = (): void => {
+        if (done()) finish('caught-up');
+      };
+      const onAbort = (): void => finish('aborted');
+      signal.addEventListener('abort', onAbort, { once: true });
+      for (const w of relevant) w.waiters.add(check);
+      if (Number.isFinite(boundMs)) {
+        timer = this.clock.setTimeout(
+          () => finish('timeout'),
+          Math.max(0, boundMs - (monotonicNow(this.clock) - start)),
+        );
+      }
+    });
+  }
+
+  /** Stops listening to the informers; pending waits end at their bound. */
+  close(): void {
+    for (const list of this.watched.values()) {
+      for (const w of list) {
+        w.unsubscribe?.();
+        w.unsubscribe = undefined;
+      }
+    }
+  }
+
+  private find(resource: string, namespace: string): Watched | undefined {
+    const list = this.watched.get(resource);
+    if (list === undefined) return undefined;
+    return list.find((w) => w.namespace === '') ?? list.find((w) => w.namespace === namespace);
+  }
+
+  /** Listens to the informer while entries are pending (and only then). */
+  private subscribe(w: Watched): void {
+    if (w.unsubscribe !== undefined) return;
+    w.unsubscribe = w.cache.onStoreChange(() => {
+      this.prune(w);
+      for (const waiter of [...w.waiters]) waiter();
+      if (w.entries.size === 0 && w.waiters.size === 0) {
+        w.unsubscribe?.();
+        w.unsubscribe = undefined;
+      }
+    });
+  }
+
+  /** Drops the entries the cache has seen. */
+  private prune(w: Watched): void {
+    if (w.entries.size === 0) return;
+    const storeRv = w.cache.lastStoreSyncResourceVersion();
+    const store = w.cache.getStore();
+    for (const [key, entry] of w.entries) {
+      if (seen(entry, storeRv, store.getByKey(key))) w.entries.delete(key);
+    }
+  }
+}
+
+/** True when `a` is a later resourceVersion than `b` (both comparable). */
+function newer(a: string, b: string): boolean {
+  return (
+    isComparableResourceVersion(a) &&
+    isComparableResourceVersion(b) &&
+    compareResourceVersion(a, b) > 0
+  );
+}
+
+/** Whether a cache at `storeRv` holding `cached` under the entry's key has seen the write. */
+function seen(entry: Entry, storeRv: string, cached: unknown): boolean {
+  const rv = entry.resourceVersion;
+  const meta = (cached as KubeObject | undefined)?.metadata;
+  if (isComparableResourceVersion(rv)) {
+    if (isComparableResourceVersion(storeRv) && compareResourceVersion(storeRv, rv) >= 0) {
+      return true;
+    }
+    const objectRv = meta?.resourceVersion;
+    return (
+      !entry.deleted &&
+      objectRv !== undefined &&
+      isComparableResourceVersion(objectRv) &&
+      compareResourceVersion(objectRv, rv) >= 0
+    );
+  }
+  // Not comparable: only equality says anything (never a string comparison).
+  if (entry.deleted)
+    return cached === undefined || (entry.uid !== undefined && meta?.uid !== entry.uid);
+  return meta?.resourceVersion === rv;
+}
