@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { isAbortError } from '@kubecache/core';
-import { isApiStatusError, isResponseDecodeError } from '@kubecache/listwatch';
+import { isApiStatusError, isResponseDecodeError, isServerConfigError } from '@kubecache/listwatch';
+import { startApiServer } from '@kubecache/testing';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClientHttp, type ClientHttp } from './client-http.js';
@@ -115,6 +116,28 @@ describe('createClientHttp', () => {
     const err = await c.request({ method: 'GET', path: '/x' }).catch((e: unknown) => e);
     expect(isResponseDecodeError(err)).toBe(true);
     expect(await c.request({ method: 'DELETE', path: '/x' })).toBeUndefined();
+  });
+
+  it('a kubeconfig that does not match the server is a ServerConfigError, not a socket error', async () => {
+    const tls = await startApiServer({ tls: true });
+    closers.push(() => tls.close());
+    const untrusted = new KubeConfig();
+    untrusted.loadFromString(
+      tls.kubeConfigYaml().replace(/^\s+certificate-authority-data: .*\n/m, ''),
+    );
+    const c1 = createClientHttp(untrusted, 'test-agent');
+    const e1 = await c1.request({ method: 'GET', path: '/api/v1/pods' }).catch((e: unknown) => e);
+    c1.close();
+    expect(isServerConfigError(e1)).toBe(true);
+    expect(e1).toMatchObject({ kind: 'untrusted-certificate' });
+    // http:// to Go's TLS port answers 400 "Client sent an HTTP request to an HTTPS server."
+    const { http: c2 } = await serve((_req, res) => {
+      res.writeHead(400);
+      res.end('Client sent an HTTP request to an HTTPS server.\n');
+    });
+    const e2 = await c2.request({ method: 'GET', path: '/api/v1/pods' }).catch((e: unknown) => e);
+    expect(isServerConfigError(e2)).toBe(true);
+    expect(e2).toMatchObject({ kind: 'server-speaks-tls' });
   });
 
   it('resends once on a fresh socket when the pooled one was closed by the server', async () => {

@@ -66,7 +66,7 @@ export interface TransportRequest {
 
 /** One request of any method, with an optional body (sent with its `Content-Length`). */
 export interface TransportSendRequest extends TransportRequest {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The request body, sent as it is (set its `Content-Type` in `headers`). */
   body?: string | undefined;
 }

@@ -53,6 +53,7 @@ export {
   type JsonClient,
   type JsonClientOptions,
   type JsonRequest,
+  type JsonRequestMethod,
 } from './request-json.js';
 export {
   buildQuery,

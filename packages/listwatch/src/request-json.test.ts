@@ -96,6 +96,50 @@ describe('requestJson over real HTTP', () => {
     expect(client.server).toBe(s.url);
   });
 
+  it('PATCHes with the given Content-Type and DELETEs with a body; an empty 2xx body is undefined', async () => {
+    const seen: { method: string; type: string | undefined; body: string }[] = [];
+    const s = await raw((req, res) => {
+      void readRequestBody(req).then((text) => {
+        seen.push({ method: req.method ?? '', type: req.headers['content-type'], body: text });
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(req.method === 'DELETE' ? '' : text);
+      });
+    });
+    const client = createJsonClient(s.kubeConfig);
+    cleanups.push(() => client.close());
+    const types = [
+      'application/merge-patch+json',
+      'application/json-patch+json',
+      'application/strategic-merge-patch+json',
+      'application/apply-patch+yaml',
+    ];
+    for (const contentType of types) {
+      expect(
+        await client.request({
+          method: 'PATCH',
+          path: '/p',
+          body: { spec: { n: 1 } },
+          contentType,
+          signal: signal(),
+        }),
+      ).toEqual({ spec: { n: 1 } });
+    }
+    const deleted = await client.request({
+      method: 'DELETE',
+      path: '/p',
+      body: { kind: 'DeleteOptions', propagationPolicy: 'Foreground' },
+    });
+    expect(deleted).toBeUndefined();
+    expect(seen.map((r) => `${r.method} ${r.type ?? '-'}`)).toEqual([
+      ...types.map((t) => `PATCH ${t}`),
+      'DELETE application/json',
+    ]);
+    expect(JSON.parse(seen[4]!.body)).toEqual({
+      kind: 'DeleteOptions',
+      propagationPolicy: 'Foreground',
+    });
+  });
+
   it('rejects an error answer with the ApiStatusError of its Status, or one synthesised from the code', async () => {
     const s = await raw((req, res) => {
       if (req.url === '/conflict') {

@@ -1,6 +1,7 @@
-// Single-object JSON reads and writes (GET, POST, PUT) over the list/watch transport, in the
-// manner of k8s.io/client-go/rest (request.go: Do().Into(), the Status of an error answer becomes a
-// typed error). Used by @kubecache/leaderelection's lease lock.
+// Single-object JSON reads and writes (any verb, any JSON-based body type: merge, JSON and
+// strategic-merge patches, server-side apply) over the list/watch transport, in the manner of
+// k8s.io/client-go/rest (request.go: Do().Into(), the Status of an error answer becomes a typed
+// error). Used by @kubecache/leaderelection's lease lock and @kubecache/controller's client.
 import { realClock } from '@kubecache/core';
 import { ResponseDecodeError } from './errors.js';
 import {
@@ -11,10 +12,13 @@ import {
   type ReadBodyOptions,
 } from './http.js';
 
+/** HTTP methods of {@link JsonRequest}. */
+export type JsonRequestMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 /** One request of {@link JsonClient.request} / {@link requestJson}. */
 export interface JsonRequest {
   /** HTTP method. */
-  method: 'GET' | 'POST' | 'PUT';
+  method: JsonRequestMethod;
   /**
    * Path below the server URL (and its path prefix, if any), without a query, e.g.
    * `/apis/coordination.k8s.io/v1/namespaces/x/leases/y`. Callers encode path segments.
@@ -22,10 +26,23 @@ export interface JsonRequest {
   path: string;
   /** Query parameters, URL-encoded and appended as `?k=v&…`; `undefined` values are left out. */
   query?: Readonly<Record<string, string | number | boolean | undefined>> | undefined;
-  /** Sent as JSON (`Content-Type: application/json`) when set; POST and PUT carry one. */
+  /**
+   * Sent as JSON text when set (with `Content-Type` {@link JsonRequest.contentType}); POST, PUT
+   * and PATCH carry one, a DELETE may carry `DeleteOptions`.
+   */
   body?: unknown;
-  /** Aborting rejects with `AbortedError` and destroys the socket. Bounds the request's time. */
-  signal: AbortSignal;
+  /**
+   * `Content-Type` of the body, e.g. `application/merge-patch+json`,
+   * `application/json-patch+json`, `application/strategic-merge-patch+json` or
+   * `application/apply-patch+yaml` (JSON is YAML). Default `application/json`. Ignored without a
+   * body.
+   */
+  contentType?: string | undefined;
+  /**
+   * Aborting rejects with `AbortedError` and destroys the socket. Bounds the request's time;
+   * without one the request waits for the server as long as the connection lives.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** Options of {@link createJsonClient} and {@link requestJson}. */
@@ -49,13 +66,15 @@ export interface JsonClient {
   readonly server: string;
   /**
    * Sends one request and resolves with the parsed JSON body of a 2xx answer (`unknown`: callers
-   * check its shape).
+   * check its shape), or `undefined` when that body is empty.
    *
    * Rejects with:
    * - `ApiStatusError` for any other status: the Status of the body (`code`, `reason`,
    *   `causes`), or one synthesised from the HTTP code for a non-Status body; `Retry-After`
    *   (seconds) becomes `retryAfterSeconds`; redirects are not followed (reason `Redirect`);
    * - `ResponseDecodeError` for a 2xx body that is not JSON or is longer than `maxBodyBytes`;
+   * - `ServerConfigError` when the kubeconfig's CA, server name or scheme does not match the
+   *   server (untrusted certificate, https:// to plain HTTP, http:// to a TLS port);
    * - `AbortedError` when the signal fires (before or during the request);
    * - the connection error (`ECONNREFUSED`, `ECONNRESET`, …: see `isConnectionRefused`).
    *
@@ -98,7 +117,8 @@ export function createJsonClient(kc: KubeConfigLike, options: JsonClientOptions 
       const res = await transport.send({
         method: req.method,
         path,
-        headers: payload !== undefined ? { 'Content-Type': 'application/json' } : {},
+        headers:
+          payload !== undefined ? { 'Content-Type': req.contentType ?? 'application/json' } : {},
         body: payload,
         verb: 'list',
         signal: req.signal,
@@ -119,6 +139,7 @@ export function createJsonClient(kc: KubeConfigLike, options: JsonClientOptions 
         );
       }
       const text = body.toString('utf8');
+      if (text.trim() === '') return undefined;
       try {
         return JSON.parse(text) as unknown;
       } catch (err) {
