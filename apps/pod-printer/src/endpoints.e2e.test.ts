@@ -72,6 +72,14 @@ describe('metrics and health endpoints', () => {
       '--leader-elect',
       '--identity',
       'solo',
+      // A new Lease is led only a lease duration after this elector created it (leaderelection's
+      // claim rule): short timings keep the test short.
+      '--lease-duration',
+      '4s',
+      '--renew-deadline',
+      '3s',
+      '--retry-period',
+      '1s',
     ]);
     const port = await portOf(p);
     await until(() => p.out().includes('LEADING solo'), 'leadership');
