@@ -1,7 +1,7 @@
 // The sample controller end to end over real HTTP: the in-process API server (Foo CRD with a
 // /status subresource, apps/v1 Deployments, garbage collection), client-node writes, the
 // controller runtime.
-import { MemoryMetricsProvider, silentLogger } from '@kubecache/core';
+import { MemoryMetricsProvider, silentLogger, type KubeObject } from '@kubecache/core';
 import { controllerMetricNames } from '@kubecache/controller';
 import { startApiServer, type ApiServer } from '@kubecache/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -35,9 +35,12 @@ function start(
   });
   const ac = new AbortController();
   const run = a.controller.run(ac.signal);
+  const recording = a.eventRecorder.run(new AbortController().signal);
   stopApp = async () => {
     ac.abort();
     await run;
+    await a.eventRecorder.shutdown();
+    await recording;
     await a.factory.shutdown();
   };
   return a;
@@ -48,6 +51,8 @@ const eventually = (fn: () => void, timeout = 15_000): Promise<void> =>
 const deployment = (name: string, ns = 'default'): Deployment | undefined =>
   server.get(DEPLOYMENTS, ns, name);
 const foo = (name: string, ns = 'default'): Foo | undefined => server.get(FOOS, ns, name);
+/** events.k8s.io/v1 Events on the testing server. */
+const EVENTS_V1 = 'events.events.k8s.io';
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('sample-controller', () => {
@@ -133,6 +138,47 @@ describe('sample-controller', () => {
     expect(
       metrics.value(controllerMetricNames.reconcileErrors, { controller: 'foo-controller' }),
     ).toBeGreaterThan(0);
+  });
+
+  it('records events.k8s.io/v1 Events on the Foo: Synced, and ErrResourceExists for a Deployment it does not control', async () => {
+    const stray: Deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'stray', namespace: 'default' },
+      spec: { replicas: 1 },
+    };
+    server.create(DEPLOYMENTS, stray);
+    start();
+    const ok = server.create(FOOS, makeFoo('e1', { deploymentName: 'de1', replicas: 1 }));
+    const refused = server.create(FOOS, makeFoo('e2', { deploymentName: 'stray' }));
+    type Ev = KubeObject & Record<string, unknown>;
+    const events = (): Ev[] => server.list(EVENTS_V1, { namespace: 'default' }).items as Ev[];
+    const about = (name: string, reason: string): Ev | undefined =>
+      events().find((e) => (e.regarding as { name?: string }).name === name && e.reason === reason);
+    await eventually(() => {
+      expect(about('e1', 'Synced')).toBeDefined();
+      expect(about('e2', 'ErrResourceExists')).toBeDefined();
+    });
+    expect(about('e1', 'Synced')).toMatchObject({
+      apiVersion: 'events.k8s.io/v1',
+      type: 'Normal',
+      action: 'Reconcile',
+      note: 'Foo synced successfully',
+      reportingController: 'sample-controller',
+      regarding: {
+        apiVersion: 'samplecontroller.k8s.io/v1alpha1',
+        kind: 'Foo',
+        namespace: 'default',
+        name: 'e1',
+        uid: ok.metadata?.uid,
+      },
+    });
+    expect(about('e2', 'ErrResourceExists')).toMatchObject({
+      type: 'Warning',
+      note: 'Resource "stray" already exists and is not managed by Foo',
+      regarding: { kind: 'Foo', name: 'e2', uid: refused.metadata?.uid },
+    });
+    expect(about('e1', 'SuccessSynced')).toBeUndefined();
   });
 
   it('retries a status write that conflicts, within the same reconcile', async () => {

@@ -21,7 +21,12 @@ import {
   type KubeConfig,
   type V1Deployment,
 } from '@kubernetes/client-node';
-import { createLogEventRecorder, type EventRecorder, type RecordedEvent } from './events.js';
+import {
+  createClusterEventRecorder,
+  type ClusterEventRecorder,
+  type EventRecorder,
+  type RecordedEvent,
+} from './events.js';
 import { createFooReconciler, type FooWrites } from './reconciler.js';
 import { deploymentResource, fooResource, type Deployment, type Foo } from './types.js';
 
@@ -56,6 +61,11 @@ export interface SampleController {
   readonly factory: SharedInformerFactory;
   readonly events: readonly RecordedEvent[];
   readonly recorder: EventRecorder;
+  /**
+   * The same recorder, writing events.k8s.io/v1 Events once `run` started; call `shutdown`
+   * after the controller stopped (main does).
+   */
+  readonly eventRecorder: ClusterEventRecorder;
 }
 
 /**
@@ -136,7 +146,7 @@ export function createSampleController(
       )) as Foo;
     },
   };
-  const recorder = createLogEventRecorder(options.logger);
+  const recorder = createClusterEventRecorder(kubeConfig, options.logger);
   const controller = createController<Foo>({
     name: 'foo-controller',
     for: {
@@ -164,5 +174,5 @@ export function createSampleController(
     ...(options.onReconcile ? { onReconcile: options.onReconcile } : {}),
     ...(options.syncPeriodMs !== undefined ? { syncPeriodMs: options.syncPeriodMs } : {}),
   });
-  return { controller, factory, events: recorder.events, recorder };
+  return { controller, factory, events: recorder.events, recorder, eventRecorder: recorder };
 }

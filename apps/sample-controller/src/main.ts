@@ -23,6 +23,14 @@ function loadKubeConfig(o: CliOptions): KubeConfig {
   return kc;
 }
 
+/** Longest wait for unwritten Events at shutdown, ms (the recorder's default). */
+const eventFlushMaxMs = 5000;
+/**
+ * Part of the 900 ms between the shutdown deadline and the forced exit the Event flush may use,
+ * ms; the rest is for the informers, the demo server and the metrics server.
+ */
+const eventFlushSlackMs = 500;
+
 async function main(): Promise<number> {
   let o: CliOptions;
   try {
@@ -37,9 +45,11 @@ async function main(): Promise<number> {
   const logger = createRateLimitedLogger(pino({ level: o.logLevel }, pino.destination(2)));
   const ac = new AbortController();
   let stopping = false;
+  let stoppedAt: number | undefined;
   const stop = (): void => {
     if (stopping) process.exit(exitSecondSignal); // second signal: leave now
     stopping = true;
+    stoppedAt = Date.now();
     logger.info('shutting down (again to force)');
     ac.abort();
     // The controller leaves reconciles still running at the deadline (their requests aborted);
@@ -134,6 +144,9 @@ async function main(): Promise<number> {
       : {}),
   });
   running.controller = app.controller;
+  // Events are written in the background until the controller stopped, then flushed below (not on
+  // the signal: reconciles finishing during the shutdown still record theirs).
+  const recording = app.eventRecorder.run(new AbortController().signal);
   let code = exitClean;
   try {
     const { abandonedReconciles } = await app.controller.run(ac.signal);
@@ -150,6 +163,16 @@ async function main(): Promise<number> {
     logger.error({ err, reason: err.reason }, err.message);
     code = exitFailed;
   } finally {
+    // The flush fits in what is left of the deadline (the forced exit comes 900 ms after it):
+    // at most 5 s, less once the controller used the deadline, and at least 0.
+    const left =
+      stoppedAt === undefined
+        ? eventFlushMaxMs
+        : stoppedAt + o.shutdownTimeoutMs + eventFlushSlackMs - Date.now();
+    await app.eventRecorder.shutdown({
+      timeoutMs: Math.max(0, Math.min(eventFlushMaxMs, left)),
+    });
+    await recording;
     await app.factory.shutdown();
     demoStop.abort();
     await closeDemo?.();

@@ -96,7 +96,8 @@ export function createFooReconciler(options: FooReconcilerOptions): Reconciler {
       read: () => writes.readFoo(request.namespace, request.name, signal),
       signal,
     });
-    recorder.event(foo, 'Normal', 'SuccessSynced', 'Foo synced successfully');
+    // client-go's sample-controller: SuccessSynced = "Synced", MessageResourceSynced.
+    recorder.event(foo, 'Normal', 'Synced', 'Foo synced successfully');
     return undefined;
   };
 }
