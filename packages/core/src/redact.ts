@@ -41,6 +41,20 @@ const jwt = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 export function redact(text: string): string {
   if (typeof text !== 'string') return ''; // a JavaScript caller passing a non-string
   if (text === '') return text;
+  // One pass can create a match for an earlier rule (a `[REDACTED]` from the key=value rule can
+  // complete a `scheme://user:pass@` shape), so passes repeat until nothing changes: redacting is
+  // idempotent. Each pass only replaces text with shorter or equal markers, so this ends fast;
+  // the bound is a guard.
+  let out = text;
+  for (let i = 0; i < 8; i++) {
+    const next = redactOnce(out);
+    if (next === out) break;
+    out = next;
+  }
+  return out;
+}
+
+function redactOnce(text: string): string {
   return text
     .replace(pemBlock, '[REDACTED PEM]')
     .replace(authorizationValue, `$1${REDACTED}`)
