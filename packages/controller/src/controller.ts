@@ -49,6 +49,13 @@ import {
 } from './sources.js';
 import { attempt, errorOf, safeLog } from './safe.js';
 import { WorkerPool, maxDelayMs, type ErrorPolicy, type Reconciler } from './workers.js';
+import type { Client } from './client.js';
+import type { KubeConfigLike } from '@kubecache/listwatch';
+import {
+  controllerClient,
+  type ControllerClient,
+  type ReadYourWritesOptions,
+} from './read-your-writes.js';
 
 /**
  * The primary's type: its `apiVersion` (the group is what `owns` matches), its `kind`, and
@@ -199,6 +206,24 @@ export interface ControllerOptions<T extends KubeObject> {
    * `0` turns it off. Default: 0.
    */
   debounceMs?: number;
+  /**
+   * The cluster the controller writes to: the controller then has a client on it
+   * (`controller.client`, and `context.client` in each reconcile; see `createClient`) whose
+   * writes later reconciles read back (`readYourWrites`). Default: none — `context.client`
+   * rejects every call with a `ControllerOptionsError`.
+   */
+  kubeConfig?: KubeConfigLike;
+  /** The field manager of the client's writes. Default: the client's (`createClient`). */
+  fieldManager?: string;
+  /**
+   * Read your own writes: a reconcile of a key starts only once the informers have seen every
+   * write made through the controller's client to that primary object and to the `owns` and
+   * `watches` resources (compared by resourceVersion); when they have not within `timeoutMs`
+   * (default 10 000), the key is requeued through the rate limiter with a warning. Writes to
+   * resources none of the controller's informers serve are not waited for. `false` turns it
+   * off. Default: on.
+   */
+  readYourWrites?: false | ReadYourWritesOptions;
 }
 
 /** What {@link Controller.run} resolves with after a shutdown. */
@@ -282,6 +307,11 @@ export interface Controller {
    * (`isPriorityQueue` from `@kubecache/workqueue`) unless `priorityQueue: false`.
    */
   readonly queue: RateLimitingInterface<string>;
+  /**
+   * The controller's client (`kubeConfig` option), the same as each reconcile's
+   * `context.client`: its writes are read back by later reconciles (`readYourWrites`).
+   */
+  readonly client: Client;
 }
 
 /**
@@ -326,6 +356,8 @@ class ControllerImpl<T extends KubeObject> implements Controller {
   private readonly pool: WorkerPool;
   private readonly debouncer: Debouncer | undefined;
   private readonly registrations: ResourceEventHandlerRegistration[] = [];
+  readonly client: Client;
+  private readonly writes: ControllerClient;
   private started = false;
   private synced = false;
   private leading = false;
@@ -372,8 +404,24 @@ class ControllerImpl<T extends KubeObject> implements Controller {
             add: (key, priority) => this.addToQueue(key, priority),
           })
         : undefined;
+    this.writes = controllerClient({
+      name: options.name,
+      kubeConfig: options.kubeConfig,
+      fieldManager: options.fieldManager,
+      readYourWrites: options.readYourWrites,
+      primary: options.for.informer,
+      others: [
+        ...(options.owns ?? []).map((o) => ('informer' in o ? o.informer : o)),
+        ...(options.watches ?? []).map((w) => w.informer),
+      ],
+      logger: this.logger,
+      clock: this.clock,
+    });
+    this.client = this.writes.client;
     this.pool = new WorkerPool({
       name: options.name,
+      client: this.client,
+      awaitWrites: this.writes.awaitWrites,
       queue: this.queue,
       reconcile: options.reconcile,
       errorPolicy: options.errorPolicy,
@@ -491,6 +539,7 @@ class ControllerImpl<T extends KubeObject> implements Controller {
       stopInformers.abort();
       // An informer that gave up rejects its run: that error is already `run`'s, or was logged.
       await Promise.allSettled(runs.map((r) => r.done));
+      this.writes.close();
       flushLogger(this.logger); // a rate-limited logger prints what it still holds
     }
   }

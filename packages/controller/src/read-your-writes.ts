@@ -13,8 +13,12 @@ import {
   realClock,
   type Clock,
   type KubeObject,
+  type Logger,
 } from '@kubecache/core';
-import type { ClientWriteEvent } from './client.js';
+import type { KubeConfigLike } from '@kubecache/listwatch';
+import { createClient, type Client, type ClientWriteEvent } from './client.js';
+import { ControllerOptionsError } from './errors.js';
+import { missingClient } from './no-client.js';
 
 /** Default bound of a read-your-writes wait, in ms (`readYourWrites.timeoutMs`). */
 export const defaultReadYourWritesTimeoutMs = 10_000;
@@ -268,4 +272,115 @@ function seen(entry: Entry, storeRv: string, cached: unknown): boolean {
   if (entry.deleted)
     return cached === undefined || (entry.uid !== undefined && meta?.uid !== entry.uid);
   return meta?.resourceVersion === rv;
+}
+
+/** The controller's `readYourWrites` option when on. */
+export interface ReadYourWritesOptions {
+  /**
+   * How long a reconcile waits for the caches to catch up with the client's writes, in ms;
+   * then the key is requeued through the rate limiter with a warning. `Infinity` never gives
+   * up. Default: {@link defaultReadYourWritesTimeoutMs} (10 000).
+   */
+  timeoutMs?: number;
+}
+
+/** An informer as the controller hands it to {@link controllerClient}. */
+export type NamedCache = WatchedCache & { readonly name: string };
+
+/** What {@link controllerClient} builds for a controller. */
+export interface ControllerClient {
+  /** `controller.client` and `context.client`. */
+  readonly client: Client;
+  /** The workers' wait before a reconcile of `key`; `undefined` when read-your-writes is off. */
+  readonly awaitWrites: ((key: string, signal: AbortSignal) => Promise<boolean>) | undefined;
+  /** Stops listening to the informers and closes the client's idle sockets. */
+  close(): void;
+}
+
+/**
+ * The controller's client and its read-your-writes wait: a client on `kubeConfig` whose writes
+ * are recorded in a {@link WriteLedger} watching the controller's informers (named as the
+ * informer factory names them; others are not matched, and writes to their resources are not
+ * waited for). Before a reconcile of `key`, the wait covers the writes to the primary object
+ * `key` itself, and every write to the other informers' resources (a reconcile may list them).
+ *
+ * @throws ControllerOptionsError (option `readYourWrites`) when `timeoutMs` is not a number > 0.
+ */
+export function controllerClient(options: {
+  readonly name: string;
+  readonly kubeConfig: KubeConfigLike | undefined;
+  readonly fieldManager: string | undefined;
+  readonly readYourWrites: false | ReadYourWritesOptions | undefined;
+  readonly primary: NamedCache;
+  readonly others: readonly NamedCache[];
+  readonly logger: Logger;
+  readonly clock: Clock;
+}): ControllerClient {
+  const ryw = options.readYourWrites;
+  const timeoutMs = ryw === false ? 0 : (ryw?.timeoutMs ?? defaultReadYourWritesTimeoutMs);
+  if (
+    ryw !== false &&
+    (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs <= 0)
+  ) {
+    throw new ControllerOptionsError(
+      'readYourWrites',
+      `timeoutMs: expected a number > 0 (ms) or Infinity, got ${String(timeoutMs)}`,
+    );
+  }
+  if (options.kubeConfig === undefined) {
+    return { client: missingClient(options.name), awaitWrites: undefined, close: () => undefined };
+  }
+  const ledger = ryw === false ? undefined : new WriteLedger({ clock: options.clock });
+  const primary = watchedResourceOfInformerName(options.primary.name);
+  const others: string[] = [];
+  if (ledger !== undefined) {
+    if (primary !== undefined) ledger.watch(options.primary, primary);
+    for (const informer of options.others) {
+      const r = watchedResourceOfInformerName(informer.name);
+      if (r === undefined) continue;
+      ledger.watch(informer, r);
+      if (r.resource !== primary?.resource && !others.includes(r.resource)) others.push(r.resource);
+    }
+  }
+  const client = createClient(options.kubeConfig, {
+    userAgent: `kubecache-controller/${options.name}`,
+    ...(options.fieldManager !== undefined ? { fieldManager: options.fieldManager } : {}),
+    logger: options.logger,
+    ...(ledger !== undefined ? { onWrite: (e: ClientWriteEvent) => ledger.record(e) } : {}),
+  });
+  const close = (): void => {
+    ledger?.close();
+    client.close();
+  };
+  if (ledger === undefined) return { client, awaitWrites: undefined, close };
+  const { clock, logger } = options;
+  const awaitWrites = async (key: string, signal: AbortSignal): Promise<boolean> => {
+    const start = monotonicNow(clock);
+    const targets: ReadYourWritesTarget[] = [
+      ...(primary !== undefined ? [{ resource: primary.resource, key }] : []),
+      ...others.map((resource) => ({ resource })),
+    ];
+    for (const target of targets) {
+      const left = timeoutMs - (monotonicNow(clock) - start);
+      const outcome = await ledger.waitFor(target, signal, Math.max(left, 0));
+      if (outcome === 'aborted') return false;
+      if (outcome === 'timeout') {
+        const pending = ledger.pending(target.resource);
+        logger.warn(
+          {
+            component: 'controller',
+            resource: options.name,
+            key,
+            waitingFor: target.resource,
+            pending: pending.length,
+            timeoutMs,
+          },
+          `cache of ${target.resource} has not seen this controller's own writes within ${String(timeoutMs)} ms; requeued`,
+        );
+        return false;
+      }
+    }
+    return true;
+  };
+  return { client, awaitWrites, close };
 }

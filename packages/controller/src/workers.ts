@@ -10,7 +10,9 @@ import {
   type Logger,
 } from '@kubecache/core';
 import { isPriorityQueue, type RateLimitingInterface } from '@kubecache/workqueue';
+import type { Client } from './client.js';
 import { ReconcileTimeoutError } from './errors.js';
+import { missingClient } from './no-client.js';
 import type { ControllerMetrics } from './metrics.js';
 import { requestFromKey, type ReconcileRequest } from './request.js';
 import { attempt, describeValue, errorOf, safeLog } from './safe.js';
@@ -56,6 +58,12 @@ export interface ReconcileContext {
   readonly logger: Logger;
   /** How many times this request failed in a row before this attempt (0 on the first try). */
   readonly retries: number;
+  /**
+   * The controller's client (`controller.client`): its writes are read back by later
+   * reconciles (read-your-writes). Without the controller's `kubeConfig` option, every call
+   * rejects with a `ControllerOptionsError`.
+   */
+  readonly client: Client;
 }
 
 /**
@@ -105,6 +113,14 @@ export interface WorkerPoolOptions {
   readonly stuckReconcileMs: number;
   /** Called once per reconcile that is wedged (see `stuckReconcileMs`). */
   readonly onWedged: (key: string, runningMs: number) => void;
+  /** The reconciles' `context.client`. Default: one that rejects every call (`missingClient`). */
+  readonly client?: Client | undefined;
+  /**
+   * Read-your-writes: resolves true once the caches caught up with the client's writes a
+   * reconcile of `key` must see; false when they did not within the bound (or `signal` aborted):
+   * the key is then requeued through the rate limiter without being reconciled.
+   */
+  readonly awaitWrites?: ((key: string, signal: AbortSignal) => Promise<boolean>) | undefined;
 }
 
 /** Longest delay a timer can take (2³¹ − 1 ms, ~24.8 days): Node fires longer ones at once. */
@@ -132,6 +148,7 @@ export class WorkerPool {
   private readonly o: WorkerPoolOptions;
   private active = 0;
   private current: Promise<unknown> = Promise.resolve();
+  private client: Client | undefined;
 
   constructor(options: WorkerPoolOptions) {
     this.o = options;
@@ -214,6 +231,10 @@ export class WorkerPool {
       queue.forget(key);
       return;
     }
+    if (this.o.awaitWrites !== undefined && !(await this.o.awaitWrites(key, stop))) {
+      this.requeue(key, { rateLimited: true }, priority);
+      return;
+    }
     const retries = queue.numRequeues(key);
     const logger = withFields(this.o.logger, {
       controller: name,
@@ -229,7 +250,12 @@ export class WorkerPool {
     let outcome: Outcome;
     try {
       outcome = readResult(
-        await this.o.reconcile(request, { signal: signal.signal, logger, retries }),
+        await this.o.reconcile(request, {
+          signal: signal.signal,
+          logger,
+          retries,
+          client: (this.client ??= this.o.client ?? missingClient(name)),
+        }),
       );
     } catch (thrown) {
       outcome = { ok: false, err: errorOf(thrown) };
