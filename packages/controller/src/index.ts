@@ -132,6 +132,17 @@ export {
   type ClientWriteOptions,
 } from './client.js';
 export {
+  WriteLedger,
+  defaultReadYourWritesTimeoutMs,
+  ledgerResourceOf,
+  watchedResourceOfInformerName,
+  type ReadYourWritesOptions,
+  type ReadYourWritesOutcome,
+  type ReadYourWritesTarget,
+  type WatchedCache,
+  type WatchedResource,
+} from './read-your-writes.js';
+export {
   jsonPatch,
   mergePatch,
   patchContentTypes,

@@ -1,8 +1,10 @@
-import { FakeClock, defineResource, type KubeObject } from '@kubecache/core';
+import { FakeClock, defineResource, silentLogger, type KubeObject } from '@kubecache/core';
 import { describe, expect, it } from 'vitest';
 import type { ClientWriteEvent } from './client.js';
+import { ControllerOptionsError } from './errors.js';
 import {
   WriteLedger,
+  controllerClient,
   ledgerResourceOf,
   watchedResourceOfInformerName,
   type WatchedCache,
@@ -248,5 +250,35 @@ describe('resource names', () => {
     });
     expect(watchedResourceOfInformerName('my informer')).toBeUndefined();
     expect(ledgerResourceOf(ConfigMaps)).toBe('configmaps');
+  });
+});
+
+describe('controllerClient', () => {
+  const cache = Object.assign(new FakeCache(), { name: 'widgets.v1.example.com' });
+  const base = {
+    name: 'c',
+    fieldManager: undefined,
+    primary: cache,
+    others: [],
+    logger: silentLogger,
+    clock: new FakeClock(),
+  };
+
+  it('refuses a readYourWrites.timeoutMs that is not a number > 0', () => {
+    for (const timeoutMs of [0, -1, Number.NaN]) {
+      expect(() =>
+        controllerClient({ ...base, kubeConfig: undefined, readYourWrites: { timeoutMs } }),
+      ).toThrow(ControllerOptionsError);
+    }
+  });
+
+  it('without kubeConfig: no wait, and a client whose calls reject naming the option', async () => {
+    const c = controllerClient({ ...base, kubeConfig: undefined, readYourWrites: undefined });
+    expect(c.awaitWrites).toBeUndefined();
+    const err: unknown = await c.client
+      .get(ConfigMaps, { namespace: 'default', name: 'a' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ControllerOptionsError);
+    expect((err as ControllerOptionsError).option).toBe('kubeConfig');
   });
 });
