@@ -188,6 +188,28 @@ describe('server metadata endpoints and media types', () => {
   });
 });
 
+describe('deployment SELECTOR cell', () => {
+  it('is labels.Selector.String() of the selector (requirements sorted by key, empty when none), as printDeployment prints it', async () => {
+    const s = (server = await startApiServer());
+    const make = (name: string, selector: unknown): KubeObject =>
+      ({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace: 'ns' },
+        spec: { selector, template: { spec: { containers: [] } } },
+      }) as KubeObject;
+    s.create(
+      'deployments.apps',
+      make('a', { matchLabels: { b: '1' }, matchExpressions: [{ key: 'a', operator: 'Exists' }] }),
+    );
+    s.create('deployments.apps', make('b', {}));
+    const t = await requestJson<Table>(`${s.url}/apis/apps/v1/namespaces/ns/deployments`, {
+      headers: { Accept: KUBECTL_ACCEPT },
+    });
+    expect(t.body.rows.map((r) => r.cells[7])).toEqual(['a,b=1', '']);
+  });
+});
+
 describe('Table watches (kubectl get -w)', () => {
   it('streams one-row Tables; only the first event carries columnDefinitions, later ones null', async () => {
     const s = (server = await startApiServer());

@@ -9,6 +9,7 @@ import type { KubeObject } from '@kubecache/core';
 import type { Entry } from './entry.js';
 import { v1EventToCore } from './events.js';
 import type { ResourceStore } from './resources.js';
+import { labelSelectorString } from './scale.js';
 
 /** What a Table row carries besides its cells (`includeObject`). */
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
@@ -145,21 +146,6 @@ interface LabelSelectorShape {
   matchExpressions?: { key: string; operator: string; values?: string[] }[];
 }
 
-/** A label selector as metav1.FormatLabelSelector prints it (`app=web,tier in (a,b)`), or `<none>`. */
-function formatSelector(sel: LabelSelectorShape | undefined): string {
-  const parts = Object.keys(sel?.matchLabels ?? {})
-    .sort()
-    .map((k) => `${k}=${sel!.matchLabels![k]!}`);
-  for (const e of sel?.matchExpressions ?? []) {
-    const values = [...(e.values ?? [])].sort().join(',');
-    if (e.operator === 'In') parts.push(`${e.key} in (${values})`);
-    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${values})`);
-    else if (e.operator === 'Exists') parts.push(e.key);
-    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
-  }
-  return parts.length === 0 ? '<none>' : parts.join(',');
-}
-
 interface DeploymentShape {
   spec?: {
     replicas?: number;
@@ -181,7 +167,8 @@ function deploymentCells(o: KubeObject, now: number): unknown[] {
     ageOf(o, now),
     containers.map((c) => c.name ?? '').join(','),
     containers.map((c) => c.image ?? '').join(','),
-    formatSelector(d.spec?.selector),
+    // printDeployment: labels.Selector.String() of the selector, sorted, '' when empty.
+    labelSelectorString(d.spec?.selector),
   ];
 }
 
