@@ -15,6 +15,8 @@ import { exitClean, exitFailed, exitForced } from './exit-codes.js';
 
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const shutdownTimeoutMs = 1500;
+/** events.k8s.io/v1 Events on the testing server. */
+const EVENTS_V1 = 'events.events.k8s.io';
 
 let server: ApiServer;
 let dir: string;
@@ -99,6 +101,23 @@ describe('sample-controller shutdown', () => {
     app.kill('SIGTERM');
     expect(await app.exited).toBe(exitClean);
     expect(app.stderr()).not.toContain('forced');
+  });
+
+  it('exits 0 within the deadline plus a second when Event writes are never answered (dropped with a warning)', async () => {
+    const app = startApp();
+    await eventually(() => expect(app.stderr()).toContain('caches synced; starting workers'));
+    server.faults.stallNextRequests(100, { verb: 'create', resource: EVENTS_V1 });
+    server.create(FOOS, makeFoo('f1', { deploymentName: 'd1', replicas: 1 }));
+    await eventually(() =>
+      expect(server.requests.count({ verb: 'create', resource: EVENTS_V1 })).toBeGreaterThan(0),
+    );
+    const sentAt = performance.now();
+    app.kill('SIGTERM');
+    const code = await app.exited;
+    const tookMs = performance.now() - sentAt;
+    expect(app.stderr()).toContain('event writes not finished by the shutdown deadline; dropped');
+    expect(code).toBe(exitClean);
+    expect(tookMs).toBeLessThan(shutdownTimeoutMs + 1000);
   });
 
   it('exits 1 with the cause and its stack when the controller fails (an informer stopped after sync)', async () => {
