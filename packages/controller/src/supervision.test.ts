@@ -198,13 +198,20 @@ describe('controller supervision with a standby replica', () => {
     await eventually(() => expect(a.controller.isLeading()).toBe(true));
     const b = replica(lease, 'b', { stopInformerOnPermanentError: true });
     await eventually(() => expect(b.controller.hasSynced()).toBe(true));
-    // a's factory retries (not 'stop'): only b's informer stops on the refused re-watch.
-    server.faults.nextResponses(2, { status: 403, verb: 'watch', resource: WIDGETS });
+    // a's factory retries (not 'stop'): only b's informer stops on the refused re-watch. Both
+    // re-watch at once and a may take several 403s before b asks (a retries on its backoff), so
+    // there are enough for both; the rest are cleared once b failed.
+    const refused = server.faults.nextResponses(10, {
+      status: 403,
+      verb: 'watch',
+      resource: WIDGETS,
+    });
     server.faults.endWatches();
     const err = await b.done.then(
       () => undefined,
       (e: unknown) => e,
     );
+    refused.clear();
     expect(isControllerFailedError(err) && err.reason).toBe('informer');
     expect(b.controller.isLeading()).toBe(false);
     expect(a.controller.isLeading()).toBe(true);
