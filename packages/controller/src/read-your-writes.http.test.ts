@@ -37,7 +37,7 @@ interface Run {
 
 async function scenario(
   readYourWrites: false | { timeoutMs: number } | undefined,
-  release: (run: Run, harness: Harness) => Promise<void>,
+  release: (run: Run, harness: Harness, stop: () => Promise<unknown>) => Promise<void>,
 ): Promise<Run> {
   h = await startHarness();
   const harness = h;
@@ -62,6 +62,7 @@ async function scenario(
     ...(readYourWrites !== undefined ? { readYourWrites } : {}),
     logger,
     syncPeriodMs: 0,
+    shutdownTimeoutMs: 60_000,
     reconcile: async (request, context) => {
       try {
         await reconcile(request, context);
@@ -101,12 +102,15 @@ async function scenario(
   }
   // The watches deliver nothing from now on: the caches only see what they listed.
   harness.server.faults.hideEventsFromWatchers(true);
-  harness.start(controller);
+  const handle = harness.start(controller);
   await eventually(() => expect(run.creates).toBe(1)); // the first reconcile (initial list)
   await eventually(() => expect(run.reconciles).toBe(1));
   // The key is triggered again at once, the child's create not yet in the cache.
   controller.enqueue({ namespace: 'default', name: 'w' });
-  await release(run, harness);
+  await release(run, harness, async () => {
+    await handle.stop();
+    return handle.done;
+  });
   return run;
 }
 
@@ -152,5 +156,18 @@ describe('read-your-writes (over HTTP, watch events held back)', () => {
     expect(w?.msg).toBe(
       "cache of configmaps has not seen this controller's own writes within 200 ms; requeued",
     );
+  });
+
+  it('a shutdown gives up a reconcile waiting for the caches: it does not run', async () => {
+    let result: unknown;
+    const run = await scenario({ timeoutMs: Infinity }, async (_r, _h, stop) => {
+      await delay(200); // the second reconcile is waiting
+      result = await stop(); // graceful: shutdownTimeoutMs is 60 000
+    });
+    expect(result).toEqual({ abandonedReconciles: 0 });
+    // The waiting reconcile was given up when the shutdown began: it never ran (before, the wait
+    // went on during the graceful shutdown and the reconcile ran once the cache caught up).
+    expect(run.reconciles).toBe(1);
+    expect(run.creates).toBe(1);
   });
 });

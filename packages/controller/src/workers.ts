@@ -188,7 +188,7 @@ export class WorkerPool {
         throw err;
       }
       try {
-        await this.reconcileKey(key, priority, stop);
+        await this.reconcileKey(key, priority, stop, take);
       } finally {
         queue.done(key);
       }
@@ -215,6 +215,7 @@ export class WorkerPool {
     key: string,
     priority: number | undefined,
     stop: AbortSignal,
+    take: AbortSignal,
   ): Promise<void> {
     const { queue, metrics, clock, name } = this.o;
     let request: ReconcileRequest;
@@ -231,7 +232,9 @@ export class WorkerPool {
       queue.forget(key);
       return;
     }
-    if (this.o.awaitWrites !== undefined && !(await this.o.awaitWrites(key, stop))) {
+    // A wait for the caches ends with the workers (shutdown or term end), not only at the deadline.
+    const awaitWrites = this.o.awaitWrites;
+    if (awaitWrites !== undefined && !(await awaitWrites(key, AbortSignal.any([take, stop])))) {
       this.requeue(key, { rateLimited: true }, priority);
       return;
     }
