@@ -140,3 +140,41 @@ describe('SharedIndexInformer handlers that throw or reject anything', () => {
     ]);
   });
 });
+
+describe("SharedIndexInformer with a user's (pino-shaped) logger", () => {
+  it('applies the logging policy itself: 20 handler failures on 20 keys are one call with the Error, then one summary naming 5 keys when run ends', async () => {
+    const s = await api();
+    const calls: { fields: Record<string, unknown>; msg: string | undefined }[] = [];
+    const at =
+      (level: string) =>
+      (obj: object | string, msg?: string): void => {
+        if (level === 'error' && typeof obj !== 'string') {
+          calls.push({ fields: obj as Record<string, unknown>, msg });
+        }
+      };
+    const logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+    const informer = createSharedIndexInformer(
+      createListWatch(s.kubeConfig, { group: '', version: 'v1', resource: 'pods', kind: 'Pod' }),
+      { logger },
+    );
+    let failed = 0;
+    void informer.addEventHandler({
+      onAdd: () => {
+        failed++;
+        throw new TypeError('handler bug');
+      },
+    });
+    for (let i = 0; i < 20; i++)
+      s.create('pods', makePod({ namespace: 'default', name: `p${String(i)}` }));
+    const ac = new AbortController();
+    const done = informer.run(ac.signal);
+    await until(() => failed === 20);
+    ac.abort();
+    await done;
+    const failures = calls.filter((c) => c.msg === 'event handler failed');
+    expect(failures).toHaveLength(2);
+    expect(failures[0]!.fields.err).toBeInstanceOf(TypeError);
+    expect(failures[1]!.fields).toMatchObject({ repeated: 19, keyCount: 19 });
+    expect(failures[1]!.fields.keys).toHaveLength(5);
+  });
+});

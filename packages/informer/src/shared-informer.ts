@@ -2,6 +2,7 @@
 // own ordered queue, per-handler resync and per-handler hasSynced.
 import {
   createInformerMetrics,
+  createRateLimitedLogger,
   defaultLogger,
   flushLogger,
   noopInformerMetrics,
@@ -237,7 +238,9 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
     this.indexer = createIndexer<T>(this.keyFunc, options.indexers ?? {});
     this.clock = options.clock ?? realClock;
     this.name = options.name ?? lw.description ?? 'informer';
-    this.logger = options.logger ?? defaultLogger;
+    // A user's logger gets the same policy as the default one (one line per cause with its stack,
+    // keys named, repeats summarised and flushed when run ends); kubecache's loggers pass through.
+    this.logger = createRateLimitedLogger(options.logger ?? defaultLogger);
     this.metrics =
       options.metrics ??
       (options.metricsProvider !== undefined

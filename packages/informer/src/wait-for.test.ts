@@ -4,7 +4,7 @@ import { createListWatch } from '@kubecache/listwatch';
 import { makePod, startApiServer } from '@kubecache/testing';
 import { SyncLatch, type SyncWaiter } from './handlers.js';
 import { createSharedIndexInformer } from './shared-informer.js';
-import { waitFor } from './wait-for.js';
+import { waitFor, type WaitForResult } from './wait-for.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -34,7 +34,7 @@ describe('waitFor', () => {
     vi.useFakeTimers(); // a polling wait could never finish: no timer ever fires
     const a = checker('a');
     const b = checker('b');
-    let result: Awaited<ReturnType<typeof waitFor<typeof a>>> | undefined;
+    let result: WaitForResult<typeof a> | undefined;
     void waitFor(new AbortController().signal, a, b).then((r) => (result = r));
     a.sync();
     await flush();
@@ -87,7 +87,7 @@ describe('waitFor', () => {
       ac.abort();
       await done;
     });
-    const r = await waitFor<SyncWaiter & { readonly name: string }>(
+    const r = await waitFor<(SyncWaiter & { readonly name: string })[]>(
       AbortSignal.timeout(500),
       running,
       fast,

@@ -40,10 +40,13 @@ export interface WaitForResult<S extends SyncWaiter = SyncWaiter> {
  * @param checkers - the sources to wait for.
  * @returns which synced and which did not.
  */
-export async function waitFor<S extends SyncWaiter>(
+export async function waitFor<const C extends readonly SyncWaiter[]>(
   signal: AbortSignal,
-  ...checkers: S[]
-): Promise<WaitForResult<S>> {
+  ...checkers: C
+): Promise<WaitForResult<C[number]>> {
+  // A tuple type: informers of different object types (pods and nodes) mix, and the result's
+  // arrays are typed as the union of what was given.
+  type S = C[number];
   const done = await Promise.all(checkers.map((c) => c.whenSynced(signal)));
   const synced: S[] = [];
   const notSynced: S[] = [];
