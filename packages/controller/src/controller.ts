@@ -416,12 +416,14 @@ class ControllerImpl<T extends KubeObject> implements Controller {
       ],
       logger: this.logger,
       clock: this.clock,
+      enqueue: (key) => this.enqueueKey(key, undefined),
     });
     this.client = this.writes.client;
     this.pool = new WorkerPool({
       name: options.name,
       client: this.client,
       awaitWrites: this.writes.awaitWrites,
+      runAs: this.writes.runAs,
       queue: this.queue,
       reconcile: options.reconcile,
       errorPolicy: options.errorPolicy,

@@ -7,6 +7,7 @@ import {
   controllerClient,
   ledgerResourceOf,
   watchedResourceOfInformerName,
+  type UnseenWrite,
   type WatchedCache,
 } from './read-your-writes.js';
 
@@ -280,5 +281,60 @@ describe('controllerClient', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ControllerOptionsError);
     expect((err as ControllerOptionsError).option).toBe('kubeConfig');
+  });
+});
+
+describe('WriteLedger: unseen writes', () => {
+  function withUnseen(): { ledger: WriteLedger; cache: FakeCache; unseen: UnseenWrite[] } {
+    const unseen: UnseenWrite[] = [];
+    const ledger = new WriteLedger({ clock: new FakeClock(), onUnseen: (w) => unseen.push(w) });
+    const cache = new FakeCache();
+    cache.rv = '10';
+    ledger.watch(cache, { resource: 'configmaps' });
+    return { ledger, cache, unseen };
+  }
+  const obj = (name: string, rv: string): KubeObject => ({
+    metadata: { name, namespace: 'default', resourceVersion: rv },
+  });
+
+  it('the cache passing an owned write with the key absent names the write and its owner, once', () => {
+    const { ledger, cache, unseen } = withUnseen();
+    ledger.record(write('c', '12'), 'default/k');
+    cache.apply('11'); // not yet passed
+    expect(unseen).toEqual([]);
+    cache.apply('14'); // a relist at 14 without c
+    cache.apply('15');
+    expect(unseen).toEqual([
+      {
+        resource: 'configmaps',
+        key: 'default/c',
+        resourceVersion: '12',
+        storeResourceVersion: '14',
+        owner: 'default/k',
+      },
+    ]);
+    expect(ledger.pending('configmaps')).toEqual([]);
+  });
+
+  it('a write the cache showed is forgotten, even when the object is deleted later', () => {
+    const { ledger, cache, unseen } = withUnseen();
+    ledger.record(write('c', '12'), 'default/k');
+    ledger.record(write('d', '15', 'update'), 'default/k');
+    cache.apply('12', 'default/c', obj('c', '12')); // shown by its event
+    cache.apply('13', 'default/c', null);
+    cache.apply('16', 'default/d', obj('d', '16')); // present past the write when passed
+    expect(unseen).toEqual([]);
+    expect(ledger.pending('configmaps')).toEqual([]);
+  });
+
+  it('no owner (a write outside a reconcile), a delete, or non-comparable RVs: nothing', () => {
+    const { ledger, cache, unseen } = withUnseen();
+    ledger.record(write('a', '12'));
+    ledger.record(write('b', '12', 'delete'), 'default/k');
+    ledger.record(write('n', 'abc'), 'default/k');
+    cache.apply('20');
+    cache.rv = 'xyz';
+    cache.apply('xyz');
+    expect(unseen).toEqual([]);
   });
 });

@@ -16,6 +16,7 @@ import {
   type Logger,
 } from '@kubecache/core';
 import type { KubeConfigLike } from '@kubecache/listwatch';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createClient, type Client, type ClientWriteEvent } from './client.js';
 import { ControllerOptionsError } from './errors.js';
 import { missingClient } from './no-client.js';
@@ -56,9 +57,32 @@ interface Entry {
   readonly resourceVersion: string;
   readonly uid: string | undefined;
   readonly deleted: boolean;
+  /** The reconcile key that made the write (not for deletes), if made inside a reconcile. */
+  readonly owner: string | undefined;
+}
+
+/**
+ * A write made by the reconcile of `owner` whose object the informer's cache passed without
+ * ever showing it: the cache reached `storeResourceVersion` ≥ the write's `resourceVersion`
+ * while holding nothing under `key` (the object was created, or changed, and deleted again
+ * between two watches, behind a relist), and no earlier state of the cache held it at that
+ * resource version or later.
+ */
+export interface UnseenWrite {
+  /** As in {@link WatchedResource.resource}. */
+  readonly resource: string;
+  /** `namespace/name` (or `name`) of the written object. */
+  readonly key: string;
+  /** The resource version the server answered to the write. */
+  readonly resourceVersion: string;
+  /** The cache's resource version when it was found to have passed the write. */
+  readonly storeResourceVersion: string;
+  /** The reconcile key that made the write. */
+  readonly owner: string;
 }
 
 interface Watched {
+  readonly resource: string;
   readonly cache: WatchedCache;
   readonly namespace: string;
   readonly entries: Map<string, Entry>;
@@ -104,10 +128,22 @@ export function watchedResourceOfInformerName(name: string): WatchedResource | u
  */
 export class WriteLedger {
   private readonly clock: Clock;
+  private readonly onUnseen: ((write: UnseenWrite) => void) | undefined;
   private readonly watched = new Map<string, Watched[]>();
 
-  constructor(options: { clock?: Clock | undefined } = {}) {
+  /**
+   * @param options.onUnseen called (synchronously, once per write) for a write recorded with an
+   *   owner whose object the cache passed without showing it (see {@link UnseenWrite}); only for
+   *   comparable resource versions. What it throws is ignored.
+   */
+  constructor(
+    options: {
+      clock?: Clock | undefined;
+      onUnseen?: ((write: UnseenWrite) => void) | undefined;
+    } = {},
+  ) {
     this.clock = options.clock ?? realClock;
+    this.onUnseen = options.onUnseen;
   }
 
   /**
@@ -118,7 +154,14 @@ export class WriteLedger {
     const list = this.watched.get(resource.resource) ?? [];
     const namespace = resource.namespace ?? '';
     if (list.some((w) => w.namespace === namespace)) return;
-    list.push({ cache, namespace, entries: new Map(), waiters: new Set(), unsubscribe: undefined });
+    list.push({
+      resource: resource.resource,
+      cache,
+      namespace,
+      entries: new Map(),
+      waiters: new Set(),
+      unsubscribe: undefined,
+    });
     this.watched.set(resource.resource, list);
   }
 
@@ -129,9 +172,11 @@ export class WriteLedger {
 
   /**
    * Records one write (pass it as the client's `onWrite`). A write without a resourceVersion in
-   * its answer, or to a resource no informer serves, is not recorded.
+   * its answer, or to a resource no informer serves, is not recorded. `owner` is the reconcile
+   * key that made it: when the cache passes the write without showing its object, `onUnseen`
+   * names it (deletes have no owner: their object is meant to be gone).
    */
-  record(event: ClientWriteEvent): void {
+  record(event: ClientWriteEvent, owner?: string): void {
     const rv = event.resourceVersion;
     if (rv === undefined || rv === '') return;
     const namespace = event.namespace ?? '';
@@ -141,7 +186,12 @@ export class WriteLedger {
     const deleted = event.verb === 'delete' && event.object?.metadata?.deletionTimestamp == null;
     const before = w.entries.get(key);
     if (before !== undefined && newer(before.resourceVersion, rv)) return;
-    w.entries.set(key, { resourceVersion: rv, uid: event.uid, deleted });
+    w.entries.set(key, {
+      resourceVersion: rv,
+      uid: event.uid,
+      deleted,
+      owner: event.verb === 'delete' ? undefined : owner,
+    });
     this.subscribe(w);
   }
 
@@ -238,7 +288,23 @@ export class WriteLedger {
     const storeRv = w.cache.lastStoreSyncResourceVersion();
     const store = w.cache.getStore();
     for (const [key, entry] of w.entries) {
-      if (seen(entry, storeRv, store.getByKey(key))) w.entries.delete(key);
+      const cached = store.getByKey(key);
+      if (!seen(entry, storeRv, cached)) continue;
+      w.entries.delete(key);
+      // Seen because the cache passed the write, yet the object is not there: never shown.
+      if (entry.owner !== undefined && !entry.deleted && cached === undefined) {
+        try {
+          this.onUnseen?.({
+            resource: w.resource,
+            key,
+            resourceVersion: entry.resourceVersion,
+            storeResourceVersion: storeRv,
+            owner: entry.owner,
+          });
+        } catch {
+          // the observer's failure is not the cache's
+        }
+      }
     }
   }
 }
@@ -293,6 +359,12 @@ export interface ControllerClient {
   readonly client: Client;
   /** The workers' wait before a reconcile of `key`; `undefined` when read-your-writes is off. */
   readonly awaitWrites: ((key: string, signal: AbortSignal) => Promise<boolean>) | undefined;
+  /**
+   * Runs the reconcile of `key` (`run`) so that the writes it makes through the client are
+   * known to be its own (an `AsyncLocalStorage` scope): a write whose object the cache then
+   * passes without showing it enqueues `key` again (see {@link UnseenWrite}).
+   */
+  readonly runAs: <T>(key: string, run: () => T) => T;
   /** Stops listening to the informers and closes the client's idle sockets. */
   close(): void;
 }
@@ -303,6 +375,16 @@ export interface ControllerClient {
  * informer factory names them; others are not matched, and writes to their resources are not
  * waited for). Before a reconcile of `key`, the wait covers the writes to the primary object
  * `key` itself, and every write to the other informers' resources (a reconcile may list them).
+ *
+ * Unseen writes (read-your-writes on or off): a create/update/patch/apply made inside the
+ * reconcile of `K` (see {@link ControllerClient.runAs}) whose object the informer's cache
+ * passes without ever showing it — its resource version is reached while the key is absent,
+ * e.g. the object was created and deleted between two watches and the relist shows neither —
+ * enqueues `K` once through `enqueue`, with an info line naming the object and `K`. Without
+ * it no event would ever wake `K` (a level-triggered controller relying on its resync).
+ * Writes whose resource versions are not comparable are not followed (only equality says
+ * anything there). Differs from client-go and controller-runtime: they have no such requeue
+ * (their resync / SyncPeriod repairs it later).
  *
  * @throws ControllerOptionsError (option `readYourWrites`) when `timeoutMs` is not a number > 0.
  */
@@ -315,6 +397,8 @@ export function controllerClient(options: {
   readonly others: readonly NamedCache[];
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Enqueues a reconcile key (an unseen write's owner). Default: none. */
+  readonly enqueue?: ((key: string) => void) | undefined;
 }): ControllerClient {
   const ryw = options.readYourWrites;
   const timeoutMs = ryw === false ? 0 : (ryw?.timeoutMs ?? defaultReadYourWritesTimeoutMs);
@@ -328,32 +412,54 @@ export function controllerClient(options: {
     );
   }
   if (options.kubeConfig === undefined) {
-    return { client: missingClient(options.name), awaitWrites: undefined, close: () => undefined };
+    return {
+      client: missingClient(options.name),
+      awaitWrites: undefined,
+      runAs: (_key, run) => run(),
+      close: () => undefined,
+    };
   }
-  const ledger = ryw === false ? undefined : new WriteLedger({ clock: options.clock });
+  const { clock, logger, enqueue } = options;
+  const owners = new AsyncLocalStorage<string>();
+  const ledger = new WriteLedger({
+    clock,
+    onUnseen: (w) => {
+      logger.info(
+        {
+          component: 'controller',
+          resource: options.name,
+          key: w.owner,
+          object: w.key,
+          objectResource: w.resource,
+          resourceVersion: w.resourceVersion,
+          storeResourceVersion: w.storeResourceVersion,
+        },
+        `cache of ${w.resource} passed this controller's write to ${w.key} without showing it; ${w.owner} requeued`,
+      );
+      enqueue?.(w.owner);
+    },
+  });
   const primary = watchedResourceOfInformerName(options.primary.name);
   const others: string[] = [];
-  if (ledger !== undefined) {
-    if (primary !== undefined) ledger.watch(options.primary, primary);
-    for (const informer of options.others) {
-      const r = watchedResourceOfInformerName(informer.name);
-      if (r === undefined) continue;
-      ledger.watch(informer, r);
-      if (r.resource !== primary?.resource && !others.includes(r.resource)) others.push(r.resource);
-    }
+  if (primary !== undefined) ledger.watch(options.primary, primary);
+  for (const informer of options.others) {
+    const r = watchedResourceOfInformerName(informer.name);
+    if (r === undefined) continue;
+    ledger.watch(informer, r);
+    if (r.resource !== primary?.resource && !others.includes(r.resource)) others.push(r.resource);
   }
   const client = createClient(options.kubeConfig, {
     userAgent: `kubecache-controller/${options.name}`,
     ...(options.fieldManager !== undefined ? { fieldManager: options.fieldManager } : {}),
     logger: options.logger,
-    ...(ledger !== undefined ? { onWrite: (e: ClientWriteEvent) => ledger.record(e) } : {}),
+    onWrite: (e: ClientWriteEvent) => ledger.record(e, owners.getStore()),
   });
   const close = (): void => {
-    ledger?.close();
+    ledger.close();
     client.close();
   };
-  if (ledger === undefined) return { client, awaitWrites: undefined, close };
-  const { clock, logger } = options;
+  const runAs = <T>(key: string, run: () => T): T => owners.run(key, run);
+  if (ryw === false) return { client, awaitWrites: undefined, runAs, close };
   const awaitWrites = async (key: string, signal: AbortSignal): Promise<boolean> => {
     const start = monotonicNow(clock);
     const targets: ReadYourWritesTarget[] = [
@@ -382,5 +488,5 @@ export function controllerClient(options: {
     }
     return true;
   };
-  return { client, awaitWrites, close };
+  return { client, awaitWrites, runAs, close };
 }

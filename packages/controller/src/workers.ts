@@ -121,6 +121,8 @@ export interface WorkerPoolOptions {
    * the key is then requeued through the rate limiter without being reconciled.
    */
   readonly awaitWrites?: ((key: string, signal: AbortSignal) => Promise<boolean>) | undefined;
+  /** Runs the reconcile of `key` as the owner of the client writes it makes. Default: `run()`. */
+  readonly runAs?: (<T>(key: string, run: () => T) => T) | undefined;
 }
 
 /** Longest delay a timer can take (2³¹ − 1 ms, ~24.8 days): Node fires longer ones at once. */
@@ -252,13 +254,17 @@ export class WorkerPool {
     const signal = this.reconcileSignal(key, stop, start);
     let outcome: Outcome;
     try {
+      const context: ReconcileContext = {
+        signal: signal.signal,
+        logger,
+        retries,
+        client: (this.client ??= this.o.client ?? missingClient(name)),
+      };
+      const runAs = this.o.runAs;
       outcome = readResult(
-        await this.o.reconcile(request, {
-          signal: signal.signal,
-          logger,
-          retries,
-          client: (this.client ??= this.o.client ?? missingClient(name)),
-        }),
+        await (runAs !== undefined
+          ? runAs(key, () => this.o.reconcile(request, context))
+          : this.o.reconcile(request, context)),
       );
     } catch (thrown) {
       outcome = { ok: false, err: errorOf(thrown) };
