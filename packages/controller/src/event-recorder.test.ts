@@ -1,3 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { FakeClock, type KubeObject, type Logger } from '@kubecache/core';
 import { eventually, startApiServer, type ApiServer } from '@kubecache/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -345,4 +350,38 @@ describe('createEventRecorder over real HTTP (in-process API server, FakeClock)'
     expect(again[0]!.metadata!.name).toBe(e!.metadata!.name);
     expect(again[0]!.series?.count).toBe(3);
   });
+});
+
+describe('EventRecorder and the process lifetime', () => {
+  it('does not keep a finished program alive: a recorder never aborted lets the process exit once its writes are done', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubecache-recorder-'));
+    const script = join(dir, 'exit.mts');
+    const here = dirname(fileURLToPath(import.meta.url));
+    writeFileSync(
+      script,
+      [
+        `import { startApiServer, eventually } from ${JSON.stringify(join(here, '../../testing/src/index.ts'))};`,
+        `import { createEventRecorder } from ${JSON.stringify(join(here, 'event-recorder.ts'))};`,
+        `const server = await startApiServer();`,
+        `const recorder = createEventRecorder({ kubeConfig: server.kubeConfig, reportingController: 'c' });`,
+        `void recorder.run(new AbortController().signal); // never aborted`,
+        `const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'ns1', name: 'p', uid: 'u1' } };`,
+        `recorder.eventf(pod, undefined, 'Normal', 'Synced', 'Reconcile', 'synced');`,
+        `await eventually(() => { if (server.list('events.events.k8s.io', { namespace: 'ns1' }).items.length !== 1) throw new Error('not yet'); });`,
+        `await server.close();`,
+        `console.log('done');`,
+      ].join('\n'),
+    );
+    const started = Date.now();
+    const run = spawnSync(process.execPath, ['--import', 'tsx', script], {
+      encoding: 'utf8',
+      timeout: 30_000, // housekeeping runs every 6 min: a kept-alive process is killed first
+      cwd: here,
+    });
+    rmSync(dir, { recursive: true, force: true });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('done\n');
+    expect(run.status).toBe(0);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  }, 40_000);
 });

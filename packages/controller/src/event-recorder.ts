@@ -446,6 +446,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
       }
     }
     finishTimer = clock.setTimeout(finishSeries, finishMs);
+    finishTimer.unref?.();
   }
 
   function refreshSeries(): void {
@@ -456,13 +457,18 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
       }
     }
     refreshTimer = clock.setTimeout(refreshSeries, refreshMs);
+    refreshTimer.unref?.();
   }
 
   function startWriting(): void {
     if (started) return;
     started = true;
+    // Housekeeping timers do not keep the process alive: a program that is done exits even if
+    // it never aborted the recorder (writes in flight and their retries still do).
     finishTimer = clock.setTimeout(finishSeries, finishMs);
+    finishTimer.unref?.();
     refreshTimer = clock.setTimeout(refreshSeries, refreshMs);
+    refreshTimer.unref?.();
     pump();
   }
 

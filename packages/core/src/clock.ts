@@ -4,6 +4,12 @@ import { AbortedError } from './errors.js';
 export interface TimerHandle {
   /** Cancels the timer; calling it again is harmless. */
   cancel(): void;
+  /**
+   * Lets the process exit while only this timer is pending (Node's `Timeout.unref()`): for
+   * housekeeping timers of background components. Optional: a {@link FakeClock} has nothing to
+   * release, so callers write `handle.unref?.()`.
+   */
+  unref?(): void;
 }
 
 /**
@@ -41,7 +47,7 @@ export const realClock: Clock = {
   monotonicNow: () => performance.now(),
   setTimeout(fn, ms) {
     const t = setTimeout(fn, Math.max(0, ms));
-    return { cancel: () => clearTimeout(t) };
+    return { cancel: () => clearTimeout(t), unref: () => void t.unref() };
   },
 };
 
