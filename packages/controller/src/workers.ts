@@ -123,6 +123,12 @@ export interface WorkerPoolOptions {
   readonly awaitWrites?: ((key: string, signal: AbortSignal) => Promise<boolean>) | undefined;
   /** Runs the reconcile of `key` as the owner of the client writes it makes. Default: `run()`. */
   readonly runAs?: (<T>(key: string, run: () => T) => T) | undefined;
+  /**
+   * Sharding: asked right before a reconcile of `key` starts; `undefined` skips the key (it is
+   * forgotten, not requeued), a ticket lets it run and is `done()` once the reconcile returned.
+   * Default: every key runs.
+   */
+  readonly admit?: ((key: string) => { done(): void } | undefined) | undefined;
 }
 
 /** Longest delay a timer can take (2³¹ − 1 ms, ~24.8 days): Node fires longer ones at once. */
@@ -240,6 +246,12 @@ export class WorkerPool {
       this.requeue(key, { rateLimited: true }, priority);
       return;
     }
+    const admit = this.o.admit;
+    const ticket = admit?.(key);
+    if (admit !== undefined && ticket === undefined) {
+      queue.forget(key); // not this shard's (any more): its events enqueue it if it comes back
+      return;
+    }
     const retries = queue.numRequeues(key);
     const logger = withFields(this.o.logger, {
       controller: name,
@@ -271,6 +283,7 @@ export class WorkerPool {
     } finally {
       if (signal.timedOut()) this.metric(() => metrics.timedOut?.());
       signal.done();
+      ticket?.done();
       this.active--;
       this.metric(() => metrics.activeWorkers(this.active));
       this.hook(key, 'end');
