@@ -1,0 +1,171 @@
+import { leasesResourceDef, silentLogger, type KubeObject } from '@kubecache/core';
+import { eventually, startApiServer, type ApiServer } from '@kubecache/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isShardMembershipLostError, isShardingConfigError } from './errors.js';
+import { ringLabel } from './labels.js';
+import { runShardMembership, type ShardMembershipOptions } from './membership.js';
+
+interface LeaseObj extends KubeObject {
+  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; renewTime?: string };
+}
+
+let server: ApiServer | undefined;
+const stops: AbortController[] = [];
+afterEach(async () => {
+  for (const c of stops.splice(0)) c.abort();
+  await server?.close();
+  server = undefined;
+});
+
+// Short timings (real clock, real HTTP): lease 2 s, renew deadline 1 s, retry 200 ms.
+const timings = { leaseDurationMs: 2000, renewDeadlineMs: 1000, retryPeriodMs: 200 };
+
+function start(
+  s: ApiServer,
+  extra: Partial<ShardMembershipOptions> = {},
+): { done: Promise<void>; stop: AbortController; acquired: () => boolean } {
+  const stop = new AbortController();
+  stops.push(stop);
+  let acquired = false;
+  const done = runShardMembership({
+    kubeConfig: s.kubeConfig,
+    namespace: 'ns',
+    ring: 'foos',
+    shardId: 'shard-a',
+    ...timings,
+    signal: stop.signal,
+    logger: silentLogger,
+    onAcquired: () => {
+      acquired = true;
+    },
+    ...extra,
+  });
+  return { done, stop, acquired: () => acquired };
+}
+
+const lease = (s: ApiServer, name = 'shard-a'): LeaseObj | undefined =>
+  s.get(leasesResourceDef, 'ns', name) as LeaseObj | undefined;
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('runShardMembership over real HTTP', () => {
+  it('creates its labelled Lease, calls onAcquired, renews every retry period', async () => {
+    server = await startApiServer();
+    const s = server;
+    const m = start(s);
+    await eventually(() => expect(m.acquired()).toBe(true));
+    const first = lease(s);
+    expect(first?.metadata?.labels?.[ringLabel]).toBe('foos');
+    expect(first?.spec?.holderIdentity).toBe('shard-a');
+    expect(first?.spec?.leaseDurationSeconds).toBe(2);
+    await eventually(() => expect(lease(s)?.spec?.renewTime).not.toBe(first?.spec?.renewTime));
+    m.stop.abort();
+    await m.done;
+  });
+
+  it('deletes its Lease at once on abort, and resolves', async () => {
+    server = await startApiServer();
+    const s = server;
+    const m = start(s);
+    await eventually(() => expect(m.acquired()).toBe(true));
+    m.stop.abort();
+    await m.done;
+    expect(lease(s)).toBeUndefined();
+  });
+
+  it('rejects with renew-deadline when renewals hang past the renew deadline', async () => {
+    server = await startApiServer();
+    const s = server;
+    const m = start(s);
+    await eventually(() => expect(m.acquired()).toBe(true));
+    s.faults.stallNextRequests(1000, { resource: 'leases.coordination.k8s.io' });
+    const started = performance.now();
+    const err = await rejection(m.done);
+    expect(isShardMembershipLostError(err)).toBe(true);
+    expect((err as { reason?: string }).reason).toBe('renew-deadline');
+    // Never later than renew deadline + one retry period after the hang began (plus slack for
+    // a loaded machine): a shard must not stay half-alive.
+    expect(performance.now() - started).toBeLessThan(timings.renewDeadlineMs + 1500);
+    s.faults.clear();
+  });
+
+  it('rejects with taken-over when the sharder takes the Lease over', async () => {
+    server = await startApiServer();
+    const s = server;
+    const m = start(s);
+    await eventually(() => expect(m.acquired()).toBe(true));
+    const cur = lease(s)!;
+    s.update(leasesResourceDef, {
+      ...cur,
+      spec: { ...cur.spec, holderIdentity: 'the-sharder' },
+    } as KubeObject);
+    const err = await rejection(m.done);
+    expect((err as { reason?: string }).reason).toBe('taken-over');
+  });
+
+  it('rejects with deleted when the Lease disappears under it', async () => {
+    server = await startApiServer();
+    const s = server;
+    const m = start(s);
+    await eventually(() => expect(m.acquired()).toBe(true));
+    s.delete(leasesResourceDef, 'ns', 'shard-a');
+    const err = await rejection(m.done);
+    expect((err as { reason?: string }).reason).toBe('deleted');
+  });
+
+  it('waits while the sharder holds its Lease, and takes it once deleted', async () => {
+    server = await startApiServer();
+    const s = server;
+    s.create(leasesResourceDef, {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { namespace: 'ns', name: 'shard-a', labels: { [ringLabel]: 'foos' } },
+      spec: {
+        holderIdentity: 'the-sharder',
+        leaseDurationSeconds: 30,
+        renewTime: new Date().toISOString(),
+      },
+    } as KubeObject);
+    const m = start(s);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(m.acquired()).toBe(false);
+    s.delete(leasesResourceDef, 'ns', 'shard-a');
+    await eventually(() => expect(m.acquired()).toBe(true));
+    expect(lease(s)?.spec?.holderIdentity).toBe('shard-a');
+  });
+
+  it('takes back a released Lease or its own (a restart) at once', async () => {
+    server = await startApiServer();
+    const s = server;
+    s.create(leasesResourceDef, {
+      metadata: { namespace: 'ns', name: 'shard-a' },
+      spec: { holderIdentity: '', leaseDurationSeconds: 1 },
+    } as KubeObject);
+    const m = start(s);
+    await eventually(() => expect(m.acquired()).toBe(true));
+    expect(lease(s)?.metadata?.labels?.[ringLabel]).toBe('foos');
+  });
+
+  it('rejects bad options before any request', async () => {
+    server = await startApiServer();
+    const s = server;
+    for (const extra of [
+      { ring: 'Foos' },
+      { shardId: '' },
+      { leaseDurationMs: 1500 },
+      { renewDeadlineMs: 2000 },
+      { retryPeriodMs: 900 },
+    ]) {
+      const err = await rejection(start(s, extra).done);
+      expect(isShardingConfigError(err), JSON.stringify(extra)).toBe(true);
+    }
+    expect(s.requests.count()).toBe(0);
+  });
+});
