@@ -67,6 +67,12 @@ export {
 } from './listwatch.js';
 export { listAllPages, type PagedList, type PagerOptions } from './pager.js';
 export { decodeWatchStream, type WatchStreamOptions } from './watch-stream.js';
+export {
+  createFieldsV1Sharing,
+  deepFreeze,
+  type FieldsV1Sharing,
+  type FieldsV1SharingOptions,
+} from './shared-fields.js';
 export { createListDecoder, type ListDecoder, type ListDecoderOptions } from './list-decoder.js';
 export type { RequestRetry } from './with-retry.js';
 export { discoverNamespaced, type DiscoveryOptions } from './discovery.js';

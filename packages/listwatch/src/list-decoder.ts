@@ -7,6 +7,7 @@
 // element (or top-level member) still incomplete are kept between chunks.
 import type { KubeList, KubeObject } from '@kubecache/core';
 import { ResponseDecodeError } from './errors.js';
+import type { FieldsV1Sharing } from './shared-fields.js';
 
 /** Options of {@link createListDecoder}. */
 export interface ListDecoderOptions<T = KubeObject> {
@@ -22,6 +23,12 @@ export interface ListDecoderOptions<T = KubeObject> {
    * effect the caller cannot drop: it also sees items of a list that fails later.
    */
   mapItem?: ((item: T) => T) | undefined;
+  /**
+   * Decodes each item through this sharing (see `createFieldsV1Sharing`): identical
+   * `metadata.managedFields[].fieldsV1` values become one frozen object. Default: none (each
+   * item is `JSON.parse`d whole).
+   */
+  fieldsV1Sharing?: FieldsV1Sharing | undefined;
   /** Names the response in error messages. Default: `list`. */
   description?: string;
   /** HTTP status reported by errors (`ResponseDecodeError.statusCode`). Default: 200. */
@@ -155,6 +162,7 @@ export function createListDecoder<T = KubeObject>(
 ): ListDecoder<T> {
   const maxItemBytes = options.maxItemBytes ?? defaultMaxItemBytes;
   const mapItem = options.mapItem;
+  const sharing = options.fieldsV1Sharing;
   const what = options.description ?? 'list';
   const statusCode = options.statusCode ?? 200;
 
@@ -327,7 +335,9 @@ export function createListDecoder<T = KubeObject>(
 
   function parse(json: string): unknown {
     try {
-      return JSON.parse(json);
+      return sharing !== undefined && target === Target.Item
+        ? sharing.parse(json, 'object')
+        : JSON.parse(json);
     } catch (err) {
       return fail(`${valueName()} is not valid JSON: ${String(err)}`, err);
     }

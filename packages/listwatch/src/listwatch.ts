@@ -19,6 +19,11 @@ import {
 import { isResponseDecodeError, isWatchIdleTimeoutError, ResponseDecodeError } from './errors.js';
 import { createTransport, streamBody, type KubeConfigLike, type ReadBodyOptions } from './http.js';
 import { createListDecoder } from './list-decoder.js';
+import {
+  createFieldsV1Sharing,
+  type FieldsV1Sharing,
+  type FieldsV1SharingOptions,
+} from './shared-fields.js';
 import type { ListerWatcher, ListOptions, WatchStream } from './types.js';
 import { decodeWatchStream } from './watch-stream.js';
 import { sendWithRetry, type RequestRetry } from './with-retry.js';
@@ -66,6 +71,16 @@ export interface ListWatchOptions {
    * item by item. Default: 64 MiB (67 108 864); API objects are limited to ~1.5 MB by etcd.
    */
   maxLineBytes?: number;
+  /**
+   * Decode each distinct `metadata.managedFields[].fieldsV1` value once and give every object
+   * that carries the same JSON text the same deep-frozen object (see `createFieldsV1Sharing`),
+   * in lists and watches alike. Objects stay deep-equal to what the server sent; a write into a
+   * fieldsV1 value throws a TypeError (strict mode). Pass `false` to decode every object whole
+   * with `JSON.parse`, or options for the table. Default: true (about 4 MB of table at most).
+   *
+   * Differs from client-go: each Go object holds its own copy of the field set bytes.
+   */
+  shareFieldsV1?: boolean | FieldsV1SharingOptions;
   /** Decoded watch events waiting for the consumer before the socket is paused. Default: 1000. */
   highWaterMark?: number;
   /** Clock for the idle timeouts. Default: the real clock. */
@@ -214,12 +229,19 @@ function isJsonContentType(value: string | undefined): boolean {
 async function decodeListBody<T>(
   res: IncomingMessage,
   bodyOptions: ReadBodyOptions,
-  o: { path: string; code: number; maxItemBytes: number; mapItem: ((item: T) => T) | undefined },
+  o: {
+    path: string;
+    code: number;
+    maxItemBytes: number;
+    mapItem: ((item: T) => T) | undefined;
+    fieldsV1Sharing: FieldsV1Sharing | undefined;
+  },
 ): Promise<KubeList<T>> {
   const what = `list of ${o.path}`;
   const decoder = createListDecoder<T>({
     maxItemBytes: o.maxItemBytes,
     mapItem: o.mapItem,
+    fieldsV1Sharing: o.fieldsV1Sharing,
     description: what,
     statusCode: o.code,
   });
@@ -293,6 +315,10 @@ export function createListWatch<T>(
     Math.max(defaultIdleTimeoutMs, (o.timeoutSeconds ?? 0) * 1000 + watchIdleGraceMs);
   const maxLineBytes = options.maxLineBytes ?? defaultMaxLineBytes;
   const highWaterMark = options.highWaterMark ?? 1000;
+  // One table for the ListWatch's lists and watches: a relist finds the field sets it knows.
+  const share = options.shareFieldsV1 ?? true;
+  const fieldsV1Sharing =
+    share === false ? undefined : createFieldsV1Sharing(share === true ? {} : share);
   const clock = options.clock ?? realClock;
   const transport = createTransport(kubeConfig, {
     idleTimeoutMs,
@@ -358,6 +384,7 @@ export function createListWatch<T>(
         code,
         maxItemBytes: maxLineBytes,
         mapItem: hooks?.mapItem,
+        fieldsV1Sharing,
       });
     },
 
@@ -383,7 +410,13 @@ export function createListWatch<T>(
       }
       return decodeWatchStream<T>(
         res,
-        { idleTimeoutMs: watchIdleTimeoutMs(o), maxLineBytes, highWaterMark, clock },
+        {
+          idleTimeoutMs: watchIdleTimeoutMs(o),
+          maxLineBytes,
+          highWaterMark,
+          clock,
+          fieldsV1Sharing,
+        },
         signal,
       );
     },

@@ -11,6 +11,7 @@ import {
   WatchIdleTimeoutError,
 } from './errors.js';
 import { startIdleTimer } from './http.js';
+import type { FieldsV1Sharing } from './shared-fields.js';
 import type { WatchEvent, WatchStream } from './types.js';
 
 /** Options of {@link decodeWatchStream}. */
@@ -26,6 +27,12 @@ export interface WatchStreamOptions {
   highWaterMark: number;
   /** Clock for the idle timeout. Default: the real clock. */
   clock?: Clock;
+  /**
+   * Decodes each line through this sharing (see `createFieldsV1Sharing`): identical
+   * `metadata.managedFields[].fieldsV1` values of the events' objects become one frozen object.
+   * Default: none (each line is `JSON.parse`d whole).
+   */
+  fieldsV1Sharing?: FieldsV1Sharing | undefined;
 }
 
 const eventTypes: ReadonlySet<string> = new Set([
@@ -52,6 +59,7 @@ export function decodeWatchStream<T = KubeObject>(
 ): WatchStream<T> {
   const clock = options.clock ?? realClock;
   const highWaterMark = Math.max(1, options.highWaterMark);
+  const sharing = options.fieldsV1Sharing;
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   let queue: (WatchEvent<T> | undefined)[] = [];
   let head = 0;
@@ -117,7 +125,7 @@ export function decodeWatchStream<T = KubeObject>(
     if (text.length === 0 || (text.charCodeAt(0) <= 0x20 && text.trim() === '')) return;
     let ev: unknown;
     try {
-      ev = JSON.parse(text);
+      ev = sharing !== undefined ? sharing.parse(text, 'event') : JSON.parse(text);
     } catch (err) {
       throw new WatchDecodeError(`watch line is not JSON: ${String(err)}`, lastRv, text, {
         cause: err,

@@ -1,0 +1,295 @@
+// Decodes `metadata.managedFields[].fieldsV1` once per distinct JSON text and shares one frozen
+// copy between every object that carries the same text. The field sets of replicas of one
+// template are byte-identical (the same manager set the same fields), and in a real cluster they
+// are about half of a pod's JSON; client-go keeps one copy per object (its FieldsV1 is a []byte
+// per pod). Here the decoders (list-decoder.ts, watch-stream.ts) hand each item's or event's JSON
+// text to `parse`, which finds the fieldsV1 values by a structural scan of the text (no parse),
+// cuts the ones long enough to matter out of the text, parses the rest, and puts the shared
+// copies back. A duplicate is therefore never parsed at all, so the garbage of the decode falls
+// too, not only the retained heap.
+//
+// Differs from client-go: the shared fieldsV1 objects are deep-frozen (a write into one throws a
+// TypeError in strict-mode code and is ignored in sloppy code); the managedFields array and its
+// entries stay per object and writable.
+
+/** Options of {@link createFieldsV1Sharing}. */
+export interface FieldsV1SharingOptions {
+  /**
+   * fieldsV1 values shorter than this, in characters of JSON, are parsed in place and not shared.
+   * Default: 64.
+   */
+  minChars?: number;
+  /**
+   * Characters of JSON text kept as keys of the table of distinct fieldsV1 values (each distinct
+   * text is kept once, with its frozen object). When half of it is filled by new texts, the texts
+   * not seen since the previous such turn are forgotten (their objects stay with the objects
+   * that use them). Default: 4 194 304 (4 Mi characters, ~4 MB).
+   */
+  maxTableChars?: number;
+}
+
+/**
+ * The sharing state of one ListWatch: `parse` decodes JSON text like `JSON.parse`, sharing the
+ * fieldsV1 subtrees (see {@link createFieldsV1Sharing}).
+ */
+export interface FieldsV1Sharing {
+  /**
+   * Parses the JSON text of one object (`root: 'object'`, a list item) or one watch event
+   * (`root: 'event'`, the object under its `object` member). Throws the SyntaxError of
+   * `JSON.parse(text)` for invalid JSON. The result is deep-equal to `JSON.parse(text)`.
+   */
+  parse(text: string, root: 'object' | 'event'): unknown;
+  /** Counters since creation: fieldsV1 values taken from the table, newly added, table size. */
+  readonly stats: { shared: number; added: number; entries: number; tableChars: number };
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+function skipSpace(t: string, i: number): number {
+  while (i < t.length && isSpace(t.charCodeAt(i))) i++;
+  return i;
+}
+
+/** `t[i]` is an opening quote: the index just past the closing quote, or -1. */
+function endOfString(t: string, i: number): number {
+  let from = i + 1;
+  for (;;) {
+    const q = t.indexOf('"', from);
+    if (q < 0) return -1;
+    let b = q - 1;
+    while (t.charCodeAt(b) === BACKSLASH) b--;
+    // An even run of backslashes before the quote: it closes the string.
+    if (((q - 1 - b) & 1) === 0) return q + 1;
+    from = q + 1;
+  }
+}
+
+/** The index just past the JSON value starting at `i`, or -1 when the text ends first. */
+function endOfValue(t: string, i: number): number {
+  const c = t.charCodeAt(i);
+  if (c === QUOTE) return endOfString(t, i);
+  const n = t.length;
+  if (c === LBRACE || c === LBRACKET) {
+    let depth = 0;
+    while (i < n) {
+      const d = t.charCodeAt(i);
+      if (d === QUOTE) {
+        i = endOfString(t, i);
+        if (i < 0) return -1;
+        continue;
+      }
+      if (d === LBRACE || d === LBRACKET) depth++;
+      else if (d === RBRACE || d === RBRACKET) {
+        if (--depth === 0) return i + 1;
+      }
+      i++;
+    }
+    return -1;
+  }
+  while (i < n) {
+    const d = t.charCodeAt(i);
+    if (d === COMMA || d === RBRACE || d === RBRACKET || isSpace(d)) return i;
+    i++;
+  }
+  return i;
+}
+
+/**
+ * `t[i]` opens an object: the index of the value of its first member named `name` (written
+ * without escapes), or -1. Members before it are skipped by their extent only.
+ */
+function memberValue(t: string, i: number, name: string): number {
+  i = skipSpace(t, i + 1);
+  while (t.charCodeAt(i) === QUOTE) {
+    const keyEnd = endOfString(t, i);
+    if (keyEnd < 0) return -1;
+    const match = keyEnd - i - 2 === name.length && t.startsWith(name, i + 1);
+    i = skipSpace(t, keyEnd);
+    if (t.charCodeAt(i) !== COLON) return -1;
+    i = skipSpace(t, i + 1);
+    if (match) return i;
+    i = endOfValue(t, i);
+    if (i < 0) return -1;
+    i = skipSpace(t, i);
+    if (t.charCodeAt(i) !== COMMA) return -1;
+    i = skipSpace(t, i + 1);
+  }
+  return -1;
+}
+
+/** A fieldsV1 value found in the text: element `index` of managedFields, chars `[start, end)`. */
+interface Found {
+  index: number;
+  start: number;
+  end: number;
+}
+
+/**
+ * The fieldsV1 values of `metadata.managedFields` at least `minChars` long, in order, or an
+ * empty array when the text has no managedFields where a Kubernetes object has them.
+ */
+function findFieldsV1(t: string, root: 'object' | 'event', minChars: number): Found[] {
+  const found: Found[] = [];
+  let i = skipSpace(t, 0);
+  if (t.charCodeAt(i) !== LBRACE) return found;
+  if (root === 'event') {
+    i = memberValue(t, i, 'object');
+    if (i < 0 || t.charCodeAt(i) !== LBRACE) return found;
+  }
+  i = memberValue(t, i, 'metadata');
+  if (i < 0 || t.charCodeAt(i) !== LBRACE) return found;
+  i = memberValue(t, i, 'managedFields');
+  if (i < 0 || t.charCodeAt(i) !== LBRACKET) return found;
+  i = skipSpace(t, i + 1);
+  for (let index = 0; t.charCodeAt(i) === LBRACE; index++) {
+    const entryEnd = endOfValue(t, i);
+    if (entryEnd < 0) return [];
+    const v = memberValue(t, i, 'fieldsV1');
+    if (v >= 0 && v < entryEnd && t.charCodeAt(v) === LBRACE) {
+      const end = endOfValue(t, v);
+      if (end < 0) return [];
+      if (end - v >= minChars) found.push({ index, start: v, end });
+    }
+    i = skipSpace(t, entryEnd);
+    if (t.charCodeAt(i) !== COMMA) break;
+    i = skipSpace(t, i + 1);
+  }
+  return found;
+}
+
+/** Freezes `v` and everything under it; returns it. */
+export function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/** A copy of `s` that does not keep the string it was sliced from alive. */
+function ownCopy(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
+interface Entry {
+  text: string;
+  value: object;
+}
+
+/**
+ * Creates the fieldsV1 sharing of one ListWatch (see {@link FieldsV1Sharing}). Every fieldsV1
+ * value of at least `minChars` characters is decoded once per distinct text (`JSON.parse` of
+ * that text alone), deep-frozen, and the same object is put into every object whose text
+ * carries it. What readers see is deep-equal to `JSON.parse(text)`; a write into a shared
+ * fieldsV1 throws a TypeError (strict mode).
+ *
+ * Robustness: the scan follows the JSON structure (strings and escapes included) from the root
+ * to `metadata.managedFields`; the text parsed has a `0` in place of each cut value, and the
+ * result is used only if every `0` is found where the scan said (else the text is parsed whole,
+ * unshared): a key spelled with escapes, a duplicate key or whitespace never misplaces a value.
+ * A cut value that is not valid JSON also falls back to the whole parse, whose SyntaxError is
+ * thrown.
+ */
+export function createFieldsV1Sharing(options: FieldsV1SharingOptions = {}): FieldsV1Sharing {
+  const minChars = options.minChars ?? 64;
+  const maxTableChars = options.maxTableChars ?? 4 * 1024 * 1024;
+  if (!(maxTableChars > 0)) throw new RangeError('maxTableChars must be positive');
+  // Two generations: texts seen since the last turn, and those of the turn before.
+  let young = new Map<string, Entry>();
+  let old = new Map<string, Entry>();
+  let youngChars = 0;
+  let oldChars = 0;
+  const stats = { shared: 0, added: 0, entries: 0, tableChars: 0 };
+
+  function remember(e: Entry): void {
+    young.set(e.text, e);
+    youngChars += e.text.length;
+    if (youngChars * 2 > maxTableChars) {
+      old = young;
+      oldChars = youngChars;
+      young = new Map();
+      youngChars = 0;
+    }
+  }
+
+  /** The shared object for this text, decoding it when new; undefined when it is not JSON. */
+  function lookup(text: string): object | undefined {
+    let e = young.get(text);
+    if (e !== undefined) {
+      stats.shared++;
+      return e.value;
+    }
+    e = old.get(text);
+    if (e !== undefined) {
+      old.delete(text);
+      oldChars -= e.text.length;
+      remember(e);
+      stats.shared++;
+      return e.value;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    if (typeof value !== 'object' || value === null) return undefined;
+    remember({ text: ownCopy(text), value: deepFreeze(value) });
+    stats.added++;
+    return value;
+  }
+
+  function parse(text: string, root: 'object' | 'event'): unknown {
+    const found = findFieldsV1(text, root, minChars);
+    if (found.length === 0) return JSON.parse(text);
+    const shared: object[] = [];
+    let cut = '';
+    let last = 0;
+    for (const f of found) {
+      const value = lookup(text.slice(f.start, f.end));
+      if (value === undefined) return JSON.parse(text);
+      shared.push(value);
+      cut += text.slice(last, f.start) + '0';
+      last = f.end;
+    }
+    cut += text.slice(last);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(cut);
+    } catch {
+      return JSON.parse(text);
+    }
+    const obj = root === 'event' ? (parsed as { object?: unknown } | null)?.object : parsed;
+    const entries = (obj as { metadata?: { managedFields?: unknown } } | null)?.metadata
+      ?.managedFields;
+    if (!Array.isArray(entries)) return JSON.parse(text);
+    for (const f of found) {
+      const entry: unknown = entries[f.index];
+      if ((entry as { fieldsV1?: unknown } | null)?.fieldsV1 !== 0) return JSON.parse(text);
+    }
+    for (let k = 0; k < found.length; k++) {
+      (entries[found[k]!.index] as { fieldsV1: object }).fieldsV1 = shared[k]!;
+    }
+    return parsed;
+  }
+
+  return {
+    parse,
+    get stats() {
+      stats.entries = young.size + old.size;
+      stats.tableChars = youngChars + oldChars;
+      return { ...stats };
+    },
+  };
+}
