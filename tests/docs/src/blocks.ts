@@ -61,6 +61,14 @@ export function isRunnable(block: CodeBlock): boolean {
   return block.lang === 'js' || block.lang === 'mjs' || block.meta.includes('runnable');
 }
 
+/**
+ * Whether a block is a vitest test file: ` ```ts vitest `. It is type-checked like every `ts`
+ * block and run, as written, as one test file of a vitest run (see `runVitestBlocks`).
+ */
+export function isVitestSuite(block: CodeBlock): boolean {
+  return isTypeScript(block) && block.meta.includes('vitest');
+}
+
 /** Whether a block is type-checked: every `ts`/`typescript` block. */
 export function isTypeScript(block: CodeBlock): boolean {
   return block.lang === 'ts' || block.lang === 'typescript';

@@ -8,8 +8,9 @@
 // noUncheckedIndexedAccess, exactOptionalPropertyTypes, module nodenext) minus the unused-locals
 // checks (a snippet may show a value without using it).
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import ts from 'typescript';
 import { blockId, type CodeBlock } from './blocks.js';
 
@@ -145,4 +146,139 @@ export async function runBlock(
 /** `file:line TS1234 message` lines for a report. */
 export function formatErrors(errors: readonly BlockError[]): string {
   return errors.map((e) => `${e.block.file}:${e.line} TS${e.code} ${e.message}`).join('\n');
+}
+
+/** What a ` ```ts vitest ` block did as a test file. */
+export interface VitestFileResult {
+  block: CodeBlock;
+  /** Tests that passed. */
+  passed: number;
+  /**
+   * `name: message` per failed test, and the file's own failures (an import that throws, a hook
+   * that fails, handles left open: see {@link runVitestBlocks}); README lines instead of the
+   * temp file's.
+   */
+  failures: string[];
+}
+
+/** The result of {@link runVitestBlocks}. */
+export interface VitestRun {
+  /** vitest's exit code (`null` if killed). */
+  code: number | null;
+  timedOut: boolean;
+  /** One entry per block, in order; a block vitest did not report has `passed: 0` and a failure. */
+  files: VitestFileResult[];
+  stdout: string;
+  stderr: string;
+}
+
+// Loaded before each block's test file: after the file's own hooks (vitest runs `afterAll` hooks
+// in reverse order of registration), every handle that was not there before its tests — a
+// server, a socket, a timer — must be gone within 2 s, or the file fails.
+const leakCheck = `import { afterAll, beforeAll } from 'vitest';
+const count = (list) => list.reduce((m, t) => m.set(t, (m.get(t) ?? 0) + 1), new Map());
+let before = new Map();
+beforeAll(() => { before = count(process.getActiveResourcesInfo()); });
+afterAll(async () => {
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    const now = count(process.getActiveResourcesInfo());
+    const left = [...now].filter(([t, n]) => n > (before.get(t) ?? 0)).map(([t, n]) => \`\${t} x\${n - (before.get(t) ?? 0)}\`);
+    if (left.length === 0) return;
+    if (Date.now() > deadline) throw new Error(\`handles left open after the tests (not closed in teardown): \${left.join(', ')}\`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+});
+`;
+
+/**
+ * Runs ` ```ts vitest ` blocks, each as written in its README, as the test files of ONE vitest
+ * run in `dir` (recreated), with vitest's defaults (no aliases: `@kubecache/*` resolve through
+ * node_modules to the built packages, as in a user's project) plus a setup file that fails a file
+ * whose tests leave handles open. vitest is run by the Node running this (`process.execPath`),
+ * without the calling vitest's `VITEST*` environment; killed after `timeoutMs`.
+ */
+export async function runVitestBlocks(
+  dir: string,
+  blocks: readonly CodeBlock[],
+  timeoutMs = 120_000,
+): Promise<VitestRun> {
+  rmSync(dir, { recursive: true, force: true });
+  makeDir(dir);
+  const files = blocks.map((b) => ({ block: b, name: `${fileName(b)}.test.ts` }));
+  for (const f of files) writeFileSync(join(dir, f.name), f.block.code);
+  writeFileSync(join(dir, 'leak-check.mjs'), leakCheck);
+  const config = { test: { include: files.map((f) => f.name), setupFiles: ['./leak-check.mjs'] } };
+  writeFileSync(join(dir, 'vitest.config.mjs'), `export default ${JSON.stringify(config)};\n`);
+  const report = join(dir, 'report.json');
+  const vitest = join(
+    dirname(createRequire(import.meta.url).resolve('vitest/package.json')),
+    'vitest.mjs',
+  );
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST')),
+  );
+  const args = [vitest, 'run', '--root', dir, '--reporter=json', `--outputFile=${report}`];
+  const run = await new Promise<Omit<VitestRun, 'files'>>((resolve) => {
+    const child = spawn(process.execPath, args, {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, timedOut, stdout, stderr });
+    });
+  });
+  const json = existsSync(report)
+    ? (JSON.parse(readFileSync(report, 'utf8')) as JsonReport)
+    : undefined;
+  return {
+    ...run,
+    files: files.map(({ block, name }) => {
+      const toReadme = (text: string): string =>
+        text
+          .replaceAll(
+            new RegExp(`[^\\s(]*${name.replace(/[.]/g, '\\.')}:(\\d+)(:\\d+)?`, 'g'),
+            (_, line: string) => `${block.file}:${block.line + Number(line) - 1}`,
+          )
+          .split('\n')
+          .filter((l) => !/^\s+at .*(\/node_modules\/|<anonymous>)/.test(l)) // vitest's own frames
+          .join('\n');
+      const result = json?.testResults.find((r) => r.name.endsWith(`/${name}`));
+      if (result === undefined)
+        return { block, passed: 0, failures: [`${name}: not reported by vitest`] };
+      const failures = result.assertionResults
+        .filter((a) => a.status !== 'passed')
+        .map((a) => `${a.fullName}: ${a.status} ${toReadme(a.failureMessages.join('\n'))}`)
+        // vitest's JSON report gives a timeout only the stack of its placeholder error
+        .map((f) =>
+          f.replace(/Error: STACK_TRACE_ERROR/g, 'timed out (vitest testTimeout/hookTimeout)'),
+        );
+      if (result.status !== 'passed' && result.message) failures.push(toReadme(result.message));
+      if (result.status !== 'passed' && failures.length === 0)
+        failures.push(`file ${result.status}`);
+      const passed = result.assertionResults.filter((a) => a.status === 'passed').length;
+      return { block, passed, failures };
+    }),
+  };
+}
+
+/** The part of vitest's JSON reporter output read here. */
+interface JsonReport {
+  testResults: {
+    name: string;
+    status: string;
+    message?: string;
+    assertionResults: { fullName: string; status: string; failureMessages: string[] }[];
+  }[];
 }

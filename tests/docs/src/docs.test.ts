@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePod, startApiServer, type ApiServer } from '@kubecache/testing';
-import { allBlocks, blockId, isRunnable, isTypeScript } from './blocks.js';
-import { formatErrors, runBlock, typeCheck, type BlockError } from './check.js';
+import { allBlocks, blockId, isRunnable, isTypeScript, isVitestSuite } from './blocks.js';
+import { formatErrors, runBlock, runVitestBlocks, typeCheck, type BlockError } from './check.js';
 import { knownFailures } from './known-failures.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -77,5 +77,31 @@ describe('runnable README blocks (```ts runnable, ```js, ```mjs)', () => {
         );
     }
     expect(failed.join('\n\n')).toBe('');
+  });
+});
+
+describe('vitest README blocks (```ts vitest)', () => {
+  it('include the "Testing a controller" guide of @kubecache/testing', () => {
+    const guide = blocks.filter((b) => b.file === 'packages/testing/README.md' && isVitestSuite(b));
+    expect(guide.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('run as vitest test files against the built packages: every test passes, no handle left open', async () => {
+    const suites = blocks.filter(isVitestSuite);
+    const run = await runVitestBlocks(
+      join(root, 'tests', 'docs', 'node_modules', '.readme-blocks', 'vitest'),
+      suites,
+    );
+    const report = run.files.map((f) =>
+      f.failures.length > 0 || f.passed === 0
+        ? `${blockId(f.block)} (line ${f.block.line}): ${f.passed} passed\n${f.failures.join('\n')}`
+        : '',
+    );
+    expect(
+      report.filter(Boolean).join('\n\n') ||
+        (run.code === 0
+          ? ''
+          : `vitest exit ${run.code}${run.timedOut ? ' (timed out)' : ''}\n${run.stderr}`),
+    ).toBe('');
   });
 });
