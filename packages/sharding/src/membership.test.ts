@@ -44,7 +44,7 @@ function start(
 }
 
 const lease = (s: ApiServer, name = 'shard-a'): LeaseObj | undefined =>
-  s.get(leasesResourceDef, 'ns', name) as LeaseObj | undefined;
+  s.get(leasesResourceDef, 'ns', name);
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   try {

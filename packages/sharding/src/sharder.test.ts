@@ -1,0 +1,179 @@
+import { leasesResourceDef, silentLogger } from '@kubecache/core';
+import { eventually, startApiServer, type ApiServer } from '@kubecache/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { drainLabel, shardLabel } from './labels.js';
+import type { MoveReason } from './metrics.js';
+import { partitionKey } from './partition-key.js';
+import { createRing } from './ring.js';
+import { runSharder } from './sharder.js';
+import {
+  Bar,
+  Foo,
+  createFoo,
+  joinShard,
+  labelsOf,
+  staleShardLease,
+  type TestShard,
+} from './test-support/ring-fixture.js';
+
+const shardKey = shardLabel('foos');
+const drainKey = drainLabel('foos');
+
+let server: ApiServer | undefined;
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  await server?.close();
+  server = undefined;
+});
+
+async function startServer(): Promise<ApiServer> {
+  server = await startApiServer({ bookmarkIntervalMs: 200 });
+  server.registerResource(Foo);
+  server.registerResource(Bar);
+  return server;
+}
+
+function shard(s: ApiServer, id: string): TestShard {
+  const sh = joinShard(s, id);
+  cleanups.push(() => sh.leave().catch(() => undefined));
+  return sh;
+}
+
+interface Recorded {
+  assigned: { from: string; to: string; reason: MoveReason }[];
+  drains: string[];
+  drainMs: number[];
+}
+
+function sharder(s: ApiServer, identity = 'sharder-1'): Recorded {
+  const stop = new AbortController();
+  const rec: Recorded = { assigned: [], drains: [], drainMs: [] };
+  const done = runSharder({
+    kubeConfig: s.kubeConfig,
+    namespace: 'ns',
+    ring: 'foos',
+    resources: [
+      { definition: Foo, primary: true },
+      { definition: Bar, primary: false },
+    ],
+    leaderElection: { identity, leaseDurationMs: 2000, renewDeadlineMs: 1000, retryPeriodMs: 200 },
+    resyncIntervalMs: 100,
+    signal: stop.signal,
+    logger: silentLogger,
+    metrics: {
+      assigned: (_ring, from, to, reason) => rec.assigned.push({ from, to, reason }),
+      drainRequested: (_ring, from) => rec.drains.push(from),
+      drainDurationMs: (_ring, _from, ms) => rec.drainMs.push(ms),
+    },
+  });
+  cleanups.push(async () => {
+    stop.abort();
+    await done;
+  });
+  return rec;
+}
+
+/** Every Foo and its child carry the shard the ring of `shards` gives the Foo. */
+function expectAssigned(s: ApiServer, shards: string[]): void {
+  const ring = createRing({ shards });
+  const labels = labelsOf(s, shardKey);
+  for (const foo of s.list(Foo).items) {
+    const want = ring.shardFor(partitionKey(foo, { primaries: [Foo], resource: Foo }) ?? '');
+    const ns = foo.metadata?.namespace ?? '';
+    const name = foo.metadata?.name ?? '';
+    expect(labels.get(`Foo/${ns}/${name}`)?.[shardKey], name).toBe(want);
+    const child = labels.get(`Bar/${ns}/${name}-child`);
+    if (child !== undefined) expect(child[shardKey], `${name}-child`).toBe(want);
+  }
+}
+
+describe('runSharder over real HTTP', () => {
+  it('labels existing and new objects, children with their owner, by the ring of live shards', async () => {
+    const s = await startServer();
+    for (let i = 0; i < 20; i++)
+      createFoo(s, `ns-${String(i % 3)}`, `foo-${String(i)}`, i % 2 === 0);
+    shard(s, 'shard-a');
+    shard(s, 'shard-b');
+    const rec = sharder(s);
+    await eventually(() => expectAssigned(s, ['shard-a', 'shard-b']), { timeoutMs: 15_000 });
+    for (let i = 20; i < 30; i++) createFoo(s, 'ns-0', `foo-${String(i)}`, true);
+    await eventually(() => expectAssigned(s, ['shard-a', 'shard-b']), { timeoutMs: 15_000 });
+    expect(rec.assigned.every((a) => a.reason === 'unassigned' && a.from === '')).toBe(true);
+    expect(rec.drains).toEqual([]);
+  });
+
+  it('moves a dead shard objects directly: takes its Lease over, no drain label', async () => {
+    const s = await startServer();
+    for (let i = 0; i < 20; i++) createFoo(s, 'ns', `foo-${String(i)}`, true);
+    shard(s, 'shard-a');
+    staleShardLease(s, 'shard-dead');
+    const rec = sharder(s);
+    await eventually(() => expectAssigned(s, ['shard-a', 'shard-dead']), { timeoutMs: 15_000 });
+    // Nobody renews shard-dead: after its lease duration (2 s, by the sharder's observation)
+    // the sharder takes the Lease over and relabels its objects without a drain.
+    await eventually(() => expectAssigned(s, ['shard-a']), { timeoutMs: 15_000 });
+    expect(rec.drains).toEqual([]);
+    expect(rec.assigned.some((a) => a.reason === 'dead-shard' && a.from === 'shard-dead')).toBe(
+      true,
+    );
+    for (const labels of labelsOf(s, shardKey).values()) expect(labels[drainKey]).toBeUndefined();
+    // With no objects left, the taken-over Lease is deleted.
+    await eventually(() => expect(s.get(leasesResourceDef, 'ns', 'shard-dead')).toBeUndefined(), {
+      timeoutMs: 10_000,
+    });
+  });
+
+  it('moves a graceful leaver objects at once (its Lease is deleted)', async () => {
+    const s = await startServer();
+    for (let i = 0; i < 20; i++) createFoo(s, 'ns', `foo-${String(i)}`);
+    shard(s, 'shard-a');
+    const b = shard(s, 'shard-b');
+    sharder(s);
+    await eventually(() => expectAssigned(s, ['shard-a', 'shard-b']), { timeoutMs: 15_000 });
+    await b.leave();
+    // Well below the lease duration (2 s) would be the proof; the bound here is generous.
+    await eventually(() => expectAssigned(s, ['shard-a']), { timeoutMs: 15_000 });
+  });
+
+  it('moves objects between live shards only through the drain handshake', async () => {
+    const s = await startServer();
+    for (let i = 0; i < 30; i++) createFoo(s, 'ns', `foo-${String(i)}`, true);
+    shard(s, 'shard-a');
+    shard(s, 'shard-b');
+    const rec = sharder(s);
+    await eventually(() => expectAssigned(s, ['shard-a', 'shard-b']), { timeoutMs: 15_000 });
+    // The old shards acknowledge drains (remove both labels), as a shard's controller does.
+    let acks = 0;
+    const ack = setInterval(() => {
+      for (const def of [Foo, Bar]) {
+        for (const o of s.list(def).items) {
+          const l = o.metadata?.labels ?? {};
+          if (l[drainKey] !== 'true') continue;
+          s.patch(def, o.metadata?.namespace, o.metadata?.name ?? '', [
+            { op: 'test', path: '/metadata/resourceVersion', value: o.metadata?.resourceVersion },
+            { op: 'remove', path: `/metadata/labels/${drainKey.replace('/', '~1')}` },
+            { op: 'remove', path: `/metadata/labels/${shardKey.replace('/', '~1')}` },
+          ]);
+          acks++;
+        }
+      }
+    }, 50);
+    cleanups.push(() => clearInterval(ack));
+    const before = labelsOf(s, shardKey);
+    shard(s, 'shard-c');
+    await eventually(() => expectAssigned(s, ['shard-a', 'shard-b', 'shard-c']), {
+      timeoutMs: 15_000,
+    });
+    const after = labelsOf(s, shardKey);
+    let moved = 0;
+    for (const [k, l] of after) if (l[shardKey] !== before.get(k)?.[shardKey]) moved++;
+    expect(moved).toBeGreaterThan(0);
+    // Every move went through a drain acknowledged by the old shard, and only onto shard-c.
+    expect(acks).toBe(moved);
+    expect(rec.drains).toHaveLength(moved);
+    expect(rec.drainMs).toHaveLength(moved);
+    const moves = rec.assigned.filter((a) => a.from !== '');
+    expect(moves.every((a) => a.to === 'shard-c' && a.reason === 'unassigned')).toBe(true);
+  });
+});
