@@ -34,6 +34,7 @@ import {
   type TransformFunc,
 } from '@kubecache/store';
 import type { ResourceEventHandler } from './handlers.js';
+import { informerTransform } from './frozen-objects.js';
 import { sameObjectVersion } from './object-version.js';
 
 /** Which queue sits between the Reflector and the cache. */
@@ -179,6 +180,15 @@ export interface InformerOptions<T> {
   keyFunc?: KeyFunc<T>;
   /** Applied once to each object from the server before it is cached. */
   transform?: TransformFunc<T>;
+  /**
+   * Development aid: deep-freeze every object (after `transform`) before it is cached, so a
+   * handler or lister caller writing into a cached object gets a TypeError (strict mode) at the
+   * write instead of a cache silently out of step with the server. Costs a walk of each object.
+   * Default: false (only the `managedFields[].fieldsV1` values the ListWatch shares are frozen).
+   *
+   * Differs from client-go, which has no such switch (its rule is only documented).
+   */
+  freezeObjects?: boolean;
   /** Queue between Reflector and cache. Default `realfifo` (client-go 1.36). */
   queue?: QueueKind;
   /**
@@ -226,9 +236,11 @@ export function makeQueue<T>(
   kind: QueueKind,
   knownObjects: Indexer<T>,
   keyFunction: KeyFunc<T>,
-  transformer: TransformFunc<T> | undefined,
+  userTransform: TransformFunc<T> | undefined,
   atomicFIFO = true,
+  freezeObjects = false,
 ): Queue<T> {
+  const transformer = informerTransform(userTransform, freezeObjects);
   return kind === 'deltafifo'
     ? new DeltaFIFO<T>({
         keyFunction,
@@ -324,6 +336,7 @@ export function newIndexerInformer<T = KubeObject>(
     keyFunc,
     options.transform,
     options.atomicFIFO ?? true,
+    options.freezeObjects ?? false,
   );
   const reflector = new Reflector<T>(options.listWatch, queue, {
     mapListItem: reuseUnchanged(indexer, keyFunc),

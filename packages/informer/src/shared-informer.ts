@@ -65,6 +65,15 @@ export interface SharedIndexInformerOptions<T> {
   atomicFIFO?: boolean;
   /** Applied once to each object before it is cached (e.g. {@link stripManagedFields}). */
   transform?: TransformFunc<T>;
+  /**
+   * Development aid: deep-freeze every object (after `transform`) before it is cached, so a
+   * handler or lister caller writing into a cached object gets a TypeError (strict mode) at the
+   * write instead of a cache silently out of step with the server. Costs a walk of each object.
+   * Default: false (only the `managedFields[].fieldsV1` values the ListWatch shares are frozen).
+   *
+   * Differs from client-go, which has no such switch (its rule is only documented).
+   */
+  freezeObjects?: boolean;
   /** Key function. Default `deletionHandlingMetaNamespaceKeyFunc`. */
   keyFunc?: KeyFunc<T>;
   /** Clock for every timer. Default real. */
@@ -405,6 +414,7 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
       this.keyFunc,
       this.transform,
       this.opts.atomicFIFO ?? true,
+      this.opts.freezeObjects ?? false,
     );
     this.queue = queue;
     const pokeSynced = (): void => {

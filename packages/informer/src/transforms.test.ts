@@ -56,6 +56,17 @@ describe('createStringInterner', () => {
     });
   });
 
+  it('leaves frozen subtrees alone (shared fieldsV1, freezeObjects) instead of throwing on them', () => {
+    const intern = createStringInterner<Record<string, unknown>>({ minLength: 1 });
+    const frozen = Object.freeze({ note: 'a long string value', nested: Object.freeze(['abc']) });
+    const obj = { frozen, own: 'a long string value' };
+    expect(intern(obj)).toBe(obj);
+    expect(obj).toEqual({
+      frozen: { note: 'a long string value', nested: ['abc'] },
+      own: 'a long string value',
+    });
+  });
+
   it('keeps one entry per distinct string within the length bounds', () => {
     const intern = createStringInterner<Record<string, unknown>>({ minLength: 5, maxLength: 20 });
     intern({ a: 'abcd', b: 'abcdefgh', c: ['abcdefgh', 'x'.repeat(21)], d: { e: 'abcdefgh1' } });

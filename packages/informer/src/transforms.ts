@@ -55,7 +55,9 @@ export type StringInterner<T = KubeObject> = TransformFunc<T> & { readonly size:
  * returns that same object, so use it only on objects nobody else holds — which is the case for
  * an informer's transform (it sees each object fresh from the decoder, once). The result is
  * deep-equal to the input; only the identity of string values changes (invisible to JavaScript).
- * One interner may be shared by several informers (its table then serves them all).
+ * One interner may be shared by several informers (its table then serves them all). Frozen
+ * objects (the `managedFields[].fieldsV1` values the ListWatch shares, or everything with the
+ * informer's `freezeObjects`) are skipped: they are shared already and cannot be written.
  *
  * Not in client-go: Go decodes every string into its own allocation too; this is a JavaScript
  * answer to the same memory pressure, opt-in like the managedFields strip.
@@ -85,7 +87,10 @@ export function createStringInterner<T = KubeObject>(
     return s;
   };
 
+  // A frozen subtree is shared already (the ListWatch's fieldsV1, freezeObjects) and cannot be
+  // written: it is left alone.
   const walk = (v: unknown): void => {
+    if (Object.isFrozen(v)) return;
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
         const x: unknown = v[i];

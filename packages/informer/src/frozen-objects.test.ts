@@ -1,0 +1,216 @@
+// What handlers and listers see when the ListWatch shares managedFields[].fieldsV1 (its default):
+// objects deep-equal to JSON.parse of what the server sent, in-place transforms still working,
+// a transform writing into a shared fieldsV1 failing with a SharedObjectWriteError, and the
+// freezeObjects development option.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { KubeList, KubeObject } from '@kubecache/core';
+import { createListWatch, type ListWatch, type ListWatchOptions } from '@kubecache/listwatch';
+import { makePod, startApiServer, type ApiServer } from '@kubecache/testing';
+import {
+  deepFreezeObject,
+  informerTransform,
+  isSharedObjectWriteError,
+  SharedObjectWriteError,
+} from './frozen-objects.js';
+import {
+  createSharedIndexInformer,
+  type SharedIndexInformer,
+  type SharedIndexInformerOptions,
+} from './shared-informer.js';
+import { composeTransforms, createStringInterner } from './transforms.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+type Fields = { metadata: { managedFields: { fieldsV1: Record<string, unknown> }[] } };
+const byName = (objs: readonly KubeObject[]): KubeObject[] =>
+  [...objs].sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1));
+
+/** A server with 12 pods, replicas of 3 templates (their controller field sets are equal). */
+async function server(): Promise<ApiServer> {
+  const s = await startApiServer();
+  cleanups.push(() => s.close());
+  for (let i = 0; i < 12; i++) {
+    s.create(
+      'pods',
+      makePod({ namespace: 'ns', name: `p-${String(i).padStart(2, '0')}`, index: i % 3 }),
+    );
+  }
+  return s;
+}
+
+/** The pods as the server sends them: JSON.parse of the bytes of a plain GET. */
+async function sent(s: ApiServer): Promise<KubeObject[]> {
+  const res = await fetch(`${s.url}/api/v1/pods`);
+  return byName((JSON.parse(await res.text()) as KubeList<KubeObject>).items);
+}
+
+async function informerOn(
+  s: ApiServer,
+  o: SharedIndexInformerOptions<KubeObject> = {},
+  lwOptions: Partial<ListWatchOptions> = {},
+): Promise<{ informer: SharedIndexInformer<KubeObject>; seen: KubeObject[]; errors: Error[] }> {
+  const lw: ListWatch = createListWatch(s.kubeConfig, {
+    group: '',
+    version: 'v1',
+    resource: 'pods',
+    ...lwOptions,
+  });
+  cleanups.push(() => lw.close());
+  const informer = createSharedIndexInformer(lw, {
+    reflector: { backoff: { initialMs: 10, capMs: 20, jitter: 0 } },
+    ...o,
+  });
+  const seen: KubeObject[] = [];
+  const errors: Error[] = [];
+  informer.addEventHandler({
+    onAdd: (obj) => {
+      seen.push(obj);
+    },
+  });
+  informer.setWatchErrorHandler((_r, err) => errors.push(err));
+  const ac = new AbortController();
+  const running = informer.run(ac.signal);
+  cleanups.push(async () => {
+    ac.abort();
+    await running.catch(() => undefined);
+  });
+  return { informer, seen, errors };
+}
+
+async function until(cond: () => boolean): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > 5000) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('objects handlers and listers see with shared fieldsV1 (the default)', () => {
+  it('are deep-equal to JSON.parse of what the server sent; equal field sets are one frozen object', async () => {
+    const s = await server();
+    const expected = await sent(s);
+    const { informer, seen } = await informerOn(s);
+    await until(() => informer.hasSynced() && seen.length === 12);
+    expect(byName(seen)).toStrictEqual(expected);
+    expect(byName(informer.getStore().list())).toStrictEqual(expected);
+    // Wherever two objects carry the same fieldsV1 text, they hold the same frozen object.
+    const cached = byName(informer.getStore().list()) as unknown as Fields[];
+    let pairs = 0;
+    for (let a = 0; a < cached.length; a++) {
+      for (let b = a + 1; b < cached.length; b++) {
+        const fa = cached[a]!.metadata.managedFields;
+        const fb = cached[b]!.metadata.managedFields;
+        fa.forEach((e, k) => {
+          if (fb[k] && JSON.stringify(e.fieldsV1) === JSON.stringify(fb[k].fieldsV1)) {
+            expect(fb[k].fieldsV1).toBe(e.fieldsV1);
+            expect(Object.isFrozen(e.fieldsV1)).toBe(true);
+            pairs++;
+          }
+        });
+      }
+    }
+    expect(pairs).toBeGreaterThan(0);
+    // A handler writing into one throws, and no other object changed.
+    expect(() => {
+      cached[0]!.metadata.managedFields[0]!.fieldsV1['f:x'] = {};
+    }).toThrow(TypeError);
+    expect(byName(informer.getStore().list())).toStrictEqual(expected);
+  });
+
+  it('in-place transforms still work: one writing labels, the string interner, and replacing a fieldsV1', async () => {
+    const s = await server();
+    const expected = (await sent(s)).map((p) => {
+      p.metadata!.labels = { ...p.metadata!.labels, seen: 'yes' };
+      (p as unknown as Fields).metadata.managedFields[0]!.fieldsV1 = { replaced: {} };
+      return p;
+    });
+    const inPlace = (p: KubeObject): KubeObject => {
+      p.metadata!.labels!['seen'] = 'yes';
+      (p as unknown as Fields).metadata.managedFields[0]!.fieldsV1 = { replaced: {} };
+      return p;
+    };
+    const { informer, seen } = await informerOn(s, {
+      transform: composeTransforms(createStringInterner({ minLength: 1 }), inPlace),
+    });
+    await until(() => informer.hasSynced() && seen.length === 12);
+    expect(byName(informer.getStore().list())).toStrictEqual(expected);
+  });
+
+  it('a transform writing into a shared fieldsV1 fails the list with a SharedObjectWriteError; with shareFieldsV1: false it works', async () => {
+    const s = await server();
+    const writeInto = (p: KubeObject): KubeObject => {
+      (p as unknown as Fields).metadata.managedFields[0]!.fieldsV1['f:added'] = {};
+      return p;
+    };
+    const shared = await informerOn(s, { transform: writeInto });
+    await until(() => shared.errors.length > 0);
+    const err = shared.errors.find(isSharedObjectWriteError) ?? shared.errors[0];
+    expect(isSharedObjectWriteError(err)).toBe(true);
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err!.name).toBe('SharedObjectWriteError');
+    expect(err!.message).toMatch(/shareFieldsV1: false/);
+    expect(shared.informer.hasSynced()).toBe(false);
+
+    const own = await informerOn(s, { transform: writeInto }, { shareFieldsV1: false });
+    await until(() => own.informer.hasSynced() && own.seen.length === 12);
+    const expected = (await sent(s)).map((p) => writeInto(p));
+    expect(byName(own.informer.getStore().list())).toStrictEqual(expected);
+  });
+
+  it('freezeObjects: cached objects are deep-frozen, still deep-equal; a handler writing throws TypeError', async () => {
+    const s = await server();
+    const expected = await sent(s);
+    const handlerErrors: Error[] = [];
+    const { informer, seen } = await informerOn(s, {
+      freezeObjects: true,
+      onHandlerError: (err) => handlerErrors.push(err),
+    });
+    informer.addEventHandler({
+      onAdd: (obj) => {
+        obj.metadata!.labels!['mine'] = 'x';
+      },
+    });
+    await until(() => informer.hasSynced() && seen.length === 12 && handlerErrors.length === 12);
+    expect(byName(informer.getStore().list())).toStrictEqual(expected);
+    for (const o of informer.getStore().list()) {
+      expect(Object.isFrozen(o)).toBe(true);
+      expect(Object.isFrozen(o.metadata!.labels)).toBe(true);
+    }
+    expect(handlerErrors[0]).toBeInstanceOf(TypeError);
+  });
+});
+
+describe('informerTransform', () => {
+  it('passes other errors through unchanged and is undefined with neither a transform nor freeze', () => {
+    const boom = new RangeError('boom');
+    const t = informerTransform<KubeObject>(() => {
+      throw boom;
+    }, false);
+    expect(() => t!({})).toThrow(boom);
+    const notFrozen = new TypeError('x is not a function');
+    expect(() =>
+      informerTransform<KubeObject>(() => {
+        throw notFrozen;
+      }, false)!({}),
+    ).toThrow(notFrozen);
+    expect(informerTransform(undefined, false)).toBeUndefined();
+  });
+
+  it('wraps the TypeError of a write into a frozen object, with it as cause', () => {
+    const t = informerTransform<Record<string, unknown>>((o) => {
+      (o['f'] as Record<string, unknown>)['x'] = 1;
+      return o;
+    }, false)!;
+    let caught: unknown;
+    try {
+      t({ f: deepFreezeObject({ y: {} }) });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(SharedObjectWriteError);
+    expect((caught as Error).cause).toBeInstanceOf(TypeError);
+  });
+});
