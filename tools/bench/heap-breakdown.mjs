@@ -17,7 +17,9 @@
 //     each row is what that path alone holds, strings shared with other rows not counted), and
 //     the strings' duplication: bytes of string values/keys whose content occurs more than once.
 // Variants:
-//   default         the library defaults, no transform
+//   default         the library defaults, no transform (fieldsV1 shared by the decoders since
+//                   createListWatch's shareFieldsV1)
+//   no-share        createListWatch({ shareFieldsV1: false }): every object JSON.parse'd whole
 //   intern          createStringInterner() (strings of 11..512 chars)
 //   intern-all      createStringInterner({ minLength: 1 })
 //   share           shares identical subtrees (JSON text as the key) of ownerReferences,
@@ -117,7 +119,10 @@ async function decodeExperiment() {
 
 async function main() {
   const n = Number(opt('n', '10000'));
-  const variants = opt('variants', 'default,intern,intern-all,share,share+intern,strip').split(',');
+  const variants = opt(
+    'variants',
+    'default,no-share,intern,intern-all,share,share+intern,strip',
+  ).split(',');
   const server = fork(new URL('./server.mjs', import.meta.url), [], {
     stdio: 'inherit',
   });
@@ -210,6 +215,7 @@ async function child() {
 
   const transforms = {
     default: undefined,
+    'no-share': undefined,
     intern: inf.createStringInterner(),
     'intern-all': inf.createStringInterner({ minLength: 1 }),
     share: createSubtreeSharer(),
@@ -219,7 +225,12 @@ async function child() {
   if (!(variant in transforms)) throw new Error(`unknown variant ${variant}`);
   const kc = new KubeConfig();
   kc.loadFromFile(process.env.BENCH_KUBECONFIG);
-  const lw = createListWatch(kc, { group: '', version: 'v1', resource: 'pods' });
+  const lw = createListWatch(kc, {
+    group: '',
+    version: 'v1',
+    resource: 'pods',
+    ...(variant === 'no-share' ? { shareFieldsV1: false } : {}),
+  });
   const transform = transforms[variant];
   const informer = inf.createSharedIndexInformer(lw, {
     indexers: { [namespaceIndex]: metaNamespaceIndexFunc },

@@ -2,7 +2,8 @@
 // @kubecache/listwatch, with the library's defaults (WatchList when the server supports it,
 // AtomicFIFO). BENCH_VARIANT: `default`, `list` (useWatchList: false — an RV=0 LIST, which the
 // watch-cache server answers as one unpaged body), `strip` (managedFields-stripping transform),
-// `compact` (managedFields stripped + equal strings shared: createStringInterner), `meta` (metadata-only: PartialObjectMetadata), `deltafifo` (the DeltaFIFO queue instead of RealFIFO).
+// `compact` (managedFields stripped + equal strings shared: createStringInterner), `meta` (metadata-only: PartialObjectMetadata), `deltafifo` (the DeltaFIFO queue instead of RealFIFO),
+// `noshare` / `list-noshare` (default / list with createListWatch's shareFieldsV1: false).
 import { KubeConfig } from '@kubernetes/client-node';
 import {
   composeTransforms,
@@ -47,6 +48,7 @@ await runContender({
       version: 'v1',
       resource: 'pods',
       ...(variant === 'meta' ? { metadataOnly: true } : {}),
+      ...(variant.endsWith('noshare') ? { shareFieldsV1: false } : {}),
     });
     informer = createSharedIndexInformer(lw, {
       indexers: { [namespaceIndex]: metaNamespaceIndexFunc },
@@ -55,7 +57,10 @@ await runContender({
         ? { transform: composeTransforms(stripManagedFields, createStringInterner()) }
         : {}),
       ...(variant === 'deltafifo' ? { queue: 'deltafifo' } : {}),
-      reflector: { events, ...(variant === 'list' ? { useWatchList: false } : {}) },
+      reflector: {
+        events,
+        ...(variant === 'list' || variant === 'list-noshare' ? { useWatchList: false } : {}),
+      },
     });
     informer.setWatchErrorHandler?.((_r, err) =>
       process.send({ type: 'log', message: `kubecache: ${err?.message ?? err}` }),
