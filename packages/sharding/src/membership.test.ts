@@ -141,7 +141,7 @@ describe('runShardMembership over real HTTP', () => {
     expect(lease(s)?.spec?.holderIdentity).toBe('shard-a');
   });
 
-  it('takes back a released Lease or its own (a restart) at once', async () => {
+  it('waits for a released Lease to be deleted too (the sharder may be moving its objects)', async () => {
     server = await startApiServer();
     const s = server;
     s.create(leasesResourceDef, {
@@ -149,7 +149,23 @@ describe('runShardMembership over real HTTP', () => {
       spec: { holderIdentity: '', leaseDurationSeconds: 1 },
     } as KubeObject);
     const m = start(s);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(m.acquired()).toBe(false);
+    s.delete(leasesResourceDef, 'ns', 'shard-a');
     await eventually(() => expect(m.acquired()).toBe(true));
+    expect(lease(s)?.metadata?.labels?.[ringLabel]).toBe('foos');
+  });
+
+  it('renews its own Lease at once after a restart (the Lease still names it)', async () => {
+    server = await startApiServer();
+    const s = server;
+    s.create(leasesResourceDef, {
+      metadata: { namespace: 'ns', name: 'shard-a' },
+      spec: { holderIdentity: 'shard-a', leaseDurationSeconds: 2, leaseTransitions: 3 },
+    } as KubeObject);
+    const m = start(s);
+    await eventually(() => expect(m.acquired()).toBe(true));
+    expect(lease(s)?.spec).toMatchObject({ holderIdentity: 'shard-a', leaseTransitions: 3 });
     expect(lease(s)?.metadata?.labels?.[ringLabel]).toBe('foos');
   });
 

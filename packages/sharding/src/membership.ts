@@ -14,12 +14,7 @@ import {
   type Clock,
   type Logger,
 } from '@kubecache/core';
-import {
-  canonicalJson,
-  defaultLeaderElectionTimings,
-  jitterFactor,
-  microTime,
-} from '@kubecache/leaderelection';
+import { defaultLeaderElectionTimings, jitterFactor, microTime } from '@kubecache/leaderelection';
 import {
   createJsonClient,
   isConflict,
@@ -152,12 +147,12 @@ function resolve(o: ShardMembershipOptions): Resolved {
  * Holds this replica's shard Lease in `namespace` until `signal` aborts:
  *
  * 1. Acquire: creates the Lease `<shardId>` (label `sharding.kubecache.io/ring: <ring>`,
- *    `holderIdentity: <shardId>`, `leaseDurationSeconds`, `acquireTime`, `renewTime`), or takes
- *    it over when it is released (`holderIdentity: ""`) or already names this shard (a restart).
- *    A Lease held by another identity — the sharder's, after it declared this shard dead — is
- *    waited for: it is taken once the sharder deletes it (its objects moved elsewhere) or it has
- *    not changed for its lease duration (by this process's clock of the last observed change,
- *    as client-go's `observedTime`). Then `onAcquired` is called.
+ *    `holderIdentity: <shardId>`, `leaseDurationSeconds`, `acquireTime`, `renewTime`), or renews
+ *    it when it still names this shard (a restart within the lease duration). A Lease that is
+ *    released (`holderIdentity: ""`) or held by another identity — the sharder's, after it
+ *    declared this shard dead — is waited for, retrying every `retryPeriodMs`, until the sharder
+ *    deletes it: the sharder may be moving the shard's objects directly until then, and it
+ *    deletes the Lease once no object carries the shard's label. Then `onAcquired` is called.
  * 2. Renew: every `retryPeriodMs`, a PUT of `renewTime` with the resourceVersion precondition. A
  *    failed renewal is retried every `retryPeriodMs` until `renewDeadlineMs` after the start of
  *    the last successful one; each request is cut off at that deadline.
@@ -247,7 +242,6 @@ export async function runShardMembership(options: ShardMembershipOptions): Promi
   try {
     // 1. Acquire.
     let lease: ShardLease | undefined;
-    let observed: { raw: string; at: number } | undefined;
     let lastRenewStart = 0;
     while (lease === undefined) {
       if (signal.aborted) return;
@@ -265,19 +259,18 @@ export async function runShardMembership(options: ShardMembershipOptions): Promi
             ),
             `POST ${leasePath(r.namespace)}`,
           );
+        } else if ((cur.spec?.holderIdentity ?? '') === r.shardId) {
+          // This shard's own Lease, still held: a restart within the lease duration, before
+          // the sharder took it over. Its objects are still this shard's.
+          lease = await put(cur, r.renewDeadlineMs);
         } else {
-          const holder = cur.spec?.holderIdentity ?? '';
-          const raw = canonicalJson(cur.spec ?? {});
-          if (observed?.raw !== raw) observed = { raw, at: mono(clock) };
-          const held = (cur.spec?.leaseDurationSeconds ?? 0) * 1000;
-          if (holder === '' || holder === r.shardId || mono(clock) - observed.at > held) {
-            lease = await put(cur, r.renewDeadlineMs);
-          } else {
-            logger.info(
-              { ...ctx, holder },
-              'shard lease is held by another identity (the sharder declared this shard dead); waiting for it to be deleted or to expire',
-            );
-          }
+          // Released, or taken over by the sharder after it declared this shard dead: the
+          // sharder may still be moving its objects directly. Wait until it deletes the Lease
+          // (it does once no object carries this shard's label any more).
+          logger.info(
+            { ...ctx, holder: cur.spec?.holderIdentity ?? '' },
+            'shard lease is released or held by the sharder (this shard was declared dead); waiting until the sharder deletes it',
+          );
         }
         if (lease !== undefined) lastRenewStart = started;
       } catch (err) {
