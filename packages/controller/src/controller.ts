@@ -13,6 +13,7 @@ import {
   type KubeObject,
   type Logger,
   type MetricsProvider,
+  type ResourceDef,
 } from '@kubecache/core';
 import {
   isCacheSyncTimeoutError,
@@ -56,6 +57,12 @@ import {
   type ControllerClient,
   type ReadYourWritesOptions,
 } from './read-your-writes.js';
+import {
+  createShardRunner,
+  validateSharding,
+  type ControllerSharding,
+  type ShardRunner,
+} from './sharding.js';
 
 /**
  * The primary's type: its `apiVersion` (the group is what `owns` matches), its `kind`, and
@@ -136,6 +143,13 @@ export interface ControllerOptions<T extends KubeObject> {
    * no election, the workers run as soon as the caches synced.
    */
   leaderElection?: ControllerLeaderElection;
+  /**
+   * Run as one shard of a ring (see `ControllerSharding` and the README's "Sharding"): hold a
+   * shard Lease while the workers run, campaign for the ring's sharder, reconcile only the
+   * primaries labelled for this shard, and hand drained ones back. Needs `kubeConfig` and the
+   * primary as `for.resource`; cannot be combined with `leaderElection`. Default: not sharded.
+   */
+  sharding?: ControllerSharding;
   /**
    * How long shutdown waits for reconciles in flight, in ms, after the `run` signal aborted; then
    * their signal aborts and `run` resolves without them. Default: 30 000 (controller-runtime's
@@ -258,7 +272,7 @@ export interface ControllerRunResult {
  *   stay queued; a new term re-enqueues every primary object.
  * - **Never half-alive.** When the controller cannot work any more — a worker died of an
  *   internal error, an informer stopped after the caches synced, a reconcile ran on
- *   `stuckReconcileMs` after its signal aborted — it stops its workers and the informers it
+ *   `stuckReconcileMs` after its signal aborted, a shard lost its Lease — it stops its workers and the informers it
  *   started, ends its leadership term (its `onStartedLeading` rejects, so the elector stops
  *   renewing) and `run` rejects with a `ControllerFailedError`; `healthCheck()` fails from then on.
  * - **Resync.** Every primary is enqueued again every `syncPeriodMs` while the workers run.
@@ -281,7 +295,8 @@ export interface Controller {
    * @throws PermanentFailureError (from `@kubecache/informer`) at once when an informer stopped
    *   on an error retrying cannot fix (`onPermanentError: 'stop'` on the informer or factory).
    * @throws ControllerFailedError (`isControllerFailedError`) when the controller cannot work any
-   *   more after the caches synced: `reason` `'workers'`, `'informer'` or `'wedged'`, with the
+   *   more after the caches synced: `reason` `'workers'`, `'informer'`, `'wedged'` or
+   *   `'sharding'` (the shard Lease was lost, or the sharder failed), with the
    *   error behind it as `cause`. What it started is stopped first; with leader election the
    *   term ended.
    * @throws Error when called twice.
@@ -358,6 +373,7 @@ class ControllerImpl<T extends KubeObject> implements Controller {
   private readonly registrations: ResourceEventHandlerRegistration[] = [];
   readonly client: Client;
   private readonly writes: ControllerClient;
+  private readonly shard: ShardRunner | undefined;
   private started = false;
   private synced = false;
   private leading = false;
@@ -419,7 +435,23 @@ class ControllerImpl<T extends KubeObject> implements Controller {
       enqueue: (key) => this.enqueueKey(key, undefined),
     });
     this.client = this.writes.client;
+    const sharding = options.sharding;
+    this.shard =
+      sharding === undefined || options.kubeConfig === undefined
+        ? undefined
+        : createShardRunner({
+            controller: options.name,
+            sharding,
+            kubeConfig: options.kubeConfig,
+            resource: primaryResourceOf(options.for) as ResourceDef,
+            primary: options.for.informer,
+            logger: this.logger,
+            clock: this.clock,
+            metricsProvider: provider,
+          });
+    const gate = this.shard?.gate;
     this.pool = new WorkerPool({
+      ...(gate !== undefined ? { admit: (key: string) => gate.admit(key) } : {}),
       name: options.name,
       client: this.client,
       awaitWrites: this.writes.awaitWrites,
@@ -506,6 +538,7 @@ class ControllerImpl<T extends KubeObject> implements Controller {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     const informers = this.register();
+    if (this.shard !== undefined) this.registrations.push(this.shard.gate.register());
     const stopInformers = new AbortController();
     const runs = informers
       .filter((i) => !i.isStarted())
@@ -523,7 +556,14 @@ class ControllerImpl<T extends KubeObject> implements Controller {
       );
       let abandoned = 0;
       const election = this.o.leaderElection;
-      if (election === undefined) {
+      if (this.shard !== undefined) {
+        abandoned = await this.shard.run({
+          shutdown: signal,
+          failed: this.failed.signal,
+          term: (term) => this.term(term, signal),
+          fail: (message, cause) => this.fail('sharding', message, cause),
+        });
+      } else if (election === undefined) {
         abandoned = await this.term(new AbortController().signal, signal);
       } else {
         abandoned = await this.elect(election, signal);
@@ -541,6 +581,7 @@ class ControllerImpl<T extends KubeObject> implements Controller {
       stopInformers.abort();
       // An informer that gave up rejects its run: that error is already `run`'s, or was logged.
       await Promise.allSettled(runs.map((r) => r.done));
+      await this.shard?.gate.close();
       this.writes.close();
       flushLogger(this.logger); // a rate-limited logger prints what it still holds
     }
@@ -915,6 +956,14 @@ function validate<T extends KubeObject>(o: ControllerOptions<T>): void {
       'syncPeriodMs',
       `expected a number ≥ 0 (ms), 0 or Infinity to disable, got ${String(p)}`,
     );
+  }
+  if (o.sharding !== undefined) {
+    validateSharding({
+      sharding: o.sharding,
+      leaderElection: o.leaderElection,
+      kubeConfig: o.kubeConfig,
+      primary: primaryResourceOf(o.for),
+    });
   }
   const s = o.cacheSyncTimeoutMs ?? defaultCacheSyncTimeoutMs;
   if (typeof s !== 'number' || Number.isNaN(s) || s <= 0) {

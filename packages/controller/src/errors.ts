@@ -34,9 +34,11 @@ const failedBrand = Symbol.for('@kubecache/controller/ControllerFailedError');
  * - `'workers'`: a worker loop died of an internal error (the queue or its rate limiter threw);
  * - `'informer'`: an informer stopped after the caches synced (`onPermanentError: 'stop'`, or
  *   someone stopped it);
- * - `'wedged'`: a reconcile kept running `stuckReconcileMs` after its signal aborted.
+ * - `'wedged'`: a reconcile kept running `stuckReconcileMs` after its signal aborted;
+ * - `'sharding'`: a sharded controller lost its shard Lease (renewals failed until the renew
+ *   deadline, or the Lease was taken over or deleted), or its sharder failed.
  */
-export type ControllerFailureReason = 'workers' | 'informer' | 'wedged';
+export type ControllerFailureReason = 'workers' | 'informer' | 'wedged' | 'sharding';
 
 /**
  * `run` rejects with this when the controller cannot do its work any more, after it stopped

@@ -142,6 +142,8 @@ export {
   type WatchedCache,
   type WatchedResource,
 } from './read-your-writes.js';
+export { type ControllerSharding } from './sharding.js';
+export { drainAcknowledgementOps, drainDurationBuckets, shardMetricNames } from './shard-gate.js';
 export {
   jsonPatch,
   mergePatch,
