@@ -6,6 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '@kubecache/core';
 import { Entry } from './entry.js';
+import {
+  applyForWrite,
+  managedFieldsForWrite,
+  withManagedFields,
+} from './fieldmanager/field-manager.js';
 import { coreEventToV1, v1EventToCore } from './events.js';
 import { jsonPatch, mergePatch, strategicMergePatch, type JsonPatchOp } from './patches.js';
 import { keyOf, resourceId, ResourceStore, type ResourceDefinition } from './resources.js';
@@ -20,6 +25,7 @@ import {
 } from './strategy.js';
 import {
   alreadyExists,
+  badRequest,
   conflict,
   expired,
   invalid,
@@ -266,11 +272,25 @@ export class Cluster {
       },
     };
     if (ns === undefined) delete obj.metadata!.namespace;
-    const entry = entryOf(obj);
+    const stored =
+      options.fieldManager !== undefined
+        ? withManagedFields(
+            obj,
+            managedFieldsForWrite(
+              resource.def,
+              undefined,
+              { ...input, metadata: meta },
+              {
+                manager: options.fieldManager,
+              },
+            ),
+          )
+        : obj;
+    const entry = entryOf(stored);
     resource.items.set(key, entry);
     resource.keysChanged();
     this.commit({ rv, resource: resource.id, key, type: 'ADDED', entry, prev: undefined });
-    return { entry, obj, removed: false };
+    return { entry, obj: stored, removed: false };
   }
 
   /**
@@ -295,7 +315,13 @@ export class Cluster {
     if (wantRv !== undefined && wantRv !== '' && wantRv !== prevObj.metadata?.resourceVersion) {
       throw conflict(resource.id, name);
     }
-    const next = prepareForUpdate(resource.def, prevObj, input, options);
+    const next = this.recordUpdate(
+      resource,
+      prevObj,
+      input,
+      prepareForUpdate(resource.def, prevObj, input, options),
+      options,
+    );
     return this.replaceEntry(resource, key, prev, prevObj, next, options.subresource !== 'status');
   }
 
@@ -334,7 +360,13 @@ export class Cluster {
       : (patch as KubeObject | null)?.metadata?.resourceVersion;
     if (wantRv !== undefined && wantRv !== prevObj.metadata?.resourceVersion)
       throw conflict(resource.id, name);
-    const next = prepareForUpdate(resource.def, prevObj, merged, options);
+    const next = this.recordUpdate(
+      resource,
+      prevObj,
+      merged,
+      prepareForUpdate(resource.def, prevObj, merged, options),
+      options,
+    );
     return this.replaceEntry(
       resource,
       key,
@@ -342,6 +374,97 @@ export class Cluster {
       prevObj,
       next,
       options.subresource !== 'status' && patchMayChangeSpec(resource.def, patch),
+    );
+  }
+
+  /**
+   * Server-side apply (`PATCH` with `application/apply-patch+yaml`): merges `config` into the
+   * stored object as kube-apiserver's field manager does (see fieldmanager/managed-fields.ts) —
+   * field ownership, 409 on conflicts unless `force`, removal of fields the manager stopped
+   * applying — or creates the object when there is none (not through `/status`). A no-op apply
+   * stores nothing. `created` tells which happened. 400 when the configuration's kind, group
+   * version, name or namespace is not the target's.
+   */
+  apply(
+    resource: ResourceStore,
+    namespace: string | undefined,
+    name: string,
+    config: KubeObject,
+    options: { fieldManager: string; force: boolean; subresource?: 'status' },
+  ): Written & { created: boolean } {
+    const def = resource.def;
+    const ns = def.namespaced ? namespace : undefined;
+    const av = typeof config.apiVersion === 'string' ? config.apiVersion : '';
+    const [cg, cv] = av.includes('/')
+      ? [av.slice(0, av.indexOf('/')), av.slice(av.indexOf('/') + 1)]
+      : ['', av];
+    if (cg !== def.group || cv !== def.version || config.kind !== def.kind)
+      throw badRequest(`invalid object type: ${cg}/${cv}, Kind=${config.kind ?? ''}`);
+    const cm = config.metadata ?? {};
+    if (cm.name !== undefined && cm.name !== name)
+      throw badRequest(
+        `the name of the object (${cm.name}) does not match the name on the URL (${name})`,
+      );
+    if (def.namespaced && cm.namespace !== undefined && cm.namespace !== ns)
+      throw badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
+    const key = keyOf(ns, name);
+    const prev = resource.items.get(key);
+    const write = {
+      manager: options.fieldManager,
+      force: options.force,
+      subresource: options.subresource,
+    };
+    if (!prev) {
+      if (options.subresource !== undefined) throw notFound(resource.id, name);
+      const applied = applyForWrite(def, undefined, config, write);
+      const obj = withManagedFields(
+        { ...applied.object, metadata: { ...applied.object.metadata, name } },
+        applied.managedFields,
+      );
+      return {
+        ...this.create(resource, obj, ns, { enforceStatusSubresource: true }),
+        created: true,
+      };
+    }
+    const prevObj = prev.obj;
+    const wantRv = cm.resourceVersion;
+    if (wantRv !== undefined && wantRv !== '' && wantRv !== prevObj.metadata?.resourceVersion)
+      throw conflict(resource.id, name);
+    const applied = applyForWrite(def, prevObj, config, write);
+    const before = JSON.stringify(prevObj.metadata?.managedFields ?? []);
+    if (!applied.changed && JSON.stringify(applied.managedFields) === before)
+      return { entry: prev, obj: prevObj, removed: false, created: false };
+    const opts: WriteOptions =
+      options.subresource === 'status'
+        ? { subresource: 'status' }
+        : { enforceStatusSubresource: true };
+    const next = withManagedFields(
+      prepareForUpdate(def, prevObj, applied.object as KubeObject, opts),
+      applied.managedFields,
+    );
+    return {
+      ...this.replaceEntry(resource, key, prev, prevObj, next, options.subresource !== 'status'),
+      created: false,
+    };
+  }
+
+  /** `next` with the managedFields the field manager records for `request` over `prevObj` (when asked to). */
+  private recordUpdate(
+    resource: ResourceStore,
+    prevObj: KubeObject,
+    request: KubeObject,
+    next: KubeObject,
+    options: WriteOptions,
+  ): KubeObject {
+    if (options.fieldManager === undefined) return next;
+    return withManagedFields(
+      next,
+      managedFieldsForWrite(resource.def, prevObj, request, {
+        manager: options.fieldManager,
+        subresource: options.fieldManagerSubresource ?? options.subresource,
+      }),
     );
   }
 

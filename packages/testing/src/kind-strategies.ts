@@ -34,6 +34,12 @@ export interface KindStrategy {
   /** Whether the kind has a `/status` subresource. */
   readonly statusSubresource: boolean;
   /**
+   * The metadata fields a `/status` write cannot change (its status strategy resets them): a
+   * pod's `ownerReferences`, a deployment's `labels`; `'all'` for a custom resource. The field
+   * manager does not record them for `/status` writes.
+   */
+  readonly statusResetMetadata: readonly string[] | 'all';
+  /**
    * The status a created object starts with (HTTP writes; the programmatic API stores status as
    * given): `{ keep: true }` keeps the given status, `{ status: undefined }` drops it.
    */
@@ -95,6 +101,7 @@ function typedKind(rules: TypedKindRules): KindStrategy {
     source: rules.source,
     generation,
     statusSubresource: rules.statusSubresource,
+    statusResetMetadata: rules.statusKeepsMeta ?? [],
     createStatus: (input) =>
       rules.createStatus === undefined ? { keep: true } : { status: rules.createStatus(input) },
     prepareForCreate: (obj) => rules.prepareForCreate?.(obj),
@@ -291,6 +298,7 @@ function customResourceStrategy(statusSubresource: boolean): KindStrategy {
     source: 'k8s.io/apiextensions-apiserver pkg/registry/customresource/strategy.go',
     generation: 'nonMetadata',
     statusSubresource,
+    statusResetMetadata: 'all',
     createStatus: () => (statusSubresource ? { status: undefined } : { keep: true }),
     prepareForCreate: () => undefined,
     prepareForUpdate: () => undefined,

@@ -248,12 +248,13 @@ export function createRequestHandler(
         else await lists.serve(res, r, parsed.namespace, q, format);
         return;
       }
-      if (method === 'POST') return serveCreate(cluster, req, res, { ...parsed, name: undefined });
+      if (method === 'POST')
+        return serveCreate(cluster, req, res, { ...parsed, name: undefined }, q);
       if (method === 'DELETE')
         return serveDeleteCollection(cluster, req, res, { ...parsed, name: undefined }, q);
     } else {
       const subresource = parsed.subresource;
-      if (subresource === 'scale') return serveScale(cluster, req, res, parsed, method);
+      if (subresource === 'scale') return serveScale(cluster, req, res, parsed, method, q);
       if (method === 'GET') {
         const e = r.items.get(keyOf(parsed.namespace, parsed.name));
         if (!e) throw notFound(r.id, parsed.name);
@@ -269,8 +270,8 @@ export function createRequestHandler(
         } else sendJsonText(res, 200, format.kind === 'meta' ? e.metaJson() : e.json);
         return;
       }
-      if (method === 'PUT') return serveUpdate(cluster, req, res, { ...parsed, subresource });
-      if (method === 'PATCH') return servePatch(cluster, req, res, { ...parsed, subresource });
+      if (method === 'PUT') return serveUpdate(cluster, req, res, { ...parsed, subresource }, q);
+      if (method === 'PATCH') return servePatch(cluster, req, res, { ...parsed, subresource }, q);
       if (method === 'DELETE' && subresource === undefined)
         return serveDelete(cluster, req, res, { ...parsed, subresource }, q);
     }

@@ -13,6 +13,7 @@ import { keyOf, type ResourceStore } from './resources.js';
 export type { ScaleSubresource } from './resources.js';
 import { badRequest, conflict, failure, invalid, notFound, ServerApiError } from './status.js';
 import { readJsonBody, requireJsonBody, sendJsonText } from './wire.js';
+import { managerOf } from './writes.js';
 
 /** The built-in kinds whose strategy serves `/scale`, and how their selector is shaped. */
 const builtinScale: Record<string, 'labelSelector' | 'map'> = {
@@ -148,7 +149,12 @@ function current(t: ScaleTarget): KubeObject {
  * (spec.replicas ≥ 0), checks a uid precondition, and updates the object with the scale's
  * resourceVersion as its precondition (empty: unconditional). Returns the new Scale.
  */
-function writeScale(cluster: Cluster, t: ScaleTarget, scale: KubeObject): KubeObject {
+function writeScale(
+  cluster: Cluster,
+  t: ScaleTarget,
+  scale: KubeObject,
+  manager: string,
+): KubeObject {
   const obj = current(t);
   const replicas = (scale as { spec?: { replicas?: unknown } }).spec?.replicas ?? 0;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas)) {
@@ -191,6 +197,8 @@ function writeScale(cluster: Cluster, t: ScaleTarget, scale: KubeObject): KubeOb
   next.metadata = { ...next.metadata, resourceVersion: scale.metadata?.resourceVersion ?? '' };
   const { obj: written } = cluster.update(t.resource, next, t.namespace, {
     enforceStatusSubresource: true,
+    fieldManager: manager,
+    fieldManagerSubresource: 'scale',
   });
   return scaleOf(t.resource, written);
 }
@@ -202,6 +210,7 @@ export async function serveScale(
   res: ServerResponse,
   t: ScaleTarget,
   method: string,
+  q: URLSearchParams,
 ): Promise<void> {
   if (method === 'GET') {
     sendJsonText(res, 200, JSON.stringify(scaleOf(t.resource, current(t))));
@@ -212,7 +221,7 @@ export async function serveScale(
     const body = (await readJsonBody(req)) as KubeObject;
     if (body.metadata?.name !== undefined && body.metadata.name !== t.name)
       throw badRequest('the name of the object does not match the name on the URL');
-    sendJsonText(res, 200, JSON.stringify(writeScale(cluster, t, body)));
+    sendJsonText(res, 200, JSON.stringify(writeScale(cluster, t, body, managerOf(req, q))));
     return;
   }
   if (method === 'PATCH') {
@@ -239,7 +248,7 @@ export async function serveScale(
     // A resourceVersion the patch names is a precondition; otherwise the one just read.
     if (patched.metadata?.resourceVersion !== before.metadata?.resourceVersion)
       throw conflict(t.resource.id, t.name);
-    sendJsonText(res, 200, JSON.stringify(writeScale(cluster, t, patched)));
+    sendJsonText(res, 200, JSON.stringify(writeScale(cluster, t, patched, managerOf(req, q))));
     return;
   }
   throw new ServerApiError(failure(405, 'MethodNotAllowed', `method ${method} not allowed`));

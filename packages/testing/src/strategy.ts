@@ -25,6 +25,14 @@ export interface WriteOptions {
    * Default: false.
    */
   enforceStatusSubresource?: boolean;
+  /**
+   * Record `metadata.managedFields` as kube-apiserver's field manager does, with an `Update` entry
+   * for this manager (HTTP writes pass `fieldManager` or the User-Agent prefix). Without it the
+   * object stores the `managedFields` it is given. Default: none.
+   */
+  fieldManager?: string;
+  /** The subresource the field manager records when it is not `subresource` (`scale`). */
+  fieldManagerSubresource?: 'scale';
 }
 
 const metaOf = (o: KubeObject): StoredMeta => o.metadata ?? {};

@@ -9,6 +9,7 @@ import { servedByKubeApiserver } from './kind-strategies.js';
 import type { ResourceStore } from './resources.js';
 import { compileFilter } from './selectors.js';
 import { badRequest, failure, ServerApiError } from './status.js';
+import { loadYaml } from '@kubernetes/client-node';
 import { apiVersionOf, readJsonBody, requireJsonBody, sendJsonText } from './wire.js';
 
 /** The target of a write: a collection (name undefined) or one object, or its `/status`. */
@@ -19,11 +20,63 @@ export interface WriteTarget {
   subresource?: 'status' | undefined;
 }
 
-/** How HTTP writes reach storage: the status-subresource rules apply. */
-const writeOptions = (t: WriteTarget) =>
-  t.subresource === 'status'
+/**
+ * The manager a write is recorded under, as kube-apiserver's managerOrUserAgent derives it: the
+ * `fieldManager` query parameter, else the User-Agent up to its first `/` (non-printable
+ * characters dropped, at most 128 bytes) — `kubectl`, `node-fetch`, …
+ */
+export function managerOf(req: IncomingMessage, q: URLSearchParams): string {
+  const given = q.get('fieldManager');
+  if (given !== null && given !== '') return given;
+  const ua = (req.headers['user-agent'] ?? '').split('/')[0] ?? '';
+  let out = '';
+  for (const ch of ua) {
+    if (!/[\p{L}\p{M}\p{N}\p{P}\p{S} ]/u.test(ch)) continue;
+    if (Buffer.byteLength(out + ch) > 128) break;
+    out += ch;
+  }
+  return out;
+}
+
+/** How HTTP writes reach storage: the status-subresource rules apply, the field manager records. */
+const writeOptions = (t: WriteTarget, req: IncomingMessage, q: URLSearchParams) => ({
+  ...(t.subresource === 'status'
     ? { subresource: 'status' as const }
-    : { enforceStatusSubresource: true };
+    : { enforceStatusSubresource: true }),
+  fieldManager: managerOf(req, q),
+});
+
+/** A 422 for bad PatchOptions (ValidatePatchOptions), as kube-apiserver words it. */
+function invalidPatchOptions(field: string, reason: string, message: string): ServerApiError {
+  return new ServerApiError(
+    failure(422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: ${field}: ${message}`, {
+      group: 'meta.k8s.io',
+      kind: 'PatchOptions',
+      causes: [{ reason, message, field }],
+    }),
+  );
+}
+
+/** Parses an apply body: YAML (JSON is YAML too); 400 as kube-apiserver when it does not decode. */
+function readApplyBody(req: IncomingMessage): Promise<KubeObject> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('error', reject);
+    req.on('end', () => {
+      try {
+        const v: unknown = loadYaml(Buffer.concat(chunks).toString('utf8'));
+        if (v === null || typeof v !== 'object' || Array.isArray(v))
+          throw new Error('the apply configuration is not an object');
+        resolve(v);
+      } catch (err) {
+        reject(
+          badRequest(`error decoding YAML: ${err instanceof Error ? err.message : String(err)}`),
+        );
+      }
+    });
+  });
+}
 
 /** POST on a collection: creates an object, 201 with the stored object. */
 export async function serveCreate(
@@ -31,12 +84,13 @@ export async function serveCreate(
   req: IncomingMessage,
   res: ServerResponse,
   t: WriteTarget,
+  q: URLSearchParams,
 ): Promise<void> {
   // kubectl create sends protobuf for built-in kinds (client-go's generated clients always do).
   requireJsonBody(req, { builtin: servedByKubeApiserver(t.resource.def) });
   const body = (await readJsonBody(req)) as KubeObject;
   checkEventCreate(t.resource.id, body, t.namespace ?? body.metadata?.namespace ?? 'default');
-  const { entry } = cluster.create(t.resource, body, t.namespace, writeOptions(t));
+  const { entry } = cluster.create(t.resource, body, t.namespace, writeOptions(t, req, q));
   sendJsonText(res, 201, entry.json);
 }
 
@@ -46,6 +100,7 @@ export async function serveUpdate(
   req: IncomingMessage,
   res: ServerResponse,
   t: WriteTarget & { name: string },
+  q: URLSearchParams,
 ): Promise<void> {
   requireJsonBody(req, { builtin: servedByKubeApiserver(t.resource.def) });
   const body = (await readJsonBody(req)) as KubeObject;
@@ -55,7 +110,7 @@ export async function serveUpdate(
     t.resource,
     { ...body, metadata: { ...body.metadata, name: t.name } },
     t.namespace,
-    writeOptions(t),
+    writeOptions(t, req, q),
   );
   sendJsonText(res, 200, entry.json);
 }
@@ -66,17 +121,33 @@ export async function servePatch(
   req: IncomingMessage,
   res: ServerResponse,
   t: WriteTarget & { name: string },
+  q: URLSearchParams,
 ): Promise<void> {
   const ct = req.headers['content-type'] ?? '';
-  if (/apply-patch/.test(ct)) {
-    throw new ServerApiError(
-      failure(
-        415,
-        'UnsupportedMediaType',
-        `server-side apply (${ct.split(';')[0] ?? ct}) is not supported by the in-process API server (@kubecache/testing): use a merge patch (application/merge-patch+json), a strategic merge patch or a JSON patch, or client-side kubectl apply`,
-      ),
-    );
+  const force = q.get('force');
+  if (/^application\/apply-patch\+(yaml|json)/.test(ct)) {
+    const manager = q.get('fieldManager') ?? '';
+    if (manager === '')
+      throw invalidPatchOptions(
+        'fieldManager',
+        'FieldValueRequired',
+        'Required value: is required for apply patch',
+      );
+    const config = await readApplyBody(req);
+    const { entry, created } = cluster.apply(t.resource, t.namespace, t.name, config, {
+      fieldManager: manager,
+      force: force === 'true' || force === '1',
+      ...(t.subresource === 'status' ? { subresource: 'status' as const } : {}),
+    });
+    sendJsonText(res, created ? 201 : 200, entry.json);
+    return;
   }
+  if (force !== null)
+    throw invalidPatchOptions(
+      'force',
+      'FieldValueForbidden',
+      'Forbidden: may not be specified for non-apply patch',
+    );
   requireJsonBody(req);
   if (!/merge-patch\+json|strategic-merge-patch\+json|json-patch\+json/.test(ct)) {
     throw new ServerApiError(
@@ -88,7 +159,7 @@ export async function servePatch(
     );
   }
   const { entry } = cluster.patch(t.resource, t.namespace, t.name, await readJsonBody(req), {
-    ...writeOptions(t),
+    ...writeOptions(t, req, q),
     strategic: /strategic-merge-patch\+json/.test(ct),
   });
   sendJsonText(res, 200, entry.json);
