@@ -1,6 +1,6 @@
 // kubectl against the in-process API server: discovery, Table output, create (protobuf body),
 // delete (which waits with a watch on metadata.name), client-side apply (OpenAPI download for
-// validation, strategic merge patch), scale (the /scale subresource) and get -w (Table watches). Skipped, with a printed message, when no
+// validation, strategic merge patch), server-side apply (with a conflict), scale (the /scale subresource) and get -w (Table watches). Skipped, with a printed message, when no
 // kubectl is on PATH — the only conditional skip in this package.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -280,6 +280,75 @@ describe('kubectl', () => {
       expect(d.spec?.template?.spec?.containers).toEqual([
         { name: 'nginx', image: 'nginx:1.27', ports: [{ containerPort: 80 }] },
       ]);
+    },
+  );
+  it.skipIf(kubectlPath === undefined)(
+    'kubectl apply --server-side creates and updates; another field manager conflicts on a field kubectl owns until --force-conflicts (skipped without kubectl on PATH)',
+    async () => {
+      const s = (server = await startApiServer());
+      dir = mkdtempSync(path.join(tmpdir(), 'kubecache-kubectl-'));
+      const kubeconfig = path.join(dir, 'kubeconfig.yaml');
+      writeFileSync(kubeconfig, s.kubeConfigYaml());
+      const file = path.join(dir, 'deploy.yaml');
+      const yaml = (replicas: number, image: string): string =>
+        [
+          'apiVersion: apps/v1',
+          'kind: Deployment',
+          'metadata:',
+          '  name: web',
+          'spec:',
+          `  replicas: ${replicas}`,
+          '  selector: {matchLabels: {app: web}}',
+          '  template:',
+          '    metadata: {labels: {app: web}}',
+          '    spec:',
+          `      containers: [{name: app, image: "${image}"}]`,
+          '',
+        ].join('\n');
+      const ssa = (...extra: string[]) =>
+        kubectl(kubeconfig, 'apply', '--server-side', ...extra, '-f', file);
+
+      writeFileSync(file, yaml(1, 'nginx:1.27'));
+      const created = await ssa();
+      expect(created.stderr).toBe('');
+      expect(created.stdout.trim()).toBe('deployment.apps/web serverside-applied');
+      writeFileSync(file, yaml(1, 'nginx:1.28'));
+      expect((await ssa()).stdout.trim()).toBe('deployment.apps/web serverside-applied');
+      const d = s.get('deployments.apps', 'default', 'web') as {
+        metadata: { generation?: number; managedFields?: { manager: string; operation: string }[] };
+        spec: { replicas: number; template: { spec: { containers: { image: string }[] } } };
+      };
+      expect(d.spec.template.spec.containers[0]?.image).toBe('nginx:1.28');
+      expect(d.metadata.generation).toBe(2);
+      expect(d.metadata.managedFields?.map((m) => `${m.manager}/${m.operation}`)).toEqual([
+        'kubectl/Apply',
+      ]);
+
+      // Another manager changing replicas kubectl applied: a conflict, nothing written.
+      writeFileSync(file, yaml(3, 'nginx:1.28'));
+      const conflict = await ssa('--field-manager=autoscaler');
+      expect(conflict.code).not.toBe(0);
+      expect(conflict.stderr).toContain(
+        'Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas',
+      );
+      expect(
+        (s.get('deployments.apps', 'default', 'web') as { spec: { replicas: number } }).spec
+          .replicas,
+      ).toBe(1);
+
+      const forced = await ssa('--field-manager=autoscaler', '--force-conflicts');
+      expect(forced.stderr).toBe('');
+      expect(forced.stdout.trim()).toBe('deployment.apps/web serverside-applied');
+      const after = s.get('deployments.apps', 'default', 'web') as {
+        metadata: { managedFields?: { manager: string; fieldsV1: Record<string, unknown> }[] };
+        spec: { replicas: number };
+      };
+      expect(after.spec.replicas).toBe(3);
+      expect(
+        JSON.stringify(
+          after.metadata.managedFields?.find((m) => m.manager === 'kubectl')?.fieldsV1,
+        ),
+      ).not.toContain('f:replicas');
     },
   );
 });
