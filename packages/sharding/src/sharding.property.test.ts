@@ -48,7 +48,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({
     kind: fc.constant('partition' as const),
     pick: fc.nat(),
-    ms: fc.integer({ min: 300, max: 2500 }),
+    ms: fc.integer({ min: 300, max: 4000 }),
   }),
   fc.record({
     kind: fc.constant('slow' as const),
@@ -114,12 +114,33 @@ async function runScenario(
     shards.push(shard);
   };
   const running = (): SimShard[] => shards.filter((x) => x.state === 'running');
+  /** Every object carries the shard the ring of the member shards gives it, and that shard reconciles it. */
+  const converged = (): void => {
+    const members = running()
+      .filter((x) => x.isMember() && !x.isPartitioned())
+      .map((x) => x.id);
+    expect(members.length).toBe(running().length);
+    const r = createRing({ shards: members });
+    for (const def of [Foo, Bar]) {
+      for (const o of s.list(def).items) {
+        const key = partitionKey(o, { primaries: [Foo], resource: def });
+        const id = `${def.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+        if (key === undefined) continue;
+        const want = r.shardFor(key);
+        expect(o.metadata?.labels?.[shardKey], id).toBe(want);
+        expect(o.metadata?.labels?.[drainKey], id).toBeUndefined();
+        expect(registry.holderOf(id), id).toBe(want);
+      }
+    }
+  };
   try {
     for (let i = 0; i < 30; i++)
       createFoo(s, `ns-${String(i % 2)}`, `foo-${String(nextFoo++)}`, i % 2 === 0);
     for (let i = 0; i < 3; i++) await join();
     sharders.push(startSharder(s, 'sharder-1'), startSharder(s, 'sharder-2'));
     let nextSharder = 3;
+    // Start from a converged ring.
+    await eventually(converged, { timeoutMs: convergenceBoundMs, intervalMs: 100 });
 
     for (const { c, pauseMs } of commands) {
       const live = running();
@@ -177,27 +198,7 @@ async function runScenario(
     await Promise.all(background);
     for (const f of faults) f.clear();
     const started = performance.now();
-    await eventually(
-      () => {
-        const members = running()
-          .filter((x) => x.isMember() && !x.isPartitioned())
-          .map((x) => x.id);
-        expect(members.length).toBe(running().length);
-        const r = createRing({ shards: members });
-        for (const def of [Foo, Bar]) {
-          for (const o of s.list(def).items) {
-            const key = partitionKey(o, { primaries: [Foo], resource: def });
-            const id = `${def.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
-            if (key === undefined) continue;
-            const want = r.shardFor(key);
-            expect(o.metadata?.labels?.[shardKey], id).toBe(want);
-            expect(o.metadata?.labels?.[drainKey], id).toBeUndefined();
-            expect(registry.holderOf(id), id).toBe(want);
-          }
-        }
-      },
-      { timeoutMs: convergenceBoundMs, intervalMs: 100 },
-    );
+    await eventually(converged, { timeoutMs: convergenceBoundMs, intervalMs: 100 });
     expect(performance.now() - started).toBeLessThan(convergenceBoundMs);
     expect(registry.violations).toEqual([]);
   } finally {
@@ -221,7 +222,31 @@ describe('sharding under joins, leaves, kills, partitions, slow answers and fail
         }),
         runScenario,
       ),
-      { numRuns: 4, endOnFailure: true },
+      {
+        numRuns: 4,
+        endOnFailure: true,
+        // Always also the cases the protocol's timing argument is about.
+        examples: [
+          // A partition longer than the lease duration: the shard must stop at its renew
+          // deadline, before the sharder takes its Lease over and moves its objects.
+          [
+            [40, 0, 120],
+            [
+              { c: { kind: 'partition', pick: 0, ms: 3500 }, pauseMs: 200 },
+              { c: { kind: 'join' }, pauseMs: 500 },
+            ],
+          ],
+          // A kill, a join (drains between live shards) and a sharder failover.
+          [
+            [0, 80],
+            [
+              { c: { kind: 'kill', pick: 1 }, pauseMs: 300 },
+              { c: { kind: 'join' }, pauseMs: 300 },
+              { c: { kind: 'failover' }, pauseMs: 300 },
+            ],
+          ],
+        ],
+      },
     );
   }, 120_000);
 });
