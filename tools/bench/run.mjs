@@ -53,7 +53,8 @@ const sizes = (name, dflt) => {
 };
 /**
  * Applies `--contenders-B4 a,b` (for that benchmark) or else `--contenders a,b` to a benchmark's
- * default contenders (default: all of them).
+ * default contenders (default: all of them); a contender named there that is not among the
+ * defaults (e.g. kubecache-noshare) is run too, after them.
  */
 const sel = (names, bench) => {
   const only = value(`--contenders-${bench}`, '').split(',').filter(Boolean);
@@ -61,7 +62,9 @@ const sel = (names, bench) => {
   for (const x of p)
     if (!contenders[x] && !(x === 'client-node-1.4' && !node20))
       throw new Error(`unknown contender ${x}`);
-  return p.length ? names.filter((x) => p.includes(x)) : names;
+  return p.length
+    ? [...names.filter((x) => p.includes(x)), ...p.filter((x) => !names.includes(x))]
+    : names;
 };
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
 

@@ -223,21 +223,74 @@ export function createFieldsV1Sharing(options: FieldsV1SharingOptions = {}): Fie
     }
   }
 
-  /** The shared object for this text, decoding it when new; undefined when it is not JSON. */
-  function lookup(text: string): object | undefined {
+  /** The shared object of this text if the table has it (kept for another turn). */
+  function find(text: string): object | undefined {
     let e = young.get(text);
-    if (e !== undefined) {
-      stats.shared++;
-      return e.value;
-    }
-    e = old.get(text);
-    if (e !== undefined) {
+    if (e === undefined) {
+      e = old.get(text);
+      if (e === undefined) return undefined;
       old.delete(text);
       oldChars -= e.text.length;
       remember(e);
-      stats.shared++;
-      return e.value;
     }
+    stats.shared++;
+    return e.value;
+  }
+
+  /** Deep-freezes `value`, the parse of `text`, and keeps it as the shared object of that text. */
+  function add(text: string, value: object): void {
+    remember({ text: ownCopy(text), value: deepFreeze(value) });
+    stats.added++;
+  }
+
+  /**
+   * `obj` is `JSON.parse` of the object text at `t[i]`: each of its members whose value is an
+   * object of at least `minChars` characters is swapped for the table's object of that text, or
+   * (new) treated the same way and added. So a field set that differs from a known one in one
+   * place (a pod IP in `f:podIPs`) still shares its other parts (`f:conditions`…). Left as it
+   * is when the text has a member name twice (JSON.parse kept the last one).
+   */
+  function shareMembers(t: string, i: number, obj: Record<string, unknown>): void {
+    const big: { keyStart: number; keyEnd: number; start: number; end: number }[] = [];
+    let members = 0;
+    let j = skipSpace(t, i + 1);
+    while (t.charCodeAt(j) === QUOTE) {
+      const keyEnd = endOfString(t, j);
+      if (keyEnd < 0) return;
+      const keyStart = j;
+      j = skipSpace(t, keyEnd);
+      if (t.charCodeAt(j) !== COLON) return;
+      j = skipSpace(t, j + 1);
+      const end = endOfValue(t, j);
+      if (end < 0) return;
+      members++;
+      if (t.charCodeAt(j) === LBRACE && end - j >= minChars) {
+        big.push({ keyStart, keyEnd, start: j, end });
+      }
+      j = skipSpace(t, end);
+      if (t.charCodeAt(j) !== COMMA) break;
+      j = skipSpace(t, j + 1);
+    }
+    if (big.length === 0 || members !== Object.keys(obj).length) return;
+    for (const m of big) {
+      const raw = t.slice(m.keyStart + 1, m.keyEnd - 1);
+      const key = raw.includes('\\') ? (JSON.parse(t.slice(m.keyStart, m.keyEnd)) as string) : raw;
+      const child = obj[key];
+      if (key === '__proto__' || typeof child !== 'object' || child === null) continue;
+      const text = t.slice(m.start, m.end);
+      const known = find(text);
+      if (known !== undefined) obj[key] = known;
+      else {
+        shareMembers(t, m.start, child as Record<string, unknown>);
+        add(text, child);
+      }
+    }
+  }
+
+  /** The shared object for this text, decoding it when new; undefined when it is not JSON. */
+  function lookup(text: string): object | undefined {
+    const known = find(text);
+    if (known !== undefined) return known;
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -245,8 +298,8 @@ export function createFieldsV1Sharing(options: FieldsV1SharingOptions = {}): Fie
       return undefined;
     }
     if (typeof value !== 'object' || value === null) return undefined;
-    remember({ text: ownCopy(text), value: deepFreeze(value) });
-    stats.added++;
+    shareMembers(text, skipSpace(text, 0), value as Record<string, unknown>);
+    add(text, value);
     return value;
   }
 
