@@ -445,6 +445,7 @@ class ControllerImpl<T extends KubeObject> implements Controller {
             kubeConfig: options.kubeConfig,
             resource: primaryResourceOf(options.for) as ResourceDef,
             primary: options.for.informer,
+            owns: (options.owns ?? []).map((o) => ('informer' in o ? o.informer : o)),
             logger: this.logger,
             clock: this.clock,
             metricsProvider: provider,

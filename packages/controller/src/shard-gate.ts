@@ -64,6 +64,12 @@ export interface ShardGateOptions {
   /** The primary informer (restricted to this shard by its label selector). */
   readonly primary: SharedIndexInformer;
   /**
+   * The owned resources (restricted likewise): the sharder drains an owned object when its
+   * owner moves. Its drain is acknowledged once no reconcile of its owners (`owners`) is in
+   * flight, with its own `acknowledge`. Default: none.
+   */
+  readonly owned?: readonly OwnedDrainTarget[];
+  /**
    * Removes both labels of the object under `key` (`namespace/name`), failing when the
    * assignment label is not `shardId`; rejects on any other error (retried with backoff).
    */
@@ -72,6 +78,16 @@ export interface ShardGateOptions {
   readonly clock: Clock;
   /** Default: none. */
   readonly metricsProvider?: MetricsProvider | undefined;
+}
+
+/** An owned resource whose drains a {@link ShardGate} acknowledges. */
+export interface OwnedDrainTarget {
+  /** Its informer (the shard's label selector). */
+  readonly informer: SharedIndexInformer;
+  /** The primary keys (`namespace/name`) an object of it belongs to: its controller owner. */
+  readonly owners: (object: KubeObject) => Iterable<string>;
+  /** Removes both labels of its object under `key` (see {@link ShardGateOptions.acknowledge}). */
+  readonly acknowledge: (key: string, signal: AbortSignal) => Promise<DrainAcknowledgement>;
 }
 
 /** First and largest delay between failed acknowledgements, ms. */
@@ -108,6 +124,9 @@ export class ShardGate {
   private readonly drainTime: { observe(seconds: number): void };
   private readonly unregisterMetrics: () => void;
   private registration: ResourceEventHandlerRegistration | undefined;
+  private readonly ownedRegistrations: ResourceEventHandlerRegistration[] = [];
+  /** Owned objects (`<informer>\u0000<key>`) whose drain is being acknowledged. */
+  private readonly ownedDrains = new Set<string>();
   private warnedForeign = false;
   private acknowledged = 0;
 
@@ -149,8 +168,20 @@ export class ShardGate {
     return this.acknowledged;
   }
 
-  /** Adds the drain handler to the primary informer. Call once, before it syncs. */
+  /**
+   * Adds the drain handlers: to the primary informer (returned: the controller waits for it to
+   * sync) and to each owned one. Call once, before they sync.
+   */
   register(): ResourceEventHandlerRegistration {
+    for (const target of this.o.owned ?? []) {
+      const seen = (object: KubeObject): void => this.seenOwned(target, object);
+      this.ownedRegistrations.push(
+        target.informer.addEventHandler(
+          { onAdd: seen, onUpdate: (_old, object) => seen(object), onDelete: () => undefined },
+          { name: `controller-${this.o.controller}-shard-drain-${target.informer.name}` },
+        ),
+      );
+    }
     const seen = (object: KubeObject): void => this.seen(object);
     this.registration = this.o.primary.addEventHandler(
       {
@@ -212,6 +243,7 @@ export class ShardGate {
   async close(): Promise<void> {
     this.closing.abort(new Error(`controller ${this.o.controller}: shard stopping`));
     void this.registration?.remove();
+    for (const r of this.ownedRegistrations.splice(0)) void r.remove();
     this.unregisterMetrics();
     for (const entry of this.inFlight.values()) for (const wake of entry.idle.splice(0)) wake();
     await Promise.allSettled([...this.pending]);
@@ -238,16 +270,56 @@ export class ShardGate {
     this.pending.add(drain);
   }
 
-  /** Waits for the key's reconcile in flight, then acknowledges (retrying) until closed. */
-  private async drain(key: string, state: KeyState & { phase: 'draining' }): Promise<void> {
-    const signal = this.closing.signal;
+  /** An owned object of this shard with the drain label: acknowledged once its owners are idle. */
+  private seenOwned(target: OwnedDrainTarget, object: KubeObject): void {
+    const key = keyOf(object);
+    if (key === undefined) return;
+    const labels = object.metadata?.labels ?? {};
+    if (labels[this.o.shardLabel] !== this.o.shardId) return;
+    if (labels[this.o.drainLabel] === undefined) return;
+    const id = `${target.informer.name}\u0000${key}`;
+    if (this.ownedDrains.has(id)) return;
+    this.ownedDrains.add(id);
+    const owners = [...target.owners(object)];
+    const drain = (async () => {
+      for (const owner of owners) await this.idle(owner);
+      const answer = await this.acknowledgeRetrying(key, target.acknowledge);
+      if (answer?.outcome === 'acknowledged') {
+        this.o.logger.debug(
+          {
+            component: 'controller',
+            controller: this.o.controller,
+            key,
+            resource: target.informer.name,
+          },
+          'shard drain of an owned object acknowledged',
+        );
+      }
+    })().finally(() => {
+      this.ownedDrains.delete(id);
+      this.pending.delete(drain);
+    });
+    this.pending.add(drain);
+  }
+
+  /** Resolves once no reconcile of `key` is in flight (or the gate closes). */
+  private async idle(key: string): Promise<void> {
     const entry = this.inFlight.get(key);
-    if (entry !== undefined) await new Promise<void>((resolve) => entry.idle.push(resolve));
+    if (entry !== undefined && !this.closing.signal.aborted) {
+      await new Promise<void>((resolve) => entry.idle.push(resolve));
+    }
+  }
+
+  /** Calls `acknowledge` until it answers (retrying with backoff); `undefined` once closed. */
+  private async acknowledgeRetrying(
+    key: string,
+    acknowledge: (key: string, signal: AbortSignal) => Promise<DrainAcknowledgement>,
+  ): Promise<DrainAcknowledgement | undefined> {
+    const signal = this.closing.signal;
     let delay = retryFirstMs;
     while (!signal.aborted) {
-      let answer: DrainAcknowledgement;
       try {
-        answer = await this.o.acknowledge(key, signal);
+        return await acknowledge(key, signal);
       } catch (err) {
         if (signal.aborted) break;
         safeLog(
@@ -258,35 +330,41 @@ export class ShardGate {
         );
         await sleep(this.o.clock, delay, signal);
         delay = Math.min(delay * 2, retryMaxMs);
-        continue;
       }
-      if (this.states.get(key) !== state) return; // superseded
-      if (answer.outcome === 'not-ours') {
-        this.states.delete(key); // the cache decides again (another shard's, or not draining)
-        this.o.logger.debug(
-          { component: 'controller', controller: this.o.controller, key },
-          'shard drain: object gone or no longer ours; nothing to acknowledge',
-        );
-        return;
-      }
-      this.states.set(key, { phase: 'released', resourceVersion: answer.resourceVersion });
-      const drainMs = monotonicNow(this.o.clock) - state.since;
-      this.acknowledged++;
-      this.drains.inc();
-      this.drainTime.observe(drainMs / 1000);
-      this.o.logger.info(
-        {
-          component: 'controller',
-          controller: this.o.controller,
-          ring: this.o.ring,
-          shard: this.o.shardId,
-          key,
-          drainMs: Math.round(drainMs),
-        },
-        'shard drain acknowledged: object handed back to the sharder',
+    }
+    return undefined;
+  }
+
+  /** Waits for the key's reconcile in flight, then acknowledges (retrying) until closed. */
+  private async drain(key: string, state: KeyState & { phase: 'draining' }): Promise<void> {
+    await this.idle(key);
+    const answer = await this.acknowledgeRetrying(key, this.o.acknowledge);
+    if (answer === undefined) return; // closing
+    if (this.states.get(key) !== state) return; // superseded
+    if (answer.outcome === 'not-ours') {
+      this.states.delete(key); // the cache decides again (another shard's, or not draining)
+      this.o.logger.debug(
+        { component: 'controller', controller: this.o.controller, key },
+        'shard drain: object gone or no longer ours; nothing to acknowledge',
       );
       return;
     }
+    this.states.set(key, { phase: 'released', resourceVersion: answer.resourceVersion });
+    const drainMs = monotonicNow(this.o.clock) - state.since;
+    this.acknowledged++;
+    this.drains.inc();
+    this.drainTime.observe(drainMs / 1000);
+    this.o.logger.info(
+      {
+        component: 'controller',
+        controller: this.o.controller,
+        ring: this.o.ring,
+        shard: this.o.shardId,
+        key,
+        drainMs: Math.round(drainMs),
+      },
+      'shard drain acknowledged: object handed back to the sharder',
+    );
   }
 
   private warnForeign(key: string, label: string | undefined): void {

@@ -252,7 +252,10 @@ describe('sharded controller (sharding option)', () => {
     await eventually(() => expect(labelsOf('moving')).toEqual({}));
     expect(ledger.byShard.get('a')?.get('default/moving')).toBe(reconcilesBefore);
     const labels = { controller: 'widgets', ring, shard: 'a' };
-    expect(a.metrics.value(shardMetricNames.drainsAcknowledged, labels)).toBe(1);
+    // The patch's answer reaches the shard a moment after the server applied it.
+    await eventually(() =>
+      expect(a.metrics.value(shardMetricNames.drainsAcknowledged, labels)).toBe(1),
+    );
     expect(a.metrics.histogramValue(shardMetricNames.drainDuration, labels).count).toBe(1);
     // The sharder assigns the new shard.
     server.patch(WIDGETS, 'default', 'moving', { metadata: { labels: { [SHARD]: 'b' } } });

@@ -23,7 +23,11 @@ import {
 } from '@kubecache/sharding';
 import { createClient } from './client.js';
 import { ControllerOptionsError } from './errors.js';
-import { clientAcknowledge, ShardGate } from './shard-gate.js';
+import { groupOf } from './owner.js';
+import { ledgerResourceOf, watchedResourceOfInformerName } from './read-your-writes.js';
+import { requestKey } from './request.js';
+import { clientAcknowledge, ShardGate, type OwnedDrainTarget } from './shard-gate.js';
+import { ownerMapper } from './sources.js';
 import { errorOf } from './safe.js';
 
 /**
@@ -149,20 +153,47 @@ export function createShardRunner(o: {
   readonly kubeConfig: KubeConfigLike;
   readonly resource: ResourceDef;
   readonly primary: SharedIndexInformer;
+  /** The `owns` informers: drains of their objects are acknowledged (see `sharding.owns`). */
+  readonly owns: readonly SharedIndexInformer[];
   readonly logger: Logger;
   readonly clock: Clock;
   readonly metricsProvider: MetricsProvider | undefined;
 }): ShardRunner {
   const { sharding, logger, clock } = o;
   const labels = { shardLabel: shardLabel(sharding.ring), drainLabel: drainLabel(sharding.ring) };
+  const client = createClient(o.kubeConfig, { userAgent: 'kubecache-controller-shard' });
+  const owners = ownerMapper({
+    group: groupOf(o.resource.apiVersion),
+    kind: o.resource.kind,
+    ownerNamespaced: o.resource.namespaced,
+  });
+  // Each `owns` informer with the definition of its resource among `sharding.owns` (matched by
+  // the informer factory's name, `plural.version.group@namespace`).
+  const owned: OwnedDrainTarget[] = [];
+  for (const informer of o.owns) {
+    const served = watchedResourceOfInformerName(informer.name)?.resource;
+    const resource = (sharding.owns ?? []).find((d) => ledgerResourceOf(d) === served);
+    if (resource === undefined) continue;
+    owned.push({
+      informer,
+      owners: (object) => [...owners(object)].map(requestKey),
+      acknowledge: clientAcknowledge({
+        client,
+        resource,
+        shardId: sharding.shardId,
+        ...labels,
+      }),
+    });
+  }
   const gate = new ShardGate({
     controller: o.controller,
     ring: sharding.ring,
     shardId: sharding.shardId,
     ...labels,
     primary: o.primary,
+    owned,
     acknowledge: clientAcknowledge({
-      client: createClient(o.kubeConfig, { userAgent: 'kubecache-controller-shard' }),
+      client,
       resource: o.resource,
       shardId: sharding.shardId,
       ...labels,
