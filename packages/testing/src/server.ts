@@ -66,42 +66,54 @@ export interface ApiServer {
    * `generation: 1` for kinds that have one); returns the stored object. Like every method
    * below, it takes the resource as an id (`pods`, `deployments.apps`, `widgets.example.com`) or
    * as a `defineResource` definition (`podsResource` of `@kubecache/informer`, a CRD's), which
-   * types the objects it takes and returns.
+   * types the objects it takes and returns. With `fieldManager` the write records
+   * `metadata.managedFields` as an HTTP write by that manager does (an `Update` entry); without,
+   * the object keeps the `managedFields` it is given.
    */
   create<T extends KubeObject>(
     resource: ResourceDef<T>,
     obj: T,
-    options?: { namespace?: string },
+    options?: { namespace?: string; fieldManager?: string },
   ): T;
-  create(resource: ResourceRef, obj: KubeObject, options?: { namespace?: string }): KubeObject;
+  create(
+    resource: ResourceRef,
+    obj: KubeObject,
+    options?: { namespace?: string; fieldManager?: string },
+  ): KubeObject;
   /**
    * Replaces an object; a non-empty `metadata.resourceVersion` is a precondition (409 on
    * mismatch). The programmatic API stores `status` as given (a seeding tool); pass
-   * `{ subresource: 'status' }` to write like `PUT …/status` (`status` changes, spec does not).
+   * `{ subresource: 'status' }` to write like `PUT …/status` (`status` changes, spec does not), and
+   * `fieldManager` to record `managedFields` as that manager's HTTP write would (see `create`).
    */
   update<T extends KubeObject>(
     resource: ResourceDef<T>,
     obj: T,
-    options?: { subresource?: 'status' },
+    options?: { subresource?: 'status'; fieldManager?: string },
   ): T;
-  update(resource: ResourceRef, obj: KubeObject, options?: { subresource?: 'status' }): KubeObject;
+  update(
+    resource: ResourceRef,
+    obj: KubeObject,
+    options?: { subresource?: 'status'; fieldManager?: string },
+  ): KubeObject;
   /**
    * Applies a JSON merge patch (an object) or a JSON Patch (an array). Pass
-   * `{ subresource: 'status' }` to patch like `PATCH …/status` (`status` changes, spec does not).
+   * `{ subresource: 'status' }` to patch like `PATCH …/status` (`status` changes, spec does not),
+   * and `fieldManager` to record `managedFields` as that manager's HTTP patch would.
    */
   patch<T extends KubeObject>(
     resource: ResourceDef<T>,
     namespace: string | undefined,
     name: string,
     patch: unknown,
-    options?: { subresource?: 'status' },
+    options?: { subresource?: 'status'; fieldManager?: string },
   ): T;
   patch(
     resource: ResourceRef,
     namespace: string | undefined,
     name: string,
     patch: unknown,
-    options?: { subresource?: 'status' },
+    options?: { subresource?: 'status'; fieldManager?: string },
   ): KubeObject;
   /**
    * Deletes an object. Returns its final state (at the deletion's resource version), or — when it
@@ -255,16 +267,28 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     url,
     kubeConfig,
     kubeConfigYaml,
-    create: (resource: ResourceRef, obj: KubeObject, opts?: { namespace?: string }) =>
-      cluster.create(store(resource), obj, opts?.namespace).obj,
-    update: (resource: ResourceRef, obj: KubeObject, opts?: { subresource?: 'status' }) =>
-      cluster.update(store(resource), obj, obj.metadata?.namespace, opts ?? {}).obj,
+    create: (
+      resource: ResourceRef,
+      obj: KubeObject,
+      opts?: { namespace?: string; fieldManager?: string },
+    ) =>
+      cluster.create(
+        store(resource),
+        obj,
+        opts?.namespace,
+        opts?.fieldManager !== undefined ? { fieldManager: opts.fieldManager } : {},
+      ).obj,
+    update: (
+      resource: ResourceRef,
+      obj: KubeObject,
+      opts?: { subresource?: 'status'; fieldManager?: string },
+    ) => cluster.update(store(resource), obj, obj.metadata?.namespace, opts ?? {}).obj,
     patch: (
       resource: ResourceRef,
       namespace: string | undefined,
       name: string,
       p: unknown,
-      opts?: { subresource?: 'status' },
+      opts?: { subresource?: 'status'; fieldManager?: string },
     ) => cluster.patch(store(resource), namespace, name, p, opts ?? {}).obj,
     delete: (
       resource: ResourceRef,

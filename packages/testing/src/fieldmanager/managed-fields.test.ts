@@ -252,4 +252,29 @@ describe('managedFields on writes', () => {
       subresource: 'scale',
     });
   });
+  it('the programmatic API records managedFields only when given a fieldManager', async () => {
+    server = await startApiServer();
+    const cm = (name: string) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: 'default' },
+      data: { k: 'v' },
+    });
+    expect(server.create('configmaps', cm('plain')).metadata?.managedFields).toBeUndefined();
+    const seeded = server.create('configmaps', cm('seeded'), { fieldManager: 'seed' });
+    const patched = server.patch(
+      'configmaps',
+      'default',
+      'seeded',
+      { data: { j: '1' } },
+      {
+        fieldManager: 'editor',
+      },
+    );
+    expect(seeded.metadata?.managedFields?.map((e) => e.manager)).toEqual(['seed']);
+    expect(fieldsText(patched as unknown as Obj).sort()).toEqual([
+      'editor {"f:data":{"f:j":{}}}',
+      'seed {"f:data":{".":{},"f:k":{}}}',
+    ]);
+  });
 });
