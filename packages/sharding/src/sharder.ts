@@ -436,11 +436,25 @@ async function runTerm(t: TermContext): Promise<void> {
           pending.delete(id);
         }
         const key = partitionKey(obj, { primaries, resource: r.definition });
-        if (key === undefined) continue;
-        const desired = shardFor(key);
-        if (desired === undefined) continue;
         const draining = labels[drainKey] !== undefined;
         const state = cur === undefined ? undefined : states.get(cur);
+        if (key === undefined) {
+          // Not part of the ring (any more): only a dead shard's label is taken off, so that
+          // the dead shard's Lease can be deleted and the shard id used again.
+          if (cur !== undefined && state !== 'live' && state !== 'expired') {
+            patchLabels(
+              r,
+              obj,
+              id,
+              {},
+              draining ? [shardKey, drainKey] : [shardKey],
+              () => undefined,
+            );
+          }
+          continue;
+        }
+        const desired = shardFor(key);
+        if (desired === undefined) continue;
         if (cur === undefined || state === 'dead' || state === undefined) {
           const drained = drainStarted.get(id);
           const from = cur ?? drained?.from ?? '';
