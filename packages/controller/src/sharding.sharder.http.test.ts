@@ -144,7 +144,7 @@ function startShard(id: string): Shard {
   return { id, controller, factory, metrics, stop };
 }
 
-const widgetsNow = (): Widget[] => server.list(WIDGETS).items as Widget[];
+const widgetsNow = (): Widget[] => server.list(WIDGETS).items;
 const labelOf = (o: KubeObject): string | undefined => o.metadata?.labels?.[SHARD];
 
 /**
