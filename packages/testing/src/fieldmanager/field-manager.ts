@@ -21,6 +21,8 @@ export interface FieldManagerWrite {
   manager: string;
   /** `status`, `scale`, or undefined for the object itself. */
   subresource?: 'status' | 'scale' | undefined;
+  /** The time recorded (RFC 3339 seconds). Default: now. */
+  now?: string;
 }
 
 type Obj = Record<string, unknown> & { metadata?: Record<string, unknown> };
@@ -59,7 +61,7 @@ function request(
     apiVersion: def.group === '' ? def.version : `${def.group}/${def.version}`,
     subresource,
     ignored: resetFields(def, subresource, objects),
-    now: now(),
+    now: w.now ?? now(),
   };
 }
 

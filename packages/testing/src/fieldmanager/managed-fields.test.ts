@@ -161,12 +161,25 @@ describe('managedFields on writes', () => {
     server = await startApiServer();
     const pods = '/api/v1/namespaces/default/pods';
     const created = await call('POST', `${pods}?fieldManager=kube-controller-manager`, {
-      metadata: { name: 'p', labels: { app: 'x' } },
-      spec: { containers: [{ name: 'app', image: 'nginx', ports: [{ containerPort: 80 }] }] },
+      metadata: {
+        name: 'p',
+        labels: { app: 'x' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'o', uid: 'u1' }],
+      },
+      spec: {
+        containers: [
+          {
+            name: 'app',
+            image: 'nginx',
+            ports: [{ containerPort: 80 }],
+            env: [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+          },
+        ],
+      },
       status: { phase: 'Running' },
     });
     expect(fieldsText(created.body)).toEqual([
-      'kube-controller-manager {"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:containers":{"k:{\\"name\\":\\"app\\"}":{".":{},"f:image":{},"f:name":{},"f:ports":{".":{},"k:{\\"containerPort\\":80,\\"protocol\\":\\"TCP\\"}":{".":{},"f:containerPort":{}}}}}}}',
+      'kube-controller-manager {"f:metadata":{"f:labels":{".":{},"f:app":{}},"f:ownerReferences":{".":{},"k:{\\"uid\\":\\"u1\\"}":{}}},"f:spec":{"f:containers":{"k:{\\"name\\":\\"app\\"}":{".":{},"f:env":{".":{},"k:{\\"name\\":\\"A\\"}":{".":{},"f:name":{},"f:valueFrom":{".":{},"f:fieldRef":{}}}},"f:image":{},"f:name":{},"f:ports":{".":{},"k:{\\"containerPort\\":80,\\"protocol\\":\\"TCP\\"}":{".":{},"f:containerPort":{}}}}}}}',
     ]);
     const status = await call(
       'PATCH',
@@ -271,7 +284,9 @@ describe('managedFields on writes', () => {
         fieldManager: 'editor',
       },
     );
-    expect(seeded.metadata?.managedFields?.map((e) => e.manager)).toEqual(['seed']);
+    expect((seeded as unknown as Obj).metadata.managedFields?.map((e) => e.manager)).toEqual([
+      'seed',
+    ]);
     expect(fieldsText(patched as unknown as Obj).sort()).toEqual([
       'editor {"f:data":{"f:j":{}}}',
       'seed {"f:data":{".":{},"f:k":{}}}',

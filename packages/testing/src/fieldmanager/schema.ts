@@ -58,19 +58,31 @@ const keyed = (
   ...(keyDefaults !== undefined ? { keyDefaults } : {}),
 });
 
-/** Struct fields of built-in kinds that are atomic wherever they appear (metav1.LabelSelector, NodeSelector). */
+/**
+ * Struct fields of built-in kinds whose types are `+structType=atomic` wherever they appear:
+ * metav1.LabelSelector, NodeSelector, ObjectReference (an event's `involvedObject`, `regarding`,
+ * `related`) and the key selectors of an env var's `valueFrom`.
+ */
 const atomicFieldNames = new Set([
   'selector',
   'labelSelector',
   'namespaceSelector',
   'requiredDuringSchedulingIgnoredDuringExecution',
+  'involvedObject',
+  'regarding',
+  'related',
+  'secretKeyRef',
+  'configMapKeyRef',
+  'fieldRef',
+  'resourceFieldRef',
 ]);
 
 /** ObjectMeta (meta/v1/types.go). */
 const objectMeta = struct({
   labels: map(),
   annotations: map(),
-  ownerReferences: keyed(['uid']),
+  // OwnerReference is +structType=atomic: an item is owned as a whole.
+  ownerReferences: keyed(['uid'], atomic),
   finalizers: set,
   managedFields: atomic,
 });
