@@ -1,6 +1,7 @@
 import { leasesResourceDef, silentLogger } from '@kubecache/core';
 import { eventually, startApiServer, type ApiServer } from '@kubecache/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isShardingConfigError } from './errors.js';
 import { drainLabel, shardLabel } from './labels.js';
 import type { MoveReason } from './metrics.js';
 import { partitionKey } from './partition-key.js';
@@ -224,4 +225,69 @@ describe('runSharder over real HTTP', () => {
     expect([...counts.keys()].sort()).toEqual(ids);
     for (const n of counts.values()) expect(Math.abs(n / 1000 - 1)).toBeLessThanOrEqual(0.3);
   }, 90_000);
+
+  it('rejects bad options before any request', async () => {
+    const s = await startServer();
+    const base = {
+      kubeConfig: s.kubeConfig,
+      namespace: 'ns',
+      ring: 'foos',
+      resources: [{ definition: Foo, primary: true }],
+      signal: new AbortController().signal,
+      logger: silentLogger,
+    };
+    for (const bad of [
+      { ring: 'Foos' },
+      { namespace: '' },
+      { resources: [{ definition: Foo, primary: false }] },
+      { resources: [{ definition: { kind: 'Foo' } as unknown as typeof Foo, primary: true }] },
+      { virtualNodes: 0 },
+    ]) {
+      let caught: unknown;
+      try {
+        await runSharder({ ...base, ...bad });
+      } catch (err) {
+        caught = err;
+      }
+      expect(isShardingConfigError(caught), JSON.stringify(bad)).toBe(true);
+    }
+    expect(s.requests.count()).toBe(0);
+  });
+
+  it('reports objects assigned per live shard', async () => {
+    const s = await startServer();
+    for (let i = 0; i < 20; i++) createFoo(s, 'ns', `foo-${String(i)}`);
+    shard(s, 'shard-a');
+    shard(s, 'shard-b');
+    const counts = new Map<string, number>();
+    const stop = new AbortController();
+    const done = runSharder({
+      kubeConfig: s.kubeConfig,
+      namespace: 'ns',
+      ring: 'foos',
+      resources: [{ definition: Foo, primary: true }],
+      leaderElection: {
+        identity: 'sharder-1',
+        leaseDurationMs: 2000,
+        renewDeadlineMs: 1000,
+        retryPeriodMs: 200,
+      },
+      resyncIntervalMs: 100,
+      signal: stop.signal,
+      logger: silentLogger,
+      metrics: { objectsAssigned: (_ring, shard, n) => counts.set(shard, n) },
+    });
+    cleanups.push(async () => {
+      stop.abort();
+      await done;
+    });
+    await eventually(() => expectAssigned(s, ['shard-a', 'shard-b']), { timeoutMs: 15_000 });
+    const ring = createRing({ shards: ['shard-a', 'shard-b'] });
+    const want = new Map<string, number>();
+    for (const o of s.list(Foo).items) {
+      const sh = ring.shardFor(`ns/${o.metadata?.name ?? ''}`) ?? '';
+      want.set(sh, (want.get(sh) ?? 0) + 1);
+    }
+    await eventually(() => expect(counts).toEqual(want));
+  });
 });
