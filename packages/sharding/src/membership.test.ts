@@ -1,4 +1,5 @@
-import { leasesResourceDef, silentLogger, type KubeObject } from '@kubecache/core';
+import { FakeClock, leasesResourceDef, silentLogger, type KubeObject } from '@kubecache/core';
+import { createJsonClient, type JsonClient } from '@kubecache/listwatch';
 import { eventually, startApiServer, type ApiServer } from '@kubecache/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isShardMembershipLostError, isShardingConfigError } from './errors.js';
@@ -80,19 +81,59 @@ describe('runShardMembership over real HTTP', () => {
     expect(lease(s)).toBeUndefined();
   });
 
-  it('rejects with renew-deadline when renewals hang past the renew deadline', async () => {
+  it('rejects with renew-deadline at the renew deadline when renewals hang (FakeClock)', async () => {
     server = await startApiServer();
     const s = server;
-    const m = start(s);
+    const clock = new FakeClock(Date.now());
+    const inner = createJsonClient(s.kubeConfig);
+    let inflight = 0;
+    const client: JsonClient = {
+      server: inner.server,
+      close: () => inner.close(),
+      request: async (req) => {
+        inflight++;
+        try {
+          return await inner.request(req);
+        } finally {
+          inflight--;
+        }
+      },
+    };
+    let outcome: unknown;
+    const m = start(s, { client, clock });
+    m.done.then(
+      () => (outcome = 'resolved'),
+      (err: unknown) => (outcome = err),
+    );
+    // Real I/O between fake-time steps: wait (bounded) for the requests in flight to answer.
+    const settle = async (): Promise<void> => {
+      const until = Date.now() + 2000;
+      do await new Promise((r) => setTimeout(r, 2));
+      while (inflight > 0 && Date.now() < until);
+    };
     await eventually(() => expect(m.acquired()).toBe(true));
+    await settle();
+    // Renewals keep it a member while answered.
+    for (let t = 0; t < 3000; t += 100) {
+      await clock.advance(100);
+      await settle();
+    }
+    expect(outcome).toBeUndefined();
+    // From now on every lease request hangs. The last renewal that succeeded started at most one
+    // retry period ago, so the deadline is at most renewDeadline after now.
     s.faults.stallNextRequests(1000, { resource: 'leases.coordination.k8s.io' });
-    const started = performance.now();
-    const err = await rejection(m.done);
-    expect(isShardMembershipLostError(err)).toBe(true);
-    expect((err as { reason?: string }).reason).toBe('renew-deadline');
-    // Never later than renew deadline + one retry period after the hang began (plus slack for
-    // a loaded machine): a shard must not stay half-alive.
-    expect(performance.now() - started).toBeLessThan(timings.renewDeadlineMs + 1500);
+    const stalledAt = clock.now();
+    while (outcome === undefined && clock.now() - stalledAt < 5000) {
+      await clock.advance(50);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(isShardMembershipLostError(outcome)).toBe(true);
+    expect((outcome as { reason?: string }).reason).toBe('renew-deadline');
+    // Never half-alive: rejected by the renew deadline, counted from the start of the last
+    // successful renewal (at most one retry period before the stall), on the injected clock.
+    const elapsed = clock.now() - stalledAt;
+    expect(elapsed).toBeGreaterThan(timings.renewDeadlineMs - timings.retryPeriodMs - 50);
+    expect(elapsed).toBeLessThanOrEqual(timings.renewDeadlineMs + 50);
     s.faults.clear();
   });
 
