@@ -3,6 +3,7 @@
 import {
   createController,
   generationChanged,
+  type ControllerSharding,
   resourceVersionChanged,
   type Controller,
   type ControllerLeaderElection,
@@ -13,6 +14,7 @@ import {
   stripManagedFields,
   type SharedInformerFactory,
 } from '@kubecache/informer';
+import { shardLabel, shardSelector } from '@kubecache/sharding';
 import {
   AppsV1Api,
   CustomObjectsApi,
@@ -28,7 +30,14 @@ import {
   type RecordedEvent,
 } from './events.js';
 import { createFooReconciler, type FooWrites } from './reconciler.js';
-import { deploymentResource, fooResource, type Deployment, type Foo } from './types.js';
+import {
+  deploymentResource,
+  Deployments,
+  fooResource,
+  Foos,
+  type Deployment,
+  type Foo,
+} from './types.js';
 
 /** Options of {@link createSampleController}. */
 export interface SampleControllerOptions {
@@ -39,6 +48,15 @@ export interface SampleControllerOptions {
   logger: Logger;
   metricsProvider?: MetricsProvider;
   leaderElection?: ControllerLeaderElection;
+  /**
+   * Run as one shard of a ring: the informers list and watch only the Foos and Deployments
+   * labelled for `shardId`, the controller holds the shard Lease `<shardId>` in
+   * `leaseNamespace`, campaigns for the ring's sharder and hands drained Foos back. Cannot be
+   * combined with `leaderElection`. Default: not sharded.
+   */
+  sharding?: SampleSharding;
+  /** The controller's name (metrics, logs). Default: `foo-controller`. */
+  name?: string;
   /** Shutdown deadline for reconciles in flight, ms. Default: 30 000. */
   shutdownTimeoutMs?: number;
   /**
@@ -53,6 +71,22 @@ export interface SampleControllerOptions {
   onReconcile?: (key: string, phase: 'start' | 'end') => void;
   /** Overrides the client-node writes (tests). */
   writes?: (defaults: FooWrites) => FooWrites;
+}
+
+/** The sharding of {@link SampleControllerOptions.sharding}. */
+export interface SampleSharding {
+  /** The ring's name (a DNS-1123 label ≤ 40 characters). */
+  ring: string;
+  /** This shard's id (a DNS-1123 name ≤ 63 characters; the pod name in a cluster). */
+  shardId: string;
+  /** Namespace of the shard Leases and of the sharder's Lease. */
+  leaseNamespace: string;
+  /** Shard Lease duration, renew deadline and retry period, ms (defaults 15 000/10 000/2 000). */
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  /** Run the sharder election in this shard. Default: true. */
+  sharder?: boolean;
 }
 
 /** The running pieces, for main and the tests. */
@@ -93,8 +127,13 @@ export function createSampleController(
   kubeConfig: KubeConfig,
   options: SampleControllerOptions,
 ): SampleController {
+  const sharding = options.sharding;
   const factory = createSharedInformerFactory(kubeConfig, {
     ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+    // Sharded: this replica lists and watches only its shard's Foos and Deployments.
+    ...(sharding !== undefined
+      ? { labelSelector: shardSelector(sharding.ring, sharding.shardId) }
+      : {}),
     transform: stripManagedFields,
     logger: options.logger,
     ...(options.onPermanentError ? { onPermanentError: options.onPermanentError } : {}),
@@ -145,14 +184,20 @@ export function createSampleController(
         withSignal(signal),
       )) as Foo;
     },
+    async readDeployment(namespace, name, signal) {
+      signal.throwIfAborted();
+      return (await apps.readNamespacedDeployment(
+        { namespace, name },
+        withSignal(signal),
+      )) as Deployment;
+    },
   };
   const recorder = createClusterEventRecorder(kubeConfig, options.logger);
   const controller = createController<Foo>({
-    name: 'foo-controller',
+    name: options.name ?? 'foo-controller',
     for: {
       informer: foos,
-      apiVersion: fooResource.apiVersion,
-      kind: fooResource.kind,
+      resource: Foos,
       // Spec changes, creates and deletes; not our own status writes (Foo has a /status
       // subresource, so they leave metadata.generation alone) nor resyncs.
       predicates: [generationChanged()],
@@ -163,6 +208,7 @@ export function createSampleController(
       deployments: deployments.getLister(),
       writes: options.writes ? options.writes(defaults) : defaults,
       recorder,
+      ...(sharding !== undefined ? { shardLabel: shardLabel(sharding.ring) } : {}),
     }),
     concurrency: options.workers ?? 2,
     logger: options.logger,
@@ -173,6 +219,42 @@ export function createSampleController(
       : {}),
     ...(options.onReconcile ? { onReconcile: options.onReconcile } : {}),
     ...(options.syncPeriodMs !== undefined ? { syncPeriodMs: options.syncPeriodMs } : {}),
+    ...(sharding !== undefined
+      ? {
+          // The shard Lease, the sharder's label writes and the drain acknowledgements; the
+          // reconciler writes through client-node, so read-your-writes has nothing to wait for.
+          kubeConfig,
+          readYourWrites: false as const,
+          sharding: shardingOf(sharding, options.namespace),
+        }
+      : {}),
   });
   return { controller, factory, events: recorder.events, recorder, eventRecorder: recorder };
+}
+
+/** The controller's `sharding` option of a {@link SampleSharding}. */
+function shardingOf(s: SampleSharding, namespace: string | undefined): ControllerSharding {
+  return {
+    ring: s.ring,
+    shardId: s.shardId,
+    namespace: s.leaseNamespace,
+    owns: [Deployments],
+    ...(namespace !== undefined ? { objectNamespace: namespace } : {}),
+    ...(s.leaseDurationMs !== undefined ? { leaseDurationMs: s.leaseDurationMs } : {}),
+    ...(s.renewDeadlineMs !== undefined ? { renewDeadlineMs: s.renewDeadlineMs } : {}),
+    ...(s.retryPeriodMs !== undefined ? { retryPeriodMs: s.retryPeriodMs } : {}),
+    ...(s.sharder === false
+      ? { sharder: false as const }
+      : s.leaseDurationMs !== undefined
+        ? {
+            sharder: {
+              leaderElection: {
+                ...(s.leaseDurationMs !== undefined ? { leaseDurationMs: s.leaseDurationMs } : {}),
+                ...(s.renewDeadlineMs !== undefined ? { renewDeadlineMs: s.renewDeadlineMs } : {}),
+                ...(s.retryPeriodMs !== undefined ? { retryPeriodMs: s.retryPeriodMs } : {}),
+              },
+            },
+          }
+        : {}),
+  };
 }

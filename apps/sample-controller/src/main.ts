@@ -11,8 +11,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { CommanderError } from 'commander';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { createSampleController } from './app.js';
-import { parseArgs, type CliOptions } from './cli.js';
+import { createSampleController, type SampleController } from './app.js';
+import { parseArgs, shardIdsOf, type CliOptions } from './cli.js';
 import { startDemo } from './demo.js';
 import { exitClean, exitFailed, exitForced, exitSecondSignal, exitUsage } from './exit-codes.js';
 
@@ -87,21 +87,25 @@ async function main(): Promise<number> {
   const registry = new Registry();
   const metricsProvider =
     o.metricsPort !== undefined ? createPrometheusMetricsProvider({ registry }) : undefined;
-  // /healthz and /livez fail once the controller failed (controller.healthCheck()); /readyz
-  // until the caches synced. The controller is created below, after the server listens.
-  const running: { controller?: Controller } = {};
+  // /healthz and /livez fail once a controller failed (controller.healthCheck()); /readyz
+  // until every cache synced. The controllers (one per shard run here) are created below, after
+  // the server listens.
+  const running: { controllers: Controller[] } = { controllers: [] };
   const health = healthHandler({
     healthz: [
       {
         name: 'controller-foo-controller',
-        check: () => running.controller?.healthCheck().check() ?? { ok: true },
+        check: () =>
+          running.controllers.map((c) => c.healthCheck().check()).find((r) => !r.ok) ?? {
+            ok: true,
+          },
       },
     ],
     readyz: [
       {
         name: 'caches-synced',
         check: () =>
-          running.controller?.hasSynced() === true
+          running.controllers.length > 0 && running.controllers.every((c) => c.hasSynced())
             ? { ok: true }
             : { ok: false, reason: 'not synced' },
       },
@@ -121,47 +125,99 @@ async function main(): Promise<number> {
   }
 
   const identity = `${hostname()}-${randomBytes(3).toString('hex')}`;
-  const app = createSampleController(kc, {
+  // The demo's Leases are short, so that its sharder leads (a new election Lease is led one
+  // lease duration after its create) and assigns the Foos within seconds.
+  const demoTimings = o.demo
+    ? { leaseDurationMs: 4000, renewDeadlineMs: 3000, retryPeriodMs: 1000 }
+    : {};
+  const timings = {
+    ...(o.leaseDurationMs === undefined &&
+    o.renewDeadlineMs === undefined &&
+    o.retryPeriodMs === undefined
+      ? demoTimings
+      : {}),
+    ...(o.leaseDurationMs !== undefined ? { leaseDurationMs: o.leaseDurationMs } : {}),
+    ...(o.renewDeadlineMs !== undefined ? { renewDeadlineMs: o.renewDeadlineMs } : {}),
+    ...(o.retryPeriodMs !== undefined ? { retryPeriodMs: o.retryPeriodMs } : {}),
+  };
+  const common = {
     ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
     workers: o.workers,
     logger,
     shutdownTimeoutMs: o.shutdownTimeoutMs,
     onPermanentError: o.onPermanentError,
     ...(metricsProvider ? { metricsProvider } : {}),
-    ...(o.leaderElect
-      ? {
-          leaderElection: {
-            lock: createLeaseLock({
-              kubeConfig: kc,
-              namespace: o.leaseNamespace,
-              name: o.leaseName,
-              identity,
+  };
+  const shardIds = shardIdsOf(o);
+  let apps: SampleController[];
+  try {
+    apps =
+      shardIds.length === 0
+        ? [
+            createSampleController(kc, {
+              ...common,
+              ...(o.leaderElect
+                ? {
+                    leaderElection: {
+                      lock: createLeaseLock({
+                        kubeConfig: kc,
+                        namespace: o.leaseNamespace,
+                        name: o.leaseName,
+                        identity,
+                      }),
+                      ...timings,
+                      onLeadingChange: (leading: boolean) =>
+                        logger.info({ identity }, leading ? 'started leading' : 'stopped leading'),
+                    },
+                  }
+                : {}),
             }),
-            onLeadingChange: (leading: boolean) =>
-              logger.info({ identity }, leading ? 'started leading' : 'stopped leading'),
-          },
-        }
-      : {}),
-  });
-  running.controller = app.controller;
-  // Events are written in the background until the controller stopped, then flushed below (not on
-  // the signal: reconciles finishing during the shutdown still record theirs).
-  const recording = app.eventRecorder.run(new AbortController().signal);
+          ]
+        : // One controller per shard: its own informers (its shard's label selector), Lease and
+          // workers; the sharder is elected among all shards of the ring.
+          shardIds.map((shardId) =>
+            createSampleController(kc, {
+              ...common,
+              ...(shardIds.length > 1 ? { name: `foo-controller-${shardId}` } : {}),
+              sharding: { ring: o.ring, shardId, leaseNamespace: o.leaseNamespace, ...timings },
+            }),
+          );
+  } catch (err) {
+    // An invalid ring name or shard id (ControllerOptionsError).
+    process.stderr.write(`sample-controller: ${(err as Error).message}\n`);
+    return exitUsage;
+  }
+  if (shardIds.length > 0) logger.info({ ring: o.ring, shards: shardIds }, 'running as shards');
+  running.controllers = apps.map((a) => a.controller);
+  // Events are written in the background until the controllers stopped, then flushed below (not
+  // on the signal: reconciles finishing during the shutdown still record theirs).
+  const recordings = apps.map((a) => a.eventRecorder.run(new AbortController().signal));
   let code = exitClean;
   try {
-    const { abandonedReconciles } = await app.controller.run(ac.signal);
-    if (abandonedReconciles > 0) {
-      logger.warn(
-        { abandonedReconciles, timeoutMs: o.shutdownTimeoutMs },
-        'forced shutdown: reconciles still running at the deadline were aborted and left',
-      );
-      code = exitForced;
+    // One shard failing (a lost Lease) stops the others: the process exits 1 and is restarted.
+    const results = await Promise.allSettled(
+      apps.map((a) =>
+        a.controller.run(ac.signal).catch((err: unknown) => {
+          ac.abort();
+          throw err;
+        }),
+      ),
+    );
+    for (const r of results) {
+      if (r.status === 'rejected') {
+        const err: unknown = r.reason;
+        if (!isControllerFailedError(err)) throw err;
+        // One line naming the cause (workers, informer, wedged, sharding), with the stack.
+        logger.error({ err, reason: err.reason }, err.message);
+        code = exitFailed;
+      } else if (r.value.abandonedReconciles > 0 && code === exitClean) {
+        logger.warn(
+          { abandonedReconciles: r.value.abandonedReconciles, timeoutMs: o.shutdownTimeoutMs },
+          'forced shutdown: reconciles still running at the deadline were aborted and left',
+        );
+        code = exitForced;
+      }
     }
-  } catch (err) {
-    if (!isControllerFailedError(err)) throw err;
-    // One line naming the cause (workers, informer, wedged), with the stack (pino's err).
-    logger.error({ err, reason: err.reason }, err.message);
-    code = exitFailed;
   } finally {
     // The flush fits in what is left of the deadline (the forced exit comes 900 ms after it):
     // at most 5 s, less once the controller used the deadline, and at least 0.
@@ -169,11 +225,10 @@ async function main(): Promise<number> {
       stoppedAt === undefined
         ? eventFlushMaxMs
         : stoppedAt + o.shutdownTimeoutMs + eventFlushSlackMs - Date.now();
-    await app.eventRecorder.shutdown({
-      timeoutMs: Math.max(0, Math.min(eventFlushMaxMs, left)),
-    });
-    await recording;
-    await app.factory.shutdown();
+    const timeoutMs = Math.max(0, Math.min(eventFlushMaxMs, left));
+    await Promise.all(apps.map((a) => a.eventRecorder.shutdown({ timeoutMs })));
+    await Promise.all(recordings);
+    await Promise.all(apps.map((a) => a.factory.shutdown()));
     demoStop.abort();
     await closeDemo?.();
     metricsServer?.closeAllConnections();

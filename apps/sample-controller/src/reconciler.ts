@@ -3,6 +3,7 @@
 // client-node AppsV1Api, refuses Deployments it does not control, and records the Deployment's
 // availableReplicas on the Foo's /status subresource (conflicts retried).
 import {
+  isAlreadyExistsError,
   isControlledBy,
   updateStatus,
   type ReconcileContext,
@@ -22,6 +23,12 @@ export interface FooWrites {
   replaceFooStatus(foo: Foo, signal: AbortSignal): Promise<Foo>;
   /** GET of the Foo from the server (after a status conflict). */
   readFoo(namespace: string, name: string, signal: AbortSignal): Promise<Foo>;
+  /**
+   * GET of a Deployment from the server: after a create answered AlreadyExists for one the
+   * cache does not show (a sharded controller caches only the Deployments labelled for its
+   * shard). Optional: without it, that create fails and is retried.
+   */
+  readDeployment?(namespace: string, name: string, signal: AbortSignal): Promise<Deployment>;
 }
 
 /** Options of {@link createFooReconciler}. */
@@ -30,6 +37,12 @@ export interface FooReconcilerOptions {
   deployments: Lister<Deployment>;
   writes: FooWrites;
   recorder: EventRecorder;
+  /**
+   * Sharded: the ring's shard label key (`shard.kubecache.io/<ring>`). A Deployment the
+   * reconciler creates carries the Foo's value of it, so it is in the shard's cache at once
+   * instead of after the sharder labelled it; a replace keeps the Deployment's value.
+   */
+  shardLabel?: string;
 }
 
 /** sample-controller's `MessageResourceExists`. */
@@ -42,7 +55,19 @@ export const messageResourceExists = (name: string): string =>
  * backoff — as the sample returns an error.
  */
 export function createFooReconciler(options: FooReconcilerOptions): Reconciler {
-  const { foos, deployments, writes, recorder } = options;
+  const { foos, deployments, writes, recorder, shardLabel } = options;
+  /** `desired` with the shard label of `from` (the Foo, or the Deployment being replaced). */
+  const withShard = (desired: Deployment, from: Foo | Deployment): Deployment => {
+    const value = shardLabel === undefined ? undefined : from.metadata?.labels?.[shardLabel];
+    if (shardLabel === undefined || value === undefined) return desired;
+    return {
+      ...desired,
+      metadata: {
+        ...desired.metadata,
+        labels: { ...desired.metadata?.labels, [shardLabel]: value },
+      },
+    };
+  };
   return async (request: ReconcileRequest, { signal, logger }: ReconcileContext) => {
     const foo = foos.get(request.namespace, request.name);
     if (foo === undefined) {
@@ -56,9 +81,23 @@ export function createFooReconciler(options: FooReconcilerOptions): Reconciler {
       logger.error({ component: 'sample-controller' }, 'deployment name must be specified');
       return;
     }
-    const deployment = deployments.get(request.namespace, deploymentName);
+    let deployment = deployments.get(request.namespace, deploymentName);
     if (deployment === undefined) {
-      await writes.createDeployment(request.namespace, newDeployment(foo), signal);
+      try {
+        await writes.createDeployment(
+          request.namespace,
+          withShard(newDeployment(foo), foo),
+          signal,
+        );
+      } catch (err) {
+        // Sharded, the cache holds only this shard's Deployments: one by that name may exist
+        // outside it (someone else's, or the Foo's own not yet labelled). Read it from the server.
+        if (!isAlreadyExistsError(err) || writes.readDeployment === undefined) throw err;
+        deployment = await writes.readDeployment(request.namespace, deploymentName, signal);
+      }
+    }
+    if (deployment === undefined) {
+      // just created
     } else if (!isControlledBy(deployment, foo)) {
       const message = messageResourceExists(deploymentName);
       recorder.event(foo, 'Warning', 'ErrResourceExists', message);
@@ -75,7 +114,7 @@ export function createFooReconciler(options: FooReconcilerOptions): Reconciler {
         },
         'updating deployment replicas',
       );
-      const desired = newDeployment(foo);
+      const desired = withShard(newDeployment(foo), deployment);
       const resourceVersion = deployment.metadata?.resourceVersion;
       await writes.replaceDeployment(
         request.namespace,

@@ -1,7 +1,7 @@
 // The sample's API types: the Foo custom resource (samplecontroller.k8s.io/v1alpha1, as in
 // kubernetes/sample-controller's pkg/apis/samplecontroller) and the slice of apps/v1 Deployment
 // the controller writes and reads. Wire JSON shapes, not client-node model classes.
-import type { GroupVersionResource, KubeObject } from '@kubecache/core';
+import { defineResource, type GroupVersionResource, type KubeObject } from '@kubecache/core';
 
 /** `Foo.spec`. */
 export interface FooSpec {
@@ -53,3 +53,26 @@ export const deploymentResource = {
   kind: 'Deployment',
   apiVersion: 'apps/v1',
 } as const satisfies GroupVersionResource & { kind: string; apiVersion: string };
+
+/**
+ * The Foo resource as a `defineResource` definition: what a sharded controller needs for its
+ * primary (the sharder and the drain acknowledgement address Foos by it).
+ */
+export const Foos = defineResource<Foo>({
+  group: fooResource.group,
+  version: fooResource.version,
+  kind: fooResource.kind,
+  plural: fooResource.resource,
+  namespaced: true,
+  statusSubresource: true,
+});
+
+/** apps/v1 Deployments as a `defineResource` definition (the sharder labels them). */
+export const Deployments = defineResource<Deployment>({
+  group: deploymentResource.group,
+  version: deploymentResource.version,
+  kind: deploymentResource.kind,
+  plural: deploymentResource.resource,
+  namespaced: true,
+  statusSubresource: true,
+});
