@@ -408,10 +408,12 @@ async function runTerm(t: TermContext): Promise<void> {
       };
     }
     const c = cachedRing;
+    // Each pass keeps only the keys it asked for: deleted objects' keys do not pile up.
+    const memo = new Map<string, string | undefined>();
     const shardFor = (key: string): string | undefined => {
-      if (c.memo.has(key)) return c.memo.get(key);
-      const s = c.ring.shardFor(key);
-      c.memo.set(key, s);
+      if (memo.has(key)) return memo.get(key);
+      const s = c.memo.has(key) ? c.memo.get(key) : c.ring.shardFor(key);
+      memo.set(key, s);
       return s;
     };
 
@@ -492,6 +494,7 @@ async function runTerm(t: TermContext): Promise<void> {
         // An expired shard's objects wait until its Lease is taken over.
       }
     }
+    c.memo = memo;
     for (const id of pending.keys()) if (!seen.has(id)) pending.delete(id);
     for (const id of drainStarted.keys()) if (!seen.has(id)) drainStarted.delete(id);
 

@@ -197,9 +197,7 @@ async function runScenario(
     // The last fault ends (partitions heal, latency clears); from here the bound runs.
     await Promise.all(background);
     for (const f of faults) f.clear();
-    const started = performance.now();
     await eventually(converged, { timeoutMs: convergenceBoundMs, intervalMs: 100 });
-    expect(performance.now() - started).toBeLessThan(convergenceBoundMs);
     expect(registry.violations).toEqual([]);
   } finally {
     for (const x of sharders) x.stop.abort();
