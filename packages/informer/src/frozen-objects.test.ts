@@ -4,10 +4,14 @@
 // freezeObjects development option.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeList, KubeObject } from '@kubecache/core';
-import { createListWatch, type ListWatch, type ListWatchOptions } from '@kubecache/listwatch';
+import {
+  createListWatch,
+  deepFreeze,
+  type ListWatch,
+  type ListWatchOptions,
+} from '@kubecache/listwatch';
 import { makePod, startApiServer, type ApiServer } from '@kubecache/testing';
 import {
-  deepFreezeObject,
   informerTransform,
   isSharedObjectWriteError,
   SharedObjectWriteError,
@@ -206,7 +210,7 @@ describe('informerTransform', () => {
     }, false)!;
     let caught: unknown;
     try {
-      t({ f: deepFreezeObject({ y: {} }) });
+      t({ f: deepFreeze({ y: {} }) });
     } catch (err) {
       caught = err;
     }

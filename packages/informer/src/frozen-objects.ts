@@ -4,6 +4,7 @@
 // A transform or handler writing into one gets a TypeError from JavaScript (strict mode); a
 // transform's is rethrown here as a SharedObjectWriteError that says why and what to do.
 import { hasBrand, type KubeObject } from '@kubecache/core';
+import { deepFreeze } from '@kubecache/listwatch';
 import type { TransformFunc } from '@kubecache/store';
 
 const sharedObjectWriteBrand = Symbol.for('@kubecache/informer/SharedObjectWriteError');
@@ -40,18 +41,6 @@ export function isSharedObjectWriteError(err: unknown): err is SharedObjectWrite
 const frozenWrite = /read only property|object is not extensible|Cannot delete property/;
 
 /**
- * Freezes `v` and everything reachable under it (own enumerable properties), skipping what is
- * frozen already; returns `v`.
- */
-export function deepFreezeObject<T>(v: T): T {
-  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const k of Object.keys(v)) deepFreezeObject((v as Record<string, unknown>)[k]);
-  }
-  return v;
-}
-
-/**
  * The transform the informer's queue applies: the user's `transform` (its TypeError for a write
  * into a frozen object rethrown as {@link SharedObjectWriteError}), then, with `freeze`, a deep
  * freeze of the result. Undefined when there is neither.
@@ -74,7 +63,5 @@ export function informerTransform<T = KubeObject>(
           }
         };
   if (!freeze) return guarded;
-  return guarded === undefined
-    ? (obj) => deepFreezeObject(obj)
-    : (obj) => deepFreezeObject(guarded(obj));
+  return guarded === undefined ? (obj) => deepFreeze(obj) : (obj) => deepFreeze(guarded(obj));
 }

@@ -54,11 +54,7 @@ export {
   type Service,
 } from './builtin-resources.js';
 export { InformerStoppedError, isInformerStoppedError } from './errors.js';
-export {
-  SharedObjectWriteError,
-  deepFreezeObject,
-  isSharedObjectWriteError,
-} from './frozen-objects.js';
+export { SharedObjectWriteError, isSharedObjectWriteError } from './frozen-objects.js';
 export type { ResourceEventHandler, SyncWaiter } from './handlers.js';
 export {
   newIndexerInformer,
