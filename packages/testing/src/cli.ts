@@ -50,7 +50,7 @@ Starts @kubecache/testing's API server on 127.0.0.1 and prints one JSON line:
   {"url": "...", "kubeconfigPath": "...", "resourceVersion": "...", "pods": N}
 
 Options:
-  --pods N                  seed N realistic pods (~5.5 KB each)          [0]
+  --pods N                  seed N realistic pods (~8.3 KB each)          [0]
   --namespaces K            spread them over ns-0 … ns-(K-1)              [10]
   --port P                  listen on port P                              [0: free]
   --bookmark-interval-ms MS BOOKMARK interval on watches                  [1000]

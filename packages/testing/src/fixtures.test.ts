@@ -1,21 +1,99 @@
 import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '@kubecache/core';
 import { makeConfigMap, makePod } from './fixtures.js';
-import { startApiServer } from './server.js';
+import { startApiServer, type ApiServer } from './server.js';
 
 const bytes = (o: unknown): number => Buffer.byteLength(JSON.stringify(o));
 
+type FullPod = KubeObject & {
+  spec: Record<string, unknown> & {
+    volumes: { name: string }[];
+    containers: (Record<string, unknown> & { volumeMounts: { name: string }[] })[];
+  };
+  status: { conditions: { type: string }[] } & Record<string, unknown>;
+};
+
+const withoutTime = (o: unknown): unknown[] =>
+  (o as { time?: string }[]).map(({ time: _t, ...rest }) => rest);
+
+/**
+ * Writes `pod` over HTTP as a cluster does and returns the managedFields the server records:
+ * kube-controller-manager creates it from its template (no node, admission fields or status),
+ * the binding and admission complete it without a field manager, the kubelet PUTs /status.
+ */
+async function podLife(server: ApiServer, pod: KubeObject): Promise<unknown> {
+  const full = pod as FullPod;
+  const { managedFields: _m, ...metadata } = full.metadata!;
+  const template = structuredClone({ ...full, metadata }) as FullPod;
+  Reflect.deleteProperty(template, 'status');
+  for (const f of ['nodeName', 'tolerations', 'serviceAccountName', 'priority', 'preemptionPolicy'])
+    Reflect.deleteProperty(template.spec, f);
+  template.spec.volumes = template.spec.volumes.filter((v) => v.name !== 'kube-api-access');
+  for (const c of template.spec.containers)
+    c.volumeMounts = c.volumeMounts.filter((m) => m.name !== 'kube-api-access');
+  const url = `${server.url}/api/v1/namespaces/${metadata.namespace}/pods`;
+  const send = async (method: string, path: string, body: unknown): Promise<KubeObject> => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBeLessThan(300);
+    return (await res.json()) as KubeObject;
+  };
+  const created = (await send(
+    'POST',
+    '?fieldManager=kube-controller-manager',
+    template,
+  )) as FullPod;
+  const bound = server.update('pods', {
+    ...created,
+    spec: full.spec,
+    status: {
+      ...created.status,
+      conditions: full.status.conditions.filter((c) => c.type === 'PodScheduled'),
+    },
+  } as KubeObject);
+  const running = await send('PUT', `/${metadata.name}/status?fieldManager=kubelet`, {
+    ...bound,
+    status: full.status,
+  });
+  return running.metadata?.managedFields;
+}
+
 describe('fixtures', () => {
-  it('builds realistic clusterloader2-like pods of 5–6 KB, also once stored by the server', async () => {
+  it('builds realistic clusterloader2-like pods of about 8 KB as a cluster stores them (3.5–4 KB of managedFields), also once stored by the server', async () => {
     for (const index of [0, 7, 12345, 99999]) {
-      const size = bytes(makePod({ namespace: 'bench-1', name: `pod-${index}`, index }));
-      expect(size).toBeGreaterThanOrEqual(5000);
-      expect(size).toBeLessThanOrEqual(6000);
+      const pod = makePod({ namespace: 'bench-1', name: `pod-${index}`, index });
+      expect(bytes(pod)).toBeGreaterThanOrEqual(7800);
+      expect(bytes(pod)).toBeLessThanOrEqual(9000);
+      expect(bytes(pod.metadata?.managedFields)).toBeGreaterThanOrEqual(3500);
+      expect(bytes(pod.metadata?.managedFields)).toBeLessThanOrEqual(4000);
     }
     const server = await startApiServer();
     try {
       const stored = server.create('pods', makePod({ namespace: 'bench-1', name: 'p', index: 3 }));
-      expect(bytes(stored)).toBeGreaterThanOrEqual(5000);
-      expect(bytes(stored)).toBeLessThanOrEqual(6000);
+      expect(bytes(stored)).toBeGreaterThanOrEqual(7800);
+      expect(bytes(stored)).toBeLessThanOrEqual(9000);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('carries the managedFields the server itself records for the pod: kube-controller-manager creates it, the binding adds node and admission fields, the kubelet writes /status', async () => {
+    const server = await startApiServer();
+    try {
+      for (const [index, phase] of [
+        [42, 'Running'],
+        [4243, 'Running'],
+        [7, 'Pending'],
+      ] as const) {
+        const full = makePod({ namespace: 'ns', name: `p-${index}`, index, phase });
+        const recorded = await podLife(server, full);
+        expect(JSON.stringify(withoutTime(recorded))).toBe(
+          JSON.stringify(withoutTime(full.metadata?.managedFields)),
+        );
+      }
     } finally {
       await server.close();
     }
@@ -84,7 +162,7 @@ describe('fixtures', () => {
   });
 
   it('pads a pod to sizeBytes and rejects sizes below the natural size', () => {
-    for (const target of [6000, 20_000, 100_000]) {
+    for (const target of [9000, 20_000, 100_000]) {
       const size = bytes(makePod({ namespace: 'ns', name: 'fat', index: 1, sizeBytes: target }));
       expect(size).toBe(target);
     }
