@@ -365,6 +365,7 @@ export function applyManagedFields(
   const c = compare(liveObj, merged, schema);
   const conflicts = updateOthers(managed, c, req.ignored, id, req.force);
   if (conflicts.size > 0) {
+    // Differs from kube-apiserver, which lists the managers in Go map order (random): by name.
     const list: Conflict[] = [];
     const ids = [...conflicts.keys()].sort(
       (a, b) => cmp(managed.get(a)!.manager, managed.get(b)!.manager) || cmp(a, b),

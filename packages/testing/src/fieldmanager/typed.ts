@@ -255,7 +255,8 @@ function mergeList(
 /**
  * typed.TypedValue.RemoveItems: `value` without the fields of `set` (a member removes the whole
  * field or item; atomic fields are not entered). A map or list left empty by the removal is
- * dropped (undefined).
+ * dropped (undefined). Differs from structured-merge-diff, whose walker leaves `null` there (which
+ * a built-in kind's Go type then drops too; a custom resource would keep `null`).
  */
 export function removeItems(value: unknown, set: FieldSet, schema: SchemaNode): unknown {
   const walk = (v: unknown, s: FieldSet, node: SchemaNode, path: FieldPath): unknown => {
