@@ -1,4 +1,4 @@
-import { leasesResourceDef, silentLogger } from '@kubecache/core';
+import { leasesResourceDef, silentLogger, type KubeObject } from '@kubecache/core';
 import { eventually, startApiServer, type ApiServer } from '@kubecache/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isShardingConfigError } from './errors.js';
@@ -47,7 +47,11 @@ interface Recorded {
   drainMs: number[];
 }
 
-function sharder(s: ApiServer, identity = 'sharder-1'): Recorded {
+function sharder(
+  s: ApiServer,
+  identity = 'sharder-1',
+  election = { leaseDurationMs: 2000, renewDeadlineMs: 1000, retryPeriodMs: 200 },
+): Recorded {
   const stop = new AbortController();
   const rec: Recorded = { assigned: [], drains: [], drainMs: [] };
   const done = runSharder({
@@ -58,7 +62,7 @@ function sharder(s: ApiServer, identity = 'sharder-1'): Recorded {
       { definition: Foo, primary: true },
       { definition: Bar, primary: false },
     ],
-    leaderElection: { identity, leaseDurationMs: 2000, renewDeadlineMs: 1000, retryPeriodMs: 200 },
+    leaderElection: { identity, ...election },
     resyncIntervalMs: 100,
     signal: stop.signal,
     logger: silentLogger,
@@ -289,5 +293,106 @@ describe('runSharder over real HTTP', () => {
       want.set(sh, (want.get(sh) ?? 0) + 1);
     }
     await eventually(() => expect(counts).toEqual(want));
+  });
+
+  it(
+    'moves nothing off an expired shard until its Lease is taken over',
+    { timeout: 60_000 },
+    async () => {
+      const s = await startServer();
+      for (let i = 0; i < 20; i++) createFoo(s, 'ns', `foo-${String(i)}`);
+      // Two shards whose Leases the test renews through the server's own API (not over HTTP, so
+      // the fault below only hits the sharder's writes).
+      staleShardLease(s, 'shard-a');
+      staleShardLease(s, 'shard-x');
+      let renewX = true;
+      const renew = setInterval(() => {
+        for (const name of renewX ? ['shard-a', 'shard-x'] : ['shard-a']) {
+          const l = s.get(leasesResourceDef, 'ns', name) as
+            { spec?: Record<string, unknown> } | undefined;
+          if (l === undefined) continue;
+          s.update(leasesResourceDef, {
+            ...l,
+            spec: { ...l.spec, renewTime: new Date().toISOString() },
+          } as KubeObject);
+        }
+      }, 200);
+      cleanups.push(() => clearInterval(renew));
+      // A 5 s renew deadline: the sharder's own election renewals fail too under the fault below,
+      // and it must go on leading meanwhile (a new election Lease is led one duration after its
+      // creation: 6 s).
+      sharder(s, 'sharder-1', { leaseDurationMs: 6000, renewDeadlineMs: 5000, retryPeriodMs: 200 });
+      await eventually(() => expectAssigned(s, ['shard-a', 'shard-x']), { timeoutMs: 20_000 });
+      const onX = s.list(Foo).items.filter((o) => o.metadata?.labels?.[shardKey] === 'shard-x');
+      expect(onX.length).toBeGreaterThan(0);
+      // shard-x stops renewing, and the sharder's takeover (a PUT of its Lease) fails.
+      const fault = s.faults.nextResponses(10_000, {
+        status: 500,
+        verb: 'update',
+        resource: 'leases.coordination.k8s.io',
+      });
+      s.requests.clear();
+      renewX = false;
+      await eventually(
+        () =>
+          expect(
+            s.requests.entries.filter(
+              (r) => r.verb === 'update' && r.path.endsWith('/leases/shard-x'),
+            ).length,
+          ).toBeGreaterThanOrEqual(3),
+        { timeoutMs: 15_000 },
+      );
+      // Several takeovers failed: shard-x's objects have not moved, no drain either.
+      for (const o of onX) {
+        const now = s.get(Foo, 'ns', o.metadata?.name ?? '');
+        expect(now?.metadata?.labels?.[shardKey]).toBe('shard-x');
+        expect(now?.metadata?.labels?.[drainKey]).toBeUndefined();
+      }
+      fault.clear();
+      await eventually(() => expectAssigned(s, ['shard-a']), { timeoutMs: 15_000 });
+      expect(
+        (
+          s.get(leasesResourceDef, 'ns', 'shard-x') as
+            { spec?: { holderIdentity?: string } } | undefined
+        )?.spec?.holderIdentity ?? 'deleted',
+      ).not.toBe('shard-x');
+    },
+  );
+
+  it('goes on assigning after the leading sharder stops (the other replica takes over)', async () => {
+    const s = await startServer();
+    for (let i = 0; i < 10; i++) createFoo(s, 'ns', `foo-${String(i)}`);
+    shard(s, 'shard-a');
+    shard(s, 'shard-b');
+    const stop1 = new AbortController();
+    const first = runSharder({
+      kubeConfig: s.kubeConfig,
+      namespace: 'ns',
+      ring: 'foos',
+      resources: [{ definition: Foo, primary: true }],
+      leaderElection: {
+        identity: 'sharder-1',
+        leaseDurationMs: 2000,
+        renewDeadlineMs: 1000,
+        retryPeriodMs: 200,
+      },
+      resyncIntervalMs: 100,
+      signal: stop1.signal,
+      logger: silentLogger,
+    });
+    cleanups.push(async () => {
+      stop1.abort();
+      await first;
+    });
+    await eventually(() => expectAssigned(s, ['shard-a', 'shard-b']), { timeoutMs: 15_000 });
+    sharder(s, 'sharder-2');
+    stop1.abort();
+    await first; // released its election Lease
+    for (let i = 10; i < 20; i++) createFoo(s, 'ns', `foo-${String(i)}`);
+    await eventually(() => expectAssigned(s, ['shard-a', 'shard-b']), { timeoutMs: 15_000 });
+    expect(
+      (s.get(leasesResourceDef, 'ns', 'foos-sharder') as { spec?: { holderIdentity?: string } })
+        .spec?.holderIdentity,
+    ).toBe('sharder-2');
   });
 });
