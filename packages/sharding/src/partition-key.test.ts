@@ -60,4 +60,26 @@ describe('partitionKey', () => {
     ).toBe('n');
     expect(partitionKey({ metadata: {} }, { primaries, resource: Foo })).toBeUndefined();
   });
+
+  it('keys an object owned by a cluster-scoped primary by the owner name alone', () => {
+    const Cluster = { group: 'example.io', kind: 'Tenant', namespaced: false };
+    const owned = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        namespace: 'team-a',
+        name: 'settings',
+        ownerReferences: [
+          { apiVersion: 'example.io/v1', kind: 'Tenant', name: 't1', uid: '1', controller: true },
+        ],
+      },
+    };
+    expect(partitionKey(owned, { primaries: [Cluster] })).toBe('t1');
+    expect(
+      partitionKey(
+        { apiVersion: 'example.io/v1', kind: 'Tenant', metadata: { name: 't1' } },
+        { primaries: [Cluster] },
+      ),
+    ).toBe('t1');
+  });
 });

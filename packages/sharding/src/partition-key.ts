@@ -10,6 +10,11 @@ export interface KindRef {
   readonly group: string;
   /** Kind, e.g. `Foo`. */
   readonly kind: string;
+  /**
+   * Whether objects of the kind live in namespaces. `false` for a cluster-scoped primary: an owned
+   * object is then keyed by the owner's name alone. Default: true.
+   */
+  readonly namespaced?: boolean;
 }
 
 /** Options of {@link partitionKey}. */
@@ -29,22 +34,23 @@ function groupOf(apiVersion: string | undefined): string | undefined {
   return slash < 0 ? '' : apiVersion.slice(0, slash);
 }
 
-const isPrimary = (
+const primaryOf = (
   primaries: readonly KindRef[],
   group: string | undefined,
   kind: string | undefined,
-) =>
-  group !== undefined &&
-  kind !== undefined &&
-  primaries.some((p) => p.group === group && p.kind === kind);
+): KindRef | undefined =>
+  group === undefined || kind === undefined
+    ? undefined
+    : primaries.find((p) => p.group === group && p.kind === kind);
 
 /**
  * The key the ring hashes for `obj`:
  * - a primary object (its kind is among `primaries`): `<namespace>/<name>` (`<name>` for a
  *   cluster-scoped one), client-go's `MetaNamespaceKeyFunc`;
  * - an owned object: `<namespace>/<owner name>` of its controller ownerReference
- *   (`controller: true`) when the owner's kind is among `primaries` — owner references never
- *   cross namespaces, so the owner's namespace is the object's;
+ *   (`controller: true`) when the owner's kind is among `primaries` — a namespaced owner is in
+ *   the object's namespace (owner references never cross namespaces); `<owner name>` when that
+ *   primary is cluster-scoped (`namespaced: false`);
  * - otherwise `undefined`: the object is not part of the ring and is never labelled.
  */
 export function partitionKey(obj: KubeObject, options: PartitionKeyOptions): string | undefined {
@@ -54,9 +60,10 @@ export function partitionKey(obj: KubeObject, options: PartitionKeyOptions): str
   const prefix = ns === '' ? '' : `${ns}/`;
   const group = options.resource?.group ?? groupOf(obj.apiVersion);
   const kind = options.resource?.kind ?? obj.kind;
-  if (isPrimary(options.primaries, group, kind)) return `${prefix}${meta.name}`;
+  if (primaryOf(options.primaries, group, kind) !== undefined) return `${prefix}${meta.name}`;
   const owner = meta.ownerReferences?.find((r) => r.controller === true);
   if (owner === undefined || owner.name === '') return undefined;
-  if (!isPrimary(options.primaries, groupOf(owner.apiVersion), owner.kind)) return undefined;
-  return `${prefix}${owner.name}`;
+  const ownerKind = primaryOf(options.primaries, groupOf(owner.apiVersion), owner.kind);
+  if (ownerKind === undefined) return undefined;
+  return ownerKind.namespaced === false ? owner.name : `${prefix}${owner.name}`;
 }
