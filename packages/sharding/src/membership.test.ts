@@ -1,4 +1,10 @@
-import { FakeClock, leasesResourceDef, silentLogger, type KubeObject } from '@kubecache/core';
+import {
+  AbortedError,
+  FakeClock,
+  leasesResourceDef,
+  silentLogger,
+  type KubeObject,
+} from '@kubecache/core';
 import { createJsonClient, type JsonClient } from '@kubecache/listwatch';
 import { eventually, startApiServer, type ApiServer } from '@kubecache/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -208,6 +214,30 @@ describe('runShardMembership over real HTTP', () => {
     await eventually(() => expect(m.acquired()).toBe(true));
     expect(lease(s)?.spec).toMatchObject({ holderIdentity: 'shard-a', leaseTransitions: 3 });
     expect(lease(s)?.metadata?.labels?.[ringLabel]).toBe('foos');
+  });
+
+  it('deletes a Lease whose create landed but whose answer the abort cut off', async () => {
+    server = await startApiServer();
+    const s = server;
+    // The create reaches the server; its answer never reaches the shard before the abort.
+    const inner = createJsonClient(s.kubeConfig);
+    const client: JsonClient = {
+      server: inner.server,
+      close: () => inner.close(),
+      request: async (req) => {
+        const answer = await inner.request({ ...req, signal: undefined });
+        if (req.method !== 'POST') return answer;
+        return new Promise((_resolve, reject) => {
+          req.signal?.addEventListener('abort', () => reject(new AbortedError()), { once: true });
+        });
+      },
+    };
+    const m = start(s, { client });
+    await eventually(() => expect(lease(s)).toBeDefined());
+    m.stop.abort();
+    await m.done;
+    expect(m.acquired()).toBe(false);
+    expect(lease(s)).toBeUndefined();
   });
 
   it('rejects bad options before any request', async () => {

@@ -164,8 +164,9 @@ function resolve(o: ShardMembershipOptions): Resolved {
  * Rejects with {@link ShardMembershipLostError} — stop all work of the ring at once, the process
  * must not stay half-alive — when renewals fail until the renew deadline (`renew-deadline`), or
  * a renewal finds the Lease held by someone else (`taken-over`) or gone (`deleted`). Rejects with
- * {@link ShardingConfigError} for invalid options, before any request. Resolves (without
- * deleting anything) when `signal` aborts before the Lease was acquired.
+ * {@link ShardingConfigError} for invalid options, before any request. Resolves when `signal`
+ * aborts before the Lease was acquired (deleting it if a create or renewal cut off by the abort
+ * may have landed and the Lease names this shard).
  *
  * Differs from client-go's LeaderElector: no campaign against other holders (the Lease is this
  * shard's own), the renew deadline is counted from the start of the last successful renewal
@@ -246,8 +247,10 @@ export async function runShardMembership(options: ShardMembershipOptions): Promi
     while (lease === undefined) {
       if (signal.aborted) return;
       const started = mono(clock);
+      let writing = false;
       try {
         const cur = await get(r.renewDeadlineMs);
+        writing = true;
         if (cur === undefined) {
           lease = asShardLease(
             await boundedRequest(
@@ -264,6 +267,7 @@ export async function runShardMembership(options: ShardMembershipOptions): Promi
           // the sharder took it over. Its objects are still this shard's.
           lease = await put(cur, r.renewDeadlineMs);
         } else {
+          writing = false;
           // Released, or taken over by the sharder after it declared this shard dead: the
           // sharder may still be moving its objects directly. Wait until it deletes the Lease
           // (it does once no object carries this shard's label any more).
@@ -274,7 +278,12 @@ export async function runShardMembership(options: ShardMembershipOptions): Promi
         }
         if (lease !== undefined) lastRenewStart = started;
       } catch (err) {
-        if (signal.aborted && isAbortError(err)) return;
+        if (signal.aborted && isAbortError(err)) {
+          // A create or renewal cut off by the abort may have landed: delete the Lease if it
+          // names this shard, so the sharder does not wait a lease duration for it.
+          if (writing) await releaseIfHeld(r, ctx, logger, clock);
+          return;
+        }
         if (!isConflict(err)) logger.warn({ ...ctx, err }, 'error acquiring shard lease');
       }
       if (lease === undefined) {
@@ -350,6 +359,31 @@ export async function runShardMembership(options: ShardMembershipOptions): Promi
   } finally {
     if (options.client === undefined) r.client.close();
     flushLogger(logger);
+  }
+}
+
+/** Deletes the shard's Lease if it names this shard (best effort, after an aborted acquire). */
+async function releaseIfHeld(
+  r: Resolved,
+  ctx: object,
+  logger: Logger,
+  clock: Clock,
+): Promise<void> {
+  const path = leasePath(r.namespace, r.shardId);
+  try {
+    const cur = asShardLease(
+      await boundedRequest(
+        r.client,
+        { method: 'GET', path },
+        new AbortController().signal,
+        r.renewDeadlineMs,
+        clock,
+      ),
+      `GET ${path}`,
+    );
+    if ((cur.spec?.holderIdentity ?? '') === r.shardId) await release(r, cur, ctx, logger, clock);
+  } catch (err) {
+    if (!isNotFound(err)) logger.warn({ ...ctx, err }, 'error deleting shard lease on shutdown');
   }
 }
 
