@@ -395,4 +395,60 @@ describe('runSharder over real HTTP', () => {
         .spec?.holderIdentity,
     ).toBe('sharder-2');
   });
+
+  // The issue's scale test at the protocol level: 3 → 5 → 2 shards over 300 Foos. The ring is
+  // deterministic, so the sharder must move exactly the objects whose ring answer changed — and
+  // that is about 2/5 on 3 → 5 (two new shards) and the three leavers' share on 5 → 2.
+  it('moves exactly what the ring says on 3 → 5 → 2 shards, about 1/N per shard changed', async () => {
+    const s = await startServer();
+    for (let i = 0; i < 300; i++) createFoo(s, `ns-${String(i % 3)}`, `foo-${String(i)}`);
+    const ids = ['s-0', 's-1', 's-2', 's-3', 's-4'];
+    const shards = new Map(ids.slice(0, 3).map((id) => [id, shard(s, id)]));
+    const rec = sharder(s);
+    // Old shards acknowledge drains, as a shard's controller does.
+    const ack = setInterval(() => {
+      for (const o of s.list(Foo).items) {
+        if (o.metadata?.labels?.[drainKey] !== 'true') continue;
+        s.patch(Foo, o.metadata.namespace, o.metadata.name ?? '', [
+          { op: 'test', path: '/metadata/resourceVersion', value: o.metadata.resourceVersion },
+          { op: 'remove', path: `/metadata/labels/${drainKey.replace('/', '~1')}` },
+          { op: 'remove', path: `/metadata/labels/${shardKey.replace('/', '~1')}` },
+        ]);
+      }
+    }, 50);
+    cleanups.push(() => clearInterval(ack));
+    const snapshot = (): Map<string, string | undefined> =>
+      new Map(
+        s.list(Foo).items.map((o) => [o.metadata?.name ?? '', o.metadata?.labels?.[shardKey]]),
+      );
+    const changed = (a: string[], b: string[]): number => {
+      const ra = createRing({ shards: a });
+      const rb = createRing({ shards: b });
+      return s.list(Foo).items.filter((o) => {
+        const k = `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+        return ra.shardFor(k) !== rb.shardFor(k);
+      }).length;
+    };
+    const moved = (a: Map<string, string | undefined>, b: Map<string, string | undefined>) =>
+      [...a].filter(([k, v]) => b.get(k) !== v).length;
+
+    await eventually(() => expectAssigned(s, ids.slice(0, 3)), { timeoutMs: 15_000 });
+    const at3 = snapshot();
+    for (const id of ids.slice(3)) shards.set(id, shard(s, id));
+    await eventually(() => expectAssigned(s, ids), { timeoutMs: 20_000 });
+    const at5 = snapshot();
+    const up = moved(at3, at5);
+    expect(up).toBe(changed(ids.slice(0, 3), ids));
+    expect(Math.abs(up / (300 * (2 / 5)) - 1)).toBeLessThanOrEqual(0.5);
+    // Every move onto the new shards went through a drain.
+    await eventually(() => expect(rec.drainMs).toHaveLength(up));
+
+    for (const id of ['s-1', 's-3', 's-4']) await shards.get(id)?.leave();
+    await eventually(() => expectAssigned(s, ['s-0', 's-2']), { timeoutMs: 20_000 });
+    const down = moved(at5, snapshot());
+    expect(down).toBe(changed(ids, ['s-0', 's-2']));
+    expect(Math.abs(down / (300 * (3 / 5)) - 1)).toBeLessThanOrEqual(0.5);
+    // Graceful leavers' objects move directly: no new drains.
+    expect(rec.drains).toHaveLength(up);
+  }, 60_000);
 });
