@@ -119,6 +119,17 @@ export class Cluster {
     return store;
   }
 
+  /**
+   * Stops serving a resource: each of its objects is removed (one DELETED event each, finalizers
+   * not waited for) and the resource is gone from discovery. Nothing when it is not registered.
+   */
+  unregister(id: string): void {
+    const store = this.resources.get(id);
+    if (store === undefined) return;
+    for (const [key, entry] of [...store.items]) this.remove(store, key, entry);
+    this.resources.delete(id);
+  }
+
   /** Every registered resource. */
   all(): ResourceStore[] {
     return [...this.resources.values()];

@@ -7,6 +7,7 @@
 // k8s.io/apiextensions-apiserver pkg/registry/customresource/{strategy,status_strategy}.go.
 // The rules every kind shares (server-owned metadata, finalizers) live in strategy.ts.
 import type { KubeObject, ObjectMeta } from '@kubecache/core';
+import { defaultCrd, initialCrdStatus, validateCrd } from './crds.js';
 import { jsonEqual } from './json-equal.js';
 import { podQosClass } from './qos.js';
 import type { ResourceDefinition } from './resources.js';
@@ -233,6 +234,26 @@ const deploymentStrategy = typedKind({
   statusKeepsMeta: ['labels'],
 });
 
+/**
+ * apiextensions.k8s.io/v1 customresourcedefinitions (pkg/registry/customresourcedefinition/
+ * strategy.go): generation on spec changes, status reset on create (storedVersions), defaults and
+ * validation on create and update.
+ */
+const crdStrategy = typedKind({
+  source: 'k8s.io/apiextensions-apiserver pkg/registry/customresourcedefinition/strategy.go',
+  generation: 'spec',
+  statusSubresource: true,
+  createStatus: (input) => initialCrdStatus(input),
+  prepareForCreate: (obj) => {
+    defaultCrd(obj);
+    validateCrd(obj);
+  },
+  prepareForUpdate: (next) => {
+    defaultCrd(next);
+    validateCrd(next);
+  },
+});
+
 /** The served built-in kinds, by resource id. */
 const servedKinds: Record<string, KindStrategy> = {
   pods: podStrategy,
@@ -242,6 +263,7 @@ const servedKinds: Record<string, KindStrategy> = {
   services: serviceStrategy,
   'deployments.apps': deploymentStrategy,
   'leases.coordination.k8s.io': leaseStrategy,
+  'customresourcedefinitions.apiextensions.k8s.io': crdStrategy,
 };
 
 /** Built-in kinds not served by default whose strategy bumps generation on spec changes. */

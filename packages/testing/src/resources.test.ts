@@ -51,7 +51,7 @@ const deployment = (name: string): KubeObject =>
   }) as KubeObject;
 
 describe('built-in resources', () => {
-  it('are pods, configmaps, namespaces, nodes, services, deployments, leases and events (core and events.k8s.io)', () => {
+  it('are pods, configmaps, namespaces, nodes, services, deployments, leases, customresourcedefinitions and events (core and events.k8s.io)', () => {
     expect(builtinResources.map(resourceId)).toEqual([
       'pods',
       'configmaps',
@@ -60,6 +60,7 @@ describe('built-in resources', () => {
       'services',
       'deployments.apps',
       'leases.coordination.k8s.io',
+      'customresourcedefinitions.apiextensions.k8s.io',
       'events',
       'events.events.k8s.io',
     ]);

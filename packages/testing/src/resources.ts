@@ -2,6 +2,9 @@
 // scope), the built-in ones, and the per-resource object store. The counterpart upstream is the
 // REST storage a kube-apiserver installs per resource (k8s.io/apiserver/pkg/registry/generic).
 import type { Entry } from './entry.js';
+import type { OpenApiV3Schema } from './fieldmanager/crd-schema.js';
+
+export type { OpenApiV3Schema } from './fieldmanager/crd-schema.js';
 
 /** A resource the server serves. */
 export interface ResourceDefinition {
@@ -37,6 +40,17 @@ export interface ResourceDefinition {
    * ReplicationControllers) have theirs without this. Default: none.
    */
   scaleSubresource?: ScaleSubresource;
+  /**
+   * A custom resource's `openAPIV3Schema`, as a CustomResourceDefinition version gives it. The
+   * field manager follows it as kube-apiserver's does for custom resources: lists are atomic
+   * unless `x-kubernetes-list-type` says `set` or `map` (merged item by item, by
+   * `x-kubernetes-list-map-keys`), objects granular unless `x-kubernetes-map-type: atomic`;
+   * fields it does not declare are deduced from their values. It does not validate, prune or
+   * default objects. Ignored for the built-in kinds (their list types come from a table). Default:
+   * none — every field deduced (maps granular, lists atomic), as for a CRD that preserves unknown
+   * fields.
+   */
+  schema?: OpenApiV3Schema;
 }
 
 /**
@@ -66,8 +80,9 @@ export function resourceIdOf(ref: ResourceRef): string {
 
 /**
  * The built-in resources, as kube-apiserver serves them out of the box: core/v1 pods, configmaps,
- * namespaces, nodes, services and events, apps/v1 deployments, coordination.k8s.io/v1 leases and
- * events.k8s.io/v1 events (the same objects as core/v1 events, see events.ts).
+ * namespaces, nodes, services and events, apps/v1 deployments, coordination.k8s.io/v1 leases,
+ * apiextensions.k8s.io/v1 customresourcedefinitions (see crds.ts) and events.k8s.io/v1 events
+ * (the same objects as core/v1 events, see events.ts).
  */
 export const builtinResources: readonly ResourceDefinition[] = [
   {
@@ -133,6 +148,17 @@ export const builtinResources: readonly ResourceDefinition[] = [
     kind: 'Lease',
     namespaced: true,
   },
+  // apiextensions.k8s.io/v1 CustomResourceDefinitions: creating one serves its resource (crds.ts).
+  {
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    resource: 'customresourcedefinitions',
+    kind: 'CustomResourceDefinition',
+    namespaced: false,
+    statusSubresource: true,
+    shortNames: ['crd', 'crds'],
+    categories: ['api-extensions'],
+  },
   // core/v1 and events.k8s.io/v1 events: two views of one storage (see events.ts).
   {
     group: '',
@@ -159,7 +185,8 @@ export function resourceId(def: Pick<ResourceDefinition, 'group' | 'resource'>):
 
 /** Per-resource storage. */
 export class ResourceStore {
-  readonly def: ResourceDefinition;
+  /** The definition; replaced when a CustomResourceDefinition changes (see crds.ts). */
+  def: ResourceDefinition;
   readonly id: string;
   readonly items = new Map<string, Entry>();
   private sorted: string[] | undefined;

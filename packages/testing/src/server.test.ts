@@ -364,6 +364,7 @@ describe('in-process API server', () => {
     expect(groups.body.groups.map((g) => g.name)).toEqual([
       'apps',
       'coordination.k8s.io',
+      'apiextensions.k8s.io',
       'events.k8s.io',
       'example.com',
     ]);

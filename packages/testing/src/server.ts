@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject, ResourceDef } from '@kubecache/core';
 import { Cluster, type DeleteOptions } from './cluster.js';
+import { startCrdController } from './crds.js';
 import { createFaults, FaultState, type Faults } from './faults.js';
 import { startGarbageCollector } from './garbage-collector.js';
 import { ListServer } from './list.js';
@@ -152,8 +153,19 @@ export interface ApiServer {
   resourceVersion(): string;
   /** Compacts history up to `rv` (default: now): older resource versions and continue tokens answer 410. */
   compact(rv?: number): void;
-  /** Registers a resource (a CRD); a `defineResource` definition is accepted as it is. */
-  registerResource(def: ResourceDefinition | ResourceDef): void;
+  /**
+   * Registers a resource (a CRD); a `defineResource` definition is accepted as it is.
+   * `options.schema` is the CRD version's `openAPIV3Schema` (as {@link ResourceDefinition.schema}):
+   * the field manager merges the resource's lists and maps as its `x-kubernetes-list-type`,
+   * `x-kubernetes-list-map-keys` and `x-kubernetes-map-type` say. A CustomResourceDefinition
+   * created through the API (`kubectl apply -f crd.yaml`, or `create('customresourcedefinitions.apiextensions.k8s.io', crd)`)
+   * registers its resource the same way, schema included. A resource already registered keeps
+   * its first definition.
+   */
+  registerResource(
+    def: ResourceDefinition | ResourceDef,
+    options?: { schema?: ResourceDefinition['schema'] },
+  ): void;
   /** Fault injection. */
   readonly faults: Faults;
   /** The request log. */
@@ -171,6 +183,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     resources: [...builtinResources, ...(options.resources ?? [])],
   });
   const stopGc = startGarbageCollector(cluster);
+  const stopCrds = startCrdController(cluster);
   const faultState = new FaultState();
   const watches = new WatchHub(cluster, faultState, options.bookmarkIntervalMs ?? 1000);
   const lists = new ListServer(cluster, faultState, options.listPaging ?? 'watchCache');
@@ -311,12 +324,14 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     },
     resourceVersion: () => String(cluster.currentRv()),
     compact: (rv) => cluster.compact(rv),
-    registerResource: (def) => void cluster.register(def),
+    registerResource: (def, opts) =>
+      void cluster.register(opts?.schema !== undefined ? { ...def, schema: opts.schema } : def),
     faults,
     requests: log,
     openWatches: () => watches.size,
     close: async () => {
       stopGc();
+      stopCrds();
       if (isDown) return;
       isDown = true;
       await closeAll();

@@ -6,9 +6,11 @@
 // (core/v1/types.go, apps/v1/types.go, meta/v1/types.go, v1.32) as kube-openapi compiles them into
 // `x-kubernetes-list-type` / `x-kubernetes-list-map-keys` / `x-kubernetes-map-type`. Fields not in
 // the table follow the value: an object is a struct, a list is atomic (the default for a list
-// without markers). Custom resources follow the CRD handler's schema for a definition that
-// preserves unknown fields: typed `metadata`, everything else deduced (maps granular, lists atomic).
+// without markers). Custom resources follow their definition's `openAPIV3Schema` when it has one
+// (crd-schema.ts); without, the CRD handler's schema for a definition that preserves unknown
+// fields: typed `metadata`, everything else deduced (maps granular, lists atomic).
 import type { ResourceDefinition } from '../resources.js';
+import { schemaFromOpenApiV3 } from './crd-schema.js';
 
 /** How the field manager treats one node of an object. */
 export type SchemaNode =
@@ -78,7 +80,7 @@ const atomicFieldNames = new Set([
 ]);
 
 /** ObjectMeta (meta/v1/types.go). */
-const objectMeta = struct({
+export const objectMeta = struct({
   labels: map(),
   annotations: map(),
   // OwnerReference is +structType=atomic: an item is owned as a whole.
@@ -167,6 +169,10 @@ const builtinSchemas: Record<string, SchemaNode> = {
     status: struct({ conditions }),
   }),
   'jobs.batch': workload(),
+  'customresourcedefinitions.apiextensions.k8s.io': struct({
+    metadata: objectMeta,
+    status: struct({ conditions, storedVersions: atomic }),
+  }),
 };
 
 const deducedRoot: SchemaNode = {
@@ -179,15 +185,19 @@ const typedRoot = struct({ metadata: objectMeta });
 
 /**
  * The schema the field manager uses for a resource: the table above for built-in kinds (a
- * built-in kind not in it: typed metadata, other fields by value), the deduced schema of a
- * custom resource otherwise.
+ * built-in kind not in it: typed metadata, other fields by value); for a custom resource, its
+ * definition's `schema` (the CRD version's `openAPIV3Schema`, see crd-schema.ts) or, without one,
+ * the deduced schema.
  */
 export function schemaFor(
-  def: Pick<ResourceDefinition, 'group' | 'resource'>,
+  def: Pick<ResourceDefinition, 'group' | 'resource' | 'schema'>,
   builtin: boolean,
 ): SchemaNode {
   const id = def.group === '' ? def.resource : `${def.resource}.${def.group}`;
-  return builtinSchemas[id] ?? (builtin ? typedRoot : deducedRoot);
+  const table = builtinSchemas[id];
+  if (table !== undefined) return table;
+  if (def.schema !== undefined) return schemaFromOpenApiV3(def.schema, objectMeta);
+  return builtin ? typedRoot : deducedRoot;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
