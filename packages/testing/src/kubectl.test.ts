@@ -1,6 +1,7 @@
 // kubectl against the in-process API server: discovery, Table output, create (protobuf body),
 // delete (which waits with a watch on metadata.name), client-side apply (OpenAPI download for
-// validation, strategic merge patch), server-side apply (with a conflict), scale (the /scale subresource) and get -w (Table watches). Skipped, with a printed message, when no
+// validation, strategic merge patch), server-side apply (with a conflict), a CRD applied from
+// YAML and its custom resource (wait, get, server-side apply, delete), scale (the /scale subresource) and get -w (Table watches). Skipped, with a printed message, when no
 // kubectl is on PATH — the only conditional skip in this package.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -350,5 +351,109 @@ describe('kubectl', () => {
         ),
       ).not.toContain('f:replicas');
     },
+  );
+
+  it.skipIf(kubectlPath === undefined)(
+    'kubectl apply -f crd.yaml serves the custom resource: kubectl wait Established, apply and get by plural and short name, --server-side merges a list-type map list, delete removes it (skipped without kubectl on PATH)',
+    async () => {
+      const s = (server = await startApiServer());
+      dir = mkdtempSync(path.join(tmpdir(), 'kubecache-kubectl-'));
+      const kubeconfig = path.join(dir, 'kubeconfig.yaml');
+      writeFileSync(kubeconfig, s.kubeConfigYaml());
+      const crdFile = path.join(dir, 'crd.yaml');
+      writeFileSync(
+        crdFile,
+        [
+          'apiVersion: apiextensions.k8s.io/v1',
+          'kind: CustomResourceDefinition',
+          'metadata:',
+          '  name: widgets.example.com',
+          'spec:',
+          '  group: example.com',
+          '  scope: Namespaced',
+          '  names: {plural: widgets, singular: widget, kind: Widget, shortNames: [wd]}',
+          '  versions:',
+          '  - name: v1',
+          '    served: true',
+          '    storage: true',
+          '    subresources: {status: {}}',
+          '    schema:',
+          '      openAPIV3Schema:',
+          '        type: object',
+          '        properties:',
+          '          spec:',
+          '            type: object',
+          '            properties:',
+          '              ports:',
+          '                type: array',
+          '                x-kubernetes-list-type: map',
+          '                x-kubernetes-list-map-keys: [name]',
+          '                items:',
+          '                  type: object',
+          '                  properties: {name: {type: string}, port: {type: integer}}',
+          '',
+        ].join('\n'),
+      );
+      const created = await kubectl(kubeconfig, 'apply', '-f', crdFile);
+      expect(created.stderr).toBe('');
+      expect(created.stdout.trim()).toBe(
+        'customresourcedefinition.apiextensions.k8s.io/widgets.example.com created',
+      );
+      const waited = await kubectl(
+        kubeconfig,
+        'wait',
+        '--for=condition=Established',
+        'crd/widgets.example.com',
+      );
+      expect(waited.stdout.trim()).toBe(
+        'customresourcedefinition.apiextensions.k8s.io/widgets.example.com condition met',
+      );
+      const widgetYaml = (manager: string, port: number): string =>
+        [
+          'apiVersion: example.com/v1',
+          'kind: Widget',
+          'metadata: {name: w, namespace: default}',
+          `spec: {ports: [{name: ${manager}, port: ${port}}]}`,
+          '',
+        ].join('\n');
+      const ssa = async (manager: string, port: number) => {
+        const file = path.join(dir!, `${manager}.yaml`);
+        writeFileSync(file, widgetYaml(manager, port));
+        return kubectl(
+          kubeconfig,
+          'apply',
+          '--server-side',
+          `--field-manager=${manager}`,
+          '-f',
+          file,
+        );
+      };
+      const a = await ssa('a', 80);
+      expect(a.stderr).toBe('');
+      expect(a.stdout.trim()).toBe('widget.example.com/w serverside-applied');
+      expect((await ssa('b', 90)).stdout.trim()).toBe('widget.example.com/w serverside-applied');
+      expect(
+        (s.get('widgets.example.com', 'default', 'w') as { spec: { ports: unknown } }).spec.ports,
+      ).toEqual([
+        { name: 'a', port: 80 },
+        { name: 'b', port: 90 },
+      ]);
+      for (const name of ['widgets', 'wd', 'widget.example.com']) {
+        const got = await kubectl(kubeconfig, 'get', name);
+        expect(got.stderr).toBe('');
+        expect(got.stdout).toMatch(/^NAME\s+AGE\nw\s+\d+s\n$/);
+      }
+      const deleted = await kubectl(kubeconfig, 'delete', '-f', crdFile);
+      expect(deleted.stdout.trim()).toBe(
+        'customresourcedefinition.apiextensions.k8s.io "widgets.example.com" deleted',
+      );
+      expect(s.list('customresourcedefinitions.apiextensions.k8s.io').items).toEqual([]);
+      const gone = await kubectl(kubeconfig, 'get', 'widgets');
+      expect(gone.code).not.toBe(0);
+      expect(gone.stderr).toContain(
+        'the server could not find the requested resource (widgets.example.com)',
+      );
+    },
+    40_000,
   );
 });
