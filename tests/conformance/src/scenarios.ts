@@ -18,6 +18,7 @@ import {
 import { Reflector } from '@kubecache/reflector';
 import { createStore, isDeletedFinalStateUnknown } from '@kubecache/store';
 import { defineLeaseScenarios } from './lease-scenarios.js';
+import { defineCrdScenarios } from './crd-scenarios.js';
 import { defineFieldManagerScenarios } from './field-manager-scenarios.js';
 import { defineKubectlApiScenarios } from './kubectl-api-scenarios.js';
 import { defineStrategyScenarios } from './strategy-scenarios.js';
@@ -281,6 +282,7 @@ export function defineConformance(label: string, start: () => Promise<Target>): 
     defineStrategyScenarios(scenario);
     defineKubectlApiScenarios(scenario);
     defineFieldManagerScenarios(scenario);
+    defineCrdScenarios(scenario);
 
     scenario('sendInitialEvents ends with the k8s.io/initial-events-end bookmark', async (tt) => {
       await tt.core.createNamespacedConfigMap({
