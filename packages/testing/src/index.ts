@@ -25,6 +25,7 @@ export {
   builtinResources,
   resourceId,
   resourceIdOf,
+  type OpenApiV3Schema,
   type ResourceDefinition,
   type ResourceRef,
   type ScaleSubresource,
