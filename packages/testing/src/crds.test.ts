@@ -304,4 +304,48 @@ describe('CustomResourceDefinitions', () => {
     const b = await applyAs(s, 'b', widget({ ports: [{ name: 'metrics', port: 9090 }] }));
     expect((b.body.spec as { ports: unknown[] }).ports).toHaveLength(2);
   });
+
+  it('a CRD created programmatically is served in the same turn; an update redefines its resource (scale, no status); deletion sends DELETED for its objects', async () => {
+    const s = (server = await startApiServer());
+    s.create('customresourcedefinitions.apiextensions.k8s.io', widgetCrd());
+    s.create('widgets.example.com', widget({ size: 1 }), { namespace: 'default' });
+    expect((await call(s, 'GET', `${WIDGETS}/w/status`)).code).toBe(200);
+    const crd = s.get(
+      'customresourcedefinitions.apiextensions.k8s.io',
+      undefined,
+      'widgets.example.com',
+    ) as unknown as {
+      metadata: { generation: number };
+      spec: { versions: { subresources?: unknown }[] };
+    };
+    crd.spec.versions[0]!.subresources = {
+      scale: { specReplicasPath: '.spec.size', statusReplicasPath: '.status.size' },
+    };
+    const updated = await call(s, 'PUT', `${CRDS}/widgets.example.com`, crd);
+    expect(updated.code).toBe(200);
+    expect((updated.body.metadata as { generation: number }).generation).toBe(2);
+    const resources = (
+      (await call(s, 'GET', '/apis/example.com/v1')).body.resources as { name: string }[]
+    ).map((r) => r.name);
+    expect(resources).toEqual(['widgets', 'widgets/scale']);
+    expect((await call(s, 'GET', `${WIDGETS}/w/status`)).code).toBe(404);
+    expect((await call(s, 'GET', `${WIDGETS}/w/scale`)).body).toMatchObject({
+      kind: 'Scale',
+      spec: { replicas: 1 },
+    });
+
+    const list = await call(s, 'GET', WIDGETS);
+    const rv = (list.body.metadata as { resourceVersion: string }).resourceVersion;
+    const res = await fetch(`${s.url}${WIDGETS}?watch=1&resourceVersion=${rv}`);
+    const reader = res.body!.getReader();
+    s.delete('customresourcedefinitions.apiextensions.k8s.io', undefined, 'widgets.example.com');
+    let text = '';
+    while (!text.includes('\n')) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    expect(JSON.parse(text.split('\n')[0]!)).toMatchObject({
+      type: 'DELETED',
+      object: { metadata: { name: 'w' } },
+    });
+    expect(s.list('customresourcedefinitions.apiextensions.k8s.io').items).toEqual([]);
+  });
 });
