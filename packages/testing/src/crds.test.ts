@@ -348,4 +348,18 @@ describe('CustomResourceDefinitions', () => {
     });
     expect(s.list('customresourcedefinitions.apiextensions.k8s.io').items).toEqual([]);
   });
+
+  it('a CRD deleted and created again in one turn serves its resource without the old objects', async () => {
+    const s = (server = await startApiServer());
+    const crds = 'customresourcedefinitions.apiextensions.k8s.io';
+    s.create(crds, widgetCrd());
+    s.create('widgets.example.com', widget({ size: 1 }), { namespace: 'default' });
+    s.delete(crds, undefined, 'widgets.example.com');
+    s.create(crds, widgetCrd());
+    await eventually(async () => {
+      const list = await call(s, 'GET', WIDGETS);
+      expect(list.code).toBe(200);
+      expect(list.body.items).toEqual([]);
+    });
+  });
 });

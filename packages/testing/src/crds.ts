@@ -51,6 +51,15 @@ const specOf = (o: PlainObject | KubeObject): CrdSpec => objectOf((o as PlainObj
 /** Now as an RFC 3339 timestamp with second precision. */
 const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
+/** `names` with its fields in the order kube-apiserver serialises CustomResourceDefinitionNames. */
+function orderedNames(names: CrdNames): CrdNames {
+  const out: Record<string, unknown> = {};
+  for (const k of ['plural', 'singular', 'shortNames', 'kind', 'listKind', 'categories'] as const)
+    if (names[k] !== undefined) out[k] = names[k];
+  for (const [k, v] of Object.entries(names)) if (!(k in out)) out[k] = v;
+  return out;
+}
+
 /**
  * The defaults kube-apiserver gives a definition (SetDefaults_CustomResourceDefinition):
  * `names.singular` (lower-cased kind), `names.listKind` (`<kind>List`) and
@@ -64,7 +73,7 @@ export function defaultCrd(crd: PlainObject): void {
       names.singular = names.kind.toLowerCase();
     if (names.listKind === undefined || names.listKind === '') names.listKind = `${names.kind}List`;
   }
-  spec.names = names;
+  spec.names = orderedNames(names);
   if (spec.conversion === undefined) spec.conversion = { strategy: 'None' };
   crd.spec = spec;
 }
@@ -200,7 +209,7 @@ function establishedStatus(crd: KubeObject, prev: unknown): Record<string, unkno
       condition('NamesAccepted', 'NoConflicts', 'no conflicts found'),
       condition('Established', 'InitialNamesAccepted', 'the initial names have been accepted'),
     ],
-    acceptedNames: { ...names },
+    acceptedNames: orderedNames(names),
   };
 }
 
@@ -244,6 +253,17 @@ export function startCrdController(cluster: Cluster): () => void {
     }
   };
 
+  // Removing objects commits changes: never inside a listener, so every listener sees the
+  // definition's change before its objects' deletions. A resource a definition serves again by
+  // then (deleted and re-created in one turn) loses its objects but stays served.
+  const unserve = (id: string): void =>
+    queueMicrotask(() => {
+      if (stopped) return;
+      const def = cluster.find(id)?.def;
+      cluster.unregister(id);
+      if (def !== undefined && [...served.values()].includes(id)) cluster.register(def);
+    });
+
   const observe = (ev: ChangeEvent): void => {
     if (ev.resource !== CRD_RESOURCE_ID || stopped) return;
     const crd = ev.entry.obj;
@@ -251,21 +271,22 @@ export function startCrdController(cluster: Cluster): () => void {
     if (ev.type === 'DELETED') {
       const id = served.get(uid);
       served.delete(uid);
-      if (id !== undefined) queueMicrotask(() => cluster.unregister(id));
+      if (id !== undefined) unserve(id);
       return;
     }
     const def = resourceOfCrd(crd);
     if (def === undefined) return;
     const id = resourceId(def);
     const was = served.get(uid);
-    if (was !== undefined && was !== id) cluster.unregister(was);
+    served.set(uid, id);
+    if (was !== undefined && was !== id) unserve(was);
     const existing = cluster.find(id);
     if (existing === undefined) cluster.register(def);
     else if (!sameDefinition(existing.def, def)) existing.def = def;
-    served.set(uid, id);
     const status = objectOf((crd as PlainObject).status);
     if (
-      JSON.stringify(status.acceptedNames) !== JSON.stringify(specOf(crd).names) ||
+      JSON.stringify(status.acceptedNames) !==
+        JSON.stringify(orderedNames(specOf(crd).names ?? {})) ||
       !JSON.stringify(status.conditions ?? []).includes('"Established"')
     ) {
       pending.add(crd.metadata?.name ?? '');
