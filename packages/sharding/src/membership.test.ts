@@ -228,6 +228,8 @@ describe('runShardMembership over real HTTP', () => {
         const answer = await inner.request({ ...req, signal: undefined });
         if (req.method !== 'POST') return answer;
         return new Promise((_resolve, reject) => {
+          // (The abort may have come while the create was on its way.)
+          if (req.signal?.aborted === true) reject(new AbortedError());
           req.signal?.addEventListener('abort', () => reject(new AbortedError()), { once: true });
         });
       },
