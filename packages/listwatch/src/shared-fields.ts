@@ -153,15 +153,30 @@ function findFieldsV1(t: string, root: 'object' | 'event', minChars: number): Fo
   if (i < 0 || t.charCodeAt(i) !== LBRACKET) return found;
   i = skipSpace(t, i + 1);
   for (let index = 0; t.charCodeAt(i) === LBRACE; index++) {
-    const entryEnd = endOfValue(t, i);
-    if (entryEnd < 0) return [];
-    const v = memberValue(t, i, 'fieldsV1');
-    if (v >= 0 && v < entryEnd && t.charCodeAt(v) === LBRACE) {
-      const end = endOfValue(t, v);
-      if (end < 0) return [];
-      if (end - v >= minChars) found.push({ index, start: v, end });
+    // One pass over the entry's members: the last `fieldsV1` (the one JSON.parse keeps).
+    let start = -1;
+    let end = -1;
+    i = skipSpace(t, i + 1);
+    while (t.charCodeAt(i) === QUOTE) {
+      const keyEnd = endOfString(t, i);
+      if (keyEnd < 0) return [];
+      const isFields = keyEnd - i === 10 && t.startsWith('fieldsV1', i + 1);
+      i = skipSpace(t, keyEnd);
+      if (t.charCodeAt(i) !== COLON) return [];
+      i = skipSpace(t, i + 1);
+      const valueEnd = endOfValue(t, i);
+      if (valueEnd < 0) return [];
+      if (isFields) {
+        start = t.charCodeAt(i) === LBRACE ? i : -1;
+        end = valueEnd;
+      }
+      i = skipSpace(t, valueEnd);
+      if (t.charCodeAt(i) !== COMMA) break;
+      i = skipSpace(t, i + 1);
     }
-    i = skipSpace(t, entryEnd);
+    if (t.charCodeAt(i) !== RBRACE) return [];
+    if (start >= 0 && end - start >= minChars) found.push({ index, start, end });
+    i = skipSpace(t, i + 1);
     if (t.charCodeAt(i) !== COMMA) break;
     i = skipSpace(t, i + 1);
   }
