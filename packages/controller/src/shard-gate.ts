@@ -3,6 +3,9 @@
 // shard's cache carries this shard's assignment label and no drain label; an object that gets the
 // drain label is handed back — once any reconcile of it in flight has returned — by removing both
 // labels with a JSON patch that first tests the assignment label's value.
+// Differs from client-go and controller-runtime: neither shards. Differs from the reference
+// design: a shard also acknowledges drains of owned objects, and a key whose primary is not in
+// the shard's cache is skipped (a shard cannot tell a deletion from a move).
 import {
   compareResourceVersion,
   monotonicNow,
