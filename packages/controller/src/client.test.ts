@@ -304,12 +304,52 @@ describe('createClient against @kubecache/testing', () => {
     expect(isAbortError(err)).toBe(true);
   });
 
-  it('server-side apply: the testing server answers 415, a classified ApiStatusError', async () => {
-    const err = await client
-      .apply(Gadget, { metadata: { name: 'a', namespace: 'default' }, spec: { size: 9 } })
+  it('server-side apply against the testing server: create, a 409 Conflict naming the other manager, force, applyStatus', async () => {
+    const applied = await client.apply(Gadget, {
+      apiVersion: 'example.com/v1',
+      kind: 'Gadget',
+      metadata: { name: 'ssa', namespace: 'default' },
+      spec: { size: 9 },
+    });
+    expect(applied.spec?.size).toBe(9);
+    expect(applied.metadata.managedFields).toEqual([
+      expect.objectContaining({ manager: 'gadget-controller', operation: 'Apply' }),
+    ]);
+    const rival = { fieldManager: 'rival' };
+    const conflict = await client
+      .apply(
+        Gadget,
+        {
+          apiVersion: 'example.com/v1',
+          kind: 'Gadget',
+          metadata: { name: 'ssa', namespace: 'default' },
+          spec: { size: 3 },
+        },
+        rival,
+      )
       .catch((e: unknown) => e);
-    expect(isApiStatusError(err)).toBe(true);
-    expect(err).toMatchObject({ code: 415, reason: 'UnsupportedMediaType' });
+    expect(isApiStatusError(conflict)).toBe(true);
+    expect(conflict).toMatchObject({ code: 409, reason: 'Conflict' });
+    expect((conflict as Error).message).toContain('conflict with "gadget-controller"');
+    const forced = await client.apply(
+      Gadget,
+      {
+        apiVersion: 'example.com/v1',
+        kind: 'Gadget',
+        metadata: { name: 'ssa', namespace: 'default' },
+        spec: { size: 3 },
+      },
+      { ...rival, force: true },
+    );
+    expect(forced.spec?.size).toBe(3);
+    const status = await client.applyStatus(Gadget, {
+      apiVersion: 'example.com/v1',
+      kind: 'Gadget',
+      metadata: { name: 'ssa', namespace: 'default' },
+      status: { phase: 'Ready' },
+    });
+    expect(status.status?.phase).toBe('Ready');
+    expect(status.spec?.size).toBe(3);
   });
 });
 

@@ -215,7 +215,7 @@ export interface Client {
   /**
    * Server-side apply: PATCH with `Content-Type: application/apply-patch+yaml` (a JSON body is
    * YAML), `fieldManager` and `force` in the query. Needs a server that implements server-side
-   * apply (kube-apiserver ≥ 1.18; `@kubecache/testing` answers 415 UnsupportedMediaType).
+   * apply (kube-apiserver ≥ 1.18, or `@kubecache/testing`'s in-process server).
    * @throws TypeError when neither `options.fieldManager` nor the client's is set.
    */
   apply<T extends KubeObject>(
