@@ -72,8 +72,9 @@ export interface ListWatchOptions {
    */
   maxLineBytes?: number;
   /**
-   * Decode each distinct `metadata.managedFields[].fieldsV1` value once and give every object
-   * that carries the same JSON text the same deep-frozen object (see `createFieldsV1Sharing`),
+   * Decode each distinct `metadata.managedFields[].fieldsV1` value about once and give the
+   * objects that carry the same JSON text one deep-frozen object (see `createFieldsV1Sharing`:
+   * the first object with a text keeps its own frozen copy, the later ones share),
    * in lists and watches alike. Objects stay deep-equal to what the server sent; a write into a
    * fieldsV1 value throws a TypeError (strict mode). Pass `false` to decode every object whole
    * with `JSON.parse`, or options for the table. Default: true (about 4 MB of table at most).

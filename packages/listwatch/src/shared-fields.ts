@@ -1,5 +1,5 @@
-// Decodes `metadata.managedFields[].fieldsV1` once per distinct JSON text and shares one frozen
-// copy between every object that carries the same text. The field sets of replicas of one
+// Decodes `metadata.managedFields[].fieldsV1` about once per distinct JSON text and shares one
+// frozen copy between the objects that carry the same text. The field sets of replicas of one
 // template are byte-identical (the same manager set the same fields), and in a real cluster they
 // are about half of a pod's JSON; client-go keeps one copy per object (its FieldsV1 is a []byte
 // per pod). Here the decoders (list-decoder.ts, watch-stream.ts) hand each item's or event's JSON
@@ -197,6 +197,16 @@ function ownCopy(s: string): string {
   return Buffer.from(s, 'utf8').toString('utf8');
 }
 
+/** FNV-1a over the UTF-16 code units of `s`. */
+function hashOf(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** Hashes of texts seen once kept at most (then forgotten all at once). */
+const maxSeenOnce = 100_000;
+
 interface Entry {
   text: string;
   value: object;
@@ -204,9 +214,10 @@ interface Entry {
 
 /**
  * Creates the fieldsV1 sharing of one ListWatch (see {@link FieldsV1Sharing}). Every fieldsV1
- * value of at least `minChars` characters is decoded once per distinct text (`JSON.parse` of
- * that text alone), deep-frozen, and the same object is put into every object whose text
- * carries it. What readers see is deep-equal to `JSON.parse(text)`; a write into a shared
+ * value of at least `minChars` characters is decoded alone (`JSON.parse` of its text) and
+ * deep-frozen; from the second time a text is seen, its object enters the table and is put into
+ * every later object whose text carries it, never parsed again (the first object keeps its own
+ * frozen copy: a text seen once costs a 32-bit hash, not a table entry). What readers see is deep-equal to `JSON.parse(text)`; a write into a shared
  * fieldsV1 throws a TypeError (strict mode).
  *
  * Robustness: the scan follows the JSON structure (strings and escapes included) from the root
@@ -252,9 +263,26 @@ export function createFieldsV1Sharing(options: FieldsV1SharingOptions = {}): Fie
     return e.value;
   }
 
-  /** Deep-freezes `value`, the parse of `text`, and keeps it as the shared object of that text. */
+  // Texts seen once, by a 32-bit hash: a text enters the table at its second sighting, so the
+  // field sets that never repeat (a kubelet's, naming the pod's IP) cost a number here instead of
+  // a copy of their text in the table, promoted and dropped at every turn (old-space garbage
+  // that raised a relist's peak RSS). A hash collision only lets a text in early.
+  let seenOnce = new Set<number>();
+
+  /**
+   * Deep-freezes `value`, the parse of `text`; keeps it as the shared object of that text if the
+   * text was seen before.
+   */
   function add(text: string, value: object): void {
-    remember({ text: ownCopy(text), value: deepFreeze(value) });
+    deepFreeze(value);
+    const h = hashOf(text);
+    if (!seenOnce.has(h)) {
+      if (seenOnce.size >= maxSeenOnce) seenOnce = new Set();
+      seenOnce.add(h);
+      return;
+    }
+    seenOnce.delete(h);
+    remember({ text: ownCopy(text), value });
     stats.added++;
   }
 
