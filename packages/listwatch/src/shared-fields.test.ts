@@ -83,6 +83,35 @@ describe('createFieldsV1Sharing', () => {
     expect(sharing.stats.entries).toBe(3);
   });
 
+  it('a text seen again in the same object (a relist) stays out of the table; in another object it enters', () => {
+    const sharing = createFieldsV1Sharing();
+    const t0 = JSON.stringify(pod(0));
+    const first = sharing.parse(t0, 'object') as Managed;
+    // A relist (or an update that left the field sets alone) sends the same pod again: its
+    // field sets are not shared with any other object, so none enters the table.
+    const again = sharing.parse(JSON.stringify({ type: 'ADDED', object: pod(0) }), 'event') as {
+      object: Managed;
+    };
+    expect(again.object).toStrictEqual(JSON.parse(t0));
+    expect(sharing.stats).toMatchObject({ entries: 0, added: 0, shared: 0 });
+    expect(again.object.metadata.managedFields[0]!.fieldsV1).not.toBe(
+      first.metadata.managedFields[0]!.fieldsV1,
+    );
+    expect(Object.isFrozen(again.object.metadata.managedFields[1]!.fieldsV1)).toBe(true);
+    // Another replica: the controller's set, its f:spec and the kubelet's f:conditions enter.
+    const other = sharing.parse(JSON.stringify(pod(1)), 'object') as Managed;
+    expect(sharing.stats).toMatchObject({ entries: 3, added: 3 });
+    const next = sharing.parse(JSON.stringify(pod(2)), 'object') as Managed;
+    expect(next.metadata.managedFields[0]!.fieldsV1).toBe(
+      other.metadata.managedFields[0]!.fieldsV1,
+    );
+    // The same name in another namespace is another object.
+    const elsewhere = pod(0);
+    (elsewhere.metadata as { namespace: string }).namespace = 'other';
+    sharing.parse(JSON.stringify(elsewhere), 'object');
+    expect(sharing.stats.entries).toBeGreaterThan(3);
+  });
+
   it('a write into a shared fieldsV1 throws a TypeError; the rest of the object stays writable', () => {
     const sharing = createFieldsV1Sharing();
     const [a, b] = [0, 1].map((i) => sharing.parse(JSON.stringify(pod(i)), 'object') as Managed);

@@ -107,20 +107,33 @@ function endOfValue(t: string, i: number): number {
 
 /**
  * `t[i]` opens an object: the index of the value of its first member named `name` (written
- * without escapes), or -1. Members before it are skipped by their extent only.
+ * without escapes), or -1. Members before it are skipped by their extent only; with `identity`,
+ * the texts of the `uid`, `name` and `namespace` values among them are hashed into
+ * `identity.hash`.
  */
-function memberValue(t: string, i: number, name: string): number {
+function memberValue(t: string, i: number, name: string, identity?: { hash: number }): number {
   i = skipSpace(t, i + 1);
   while (t.charCodeAt(i) === QUOTE) {
     const keyEnd = endOfString(t, i);
     if (keyEnd < 0) return -1;
-    const match = keyEnd - i - 2 === name.length && t.startsWith(name, i + 1);
+    const keyLength = keyEnd - i - 2;
+    const match = keyLength === name.length && t.startsWith(name, i + 1);
+    const names =
+      identity !== undefined &&
+      ((keyLength === 3 && t.startsWith('uid', i + 1)) ||
+        (keyLength === 4 && t.startsWith('name', i + 1)) ||
+        (keyLength === 9 && t.startsWith('namespace', i + 1)));
     i = skipSpace(t, keyEnd);
     if (t.charCodeAt(i) !== COLON) return -1;
     i = skipSpace(t, i + 1);
     if (match) return i;
+    const valueStart = i;
     i = endOfValue(t, i);
     if (i < 0) return -1;
+    if (names) {
+      const from = identity.hash === noIdentity ? undefined : identity.hash;
+      identity.hash = hashOf(t, valueStart, i, from);
+    }
     i = skipSpace(t, i);
     if (t.charCodeAt(i) !== COMMA) return -1;
     i = skipSpace(t, i + 1);
@@ -138,8 +151,15 @@ interface Found {
 /**
  * The fieldsV1 values of `metadata.managedFields` at least `minChars` long, in order, or an
  * empty array when the text has no managedFields where a Kubernetes object has them.
+ * `identity.hash` (start it at {@link noIdentity}) becomes a hash of the object's `uid`, `name`
+ * and `namespace` that come before `managedFields` in `metadata`; it stays `noIdentity` if none do.
  */
-function findFieldsV1(t: string, root: 'object' | 'event', minChars: number): Found[] {
+function findFieldsV1(
+  t: string,
+  root: 'object' | 'event',
+  minChars: number,
+  identity: { hash: number },
+): Found[] {
   const found: Found[] = [];
   let i = skipSpace(t, 0);
   if (t.charCodeAt(i) !== LBRACE) return found;
@@ -149,7 +169,7 @@ function findFieldsV1(t: string, root: 'object' | 'event', minChars: number): Fo
   }
   i = memberValue(t, i, 'metadata');
   if (i < 0 || t.charCodeAt(i) !== LBRACE) return found;
-  i = memberValue(t, i, 'managedFields');
+  i = memberValue(t, i, 'managedFields', identity);
   if (i < 0 || t.charCodeAt(i) !== LBRACKET) return found;
   i = skipSpace(t, i + 1);
   for (let index = 0; t.charCodeAt(i) === LBRACE; index++) {
@@ -197,12 +217,14 @@ function ownCopy(s: string): string {
   return Buffer.from(s, 'utf8').toString('utf8');
 }
 
-/** FNV-1a over the UTF-16 code units of `s`. */
-function hashOf(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+/** FNV-1a over the UTF-16 code units of `s[start, end)`, continuing from `h`. */
+function hashOf(s: string, start = 0, end = s.length, h = 0x811c9dc5): number {
+  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
+
+/** The identity hash of an object whose `uid`, `name` and `namespace` were not found. */
+const noIdentity = 0;
 
 /** Hashes of texts seen once kept at most (then forgotten all at once). */
 const maxSeenOnce = 100_000;
@@ -263,24 +285,32 @@ export function createFieldsV1Sharing(options: FieldsV1SharingOptions = {}): Fie
     return e.value;
   }
 
-  // Texts seen once, by a 32-bit hash: a text enters the table at its second sighting, so the
-  // field sets that never repeat (a kubelet's, naming the pod's IP) cost a number here instead of
-  // a copy of their text in the table, promoted and dropped at every turn (old-space garbage
-  // that raised a relist's peak RSS). A hash collision only lets a text in early.
-  let seenOnce = new Set<number>();
+  // Texts seen once, by a 32-bit hash, each with the identity hash of the object it was seen in:
+  // a text enters the table when a second object carries it, so the field sets that never repeat
+  // in another object (a kubelet's, naming the pod's IP) cost two numbers here instead of a copy
+  // of their text in the table, promoted and dropped at every turn (old-space garbage that raised
+  // a relist's peak RSS and CPU). The same object seen again (a relist lists every object a second
+  // time; an update that left this field set alone) does not let it in: nothing would share it.
+  // A hash collision only lets a text in early, or keeps it out.
+  let seenOnce = new Map<number, number>();
+  /** The identity hash of the object being parsed (see findFieldsV1). */
+  const current = { hash: noIdentity };
 
   /**
    * Deep-freezes `value`, the parse of `text`; keeps it as the shared object of that text if the
-   * text was seen before.
+   * text was seen before in another object (or in an object of unknown identity).
    */
   function add(text: string, value: object): void {
     deepFreeze(value);
     const h = hashOf(text);
-    if (!seenOnce.has(h)) {
-      if (seenOnce.size >= maxSeenOnce) seenOnce = new Set();
-      seenOnce.add(h);
+    const owner = current.hash;
+    const seenIn = seenOnce.get(h);
+    if (seenIn === undefined) {
+      if (seenOnce.size >= maxSeenOnce) seenOnce = new Map();
+      seenOnce.set(h, owner);
       return;
     }
+    if (owner !== noIdentity && seenIn === owner) return;
     seenOnce.delete(h);
     remember({ text: ownCopy(text), value });
     stats.added++;
@@ -347,7 +377,8 @@ export function createFieldsV1Sharing(options: FieldsV1SharingOptions = {}): Fie
   }
 
   function parse(text: string, root: 'object' | 'event'): unknown {
-    const found = findFieldsV1(text, root, minChars);
+    current.hash = noIdentity;
+    const found = findFieldsV1(text, root, minChars, current);
     if (found.length === 0) return JSON.parse(text);
     const shared: object[] = [];
     let cut = '';
