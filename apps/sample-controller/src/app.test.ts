@@ -42,6 +42,7 @@ function start(
     await a.eventRecorder.shutdown();
     await recording;
     await a.factory.shutdown();
+    await a.closeWrites();
   };
   return a;
 }

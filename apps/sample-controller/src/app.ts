@@ -30,6 +30,7 @@ import {
   type RecordedEvent,
 } from './events.js';
 import { createFooReconciler, type FooWrites } from './reconciler.js';
+import { withSharedDispatcher } from './shared-dispatcher.js';
 import {
   deploymentResource,
   Deployments,
@@ -100,6 +101,11 @@ export interface SampleController {
    * after the controller stopped (main does).
    */
   readonly eventRecorder: ClusterEventRecorder;
+  /**
+   * Closes the connection pool of the client-node writes (requests in flight finish first);
+   * call after the controller stopped. Resolves when closed; never rejects.
+   */
+  closeWrites(): Promise<void>;
 }
 
 /**
@@ -142,8 +148,11 @@ export function createSampleController(
   const deployments = factory.forResource<Deployment>(deploymentResource, {
     kind: deploymentResource.kind,
   });
-  const apps = kubeConfig.makeApiClient(AppsV1Api);
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  // One keep-alive connection pool for all writes: client-node 2.x would open a connection per
+  // request (see withSharedDispatcher).
+  const writesConfig = withSharedDispatcher(kubeConfig);
+  const apps = writesConfig.kubeConfig.makeApiClient(AppsV1Api);
+  const custom = writesConfig.kubeConfig.makeApiClient(CustomObjectsApi);
   const fooPath = (namespace: string, name: string) => ({
     group: fooResource.group,
     version: fooResource.version,
@@ -229,7 +238,14 @@ export function createSampleController(
         }
       : {}),
   });
-  return { controller, factory, events: recorder.events, recorder, eventRecorder: recorder };
+  return {
+    controller,
+    factory,
+    events: recorder.events,
+    recorder,
+    eventRecorder: recorder,
+    closeWrites: () => writesConfig.close(),
+  };
 }
 
 /** The controller's `sharding` option of a {@link SampleSharding}. */
