@@ -237,10 +237,13 @@ interface Entry {
 /**
  * Creates the fieldsV1 sharing of one ListWatch (see {@link FieldsV1Sharing}). Every fieldsV1
  * value of at least `minChars` characters is decoded alone (`JSON.parse` of its text) and
- * deep-frozen; from the second time a text is seen, its object enters the table and is put into
- * every later object whose text carries it, never parsed again (the first object keeps its own
- * frozen copy: a text seen once costs a 32-bit hash, not a table entry). What readers see is deep-equal to `JSON.parse(text)`; a write into a shared
- * fieldsV1 throws a TypeError (strict mode).
+ * deep-frozen; when a second object carries a text (told apart by a hash of the `uid`, `name`
+ * and `namespace` before `managedFields`; an object without them counts as another each time),
+ * its object enters the table and is put into every later object whose text carries it, never
+ * parsed again. The first object keeps its own frozen copy, and the same object seen again (a
+ * relist) lets nothing in: a text carried by one object costs two 32-bit hashes, not a table
+ * entry. What readers see is deep-equal to `JSON.parse(text)`; a write into a fieldsV1 throws a
+ * TypeError (strict mode).
  *
  * Robustness: the scan follows the JSON structure (strings and escapes included) from the root
  * to `metadata.managedFields`; the text parsed has a `0` in place of each cut value, and the
