@@ -702,7 +702,7 @@ async function b4() {
               syncMs: started.synced.syncMs,
             });
             log(
-              `B4 n=${n} ${name}: ${done.ms.toFixed(0)} ms, updates ${done.counts.update}/${changed}, deletes ${done.counts.delete}/${deleted}, adds ${done.counts.add}`,
+              `B4 n=${n} ${name}: ${done.ms.toFixed(0)} ms, cpu ${done.cpuMs?.toFixed(0)} ms, updates ${done.counts.update}/${changed}, deletes ${done.counts.delete}/${deleted}, adds ${done.counts.add}`,
             );
           } catch (err) {
             slot.failures.push(String(err.message ?? err));

@@ -108,6 +108,7 @@ export async function runContender(adapter) {
         // synced informer; sample RSS during the relist.
         const steadyRss = process.memoryUsage().rss;
         const start = performance.now();
+        const cpuStart = process.cpuUsage();
         const counts = { add: 0, update: 0, delete: 0 };
         let peakRss = steadyRss;
         const sampler = setInterval(() => {
@@ -139,6 +140,8 @@ export async function runContender(adapter) {
         send({
           type: 'relist-done',
           ms: last - start,
+          // CPU time of the contender process (all threads) from the 410 to settled, quiet wait included.
+          cpuMs: ((u) => (u.user + u.system) / 1000)(process.cpuUsage(cpuStart)),
           counts,
           steadyRssBytes: steadyRss,
           peakRssBytes: peakRss,
