@@ -363,3 +363,77 @@ describe('CustomResourceDefinitions', () => {
     });
   });
 });
+
+describe('CustomResourceDefinitions sent as YAML', () => {
+  // A new user's CRD posted as application/yaml lost its x-kubernetes-list-type (client-node's
+  // typed YAML loader renamed it), so two appliers of one map-list conflicted.
+  const crdYaml = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, kind: Widget}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                ports:
+                  type: array
+                  x-kubernetes-list-type: map
+                  x-kubernetes-list-map-keys: [name]
+                  items:
+                    type: object
+                    properties:
+                      name: {type: string}
+                      port: {type: integer}
+`;
+  const rawCall = async (
+    s: ApiServer,
+    method: string,
+    path: string,
+    body: string,
+    type: string,
+  ) => {
+    const res = await fetch(`${s.url}${path}`, {
+      method,
+      headers: { 'Content-Type': type, Accept: 'application/json' },
+      body,
+    });
+    return { code: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('keeps the schema as written, and appliers sending YAML merge the map-list by key', async () => {
+    const s = (server = await startApiServer());
+    const created = await rawCall(s, 'POST', CRDS, crdYaml, 'application/yaml');
+    expect(created.code).toBe(201);
+    expect(JSON.stringify(created.body)).toContain('"x-kubernetes-list-type":"map"');
+    expect(JSON.stringify(created.body)).not.toContain('x_kubernetes');
+    await eventually(async () =>
+      expect(established((await call(s, 'GET', `${CRDS}/widgets.example.com`)).body)).toBe(true),
+    );
+    const apply = (manager: string, port: string) =>
+      rawCall(
+        s,
+        'PATCH',
+        `${WIDGETS}/w?fieldManager=${manager}`,
+        `apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  ports:\n${port}`,
+        'application/apply-patch+yaml',
+      );
+    expect((await apply('alice', '    - name: http\n      port: 80\n')).code).toBe(201);
+    const bob = await apply('bob', '    - name: metrics\n      port: 9090\n');
+    expect(bob.code).toBe(200);
+    expect((bob.body.spec as { ports: unknown }).ports).toEqual([
+      { name: 'http', port: 80 },
+      { name: 'metrics', port: 9090 },
+    ]);
+  });
+});

@@ -1,11 +1,11 @@
 // Reading request bodies and writing JSON answers for the in-process API server, including the
 // streamed write of a long body with backpressure (a 100k-pod list is never one string).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { loadYaml } from '@kubernetes/client-node';
 import type { Status } from '@kubecache/core';
 import { decodeProtobufObject } from './protobuf.js';
 import { badRequest, failure, ServerApiError } from './status.js';
 import type { ResourceStore } from './resources.js';
+import { parseYamlBody } from './yaml-body.js';
 
 /** The apiVersion of a resource's objects (`v1`, `example.com/v1`). */
 export function apiVersionOf(r: ResourceStore): string {
@@ -104,7 +104,7 @@ export function readJsonBody(
       }
       if ((req.headers['content-type'] ?? '').split(';')[0]!.trim() === 'application/yaml') {
         try {
-          resolve(loadYaml(text));
+          resolve(parseYamlBody(text));
         } catch (err) {
           reject(
             badRequest(

@@ -9,8 +9,8 @@ import { servedByKubeApiserver } from './kind-strategies.js';
 import type { ResourceStore } from './resources.js';
 import { compileFilter } from './selectors.js';
 import { badRequest, failure, ServerApiError } from './status.js';
-import { loadYaml } from '@kubernetes/client-node';
 import { apiVersionOf, readJsonBody, requireJsonBody, sendJsonText } from './wire.js';
+import { parseYamlBody } from './yaml-body.js';
 
 /** The target of a write: a collection (name undefined) or one object, or its `/status`. */
 export interface WriteTarget {
@@ -65,7 +65,7 @@ function readApplyBody(req: IncomingMessage): Promise<KubeObject> {
     req.on('error', reject);
     req.on('end', () => {
       try {
-        const v: unknown = loadYaml(Buffer.concat(chunks).toString('utf8'));
+        const v: unknown = parseYamlBody(Buffer.concat(chunks).toString('utf8'));
         if (v === null || typeof v !== 'object' || Array.isArray(v))
           throw new Error('the apply configuration is not an object');
         resolve(v);
