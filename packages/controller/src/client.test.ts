@@ -312,7 +312,7 @@ describe('createClient against @kubecache/testing', () => {
       spec: { size: 9 },
     });
     expect(applied.spec?.size).toBe(9);
-    expect(applied.metadata.managedFields).toEqual([
+    expect(applied.metadata?.managedFields).toEqual([
       expect.objectContaining({ manager: 'gadget-controller', operation: 'Apply' }),
     ]);
     const rival = { fieldManager: 'rival' };

@@ -233,4 +233,38 @@ describe('sharded controllers with the sharder', () => {
     expect(leave).toBe([...second.values()].filter((v) => v === 'a').length);
     expect(overlaps).toEqual([]);
   }, 90_000);
+
+  it("the sharder's election takes the shard Lease's timings when it is given none", async () => {
+    const factory = createSharedInformerFactory(server.kubeConfig, {
+      logger: silentLogger,
+      labelSelector: shardSelector(ring, 'solo'),
+    });
+    const controller = createController({
+      name: 'widgets',
+      for: { informer: factory.forResource(Widgets), resource: Widgets },
+      kubeConfig: server.kubeConfig,
+      logger: silentLogger,
+      sharding: {
+        ring,
+        shardId: 'solo',
+        namespace: 'default',
+        leaseDurationMs: 3000,
+        renewDeadlineMs: 2000,
+        retryPeriodMs: 500,
+      },
+      reconcile: () => undefined,
+    });
+    const ac = new AbortController();
+    const done = controller.run(ac.signal).catch((err: unknown) => err);
+    cleanups.push(async () => {
+      ac.abort();
+      await done;
+      await factory.shutdown();
+    });
+    await eventually(() => {
+      const lease = server.get('leases.coordination.k8s.io', 'default', `${ring}-sharder`) as
+        { spec?: { leaseDurationSeconds?: number; holderIdentity?: string } } | undefined;
+      expect(lease?.spec).toMatchObject({ leaseDurationSeconds: 3, holderIdentity: 'solo' });
+    }, 10_000);
+  });
 });

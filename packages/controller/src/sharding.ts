@@ -73,8 +73,9 @@ export interface ControllerSharding {
   /**
    * The sharder: every shard campaigns for the ring's `<ring>-sharder` Lease and the leader
    * assigns objects (`runSharder`). `false`: this replica never runs it (another deployment
-   * does). Default: its election options as `runSharder`'s defaults (15 s / 10 s / 2 s, released
-   * on stop), identity = `shardId`.
+   * does). Default: its election uses this shard's `leaseDurationMs` / `renewDeadlineMs` /
+   * `retryPeriodMs` (else `runSharder`'s defaults, 15 s / 10 s / 2 s), released on stop,
+   * identity = `shardId`; `sharder.leaderElection` overrides each.
    */
   readonly sharder?:
     | false
@@ -268,7 +269,21 @@ export function createShardRunner(o: {
                     : {}),
                 })),
               ],
-              leaderElection: { identity: sharding.shardId, ...s?.leaderElection },
+              // The sharder's election follows the shard Lease's timings unless given its own: a
+              // user who shortened the shard Lease expects the first assignment sooner too.
+              leaderElection: {
+                identity: sharding.shardId,
+                ...(sharding.leaseDurationMs !== undefined
+                  ? { leaseDurationMs: sharding.leaseDurationMs }
+                  : {}),
+                ...(sharding.renewDeadlineMs !== undefined
+                  ? { renewDeadlineMs: sharding.renewDeadlineMs }
+                  : {}),
+                ...(sharding.retryPeriodMs !== undefined
+                  ? { retryPeriodMs: sharding.retryPeriodMs }
+                  : {}),
+                ...s?.leaderElection,
+              },
               ...(s?.virtualNodes !== undefined ? { virtualNodes: s.virtualNodes } : {}),
               ...(s?.resyncIntervalMs !== undefined
                 ? { resyncIntervalMs: s.resyncIntervalMs }
