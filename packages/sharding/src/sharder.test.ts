@@ -451,4 +451,49 @@ describe('runSharder over real HTTP', () => {
     // Graceful leavers' objects move directly: no new drains.
     expect(rec.drains).toHaveLength(up);
   }, 60_000);
+
+  it('logs each shard joining as its own line (the repeat policy does not fold shards together)', async () => {
+    const s = await startServer();
+    const lines: { fields: Record<string, unknown>; msg: string | undefined }[] = [];
+    const record =
+      () =>
+      (f: object | string, msg?: string): void => {
+        if (typeof f === 'string') lines.push({ fields: {}, msg: f });
+        else lines.push({ fields: f as Record<string, unknown>, msg });
+      };
+    const logger = { debug: record(), info: record(), warn: record(), error: record() };
+    shard(s, 'shard-a');
+    shard(s, 'shard-b');
+    shard(s, 'shard-c');
+    const stop = new AbortController();
+    const done = runSharder({
+      kubeConfig: s.kubeConfig,
+      namespace: 'ns',
+      ring: 'foos',
+      resources: [{ definition: Foo, primary: true }],
+      leaderElection: {
+        identity: 'sharder-1',
+        leaseDurationMs: 2000,
+        renewDeadlineMs: 1000,
+        retryPeriodMs: 200,
+      },
+      resyncIntervalMs: 100,
+      signal: stop.signal,
+      logger,
+    });
+    cleanups.push(async () => {
+      stop.abort();
+      await done;
+    });
+    await eventually(
+      () =>
+        expect(
+          lines
+            .filter((l) => l.msg === 'shard joined the ring')
+            .map((l) => l.fields.shard)
+            .sort(),
+        ).toEqual(['shard-a', 'shard-b', 'shard-c']),
+      { timeoutMs: 15_000 },
+    );
+  });
 });

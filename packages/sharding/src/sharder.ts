@@ -391,11 +391,17 @@ async function runTerm(t: TermContext): Promise<void> {
       .map(([n]) => n)
       .sort();
     const liveSet = new Set(live);
+    // Each shard's membership is its own cause for the repeat policy (resource = the shard):
+    // three shards joining at once are three lines, not one and a summary 30 s later.
     for (const n of live)
-      if (!liveBefore.has(n)) logger.info({ ...ctx, shard: n }, 'shard joined the ring');
+      if (!liveBefore.has(n))
+        logger.info({ ...ctx, resource: `shard ${n}`, shard: n }, 'shard joined the ring');
     for (const n of liveBefore)
       if (!liveSet.has(n))
-        logger.info({ ...ctx, shard: n, state: states.get(n) ?? 'deleted' }, 'shard left the ring');
+        logger.info(
+          { ...ctx, resource: `shard ${n}`, shard: n, state: states.get(n) ?? 'deleted' },
+          'shard left the ring',
+        );
     liveBefore = liveSet;
     for (const [name, s] of states) if (s === 'expired') takeOver(byName.get(name) as ShardLease);
 
