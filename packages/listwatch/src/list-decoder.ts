@@ -8,6 +8,17 @@
 import type { KubeList, KubeObject } from '@kubecache/core';
 import { ResponseDecodeError } from './errors.js';
 import type { FieldsV1Sharing } from './shared-fields.js';
+import {
+  BACKSLASH,
+  COLON,
+  COMMA,
+  LBRACE,
+  LBRACKET,
+  QUOTE,
+  RBRACE,
+  RBRACKET,
+  isSpace,
+} from './json-chars.js';
 
 /** Options of {@link createListDecoder}. */
 export interface ListDecoderOptions<T = KubeObject> {
@@ -68,15 +79,6 @@ export interface ListDecoder<T = KubeObject> {
 
 const defaultMaxItemBytes = 64 * 1024 * 1024;
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-
 /** Where the scanner stands between values. */
 const State = {
   /** Before the opening `{` of the list. */
@@ -121,11 +123,6 @@ const Shape = {
   Scalar: 2,
 } as const;
 type Shape = (typeof Shape)[keyof typeof Shape];
-
-/** JSON whitespace: space, tab, line feed, carriage return. */
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
 
 /** A delimiter that ends a scalar. */
 function endsScalar(c: number): boolean {

@@ -11,6 +11,17 @@
 // Differs from client-go: the shared fieldsV1 objects are deep-frozen (a write into one throws a
 // TypeError in strict-mode code and is ignored in sloppy code); the managedFields array and its
 // entries stay per object and writable.
+import {
+  BACKSLASH,
+  COLON,
+  COMMA,
+  LBRACE,
+  LBRACKET,
+  QUOTE,
+  RBRACE,
+  RBRACKET,
+  isSpace,
+} from './json-chars.js';
 
 /** Options of {@link createFieldsV1Sharing}. */
 export interface FieldsV1SharingOptions {
@@ -41,19 +52,6 @@ export interface FieldsV1Sharing {
   parse(text: string, root: 'object' | 'event'): unknown;
   /** Counters since creation: fieldsV1 values taken from the table, newly added, table size. */
   readonly stats: { shared: number; added: number; entries: number; tableChars: number };
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 function skipSpace(t: string, i: number): number {
