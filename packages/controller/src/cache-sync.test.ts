@@ -10,7 +10,8 @@ import {
   type CacheSyncTimeoutError,
 } from '@kubecache/informer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createController, defaultCacheSyncTimeoutMs } from './controller.js';
+import { defaultCacheSyncTimeoutMs } from './controller-options.js';
+import { createController } from './controller.js';
 import { startHarness, widgetType, type Harness, type Widget } from './test-support/harness.js';
 
 let h: Harness;

@@ -1,9 +1,8 @@
 import { FakeClock, MemoryMetricsProvider, silentLogger, type KubeObject } from '@kubecache/core';
-import { createMemoryLeaseStore, createMemoryLock } from '@kubecache/leaderelection';
 import { makeConfigMap, makePod } from '@kubecache/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createController, type ControllerOptions } from './controller.js';
-import { isControllerOptionsError } from './errors.js';
+import type { ControllerOptions } from './controller-options.js';
+import { createController } from './controller.js';
 import { controllerMetricNames } from './metrics.js';
 import { generationChanged } from './predicates.js';
 import { requestKey, type ReconcileRequest } from './request.js';
@@ -14,6 +13,7 @@ import {
   eventually,
   startHarness,
   widget,
+  widgetController,
   widgetType,
   type Harness,
   type Widget,
@@ -27,18 +27,10 @@ afterEach(async () => {
   await h.close();
 });
 
-function controller(
+const controller = (
   reconcile: ControllerOptions<Widget>['reconcile'],
   extra: Partial<ControllerOptions<Widget>> = {},
-) {
-  return createController<Widget>({
-    name: 'widgets',
-    for: { informer: h.widgets, ...widgetType },
-    reconcile,
-    logger: silentLogger,
-    ...extra,
-  });
-}
+) => widgetController(h, reconcile, extra);
 
 const keys = (rs: ReconcileRequest[]): string[] => rs.map(requestKey);
 
@@ -211,81 +203,6 @@ describe('createController', () => {
     await eventually(() => expect(calls).toBe(2));
   });
 
-  it('on shutdown stops taking keys and lets the reconciles in flight finish', async () => {
-    for (let i = 0; i < 6; i++) h.server.create(WIDGETS, widget(`s${i}`));
-    const started: string[] = [];
-    const finished: string[] = [];
-    let aborted = 0;
-    const c = controller(
-      async (req, { signal }) => {
-        started.push(req.name);
-        await delay(300);
-        if (signal.aborted) aborted++;
-        finished.push(req.name);
-      },
-      { concurrency: 2, shutdownTimeoutMs: 5000 },
-    );
-    const run = h.start(c);
-    await eventually(() => expect(started.length).toBe(2));
-    const t0 = Date.now();
-    await run.stop();
-    expect(Date.now() - t0).toBeLessThan(2000);
-    expect(started.length).toBe(2);
-    expect(finished.length).toBe(2);
-    expect(aborted).toBe(0);
-  });
-
-  it('aborts reconciles that outlive the shutdown deadline, and run still resolves', async () => {
-    h.server.create(WIDGETS, widget('stuck'));
-    let sawAbort = false;
-    let entered = false;
-    const c = controller(
-      async (_req, { signal }) => {
-        entered = true;
-        await new Promise<void>((resolve) =>
-          signal.addEventListener('abort', () => resolve(), { once: true }),
-        );
-        sawAbort = true;
-        await new Promise(() => undefined); // ignores the signal: never returns
-      },
-      { shutdownTimeoutMs: 200 },
-    );
-    const run = h.start(c);
-    await eventually(() => expect(entered).toBe(true));
-    const t0 = Date.now();
-    await run.stop();
-    const took = Date.now() - t0;
-    expect(took).toBeGreaterThanOrEqual(190);
-    expect(took).toBeLessThan(3000);
-    expect(sawAbort).toBe(true);
-  });
-
-  it("at the shutdown deadline, a reconcile that rejects with its signal's reason is not logged as failed; run says how many were left", async () => {
-    h.server.create(WIDGETS, widget('slow'));
-    let entered = false;
-    const warnings: string[] = [];
-    const c = controller(
-      (_req, { signal }) => {
-        entered = true;
-        // as fetch does: rejects with the signal's reason
-        return new Promise<undefined>((_resolve, reject) =>
-          signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
-        );
-      },
-      {
-        shutdownTimeoutMs: 100,
-        logger: { ...silentLogger, warn: (_o, msg) => void warnings.push(msg ?? '') },
-      },
-    );
-    const run = h.start(c);
-    await eventually(() => expect(entered).toBe(true));
-    const result = run.done;
-    await run.stop();
-    expect(await result).toEqual({ abandonedReconciles: 1 });
-    await delay(50);
-    expect(warnings).toEqual(['shutdown deadline passed with reconciles in flight; leaving them']);
-  });
-
   it("reports controller-runtime's metrics and the workqueue's", async () => {
     h.server.create(WIDGETS, widget('ok'));
     h.server.create(WIDGETS, widget('bad'));
@@ -322,88 +239,5 @@ describe('createController', () => {
     expect(metrics.value('workqueue_adds_total', { name: 'widgets' })).toBeGreaterThanOrEqual(4);
     // client-go counts every addAfter as a retry: the rate-limited one and the requeueAfter one
     expect(metrics.value('workqueue_retries_total', { name: 'widgets' })).toBe(2);
-  });
-
-  it('with leader election, keeps caches warm on every replica and runs workers only on the leader', async () => {
-    h.server.create(WIDGETS, widget('le'));
-    // The replicas' shared informer runs on its own: had a started it, stopping a would stop
-    // b's informer too, and b would fail (reason 'informer').
-    const informerRun = new AbortController();
-    const informerDone = h.widgets.run(informerRun.signal);
-    const store = createMemoryLeaseStore();
-    const calls = { a: 0, b: 0 };
-    const make = (id: 'a' | 'b') =>
-      createController<Widget>({
-        name: `widgets-${id}`,
-        for: { informer: h.widgets, ...widgetType },
-        reconcile: () => void calls[id]++,
-        logger: silentLogger,
-        leaderElection: {
-          lock: createMemoryLock({ store, identity: id }),
-          leaseDurationMs: 2000,
-          renewDeadlineMs: 1500,
-          retryPeriodMs: 200,
-        },
-      });
-    const a = make('a');
-    const runA = h.start(a);
-    await eventually(() => expect(calls.a).toBe(1));
-    const b = make('b');
-    const runB = h.start(b);
-    await eventually(() => expect(b.hasSynced()).toBe(true));
-    h.server.patch(WIDGETS, 'default', 'le', { spec: { size: 5 } });
-    await eventually(() => expect(calls.a).toBe(2));
-    await delay(300);
-    expect(calls.b).toBe(0);
-    expect(a.isLeading()).toBe(true);
-    expect(b.isLeading()).toBe(false);
-    await runA.stop();
-    // b takes over once a's lease expires, and starts with every primary
-    await eventually(() => expect(calls.b).toBe(1), 10_000);
-    expect(b.isLeading()).toBe(true);
-    await runB.stop();
-    informerRun.abort();
-    await informerDone;
-  });
-
-  it('a throwing onLeadingChange is logged, and the leader still reconciles', async () => {
-    h.server.create(WIDGETS, widget('hook'));
-    let calls = 0;
-    const errors: string[] = [];
-    const c = controller(() => void calls++, {
-      logger: { ...silentLogger, error: (_o, msg) => void errors.push(msg ?? '') },
-      leaderElection: {
-        lock: createMemoryLock({ store: createMemoryLeaseStore(), identity: 'a' }),
-        leaseDurationMs: 1000,
-        renewDeadlineMs: 800,
-        retryPeriodMs: 100,
-        onLeadingChange: () => {
-          throw new Error('hook bug');
-        },
-      },
-    });
-    const run = h.start(c);
-    let rejected = false;
-    run.done.catch(() => (rejected = true));
-    await eventually(() => expect(calls).toBe(1));
-    expect(c.isLeading()).toBe(true);
-    expect(errors).toContain('onLeadingChange threw; ignored');
-    expect(rejected).toBe(false);
-  });
-
-  it('refuses options that cannot work', () => {
-    const base = {
-      name: 'x',
-      for: { informer: h.widgets, ...widgetType },
-      reconcile: () => undefined,
-    };
-    expect(() => createController({ ...base, name: '' })).toThrow(/name/);
-    try {
-      createController({ ...base, concurrency: 0 });
-      expect.unreachable();
-    } catch (err) {
-      expect(isControllerOptionsError(err)).toBe(true);
-    }
-    expect(() => createController({ ...base, shutdownTimeoutMs: -1 })).toThrow(/shutdownTimeoutMs/);
   });
 });

@@ -7,19 +7,17 @@
  *
  * @packageDocumentation
  */
+export { createController, type Controller, type ControllerRunResult } from './controller.js';
 export {
-  createController,
   defaultCacheSyncTimeoutMs,
   defaultReconcileTimeoutMs,
   defaultStuckReconcileMs,
   defaultSyncPeriodMs,
-  type Controller,
   type ControllerLeaderElection,
   type ControllerOptions,
-  type ControllerRunResult,
   type PrimaryResource,
   type PrimarySource,
-} from './controller.js';
+} from './controller-options.js';
 export {
   requeue,
   type ErrorAction,

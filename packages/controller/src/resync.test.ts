@@ -3,7 +3,8 @@
 // reconciled; 0 and Infinity turn it off.
 import { FakeClock, silentLogger } from '@kubecache/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createController, defaultSyncPeriodMs } from './controller.js';
+import { defaultSyncPeriodMs } from './controller-options.js';
+import { createController } from './controller.js';
 import { isControllerOptionsError } from './errors.js';
 import {
   WIDGETS,

@@ -9,7 +9,8 @@ import { createLeaseLock } from '@kubecache/leaderelection';
 import { startApiServer, type ApiServer } from '@kubecache/testing';
 import { defaultControllerRateLimiter, type TypedRateLimiter } from '@kubecache/workqueue';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createController, type Controller, type ControllerOptions } from './controller.js';
+import type { ControllerOptions } from './controller-options.js';
+import { createController, type Controller } from './controller.js';
 import { isControllerFailedError, type ControllerFailureReason } from './errors.js';
 import { eventually, widget, widgetType, WIDGETS, type Widget } from './test-support/harness.js';
 

@@ -8,7 +8,8 @@ import {
 } from '@kubecache/informer';
 import { startApiServer, type ApiServer } from '@kubecache/testing';
 import { vi } from 'vitest';
-import type { Controller, ControllerRunResult } from '../controller.js';
+import type { ControllerOptions } from '../controller-options.js';
+import { createController, type Controller, type ControllerRunResult } from '../controller.js';
 
 /** The primary resource of the tests. */
 export interface Widget extends KubeObject {
@@ -75,6 +76,24 @@ export async function startHarness(): Promise<Harness> {
 
 export function widget(name: string, size = 1, namespace = 'default'): Widget {
   return { ...widgetType, metadata: { name, namespace }, spec: { size } };
+}
+
+/**
+ * A controller named `widgets` of the harness's widgets, with a silent logger unless `extra`
+ * names one.
+ */
+export function widgetController(
+  h: Harness,
+  reconcile: ControllerOptions<Widget>['reconcile'],
+  extra: Partial<ControllerOptions<Widget>> = {},
+): Controller {
+  return createController<Widget>({
+    name: 'widgets',
+    for: { informer: h.widgets, ...widgetType },
+    reconcile,
+    logger: silentLogger,
+    ...extra,
+  });
 }
 
 /** Waits (polling every 10 ms) until `fn` stops throwing. */
