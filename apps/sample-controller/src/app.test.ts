@@ -1,5 +1,5 @@
 // The sample controller end to end over real HTTP: the in-process API server (Foo CRD with a
-// /status subresource, apps/v1 Deployments, garbage collection), client-node writes, the
+// /status subresource, apps/v1 Deployments, garbage collection), the controller client's writes, the
 // controller runtime.
 import { MemoryMetricsProvider, silentLogger, type KubeObject } from '@kubecache/core';
 import { controllerMetricNames } from '@kubecache/controller';
@@ -42,7 +42,6 @@ function start(
     await a.eventRecorder.shutdown();
     await recording;
     await a.factory.shutdown();
-    await a.closeWrites();
   };
   return a;
 }

@@ -1,5 +1,6 @@
 // Wiring of the sample controller: informers for Foos and Deployments over a KubeConfig, the Foo
-// reconciler with client-node API clients for writes, and the controller runtime around them.
+// reconciler, and the controller runtime around them, whose client (its `kubeConfig` option) makes
+// the reconciler's writes and reads them back (read-your-writes).
 import {
   createController,
   generationChanged,
@@ -7,6 +8,7 @@ import {
   resourceVersionChanged,
   type Controller,
   type ControllerLeaderElection,
+  type ReadYourWritesOptions,
 } from '@kubecache/controller';
 import type { Logger, MetricsProvider } from '@kubecache/core';
 import {
@@ -15,22 +17,14 @@ import {
   type SharedInformerFactory,
 } from '@kubecache/informer';
 import { shardLabel, shardSelector } from '@kubecache/sharding';
-import {
-  AppsV1Api,
-  CustomObjectsApi,
-  Observable,
-  type ConfigurationOptions,
-  type KubeConfig,
-  type V1Deployment,
-} from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import {
   createClusterEventRecorder,
   type ClusterEventRecorder,
   type EventRecorder,
   type RecordedEvent,
 } from './events.js';
-import { createFooReconciler, type FooWrites } from './reconciler.js';
-import { withSharedDispatcher } from './shared-dispatcher.js';
+import { createFooReconciler } from './reconciler.js';
 import {
   deploymentResource,
   Deployments,
@@ -39,6 +33,13 @@ import {
   type Deployment,
   type Foo,
 } from './types.js';
+import type { FooWrites } from './writes.js';
+
+/**
+ * The field manager of the reconciler's writes: what client-go's sample-controller binary gets
+ * from its User-Agent (`sample-controller/<version> …`).
+ */
+export const fieldManager = 'sample-controller';
 
 /** Options of {@link createSampleController}. */
 export interface SampleControllerOptions {
@@ -70,8 +71,18 @@ export interface SampleControllerOptions {
   syncPeriodMs?: number;
   /** Instrumentation hook (tests). */
   onReconcile?: (key: string, phase: 'start' | 'end') => void;
-  /** Overrides the client-node writes (tests). */
+  /**
+   * Wraps the reconciler's requests, which go through the controller's client (tests: delay or
+   * fail one). Default: as they are.
+   */
   writes?: (defaults: FooWrites) => FooWrites;
+  /**
+   * The controller's read-your-writes (`createController`'s `readYourWrites`): a reconcile of a
+   * Foo starts only once the informers have seen the controller's own writes to it and to
+   * Deployments, for at most `timeoutMs` (then the Foo is requeued with a warning). Default: on,
+   * 10 000 ms.
+   */
+  readYourWrites?: false | ReadYourWritesOptions;
 }
 
 /** The sharding of {@link SampleControllerOptions.sharding}. */
@@ -101,34 +112,14 @@ export interface SampleController {
    * after the controller stopped (main does).
    */
   readonly eventRecorder: ClusterEventRecorder;
-  /**
-   * Closes the connection pool of the client-node writes (requests in flight finish first);
-   * call after the controller stopped. Resolves when closed; never rejects.
-   */
-  closeWrites(): Promise<void>;
 }
 
 /**
- * client-node 2.x options that abort the request when `signal` aborts: a middleware sets the
- * signal on the request context (client-node's fetch passes it on), appended to the
- * KubeConfig's own middleware (authentication).
+ * Builds the informers and the controller (nothing runs yet). The reconciler writes through the
+ * controller's client, which the controller closes when `run` ends.
+ *
+ * @throws ControllerOptionsError (from @kubecache/controller) for an invalid ring name or shard id.
  */
-export function withSignal(signal: AbortSignal): ConfigurationOptions {
-  return {
-    middleware: [
-      {
-        pre: (context) => {
-          context.setSignal(signal);
-          return new Observable(Promise.resolve(context));
-        },
-        post: (response) => new Observable(Promise.resolve(response)),
-      },
-    ],
-    middlewareMergeStrategy: 'append',
-  };
-}
-
-/** Builds the informers, the client-node writes and the controller (nothing runs yet). */
 export function createSampleController(
   kubeConfig: KubeConfig,
   options: SampleControllerOptions,
@@ -148,59 +139,6 @@ export function createSampleController(
   const deployments = factory.forResource<Deployment>(deploymentResource, {
     kind: deploymentResource.kind,
   });
-  // One keep-alive connection pool for all writes: client-node 2.x would open a connection per
-  // request (see withSharedDispatcher).
-  const writesConfig = withSharedDispatcher(kubeConfig);
-  const apps = writesConfig.kubeConfig.makeApiClient(AppsV1Api);
-  const custom = writesConfig.kubeConfig.makeApiClient(CustomObjectsApi);
-  const fooPath = (namespace: string, name: string) => ({
-    group: fooResource.group,
-    version: fooResource.version,
-    plural: fooResource.resource,
-    namespace,
-    name,
-  });
-  // Every write carries the reconcile's signal (see withSignal): when the controller aborts it —
-  // leadership lost, reconcileTimeoutMs, the shutdown deadline — the request in flight is
-  // aborted, so no socket outlives the shutdown.
-  const defaults: FooWrites = {
-    async createDeployment(namespace, body, signal) {
-      signal.throwIfAborted();
-      return apps.createNamespacedDeployment(
-        { namespace, body: body as V1Deployment },
-        withSignal(signal),
-      );
-    },
-    async replaceDeployment(namespace, body, signal) {
-      signal.throwIfAborted();
-      return apps.replaceNamespacedDeployment(
-        { namespace, name: body.metadata?.name ?? '', body: body as V1Deployment },
-        withSignal(signal),
-      );
-    },
-    async replaceFooStatus(foo, signal) {
-      signal.throwIfAborted();
-      const path = fooPath(foo.metadata?.namespace ?? '', foo.metadata?.name ?? '');
-      return (await custom.replaceNamespacedCustomObjectStatus(
-        { ...path, body: foo },
-        withSignal(signal),
-      )) as Foo;
-    },
-    async readFoo(namespace, name, signal) {
-      signal.throwIfAborted();
-      return (await custom.getNamespacedCustomObject(
-        fooPath(namespace, name),
-        withSignal(signal),
-      )) as Foo;
-    },
-    async readDeployment(namespace, name, signal) {
-      signal.throwIfAborted();
-      return (await apps.readNamespacedDeployment(
-        { namespace, name },
-        withSignal(signal),
-      )) as Deployment;
-    },
-  };
   const recorder = createClusterEventRecorder(kubeConfig, options.logger);
   const controller = createController<Foo>({
     name: options.name ?? 'foo-controller',
@@ -215,10 +153,16 @@ export function createSampleController(
     reconcile: createFooReconciler({
       foos: foos.getLister(),
       deployments: deployments.getLister(),
-      writes: options.writes ? options.writes(defaults) : defaults,
+      ...(options.writes ? { writes: options.writes } : {}),
       recorder,
       ...(sharding !== undefined ? { shardLabel: shardLabel(sharding.ring) } : {}),
     }),
+    // The reconciler's writes (context.client): every request aborts with the reconcile's
+    // signal — leadership lost, reconcileTimeoutMs, the shutdown deadline — so no socket outlives
+    // the shutdown; the next reconcile of a Foo waits until the caches show them.
+    kubeConfig,
+    fieldManager,
+    ...(options.readYourWrites !== undefined ? { readYourWrites: options.readYourWrites } : {}),
     concurrency: options.workers ?? 2,
     logger: options.logger,
     ...(options.metricsProvider ? { metricsProvider: options.metricsProvider } : {}),
@@ -229,13 +173,9 @@ export function createSampleController(
     ...(options.onReconcile ? { onReconcile: options.onReconcile } : {}),
     ...(options.syncPeriodMs !== undefined ? { syncPeriodMs: options.syncPeriodMs } : {}),
     ...(sharding !== undefined
-      ? {
-          // The shard Lease, the sharder's label writes and the drain acknowledgements; the
-          // reconciler writes through client-node, so read-your-writes has nothing to wait for.
-          kubeConfig,
-          readYourWrites: false as const,
-          sharding: shardingOf(sharding, options.namespace),
-        }
+      ? // The shard Lease, the sharder's label writes and the drain acknowledgements use
+        // `kubeConfig` too.
+        { sharding: shardingOf(sharding, options.namespace) }
       : {}),
   });
   return {
@@ -244,7 +184,6 @@ export function createSampleController(
     events: recorder.events,
     recorder,
     eventRecorder: recorder,
-    closeWrites: () => writesConfig.close(),
   };
 }
 

@@ -229,7 +229,6 @@ async function main(): Promise<number> {
     await Promise.all(apps.map((a) => a.eventRecorder.shutdown({ timeoutMs })));
     await Promise.all(recordings);
     await Promise.all(apps.map((a) => a.factory.shutdown()));
-    await Promise.all(apps.map((a) => a.closeWrites()));
     demoStop.abort();
     await closeDemo?.();
     metricsServer?.closeAllConnections();

@@ -1,6 +1,7 @@
 // The Foo reconciler: sample-controller's syncHandler on @kubecache/controller. Reads the Foo and
 // its Deployment from the informers' listers, creates or updates the Deployment through the
-// client-node AppsV1Api, refuses Deployments it does not control, and records the Deployment's
+// controller's client (the reconcile context's `client`, so the next reconcile reads these writes
+// back), refuses Deployments it does not control, and records the Deployment's
 // availableReplicas on the Foo's /status subresource (conflicts retried).
 import {
   isAlreadyExistsError,
@@ -14,28 +15,17 @@ import type { Lister } from '@kubecache/store';
 import { newDeployment } from './deployment.js';
 import type { EventRecorder } from './events.js';
 import type { Deployment, Foo } from './types.js';
-
-/** The writes the reconciler makes: client-node's AppsV1Api and CustomObjectsApi calls. */
-export interface FooWrites {
-  createDeployment(namespace: string, body: Deployment, signal: AbortSignal): Promise<unknown>;
-  replaceDeployment(namespace: string, body: Deployment, signal: AbortSignal): Promise<unknown>;
-  /** PUT on `foos/<name>/status`, with the resourceVersion as precondition. */
-  replaceFooStatus(foo: Foo, signal: AbortSignal): Promise<Foo>;
-  /** GET of the Foo from the server (after a status conflict). */
-  readFoo(namespace: string, name: string, signal: AbortSignal): Promise<Foo>;
-  /**
-   * GET of a Deployment from the server: after a create answered AlreadyExists for one the
-   * cache does not show (a sharded controller caches only the Deployments labelled for its
-   * shard). Optional: without it, that create fails and is retried.
-   */
-  readDeployment?(namespace: string, name: string, signal: AbortSignal): Promise<Deployment>;
-}
+import { fooWrites, type FooWrites } from './writes.js';
 
 /** Options of {@link createFooReconciler}. */
 export interface FooReconcilerOptions {
   foos: Lister<Foo>;
   deployments: Lister<Deployment>;
-  writes: FooWrites;
+  /**
+   * Wraps the requests each reconcile makes through its context's `client` (tests: delay or
+   * fail one). Default: {@link fooWrites} of the context's client as they are.
+   */
+  writes?: (defaults: FooWrites) => FooWrites;
   recorder: EventRecorder;
   /**
    * Sharded: the ring's shard label key (`shard.kubecache.io/<ring>`). A Deployment the
@@ -55,7 +45,8 @@ export const messageResourceExists = (name: string): string =>
  * backoff — as the sample returns an error.
  */
 export function createFooReconciler(options: FooReconcilerOptions): Reconciler {
-  const { foos, deployments, writes, recorder, shardLabel } = options;
+  const { foos, deployments, recorder, shardLabel } = options;
+  const wrap = options.writes ?? ((defaults: FooWrites) => defaults);
   /** `desired` with the shard label of `from` (the Foo, or the Deployment being replaced). */
   const withShard = (desired: Deployment, from: Foo | Deployment): Deployment => {
     const value = shardLabel === undefined ? undefined : from.metadata?.labels?.[shardLabel];
@@ -68,7 +59,7 @@ export function createFooReconciler(options: FooReconcilerOptions): Reconciler {
       },
     };
   };
-  return async (request: ReconcileRequest, { signal, logger }: ReconcileContext) => {
+  return async (request: ReconcileRequest, { signal, logger, client }: ReconcileContext) => {
     const foo = foos.get(request.namespace, request.name);
     if (foo === undefined) {
       // Deleted: its Deployment is garbage-collected through the owner reference.
@@ -81,6 +72,7 @@ export function createFooReconciler(options: FooReconcilerOptions): Reconciler {
       logger.error({ component: 'sample-controller' }, 'deployment name must be specified');
       return;
     }
+    const writes = wrap(fooWrites(client));
     let deployment = deployments.get(request.namespace, deploymentName);
     if (deployment === undefined) {
       try {
