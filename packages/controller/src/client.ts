@@ -18,100 +18,20 @@ import {
   type ResourceDef,
 } from '@kubecache/core';
 import { ResponseDecodeError, type KubeConfigLike } from '@kubecache/listwatch';
+import type {
+  ApplyConfiguration,
+  ClientApplyOptions,
+  ClientDeleteOptions,
+  ClientListOptions,
+  ClientRequestOptions,
+  ClientWriteOptions,
+  ObjectKey,
+  ObjectList,
+} from './client-call-types.js';
 import { createClientHttp, type ClientHttp } from './client-http.js';
 import { encodePatch, patchContentTypes, type Patch } from './client-patch.js';
-
-/** The object a client call names: `name`, and `namespace` for namespaced resources. */
-export interface ObjectKey {
-  /** Required for namespaced resources; ignored for cluster-scoped ones. */
-  readonly namespace?: string | undefined;
-  readonly name: string;
-}
-
-/** Options of every call. */
-export interface ClientRequestOptions {
-  /** Aborting rejects the call with core's `AbortedError` and destroys its socket. */
-  signal?: AbortSignal | undefined;
-}
-
-/** Options of create, update, patch and their `/status` forms (metav1 CreateOptions et al.). */
-export interface ClientWriteOptions extends ClientRequestOptions {
-  /**
-   * The `fieldManager` query parameter: who owns the fields this write sets (managedFields).
-   * Default: the client's `fieldManager`, else one derived from its User-Agent as kube-apiserver
-   * derives it ({@link defaultFieldManager}).
-   */
-  fieldManager?: string | undefined;
-  /** `dryRun=All`: the server validates and answers, but stores nothing. `onWrite` is not called. */
-  dryRun?: boolean | undefined;
-}
-
-/** Options of {@link Client.apply} (metav1 PatchOptions for `application/apply-patch+yaml`). */
-export interface ClientApplyOptions extends ClientRequestOptions {
-  /**
-   * The field manager owning the applied fields. Required: here or as the client's
-   * `fieldManager` (never derived from the User-Agent: an apply configuration belongs to one
-   * named manager, and kube-apiserver refuses an apply without one).
-   */
-  fieldManager?: string | undefined;
-  /** `force=true`: take over fields other managers own instead of failing with 409 Conflict. */
-  force?: boolean | undefined;
-  /** `dryRun=All` (see {@link ClientWriteOptions.dryRun}). */
-  dryRun?: boolean | undefined;
-}
-
-/** Options of {@link Client.delete} (metav1 DeleteOptions, sent as the request body). */
-export interface ClientDeleteOptions extends ClientRequestOptions {
-  /** How dependents are garbage-collected. Default: the resource's (Background for most). */
-  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground' | undefined;
-  /** The delete fails with 409 Conflict unless the object still has this uid / resourceVersion. */
-  preconditions?: { uid?: string | undefined; resourceVersion?: string | undefined } | undefined;
-  /** Seconds before the object is deleted (pods); 0 deletes at once. Default: the object's. */
-  gracePeriodSeconds?: number | undefined;
-  /** `dryRun: ['All']`: nothing is deleted. `onWrite` is not called. */
-  dryRun?: boolean | undefined;
-}
-
-/** Options of {@link Client.list} (metav1 ListOptions). */
-export interface ClientListOptions extends ClientRequestOptions {
-  /** Namespace to list in; all namespaces when absent (namespaced resources). */
-  namespace?: string | undefined;
-  labelSelector?: string | undefined;
-  fieldSelector?: string | undefined;
-  /** Page size; continue with the answer's `metadata.continue`. */
-  limit?: number | undefined;
-  continue?: string | undefined;
-  /** `resourceVersion` semantics of the API (`0`: any cached state is fine). */
-  resourceVersion?: string | undefined;
-}
-
-/** What {@link Client.list} resolves with: one page of objects. */
-export interface ObjectList<T> {
-  readonly apiVersion?: string;
-  readonly kind?: string;
-  readonly metadata: {
-    readonly resourceVersion?: string;
-    readonly continue?: string;
-    readonly remainingItemCount?: number;
-  };
-  readonly items: T[];
-}
-
-/** Every field optional, recursively: the shape of an apply configuration's content. */
-export type DeepPartial<T> = T extends readonly (infer E)[]
-  ? DeepPartial<E>[]
-  : T extends object
-    ? { [K in keyof T]?: DeepPartial<T[K]> }
-    : T;
-
-/**
- * An apply configuration (controller-runtime `runtime.ApplyConfiguration`): only the fields the
- * manager wants to own, with `metadata.name` (and `namespace` for namespaced resources).
- * `apiVersion` and `kind` are filled from the definition when absent.
- */
-export type ApplyConfiguration<T> = DeepPartial<T> & {
-  metadata: { name: string; namespace?: string | undefined };
-};
+import { asObject, collectionPath, keyOf, scopedKey, withTypeMeta } from './client-wire.js';
+import { checkFieldManager, defaultFieldManager } from './field-manager.js';
 
 /** The writing verbs reported to {@link ClientOptions.onWrite}. */
 export type ClientWriteVerb = 'create' | 'update' | 'patch' | 'apply' | 'delete';
@@ -261,89 +181,6 @@ export interface Client {
 
 /** The `User-Agent` of a client that names none. */
 export const defaultClientUserAgent = 'kubecache-controller';
-
-/** Longest field manager kube-apiserver accepts, in UTF-8 bytes (validation.FieldManagerMaxLength). */
-const fieldManagerMaxBytes = 128;
-
-/**
- * The field manager kube-apiserver records for a non-apply write that names none
- * (k8s.io/apiserver `pkg/endpoints/handlers/create.go` managerOrUserAgent → prefixFromUserAgent):
- * the User-Agent up to its first `/`, without the characters Go's `unicode.IsPrint` rejects
- * (controls, format characters, spaces other than U+0020), cut before the character that would
- * pass 128 UTF-8 bytes.
- *
- * @example defaultFieldManager('my-operator/v1.2 (linux/amd64)') === 'my-operator'
- */
-export function defaultFieldManager(userAgent: string): string {
-  const head = userAgent.split('/')[0] ?? '';
-  let out = '';
-  let bytes = 0;
-  for (const ch of head) {
-    // Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
-    if (!/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(ch)) continue;
-    const size = Buffer.byteLength(ch);
-    if (bytes + size > fieldManagerMaxBytes) break;
-    out += ch;
-    bytes += size;
-  }
-  return out;
-}
-
-function checkFieldManager(value: string, where: string): void {
-  if (value === '' || Buffer.byteLength(value) > fieldManagerMaxBytes) {
-    throw new TypeError(
-      `${where}: fieldManager must be 1 to ${String(fieldManagerMaxBytes)} bytes (UTF-8), got ${JSON.stringify(value)}`,
-    );
-  }
-}
-
-/** `/api/v1` or `/apis/<group>/<version>`. */
-function groupVersionPath(def: ResourceDef): string {
-  return def.group === '' ? `/api/${def.version}` : `/apis/${def.group}/${def.version}`;
-}
-
-/** The collection path of `def` in `namespace` (all namespaces when undefined). */
-function collectionPath(def: ResourceDef, namespace: string | undefined): string {
-  const ns =
-    def.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-  return `${groupVersionPath(def)}${ns}/${def.plural}`;
-}
-
-/** Checks a key against the definition's scope; returns the namespace to use in paths. */
-function scopedKey(
-  def: ResourceDef,
-  key: ObjectKey,
-  verb: string,
-  requireName = true,
-): string | undefined {
-  if (requireName && (typeof key.name !== 'string' || key.name === '')) {
-    throw new TypeError(`${verb} ${def.plural}: the object needs a name`);
-  }
-  if (!def.namespaced) return undefined;
-  if (key.namespace === undefined || key.namespace === '') {
-    throw new TypeError(
-      `${verb} ${def.plural} ${key.name === '' ? '(generated name)' : key.name}: ${def.kind} is namespaced: the namespace is required`,
-    );
-  }
-  return key.namespace;
-}
-
-function keyOf(object: KubeObject | ApplyConfiguration<KubeObject>): ObjectKey {
-  const m = object.metadata;
-  return { name: m?.name ?? '', namespace: m?.namespace ?? undefined };
-}
-
-function withTypeMeta<O extends object>(def: ResourceDef, object: O): O {
-  const o = object as { apiVersion?: string; kind?: string };
-  return { ...object, apiVersion: o.apiVersion ?? def.apiVersion, kind: o.kind ?? def.kind };
-}
-
-function asObject(answer: unknown, what: string): KubeObject {
-  if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) {
-    throw new ResponseDecodeError(`${what}: the answer is not a JSON object`, 200);
-  }
-  return answer;
-}
 
 /**
  * Creates a typed {@link Client} for the current cluster of `kubeConfig` (a @kubernetes/client-node

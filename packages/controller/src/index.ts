@@ -114,21 +114,23 @@ export { maxEventNoteBytes, truncateEventNote } from './event-note.js';
 export {
   createClient,
   defaultClientUserAgent,
-  defaultFieldManager,
-  type ApplyConfiguration,
-  type ClientApplyOptions,
   type Client,
-  type ClientListOptions,
   type ClientOptions,
   type ClientWriteEvent,
   type ClientWriteVerb,
+} from './client.js';
+export {
+  type ApplyConfiguration,
+  type ClientApplyOptions,
+  type ClientListOptions,
   type DeepPartial,
   type ClientDeleteOptions,
   type ObjectKey,
   type ObjectList,
   type ClientRequestOptions,
   type ClientWriteOptions,
-} from './client.js';
+} from './client-call-types.js';
+export { defaultFieldManager } from './field-manager.js';
 export {
   WriteLedger,
   defaultReadYourWritesTimeoutMs,
