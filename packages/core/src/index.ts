@@ -27,6 +27,7 @@ export {
   type ResourceDefInput,
 } from './resource.js';
 export { leasesResourceDef } from './lease-resource.js';
+export { asLease, type LeaseWithResourceVersion, type WireLease } from './lease-answer.js';
 export { AbortedError, hasBrand, isAbortError, throwIfAborted, toError } from './errors.js';
 export { inspectValue, uninspectable } from './inspect-value.js';
 export {

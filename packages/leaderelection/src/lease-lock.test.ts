@@ -1,9 +1,14 @@
 import { isAbortError } from '@kubecache/core';
-import { isApiStatusError, isConnectionRefused } from '@kubecache/listwatch';
+import {
+  ResponseDecodeError,
+  isApiStatusError,
+  isConnectionRefused,
+  isResponseDecodeError,
+} from '@kubecache/listwatch';
 import type { ApiServer } from '@kubecache/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isConflict, isInvalidLeaseError, isLeaderElectionConfigError } from './errors.js';
-import { createLeaseLock } from './lease-lock.js';
+import { createLeaseLock, type LeaseLockOptions } from './lease-lock.js';
 import type { LeaderElectionRecord } from './record.js';
 import { leases, startLeaseServer } from './test-support/server.js';
 
@@ -23,16 +28,20 @@ afterEach(async () => {
 
 const signal = (): AbortSignal => new AbortController().signal;
 
+/** A lock on the Lease default/ctl of `s` for `identity`. */
+const lockOn = (s: ApiServer, identity: string, extra: Partial<LeaseLockOptions> = {}) =>
+  createLeaseLock({
+    kubeConfig: s.kubeConfig,
+    namespace: 'default',
+    name: 'ctl',
+    identity,
+    ...extra,
+  });
+
 describe('LeaseLock over the in-process API server (real HTTPS, bearer token)', () => {
   it('reads a missing lease as undefined, creates it, and reads back the record it wrote', async () => {
     server = await startLeaseServer({ tls: true, token: 't0ken' });
-    const lock = createLeaseLock({
-      kubeConfig: server.kubeConfig,
-      namespace: 'default',
-      name: 'ctl',
-      identity: 'a',
-      labels: { app: 'ctl' },
-    });
+    const lock = lockOn(server, 'a', { labels: { app: 'ctl' } });
     expect(lock.describe()).toBe('default/ctl');
     expect(await lock.get(signal())).toBeUndefined();
     const created = await lock.create(record('a'), signal());
@@ -58,18 +67,8 @@ describe('LeaseLock over the in-process API server (real HTTPS, bearer token)', 
 
   it('create of an existing lease is a 409 conflict (AlreadyExists)', async () => {
     server = await startLeaseServer();
-    const a = createLeaseLock({
-      kubeConfig: server.kubeConfig,
-      namespace: 'default',
-      name: 'ctl',
-      identity: 'a',
-    });
-    const b = createLeaseLock({
-      kubeConfig: server.kubeConfig,
-      namespace: 'default',
-      name: 'ctl',
-      identity: 'b',
-    });
+    const a = lockOn(server, 'a');
+    const b = lockOn(server, 'b');
     await a.create(record('a'), signal());
     const err = await b.create(record('b'), signal()).catch((e: unknown) => e);
     expect(isConflict(err)).toBe(true);
@@ -80,18 +79,8 @@ describe('LeaseLock over the in-process API server (real HTTPS, bearer token)', 
 
   it('update is conditional on the resourceVersion last read: a write in between makes it a 409 and changes nothing', async () => {
     server = await startLeaseServer();
-    const a = createLeaseLock({
-      kubeConfig: server.kubeConfig,
-      namespace: 'default',
-      name: 'ctl',
-      identity: 'a',
-    });
-    const b = createLeaseLock({
-      kubeConfig: server.kubeConfig,
-      namespace: 'default',
-      name: 'ctl',
-      identity: 'b',
-    });
+    const a = lockOn(server, 'a');
+    const b = lockOn(server, 'b');
     await expect(a.update(record('a'), signal())).rejects.toThrow(/not read yet/);
     await a.create(record('a'), signal());
     await b.get(signal());
@@ -124,12 +113,7 @@ describe('LeaseLock over the in-process API server (real HTTPS, bearer token)', 
         leaseTransitions: 1.5,
       },
     } as never);
-    const lock = createLeaseLock({
-      kubeConfig: server.kubeConfig,
-      namespace: 'default',
-      name: 'ctl',
-      identity: 'a',
-    });
+    const lock = lockOn(server, 'a');
     const snap = await lock.get(signal());
     expect(isInvalidLeaseError(snap?.invalid)).toBe(true);
     expect(snap?.invalid?.fields).toEqual([
@@ -147,12 +131,7 @@ describe('LeaseLock over the in-process API server (real HTTPS, bearer token)', 
 
   it('server errors are ApiStatusErrors with their code; a server that is down refuses the connection; aborts are AbortedErrors', async () => {
     server = await startLeaseServer();
-    const lock = createLeaseLock({
-      kubeConfig: server.kubeConfig,
-      namespace: 'default',
-      name: 'ctl',
-      identity: 'a',
-    });
+    const lock = lockOn(server, 'a');
     server.faults.nextResponses(1, { status: 500, verb: 'get' });
     const err500 = await lock.get(signal()).catch((e: unknown) => e);
     expect(isApiStatusError(err500) && err500.code).toBe(500);
@@ -172,6 +151,27 @@ describe('LeaseLock over the in-process API server (real HTTPS, bearer token)', 
     expect(isConnectionRefused(refused)).toBe(true);
     await server.faults.up();
     expect(await lock.get(signal())).toBeUndefined();
+    lock.close();
+  });
+
+  it('an answer that is not a Lease with a resourceVersion rejects with a ResponseDecodeError (status 200) naming the request', async () => {
+    server = await startLeaseServer();
+    const lock = lockOn(server, 'a');
+    server.faults.nextResponses(1, {
+      status: 200,
+      verb: 'get',
+      body: JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: {} }),
+    });
+    const err = await lock.get(signal()).catch((e: unknown) => e);
+    expect(isResponseDecodeError(err)).toBe(true);
+    expect(err).toBeInstanceOf(ResponseDecodeError);
+    expect((err as ResponseDecodeError).name).toBe('ResponseDecodeError');
+    expect((err as ResponseDecodeError).statusCode).toBe(200);
+    expect((err as ResponseDecodeError).message).toBe(
+      'GET lease default/ctl: the answer is not a Lease with a resourceVersion',
+    );
+    // Nothing was kept from it: an update still needs a read first.
+    await expect(lock.update(record('a'), signal())).rejects.toThrow(/not read yet/);
     lock.close();
   });
 

@@ -1,5 +1,6 @@
 // Port of k8s.io/client-go/tools/leaderelection/resourcelock/leaselock.go: the election record
 // kept in the spec of a coordination.k8s.io/v1 Lease, written with resourceVersion preconditions.
+import { asLease, type WireLease } from '@kubecache/core';
 import type { KubeConfigLike } from '@kubecache/listwatch';
 import { ResponseDecodeError, createJsonClient } from '@kubecache/listwatch';
 import { LeaderElectionConfigError, isNotFound } from './errors.js';
@@ -35,33 +36,8 @@ export interface LeaseLock extends ResourceLock {
   close(): void;
 }
 
-interface LeaseObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata: {
-    name?: string;
-    namespace?: string;
-    resourceVersion?: string;
-    labels?: Record<string, string>;
-    [k: string]: unknown;
-  };
-  spec?: unknown;
-  [k: string]: unknown;
-}
-
-function asLease(value: unknown, what: string): LeaseObject {
-  const o = value as Partial<LeaseObject> | null;
-  if (
-    typeof o !== 'object' ||
-    o === null ||
-    typeof o.metadata !== 'object' ||
-    o.metadata === null ||
-    typeof o.metadata.resourceVersion !== 'string'
-  ) {
-    throw new ResponseDecodeError(`${what}: the answer is not a Lease with a resourceVersion`, 200);
-  }
-  return o as LeaseObject;
-}
+/** What a Lease answer that fails {@link asLease}'s check throws (the body decoded, as 200). */
+const decodeError = (message: string): ResponseDecodeError => new ResponseDecodeError(message, 200);
 
 /**
  * Creates a lock on the Lease `namespace/name` (API group coordination.k8s.io/v1), for
@@ -86,9 +62,9 @@ export function createLeaseLock(options: LeaseLockOptions): LeaseLock {
   const collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
   const itemPath = `${collection}/${encodeURIComponent(name)}`;
   const description = `${namespace}/${name}`;
-  let lease: LeaseObject | undefined;
+  let lease: WireLease | undefined;
 
-  const remember = (obj: LeaseObject): LockSnapshot => {
+  const remember = (obj: WireLease): LockSnapshot => {
     lease = obj;
     return snapshotFromSpec(description, obj.spec);
   };
@@ -106,7 +82,7 @@ export function createLeaseLock(options: LeaseLockOptions): LeaseLock {
         if (isNotFound(err)) return undefined;
         throw err;
       }
-      return remember(asLease(body, `GET lease ${description}`));
+      return remember(asLease(body, `GET lease ${description}`, decodeError));
     },
     async create(record: LeaderElectionRecord, signal) {
       const labels = withLabels(undefined);
@@ -121,14 +97,14 @@ export function createLeaseLock(options: LeaseLockOptions): LeaseLock {
         },
         signal,
       });
-      return remember(asLease(body, `POST lease ${description}`));
+      return remember(asLease(body, `POST lease ${description}`, decodeError));
     },
     async update(record: LeaderElectionRecord, signal) {
       if (lease === undefined) {
         throw new Error(`lease ${description} was not read yet: call get or create first`);
       }
       const labels = withLabels(lease.metadata.labels);
-      const next: LeaseObject = {
+      const next: WireLease = {
         ...lease,
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
@@ -137,7 +113,7 @@ export function createLeaseLock(options: LeaseLockOptions): LeaseLock {
         spec: recordToLeaseSpec(record),
       };
       const body = await client.request({ method: 'PUT', path: itemPath, body: next, signal });
-      return remember(asLease(body, `PUT lease ${description}`));
+      return remember(asLease(body, `PUT lease ${description}`, decodeError));
     },
     close: () => client.close(),
   };

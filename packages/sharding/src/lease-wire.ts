@@ -1,29 +1,10 @@
-// The shard Lease on the wire (coordination.k8s.io/v1), its path, and the bounded-request helper
-// shared by the membership loop and the sharder.
-import { monotonicNow, type Clock } from '@kubecache/core';
+// The shard Lease on the wire (coordination.k8s.io/v1), its path, the error a malformed Lease
+// answer throws, and the bounded-request helper shared by the membership loop and the sharder.
+import { monotonicNow, type Clock, type WireLease } from '@kubecache/core';
 import { ResponseDecodeError, type JsonClient } from '@kubecache/listwatch';
 
-/** The fields of a shard Lease this package reads and writes. */
-export interface ShardLease {
-  apiVersion?: string;
-  kind?: string;
-  metadata: {
-    name?: string;
-    namespace?: string;
-    resourceVersion?: string;
-    labels?: Record<string, string>;
-    [k: string]: unknown;
-  };
-  spec?: {
-    holderIdentity?: string | null;
-    leaseDurationSeconds?: number | null;
-    acquireTime?: string | null;
-    renewTime?: string | null;
-    leaseTransitions?: number | null;
-    [k: string]: unknown;
-  };
-  [k: string]: unknown;
-}
+/** The fields of a shard Lease this package reads and writes: core's wire Lease. */
+export type ShardLease = WireLease;
 
 /** `/apis/coordination.k8s.io/v1/namespaces/<ns>/leases[/<name>]`. */
 export function leasePath(namespace: string, name?: string): string {
@@ -31,19 +12,13 @@ export function leasePath(namespace: string, name?: string): string {
   return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
 }
 
-/** Checks the shape of an answer that should be a Lease. */
-export function asShardLease(value: unknown, what: string): ShardLease {
-  const o = value as Partial<ShardLease> | null;
-  if (
-    typeof o !== 'object' ||
-    o === null ||
-    typeof o.metadata !== 'object' ||
-    o.metadata === null ||
-    typeof o.metadata.resourceVersion !== 'string'
-  ) {
-    throw new ResponseDecodeError(`${what}: the answer is not a Lease with a resourceVersion`, 200);
-  }
-  return o as ShardLease;
+/**
+ * Builds the error core's `asLease` throws for an answer that is not a shard Lease with a
+ * resourceVersion: listwatch's `ResponseDecodeError` with status 200 (the body was decoded, but
+ * is not a Lease).
+ */
+export function leaseDecodeError(message: string): ResponseDecodeError {
+  return new ResponseDecodeError(message, 200);
 }
 
 /** A signal that aborts with `parent` or after `ms` on `clock`; `done()` releases the timer. */

@@ -5,7 +5,12 @@ import {
   silentLogger,
   type KubeObject,
 } from '@kubecache/core';
-import { createJsonClient, type JsonClient } from '@kubecache/listwatch';
+import {
+  type ResponseDecodeError,
+  createJsonClient,
+  isResponseDecodeError,
+  type JsonClient,
+} from '@kubecache/listwatch';
 import { eventually, startApiServer, type ApiServer } from '@kubecache/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isShardMembershipLostError, isShardingConfigError } from './errors.js';
@@ -240,6 +245,31 @@ describe('runShardMembership over real HTTP', () => {
     await m.done;
     expect(m.acquired()).toBe(false);
     expect(lease(s)).toBeUndefined();
+  });
+
+  it('logs an answer that is not a Lease with a resourceVersion as a ResponseDecodeError (status 200), then acquires', async () => {
+    server = await startApiServer();
+    const s = server;
+    const warnings: { err?: unknown }[] = [];
+    const logger = {
+      ...silentLogger,
+      warn: (obj: object | string) => void warnings.push(obj as never),
+    };
+    s.faults.nextResponses(1, {
+      status: 200,
+      verb: 'get',
+      resource: leasesResourceDef,
+      body: JSON.stringify({ kind: 'Lease', metadata: { name: 'shard-a' } }),
+    });
+    const m = start(s, { logger });
+    await eventually(() => expect(m.acquired()).toBe(true));
+    const err = warnings.find((w) => w.err !== undefined)?.err;
+    expect(isResponseDecodeError(err)).toBe(true);
+    expect((err as ResponseDecodeError).name).toBe('ResponseDecodeError');
+    expect((err as ResponseDecodeError).statusCode).toBe(200);
+    expect((err as ResponseDecodeError).message).toBe(
+      'GET /apis/coordination.k8s.io/v1/namespaces/ns/leases/shard-a: the answer is not a Lease with a resourceVersion',
+    );
   });
 
   it('rejects bad options before any request', async () => {

@@ -5,6 +5,7 @@
 // (pkg/shard/lease). Unlike leader election every replica holds its own Lease: there is no race
 // for it, only the sharder may take it over when it declares the shard dead.
 import {
+  asLease,
   createRateLimitedLogger,
   defaultLogger,
   flushLogger,
@@ -28,7 +29,13 @@ import {
   type ShardMembershipLostReason,
 } from './errors.js';
 import { ringLabel, validateRingName, validateShardId } from './labels.js';
-import { asShardLease, boundedRequest, leasePath, mono, type ShardLease } from './lease-wire.js';
+import {
+  boundedRequest,
+  leaseDecodeError,
+  leasePath,
+  mono,
+  type ShardLease,
+} from './lease-wire.js';
 
 /** Options of {@link runShardMembership}. Give `kubeConfig` or `client`. */
 export interface ShardMembershipOptions {
@@ -208,9 +215,10 @@ export async function runShardMembership(options: ShardMembershipOptions): Promi
   });
   const get = async (ms: number): Promise<ShardLease | undefined> => {
     try {
-      return asShardLease(
+      return asLease(
         await boundedRequest(r.client, { method: 'GET', path }, signal, ms, clock),
         `GET ${path}`,
+        leaseDecodeError,
       );
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -218,7 +226,7 @@ export async function runShardMembership(options: ShardMembershipOptions): Promi
     }
   };
   const put = async (prev: ShardLease, ms: number): Promise<ShardLease> =>
-    asShardLease(
+    asLease(
       await boundedRequest(
         r.client,
         { method: 'PUT', path, body: body(prev, clock.now()) },
@@ -227,6 +235,7 @@ export async function runShardMembership(options: ShardMembershipOptions): Promi
         clock,
       ),
       `PUT ${path}`,
+      leaseDecodeError,
     );
   const lost = (
     reason: ShardMembershipLostReason,
@@ -252,7 +261,7 @@ export async function runShardMembership(options: ShardMembershipOptions): Promi
         const cur = await get(r.renewDeadlineMs);
         writing = true;
         if (cur === undefined) {
-          lease = asShardLease(
+          lease = asLease(
             await boundedRequest(
               r.client,
               { method: 'POST', path: leasePath(r.namespace), body: body(undefined, clock.now()) },
@@ -261,6 +270,7 @@ export async function runShardMembership(options: ShardMembershipOptions): Promi
               clock,
             ),
             `POST ${leasePath(r.namespace)}`,
+            leaseDecodeError,
           );
         } else if ((cur.spec?.holderIdentity ?? '') === r.shardId) {
           // This shard's own Lease, still held: a restart within the lease duration, before
@@ -371,7 +381,7 @@ async function releaseIfHeld(
 ): Promise<void> {
   const path = leasePath(r.namespace, r.shardId);
   try {
-    const cur = asShardLease(
+    const cur = asLease(
       await boundedRequest(
         r.client,
         { method: 'GET', path },
@@ -380,6 +390,7 @@ async function releaseIfHeld(
         clock,
       ),
       `GET ${path}`,
+      leaseDecodeError,
     );
     if ((cur.spec?.holderIdentity ?? '') === r.shardId) await release(r, cur, ctx, logger, clock);
   } catch (err) {
@@ -423,9 +434,10 @@ async function release(
         return;
       }
       try {
-        const cur = asShardLease(
+        const cur = asLease(
           await boundedRequest(r.client, { method: 'GET', path }, never, r.renewDeadlineMs, clock),
           `GET ${path}`,
+          leaseDecodeError,
         );
         if ((cur.spec?.holderIdentity ?? '') !== r.shardId) return;
         rv = cur.metadata.resourceVersion;
