@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // entry.ts checks the Node version before it imports main.ts (see runtime-check.ts).
+  // entry.ts checks the Node version (@kubecache/core/runtime-check) before it imports main.ts.
   entry: { main: 'src/entry.ts' },
   format: ['esm'],
   sourcemap: true,

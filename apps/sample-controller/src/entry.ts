@@ -1,13 +1,13 @@
-// The sample-controller binary (dist/main.js): checks the runtime with a module that imports nothing,
-// then loads the program. A static import of ./main.js would load @kubernetes/client-node (and
-// crash in undici on Node 20) before the check could run.
-import { runtimeProblem } from './runtime-check.js';
+// The sample-controller binary (dist/main.js): checks the runtime with a module that imports
+// nothing (@kubecache/core/runtime-check, not core's index), then loads the program. A static
+// import of ./main.js would load @kubernetes/client-node (and crash in undici on Node 20) before
+// the check could run.
+import { checkRuntime } from '@kubecache/core/runtime-check';
 
-const command = [process.argv[1] ?? 'dist/main.js', ...process.argv.slice(2)].join(' ');
-const problem = runtimeProblem(process.versions.node, command);
-if (problem !== undefined) {
-  process.stderr.write(`${problem}\n`);
-  process.exitCode = 2;
-} else {
-  await import('./main.js');
-}
+const runnable = checkRuntime({
+  program: 'sample-controller',
+  clientNodeVersion: '2.x', // its dependency; the app does not run with client-node 1.4
+  otherwise:
+    '`npm run demo -w @kubecache/sample-controller` in the kubecache repository (its scripts use Node 24 from node_modules)',
+});
+if (runnable) await import('./main.js');
