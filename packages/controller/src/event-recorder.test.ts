@@ -3,99 +3,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FakeClock, type KubeObject, type Logger } from '@kubecache/core';
-import { eventually, startApiServer, type ApiServer } from '@kubecache/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { combinedNotePrefix } from './event-correlator.js';
+import { formatMicroTime } from './event-wire.js';
 import {
-  createEventRecorder,
-  formatMicroTime,
-  type EventRecorder,
-  type EventRecorderOptions,
-} from './event-recorder.js';
+  EVENTS,
+  events,
+  foo,
+  settled,
+  start,
+  useRecorderFixtures,
+} from './test-support/event-recorder.js';
 
-const EVENTS = 'events.events.k8s.io';
-const start = Date.UTC(2026, 11, 6, 6, 0, 0, 123);
-
-interface LogLine {
-  level: string;
-  msg: string;
-  fields: Record<string, unknown>;
-}
-
-function captureLogger(): Logger & { lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const at =
-    (level: string) =>
-    (obj: object | string, msg?: string): void => {
-      if (typeof obj === 'string') lines.push({ level, msg: obj, fields: {} });
-      else lines.push({ level, msg: msg ?? '', fields: obj as Record<string, unknown> });
-    };
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
-
-const foo = {
-  apiVersion: 'example.com/v1',
-  kind: 'Foo',
-  metadata: { namespace: 'ns1', name: 'foo-a', uid: 'uid-a', resourceVersion: '7' },
-};
-
-type V1Event = KubeObject & {
-  eventTime?: string;
-  series?: { count: number; lastObservedTime: string };
-  note?: string;
-  reason?: string;
-  action?: string;
-  type?: string;
-  regarding?: Record<string, string>;
-  related?: Record<string, string>;
-  reportingController?: string;
-  reportingInstance?: string;
-};
-
-let server: ApiServer | undefined;
-let recorder: EventRecorder | undefined;
-let ac: AbortController | undefined;
-afterEach(async () => {
-  ac?.abort();
-  await recorder?.shutdown({ timeoutMs: 1 });
-  await server?.close();
-  server = undefined;
-  recorder = undefined;
-  ac = undefined;
-});
-
-async function setup(options: Partial<EventRecorderOptions> = {}): Promise<{
-  s: ApiServer;
-  r: EventRecorder;
-  clock: FakeClock;
-  log: LogLine[];
-  run: Promise<void>;
-}> {
-  server = await startApiServer();
-  const clock = new FakeClock(start);
-  const logger = captureLogger();
-  recorder = createEventRecorder({
-    kubeConfig: server.kubeConfig,
-    reportingController: 'foo-controller',
-    reportingInstance: 'foo-controller-host1',
-    clock,
-    logger,
-    random: () => 0,
-    ...options,
-  });
-  ac = new AbortController();
-  const run = recorder.run(ac.signal);
-  return { s: server, r: recorder, clock, log: logger.lines, run };
-}
-
-const events = (s: ApiServer, namespace = 'ns1'): V1Event[] => s.list(EVENTS, { namespace }).items;
-
-/** Waits until the recorder has nothing queued or in flight (real HTTP). */
-const settled = (r: EventRecorder): Promise<void> =>
-  eventually(() => {
-    expect(r.pendingWrites()).toBe(0);
-  });
+const { setup } = useRecorderFixtures();
 
 describe('createEventRecorder over real HTTP (in-process API server, FakeClock)', () => {
   it('one eventf creates one events.k8s.io/v1 Event with the recorded fields', async () => {
@@ -163,19 +83,6 @@ describe('createEventRecorder over real HTTP (in-process API server, FakeClock)'
     expect(events(s)).toHaveLength(2);
   });
 
-  it('shutdown writes the count of an open series', async () => {
-    const { s, r, run } = await setup();
-    for (let i = 0; i < 7; i++) r.eventf(foo, undefined, 'Warning', 'Failed', 'Create', 'boom');
-    ac!.abort();
-    await run;
-    const [e, ...rest] = events(s);
-    expect(rest).toEqual([]);
-    expect(e).toMatchObject({ type: 'Warning', reason: 'Failed', series: { count: 7 } });
-    // After shutdown, eventf is ignored (and still does not throw).
-    r.eventf(foo, undefined, 'Normal', 'Synced', 'Reconcile', 'late');
-    expect(r.pendingWrites()).toBe(0);
-  });
-
   it('folds similar events: 12 notes give 9 Events and one combined Event with series.count 3', async () => {
     const { s, r } = await setup();
     for (let i = 0; i < 12; i++) {
@@ -209,63 +116,6 @@ describe('createEventRecorder over real HTTP (in-process API server, FakeClock)'
     });
   });
 
-  it('a server failing every write: eventf neither throws nor waits; 12 tries, then one error line', async () => {
-    const { s, r, clock, log } = await setup();
-    s.faults.nextResponses(100, { status: 500, verb: 'create', resource: EVENTS });
-    for (let i = 0; i < 3; i++) {
-      expect(r.eventf(foo, undefined, 'Normal', 'Synced', 'Reconcile', 'x')).toBeUndefined();
-    }
-    await eventually(() => {
-      expect(log.some((l) => l.msg === 'unable to write event (may retry after sleeping)')).toBe(
-        true,
-      );
-    });
-    for (let i = 0; i < 12 && r.pendingWrites() > 0; i++) {
-      await eventually(() => {
-        expect(r.pendingWrites()).toBeLessThanOrEqual(1);
-        expect(s.requests.count({ verb: 'create', resource: EVENTS })).toBeGreaterThan(i);
-      });
-      await clock.advance(12_500);
-    }
-    await settled(r);
-    expect(s.requests.count({ verb: 'create', resource: EVENTS })).toBe(12);
-    expect(log.filter((l) => l.msg === 'unable to write event (retry limit exceeded!)')).toEqual([
-      expect.objectContaining({ level: 'error', fields: expect.objectContaining({ tries: 12 }) }),
-    ]);
-    expect(events(s)).toEqual([]);
-  });
-
-  it('a 403 is not retried: one error line, the event is dropped', async () => {
-    const { s, r, log } = await setup();
-    s.faults.nextResponses(1, { status: 403, verb: 'create', resource: EVENTS });
-    r.eventf(foo, undefined, 'Normal', 'Synced', 'Reconcile', 'x');
-    await settled(r);
-    expect(s.requests.count({ verb: 'create', resource: EVENTS })).toBe(1);
-    expect(log.filter((l) => l.msg === 'server rejected event (will not retry)')).toEqual([
-      expect.objectContaining({ level: 'error' }),
-    ]);
-  });
-
-  it('a server that never answers does not hold shutdown past its deadline', async () => {
-    const { s, r, clock, log } = await setup();
-    s.faults.stallNextRequests(10, { verb: 'create', resource: EVENTS });
-    r.eventf(foo, undefined, 'Normal', 'Synced', 'Reconcile', 'x');
-    await eventually(() => {
-      expect(s.requests.count({ verb: 'create', resource: EVENTS })).toBe(1);
-    });
-    let done = false;
-    const shut = r.shutdown({ timeoutMs: 2_000 }).then(() => {
-      done = true;
-    });
-    await clock.advance(1_999);
-    expect(done).toBe(false);
-    await clock.advance(1);
-    await shut;
-    expect(log.filter((l) => l.msg.includes('shutdown deadline'))).toEqual([
-      expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ dropped: 1 }) }),
-    ]);
-  });
-
   it('a note over 1024 bytes is cut to 1024 bytes, so the API accepts the Event', async () => {
     const { s, r, log } = await setup();
     r.eventf(foo, undefined, 'Warning', 'Failed', 'Reconcile', 'é'.repeat(1500));
@@ -284,71 +134,6 @@ describe('createEventRecorder over real HTTP (in-process API server, FakeClock)'
     expect(log.map((l) => l.msg)).toContain(
       'event not recorded: regarding needs apiVersion, kind and name',
     );
-  });
-
-  it('events recorded before run are written once it starts; AlreadyExists on a series create turns into the PATCH', async () => {
-    server = await startApiServer();
-    const s = server;
-    const clock = new FakeClock(start);
-    const logger = captureLogger();
-    recorder = createEventRecorder({
-      kubeConfig: s.kubeConfig,
-      reportingController: 'foo-controller',
-      reportingInstance: 'foo-controller-host1',
-      clock,
-      logger,
-    });
-    const r = recorder;
-    // The Event our create would make already exists (an earlier create whose answer was lost).
-    const name = `foo-a.${(BigInt(start) * 1_000_000n + 1n).toString(16)}`;
-    s.create(
-      EVENTS,
-      {
-        apiVersion: 'events.k8s.io/v1',
-        kind: 'Event',
-        metadata: { name, namespace: 'ns1' },
-        eventTime: formatMicroTime(start),
-        reportingController: 'foo-controller',
-        reportingInstance: 'foo-controller-host1',
-        action: 'Reconcile',
-        reason: 'Synced',
-        regarding: { apiVersion: 'example.com/v1', kind: 'Foo', namespace: 'ns1', name: 'foo-a' },
-        note: 'n',
-        type: 'Normal',
-      } as KubeObject,
-      { namespace: 'ns1' },
-    );
-    r.eventf(foo, undefined, 'Normal', 'Synced', 'Reconcile', 'n');
-    r.eventf(foo, undefined, 'Normal', 'Synced', 'Reconcile', 'n');
-    expect(r.pendingWrites()).toBe(1);
-    expect(s.requests.count({ verb: 'create', resource: EVENTS })).toBe(0);
-    ac = new AbortController();
-    void r.run(ac.signal);
-    await settled(r);
-    const [e, ...rest] = events(s);
-    expect(rest).toEqual([]);
-    expect(e!.metadata!.name).toBe(name);
-    expect(e!.series?.count).toBe(2);
-    expect(s.requests.count({ verb: 'create', resource: EVENTS })).toBe(1);
-    expect(s.requests.count({ verb: 'patch', resource: EVENTS })).toBe(1);
-    expect(logger.lines.filter((l) => l.level === 'error' || l.level === 'warn')).toEqual([]);
-  });
-
-  it('a deleted series Event is created again on the next series write', async () => {
-    const { s, r, clock } = await setup();
-    r.eventf(foo, undefined, 'Normal', 'Synced', 'Reconcile', 'n');
-    r.eventf(foo, undefined, 'Normal', 'Synced', 'Reconcile', 'n');
-    await settled(r);
-    const [e] = events(s);
-    expect(e!.series?.count).toBe(2);
-    s.delete(EVENTS, 'ns1', e!.metadata!.name!);
-    r.eventf(foo, undefined, 'Normal', 'Synced', 'Reconcile', 'n');
-    await clock.advance(720_000);
-    await settled(r);
-    const again = events(s);
-    expect(again).toHaveLength(1);
-    expect(again[0]!.metadata!.name).toBe(e!.metadata!.name);
-    expect(again[0]!.series?.count).toBe(3);
   });
 });
 

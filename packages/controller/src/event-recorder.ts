@@ -6,31 +6,37 @@
 // 30-minute refresh or when the series ends after 6 quiet minutes; 12 tries 10 s + up to 25 %
 // apart; a series is a strategic-merge PATCH of `series`)
 // with the correlator of k8s.io/client-go/tools/record/events_cache.go (see event-correlator.ts).
+// This file checks the options and turns each `eventf` into a series; the Event's wire form is in
+// event-wire.ts, the queue, retries and series upkeep in event-writer.ts.
 import { hostname } from 'node:os';
 import {
   createRateLimitedLogger,
   defaultLogger,
   realClock,
   type Clock,
-  type KubeObject,
   type Logger,
-  type TimerHandle,
 } from '@kubecache/core';
-import { isApiStatusError, type KubeConfigLike } from '@kubecache/listwatch';
+import type { KubeConfigLike } from '@kubecache/listwatch';
 import { createClientHttp } from './client-http.js';
-import { patchContentTypes } from './client-patch.js';
 import {
   createEventCorrelator,
   type EventCorrelatorOptions,
-  type EventObjectReference,
   type EventRecord,
   type EventType,
 } from './event-correlator.js';
 import { truncateEventNote } from './event-note.js';
-import { ControllerOptionsError, isAlreadyExistsError, isNotFoundError } from './errors.js';
+import {
+  createEventNamer,
+  formatMicroTime,
+  referenceOf,
+  wireReference,
+  type EventSubject,
+} from './event-wire.js';
+import { createEventWriter, eventRecorderComponent, type EventSeries } from './event-writer.js';
+import { ControllerOptionsError } from './errors.js';
 
-/** What `regarding` and `related` take: an object with `apiVersion`, `kind` and `metadata`, or a reference. */
-export type EventSubject = KubeObject | EventObjectReference;
+const component = eventRecorderComponent;
+const maxFieldChars = 128;
 
 /** Options of {@link createEventRecorder}. Durations in ms; defaults are client-go's. */
 export interface EventRecorderOptions {
@@ -120,72 +126,6 @@ export interface EventRecorder {
   pendingWrites(): number;
 }
 
-interface Series {
-  readonly key: string;
-  /** The Event to create: metadata.name/namespace, eventTime and the recorded fields. */
-  readonly body: Record<string, unknown>;
-  readonly namespace: string;
-  readonly name: string;
-  readonly firstMs: number;
-  count: number;
-  lastObservedMs: number;
-  /** The count the server has: 0 before the create succeeded. */
-  written: number;
-  /** Write even if the count is unchanged (the refresh). */
-  refresh: boolean;
-  queued: boolean;
-  inFlight: boolean;
-  /** Asked to write again while in flight. */
-  again: boolean;
-  tries: number;
-  retry: TimerHandle | undefined;
-}
-
-type Outcome = 'done' | 'again' | 'retry' | 'drop';
-
-const component = 'event-recorder';
-const maxFieldChars = 128;
-/** Longest object name: a DNS subdomain. */
-const maxNameChars = 253;
-
-/** Formats ms since the epoch as a metav1.MicroTime (RFC 3339 with 6 fraction digits, UTC). */
-export function formatMicroTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
-function referenceOf(subject: EventSubject): EventObjectReference {
-  if ('metadata' in subject && typeof subject.metadata === 'object' && subject.metadata !== null) {
-    const m = subject.metadata;
-    return {
-      apiVersion: subject.apiVersion,
-      kind: subject.kind,
-      namespace: m.namespace,
-      name: m.name,
-      uid: m.uid,
-      resourceVersion: m.resourceVersion,
-    };
-  }
-  return subject;
-}
-
-/** The reference as the API stores it: set fields only, in ObjectReference's order. */
-function wireReference(r: EventObjectReference): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of [
-    'kind',
-    'namespace',
-    'name',
-    'uid',
-    'apiVersion',
-    'resourceVersion',
-    'fieldPath',
-  ] as const) {
-    const v = r[f];
-    if (typeof v === 'string' && v !== '') out[f] = v;
-  }
-  return out;
-}
-
 function positiveOption(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) {
     throw new ControllerOptionsError(name, `must be a positive number, got ${String(value)}`);
@@ -249,228 +189,28 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
   const refreshMs = positiveOption('seriesRefreshMs', options.seriesRefreshMs ?? 1_800_000);
   const shutdownTimeoutMs = positiveOption('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 5_000);
   const correlator = createEventCorrelator({ ...options.correlator, clock });
-  const client = createClientHttp(options.kubeConfig, options.userAgent ?? 'kubecache-events');
-
-  const cache = new Map<string, Series>();
-  const queue: Series[] = [];
-  const retrying = new Set<Series>();
-  const aborts = new Set<AbortController>();
-  let inFlight = 0;
-  let started = false;
+  const writer = createEventWriter({
+    http: createClientHttp(options.kubeConfig, options.userAgent ?? 'kubecache-events'),
+    logger,
+    clock,
+    random,
+    maxQueued,
+    maxInFlight,
+    maxTries,
+    retryDelayMs,
+    requestTimeoutMs,
+    finishMs,
+    refreshMs,
+  });
+  const cache = writer.series;
+  const eventName = createEventNamer();
   let stopped = false;
-  let flushing = false;
-  let nameSeq = 0;
-  let finishTimer: TimerHandle | undefined;
-  let refreshTimer: TimerHandle | undefined;
-  let flushDone: (() => void) | undefined;
   let shutdownPromise: Promise<void> | undefined;
   let runPromise: Promise<void> | undefined;
   let markClosed: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => {
     markClosed = resolve;
   });
-
-  const describe = (s: Series): Record<string, unknown> => ({
-    component,
-    key: `${s.namespace}/${s.name}`,
-    reason: s.body.reason,
-    regarding: s.body.regarding,
-  });
-
-  function eventName(regardingName: string, now: number): string {
-    nameSeq = (nameSeq + 1) % 1_000_000;
-    const suffix = (BigInt(now) * 1_000_000n + BigInt(nameSeq)).toString(16);
-    const base = regardingName.slice(0, maxNameChars - suffix.length - 1);
-    return `${base}.${suffix}`;
-  }
-
-  function enqueue(s: Series, bypassBound = false): void {
-    if (s.inFlight) {
-      s.again = true;
-      return;
-    }
-    if (s.queued || (s.retry !== undefined && !flushing)) return;
-    if (!bypassBound && queue.length >= maxQueued) {
-      logger.warn(
-        { ...describe(s), maxQueuedWrites: maxQueued },
-        'event dropped: the write queue is full',
-      );
-      return;
-    }
-    s.queued = true;
-    queue.push(s);
-    pump();
-  }
-
-  function pump(): void {
-    while (started && inFlight < maxInFlight && queue.length > 0) {
-      const s = queue.shift()!;
-      s.queued = false;
-      start(s);
-    }
-    if (flushing && queue.length === 0 && inFlight === 0) flushDone?.();
-  }
-
-  function start(s: Series): void {
-    s.inFlight = true;
-    inFlight++;
-    const ac = new AbortController();
-    aborts.add(ac);
-    const timer = clock.setTimeout(() => {
-      ac.abort(new Error(`no answer within ${String(requestTimeoutMs)} ms`));
-    }, requestTimeoutMs);
-    write(s, ac.signal)
-      .catch((err: unknown): Outcome => {
-        if (flushing && ac.signal.aborted) return 'drop';
-        if (isApiStatusError(err)) {
-          const retriable = err.code === 429 || err.code >= 500;
-          if (!retriable) {
-            if (isAlreadyExistsError(err)) {
-              logger.debug({ ...describe(s), err }, 'server rejected event (will not retry)');
-            } else {
-              logger.error({ ...describe(s), err }, 'server rejected event (will not retry)');
-            }
-            return 'drop';
-          }
-        }
-        logger.warn(
-          { ...describe(s), err, attempt: s.tries + 1 },
-          'unable to write event (may retry after sleeping)',
-        );
-        return 'retry';
-      })
-      .then((outcome) => {
-        timer.cancel();
-        aborts.delete(ac);
-        s.inFlight = false;
-        inFlight--;
-        settle(s, outcome);
-        pump();
-      })
-      .catch(() => undefined);
-  }
-
-  function settle(s: Series, outcome: Outcome): void {
-    if (outcome === 'done') {
-      s.tries = 0;
-      if (s.again) {
-        s.again = false;
-        enqueue(s, true);
-      }
-      return;
-    }
-    if (outcome === 'drop') {
-      s.tries = 0;
-      s.again = false;
-      s.refresh = false;
-      s.written = Math.max(s.written, s.count); // settled: not tried again until it changes
-      return;
-    }
-    s.tries++;
-    if (s.tries >= maxTries || (flushing && outcome === 'retry')) {
-      if (s.tries >= maxTries) {
-        logger.error(
-          { ...describe(s), tries: s.tries },
-          'unable to write event (retry limit exceeded!)',
-        );
-      }
-      settle(s, 'drop');
-      return;
-    }
-    if (outcome === 'again') {
-      enqueue(s, true);
-      return;
-    }
-    const delay = retryDelayMs * (1 + 0.25 * random());
-    retrying.add(s);
-    s.retry = clock.setTimeout(() => {
-      retrying.delete(s);
-      s.retry = undefined;
-      enqueue(s, true);
-    }, delay);
-  }
-
-  async function write(s: Series, signal: AbortSignal): Promise<Outcome> {
-    const count = s.count;
-    const series =
-      count >= 2 ? { count, lastObservedTime: formatMicroTime(s.lastObservedMs) } : undefined;
-    const collection = `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(s.namespace)}/events`;
-    if (s.written === 0) {
-      const body = series === undefined ? s.body : { ...s.body, series };
-      try {
-        await client.request({ method: 'POST', path: collection, body, signal });
-        s.written = count;
-        s.refresh = false;
-        return 'done';
-      } catch (err) {
-        // Our earlier create landed after all (its answer was lost): update it instead.
-        if (series !== undefined && isAlreadyExistsError(err)) {
-          s.written = 1;
-          return 'again';
-        }
-        throw err;
-      }
-    }
-    if (series === undefined || (count === s.written && !s.refresh)) return 'done';
-    try {
-      await client.request({
-        method: 'PATCH',
-        path: `${collection}/${encodeURIComponent(s.name)}`,
-        body: { series },
-        contentType: patchContentTypes.strategic,
-        signal,
-      });
-      s.written = count;
-      s.refresh = false;
-      return 'done';
-    } catch (err) {
-      // Deleted meanwhile (or its TTL ran out): create it again with the series.
-      if (isNotFoundError(err)) {
-        s.written = 0;
-        return 'again';
-      }
-      throw err;
-    }
-  }
-
-  function finishSeries(): void {
-    const now = clock.now();
-    for (const [key, s] of cache) {
-      if (s.count >= 2) {
-        if (s.lastObservedMs < now - finishMs) {
-          cache.delete(key);
-          if (s.count > s.written) enqueue(s, true);
-        }
-      } else if (s.firstMs < now - finishMs) {
-        cache.delete(key);
-      }
-    }
-    finishTimer = clock.setTimeout(finishSeries, finishMs);
-    finishTimer.unref?.();
-  }
-
-  function refreshSeries(): void {
-    for (const s of cache.values()) {
-      if (s.count >= 2) {
-        s.refresh = true;
-        enqueue(s, true);
-      }
-    }
-    refreshTimer = clock.setTimeout(refreshSeries, refreshMs);
-    refreshTimer.unref?.();
-  }
-
-  function startWriting(): void {
-    if (started) return;
-    started = true;
-    // Housekeeping timers do not keep the process alive: a program that is done exits even if
-    // it never aborted the recorder (writes in flight and their retries still do).
-    finishTimer = clock.setTimeout(finishSeries, finishMs);
-    finishTimer.unref?.();
-    refreshTimer = clock.setTimeout(refreshSeries, refreshMs);
-    refreshTimer.unref?.();
-    pump();
-  }
 
   function record(
     regarding: EventSubject,
@@ -536,7 +276,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
     if (existing !== undefined) {
       existing.count++;
       existing.lastObservedMs = now;
-      if (existing.count === 2) enqueue(existing);
+      if (existing.count === 2) writer.enqueue(existing);
       return;
     }
     const e = c.event;
@@ -555,7 +295,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
       note: e.note,
       type: e.type,
     };
-    const s: Series = {
+    const s: EventSeries = {
       key: c.key,
       body,
       namespace,
@@ -572,45 +312,14 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
       retry: undefined,
     };
     cache.set(c.key, s);
-    enqueue(s);
+    writer.enqueue(s);
   }
 
   function shutdown(opts: { timeoutMs?: number | undefined } = {}): Promise<void> {
     if (shutdownPromise !== undefined) return shutdownPromise;
     const timeoutMs = opts.timeoutMs ?? shutdownTimeoutMs;
     stopped = true;
-    finishTimer?.cancel();
-    refreshTimer?.cancel();
-    shutdownPromise = new Promise<void>((resolve) => {
-      const deadline = clock.setTimeout(() => {
-        const dropped = queue.length + inFlight;
-        for (const s of queue) s.queued = false;
-        queue.length = 0;
-        for (const ac of aborts) ac.abort(new Error('the event recorder shut down'));
-        logger.warn(
-          { component, dropped, timeoutMs },
-          'event writes not finished by the shutdown deadline; dropped',
-        );
-        flushDone?.();
-      }, timeoutMs);
-      flushDone = () => {
-        flushDone = undefined;
-        deadline.cancel();
-        client.close();
-        resolve();
-      };
-      flushing = true;
-      started = true;
-      const waiting = [...retrying];
-      retrying.clear();
-      for (const s of waiting) {
-        s.retry?.cancel();
-        s.retry = undefined;
-        enqueue(s, true);
-      }
-      for (const s of cache.values()) if (s.count > s.written) enqueue(s, true);
-      pump();
-    }).then(() => {
+    shutdownPromise = writer.flush(timeoutMs).then(() => {
       try {
         logger.flush();
       } catch {
@@ -631,7 +340,7 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
     },
     run(signal) {
       if (runPromise !== undefined) return runPromise;
-      startWriting();
+      writer.start();
       const stop = (): void => void shutdown();
       if (signal.aborted) stop();
       else signal.addEventListener('abort', stop, { once: true });
@@ -640,6 +349,6 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
       return runPromise;
     },
     shutdown,
-    pendingWrites: () => queue.length + inFlight + retrying.size,
+    pendingWrites: () => writer.pending(),
   };
 }

@@ -94,11 +94,10 @@ export {
 } from './errors.js';
 export {
   createEventRecorder,
-  formatMicroTime,
   type EventRecorder,
   type EventRecorderOptions,
-  type EventSubject,
 } from './event-recorder.js';
+export { formatMicroTime, type EventSubject } from './event-wire.js';
 export {
   combinedNotePrefix,
   createEventCorrelator,
