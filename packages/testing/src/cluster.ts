@@ -1,6 +1,6 @@
 // The storage of the in-process API server: objects per resource, one global resource version
 // counter (like etcd's revision), a bounded event history for watch resume and consistent paging,
-// and compaction. Semantics follow kube-apiserver's storage layer (apiserver/pkg/storage/cacher and
+// and compaction (change-history.ts), uid and owner indexes (object-index.ts). Semantics follow kube-apiserver's storage layer (apiserver/pkg/storage/cacher and
 // etcd3): every write gets the next revision; a DELETED event carries the object at the deletion's
 // revision; history older than the compacted revision is gone (410 Expired).
 import { randomUUID } from 'node:crypto';
@@ -23,16 +23,18 @@ import {
   type StoredMeta,
   type WriteOptions,
 } from './strategy.js';
+import { alreadyExists, conflict, invalid, notFound, tooLargeResourceVersion } from './status.js';
+import { checkApplyTarget } from './apply-target.js';
+import { ChangeHistory, type ChangeEvent, type ChangeListener } from './change-history.js';
 import {
-  alreadyExists,
-  badRequest,
-  conflict,
-  expired,
-  invalid,
-  notFound,
-  preconditionFailed,
-  tooLargeResourceVersion,
-} from './status.js';
+  checkDeletePreconditions,
+  finalizersOnDelete,
+  type DeleteOptions,
+} from './delete-options.js';
+import { ObjectIndex } from './object-index.js';
+
+export type { ChangeEvent, ChangeListener } from './change-history.js';
+export { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, type DeleteOptions } from './delete-options.js';
 
 /** The result of a write: the stored entry and the object it was serialised from (not retained by the store, so the caller may keep or mutate it). */
 export interface Written {
@@ -42,34 +44,8 @@ export interface Written {
   readonly removed: boolean;
 }
 
-/** The finalizer of an object deleted with `propagationPolicy: Orphan`. */
-export const ORPHAN_FINALIZER = 'orphan';
-/** The finalizer of an object deleted with `propagationPolicy: Foreground`. */
-export const FOREGROUND_FINALIZER = 'foregroundDeletion';
-
-/** Options of a delete (the fields of metav1.DeleteOptions the server honours). */
-export interface DeleteOptions {
-  /** How dependents (objects whose ownerReferences name this one) are treated. Default: Background. */
-  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
-  /** The delete applies only if the object still has this uid / resourceVersion (409 otherwise). */
-  preconditions?: { uid?: string; resourceVersion?: string };
-}
-
 /** Now as an RFC 3339 timestamp with second precision, as kube-apiserver writes them. */
 const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-
-/** A change in history. `prev` is the entry before the change (MODIFIED, DELETED). */
-export interface ChangeEvent {
-  readonly rv: number;
-  readonly resource: string;
-  readonly key: string;
-  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  readonly entry: Entry;
-  readonly prev: Entry | undefined;
-}
-
-/** Receives every committed change (the watch fan-out). */
-export type ChangeListener = (ev: ChangeEvent) => void;
 
 const entryOf = (obj: KubeObject): Entry => new Entry(obj);
 
@@ -77,17 +53,10 @@ const entryOf = (obj: KubeObject): Entry => new Entry(obj);
 export class Cluster {
   private rv = 1;
   private readonly resources = new Map<string, ResourceStore>();
-  private history: ChangeEvent[] = [];
-  private historyHead = 0;
-  /** Revisions at or below this are compacted away. */
-  compactedRv = 0;
-  readonly historySize: number;
+  private readonly history: ChangeHistory;
   private readonly listeners = new Set<ChangeListener>();
   private nameCounter = 0;
-  /** uid → where the object with that uid is stored. */
-  private readonly uids = new Map<string, { resource: string; key: string }>();
-  /** owner uid → `resource\0key` of the objects whose ownerReferences name it. */
-  private readonly dependents = new Map<string, Set<string>>();
+  private readonly index = new ObjectIndex();
   /**
    * Resources that are two views of one storage (core/v1 and events.k8s.io/v1 events): every
    * change to one is mirrored into the other at the same revision, converted.
@@ -101,13 +70,23 @@ export class Cluster {
   ]);
 
   constructor(options: { historySize: number; resources: readonly ResourceDefinition[] }) {
-    this.historySize = options.historySize;
+    this.history = new ChangeHistory(options.historySize);
     for (const def of options.resources) this.register(def);
   }
 
   /** Current revision. */
   currentRv(): number {
     return this.rv;
+  }
+
+  /** Revisions at or below this are compacted away (410 Expired). */
+  get compactedRv(): number {
+    return this.history.compactedRv;
+  }
+
+  /** How many changes the history keeps (all resources together). */
+  get historySize(): number {
+    return this.history.size;
   }
 
   /** Registers (or replaces the definition of) a resource. */
@@ -155,23 +134,7 @@ export class Cluster {
 
   /** History events with `rv > after` for `resource`, oldest first. Throws 410 if compacted. */
   eventsAfter(resource: string, after: number): ChangeEvent[] {
-    if (after < this.compactedRv) {
-      throw expired(`too old resource version: ${after} (${this.compactedRv})`);
-    }
-    const out: ChangeEvent[] = [];
-    // Binary search the first event with rv > after.
-    let lo = this.historyHead;
-    let hi = this.history.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.history[mid]!.rv <= after) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < this.history.length; i++) {
-      const ev = this.history[i]!;
-      if (ev.resource === resource) out.push(ev);
-    }
-    return out;
+    return this.history.after(resource, after);
   }
 
   /**
@@ -194,18 +157,12 @@ export class Cluster {
 
   /** Drops history up to `rv` (default: everything up to now). Older revisions answer 410. */
   compact(rv: number = this.rv): void {
-    const target = Math.min(rv, this.rv);
-    if (target <= this.compactedRv) return;
-    this.compactedRv = target;
-    while (this.historyHead < this.history.length && this.history[this.historyHead]!.rv <= target) {
-      this.historyHead++;
-    }
-    this.trimHistoryArray();
+    this.history.compact(Math.min(rv, this.rv));
   }
 
   /** The stored object with this uid, if any. */
   byUid(uid: string): { resource: ResourceStore; key: string; entry: Entry } | undefined {
-    const ref = this.uids.get(uid);
+    const ref = this.index.byUid(uid);
     if (ref === undefined) return undefined;
     const resource = this.resources.get(ref.resource);
     const entry = resource?.items.get(ref.key);
@@ -215,10 +172,8 @@ export class Cluster {
   /** The objects whose ownerReferences name `uid`. */
   dependentsOf(uid: string): { resource: ResourceStore; key: string; entry: Entry }[] {
     const out: { resource: ResourceStore; key: string; entry: Entry }[] = [];
-    for (const ref of this.dependents.get(uid) ?? []) {
-      const sep = ref.indexOf('\u0000');
-      const resource = this.resources.get(ref.slice(0, sep));
-      const key = ref.slice(sep + 1);
+    for (const { resource: id, key } of this.index.dependentsOf(uid)) {
+      const resource = this.resources.get(id);
       const entry = resource?.items.get(key);
       if (resource && entry) out.push({ resource, key, entry });
     }
@@ -405,21 +360,7 @@ export class Cluster {
   ): Written & { created: boolean } {
     const def = resource.def;
     const ns = def.namespaced ? namespace : undefined;
-    const av = typeof config.apiVersion === 'string' ? config.apiVersion : '';
-    const [cg, cv] = av.includes('/')
-      ? [av.slice(0, av.indexOf('/')), av.slice(av.indexOf('/') + 1)]
-      : ['', av];
-    if (cg !== def.group || cv !== def.version || config.kind !== def.kind)
-      throw badRequest(`invalid object type: ${cg}/${cv}, Kind=${config.kind ?? ''}`);
-    const cm = config.metadata ?? {};
-    if (cm.name !== undefined && cm.name !== name)
-      throw badRequest(
-        `the name of the object (${cm.name}) does not match the name on the URL (${name})`,
-      );
-    if (def.namespaced && cm.namespace !== undefined && cm.namespace !== ns)
-      throw badRequest(
-        'the namespace of the provided object does not match the namespace sent on the request',
-      );
+    checkApplyTarget(def, ns, name, config);
     const key = keyOf(ns, name);
     const prev = resource.items.get(key);
     const write = {
@@ -440,7 +381,7 @@ export class Cluster {
       };
     }
     const prevObj = prev.obj;
-    const wantRv = cm.resourceVersion;
+    const wantRv = config.metadata?.resourceVersion;
     if (wantRv !== undefined && wantRv !== '' && wantRv !== prevObj.metadata?.resourceVersion)
       throw conflict(resource.id, name);
     const applied = applyForWrite(def, prevObj, config, write);
@@ -497,30 +438,8 @@ export class Cluster {
     if (!prev) throw notFound(resource.id, name);
     const prevObj = prev.obj;
     const pm = (prevObj.metadata ?? {}) as StoredMeta;
-    const pre = options.preconditions;
-    if (pre?.uid !== undefined && pre.uid !== pm.uid) {
-      throw preconditionFailed(
-        resource.id,
-        name,
-        `UID in precondition: ${pre.uid}, UID in object meta: ${pm.uid ?? ''}`,
-      );
-    }
-    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== pm.resourceVersion) {
-      throw preconditionFailed(
-        resource.id,
-        name,
-        `ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${pm.resourceVersion ?? ''}`,
-      );
-    }
-    const finalizers = [...(pm.finalizers ?? [])];
-    const policyFinalizer =
-      options.propagationPolicy === 'Orphan'
-        ? ORPHAN_FINALIZER
-        : options.propagationPolicy === 'Foreground'
-          ? FOREGROUND_FINALIZER
-          : undefined;
-    if (policyFinalizer !== undefined && !finalizers.includes(policyFinalizer))
-      finalizers.push(policyFinalizer);
+    checkDeletePreconditions(resource.id, name, pm, options);
+    const finalizers = finalizersOnDelete(pm, options);
     if (finalizers.length === 0) return this.remove(resource, key, prev);
     if (pm.deletionTimestamp !== undefined && finalizers.length === (pm.finalizers ?? []).length) {
       // Already being deleted: nothing changes.
@@ -594,14 +513,8 @@ export class Cluster {
   private commit(ev: ChangeEvent, mirrored = false): void {
     // A mirrored change is the same object seen through its twin: the uid and owner indexes
     // keep pointing at the resource that was written.
-    if (!mirrored) this.index(ev);
+    if (!mirrored) this.index.update(ev);
     this.history.push(ev);
-    if (this.history.length - this.historyHead > this.historySize) {
-      const dropped = this.history[this.historyHead]!;
-      this.historyHead++;
-      this.compactedRv = Math.max(this.compactedRv, dropped.rv);
-      this.trimHistoryArray();
-    }
     for (const l of this.listeners) l(ev);
     if (!mirrored) this.mirror(ev);
   }
@@ -617,35 +530,5 @@ export class Cluster {
     else twin.items.set(ev.key, entry);
     if (ev.type !== 'MODIFIED') twin.keysChanged();
     this.commit({ rv: ev.rv, resource: twin.id, key: ev.key, type: ev.type, entry, prev }, true);
-  }
-
-  /** Keeps the uid and owner indexes in step with a change. */
-  private index(ev: ChangeEvent): void {
-    const ref = `${ev.resource}\u0000${ev.key}`;
-    const gone = ev.type === 'DELETED';
-    if (ev.prev !== undefined) {
-      for (const o of ev.prev.ownerUids) {
-        const set = this.dependents.get(o);
-        set?.delete(ref);
-        if (set?.size === 0) this.dependents.delete(o);
-      }
-    }
-    if (gone) {
-      this.uids.delete(ev.entry.uid);
-      return;
-    }
-    if (ev.entry.uid !== '') this.uids.set(ev.entry.uid, { resource: ev.resource, key: ev.key });
-    for (const o of ev.entry.ownerUids) {
-      let set = this.dependents.get(o);
-      if (set === undefined) this.dependents.set(o, (set = new Set()));
-      set.add(ref);
-    }
-  }
-
-  private trimHistoryArray(): void {
-    if (this.historyHead > 4096 && this.historyHead * 2 > this.history.length) {
-      this.history = this.history.slice(this.historyHead);
-      this.historyHead = 0;
-    }
   }
 }
