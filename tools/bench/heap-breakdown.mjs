@@ -17,9 +17,11 @@
 //     each row is what that path alone holds, strings shared with other rows not counted), and
 //     the strings' duplication: bytes of string values/keys whose content occurs more than once.
 // Variants:
-//   default         the library defaults, no transform (fieldsV1 shared by the decoders since
-//                   createListWatch's shareFieldsV1)
-//   no-share        createListWatch({ shareFieldsV1: false }): every object JSON.parse'd whole
+//   default         the library defaults, no transform (fieldsV1 shared and strings interned by
+//                   the decoders: createListWatch's shareFieldsV1 and internStrings)
+//   no-share        createListWatch({ shareFieldsV1: false, internStrings: false }): every object
+//                   JSON.parse'd whole, nothing shared (before issue 24)
+//   no-intern       createListWatch({ internStrings: false }): fieldsV1 shared, strings not interned
 //   intern          createStringInterner() (strings of 11..512 chars)
 //   intern-all      createStringInterner({ minLength: 1 })
 //   share           shares identical subtrees (JSON text as the key) of ownerReferences,
@@ -147,7 +149,7 @@ async function main() {
   const n = Number(opt('n', '10000'));
   const variants = opt(
     'variants',
-    'default,no-share,intern,intern-all,share,share+intern,strip',
+    'default,no-share,no-intern,intern,intern-all,share,share+intern,strip',
   ).split(',');
   const server = fork(new URL('./server.mjs', import.meta.url), [], {
     stdio: 'inherit',
@@ -173,7 +175,10 @@ async function main() {
   try {
     for (const variant of variants) {
       const proc = fork(here, args, {
-        execArgv: ['--expose-gc'],
+        execArgv: [
+          '--expose-gc',
+          ...(process.env.CHILD_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+        ],
         env: {
           ...process.env,
           HEAP_BREAKDOWN_CHILD: '1',
@@ -242,6 +247,7 @@ async function child() {
   const transforms = {
     default: undefined,
     'no-share': undefined,
+    'no-intern': undefined,
     intern: inf.createStringInterner(),
     'intern-all': inf.createStringInterner({ minLength: 1 }),
     share: createSubtreeSharer(),
@@ -255,7 +261,8 @@ async function child() {
     group: '',
     version: 'v1',
     resource: 'pods',
-    ...(variant === 'no-share' ? { shareFieldsV1: false } : {}),
+    ...(variant === 'no-share' ? { shareFieldsV1: false, internStrings: false } : {}),
+    ...(variant === 'no-intern' ? { internStrings: false } : {}),
   });
   const transform = transforms[variant];
   const informer = inf.createSharedIndexInformer(lw, {

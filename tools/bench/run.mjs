@@ -105,10 +105,13 @@ const contenders = {
   // The same with useWatchList: false — an RV=0 LIST (pages of 500 asked for; on the watchCache
   // server it arrives as one unpaged streamed body, decoded item by item).
   'kubecache-list': { file: 'kubecache.mjs', env: { BENCH_VARIANT: 'list' } },
-  // Both with createListWatch's shareFieldsV1: false (every object JSON.parse'd whole, as before
-  // issue 24): the "before" of the fieldsV1 sharing.
+  // Both with createListWatch's shareFieldsV1: false and internStrings: false (every object
+  // JSON.parse'd whole, nothing shared, as before issue 24): the "before" of issue 24.
   'kubecache-noshare': { file: 'kubecache.mjs', env: { BENCH_VARIANT: 'noshare' } },
   'kubecache-list-noshare': { file: 'kubecache.mjs', env: { BENCH_VARIANT: 'list-noshare' } },
+  // Both with internStrings: false only (fieldsV1 shared, strings not interned).
+  'kubecache-nointern': { file: 'kubecache.mjs', env: { BENCH_VARIANT: 'nointern' } },
+  'kubecache-list-nointern': { file: 'kubecache.mjs', env: { BENCH_VARIANT: 'list-nointern' } },
   'kubecache-strip': { file: 'kubecache.mjs', env: { BENCH_VARIANT: 'strip' } },
   'kubecache-meta': { file: 'kubecache.mjs', env: { BENCH_VARIANT: 'meta' } },
   'kubecache-compact': { file: 'kubecache.mjs', env: { BENCH_VARIANT: 'compact' } },

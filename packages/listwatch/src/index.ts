@@ -73,6 +73,11 @@ export {
   type FieldsV1Sharing,
   type FieldsV1SharingOptions,
 } from './shared-fields.js';
+export {
+  createStringInterner,
+  type StringInterner,
+  type StringInternerOptions,
+} from './string-interner.js';
 export { createListDecoder, type ListDecoder, type ListDecoderOptions } from './list-decoder.js';
 export type { RequestRetry } from './with-retry.js';
 export { discoverNamespaced, type DiscoveryOptions } from './discovery.js';

@@ -8,6 +8,7 @@
 import type { KubeList, KubeObject } from '@kubecache/core';
 import { ResponseDecodeError } from './errors.js';
 import type { FieldsV1Sharing } from './shared-fields.js';
+import type { StringInterner } from './string-interner.js';
 import {
   BACKSLASH,
   COLON,
@@ -40,6 +41,11 @@ export interface ListDecoderOptions<T = KubeObject> {
    * item is `JSON.parse`d whole).
    */
   fieldsV1Sharing?: FieldsV1Sharing | undefined;
+  /**
+   * Makes equal string values of the items share one copy (see `createStringInterner`), applied
+   * to each item as it is parsed, before `mapItem`. Default: none.
+   */
+  interner?: StringInterner | undefined;
   /** Names the response in error messages. Default: `list`. */
   description?: string;
   /** HTTP status reported by errors (`ResponseDecodeError.statusCode`). Default: 200. */
@@ -160,6 +166,7 @@ export function createListDecoder<T = KubeObject>(
   const maxItemBytes = options.maxItemBytes ?? defaultMaxItemBytes;
   const mapItem = options.mapItem;
   const sharing = options.fieldsV1Sharing;
+  const interner = options.interner;
   const what = options.description ?? 'list';
   const statusCode = options.statusCode ?? 200;
 
@@ -331,13 +338,16 @@ export function createListDecoder<T = KubeObject>(
   }
 
   function parse(json: string): unknown {
+    let value: unknown;
     try {
-      return sharing !== undefined && target === Target.Item
-        ? sharing.parse(json, 'object')
-        : JSON.parse(json);
+      value =
+        sharing !== undefined && target === Target.Item
+          ? sharing.parse(json, 'object')
+          : JSON.parse(json);
     } catch (err) {
       return fail(`${valueName()} is not valid JSON: ${String(err)}`, err);
     }
+    return interner !== undefined && target === Target.Item ? interner(value) : value;
   }
 
   /** A value ended at `end` (exclusive): parse it and move on. */

@@ -24,6 +24,11 @@ import {
   type FieldsV1Sharing,
   type FieldsV1SharingOptions,
 } from './shared-fields.js';
+import {
+  createStringInterner,
+  type StringInterner,
+  type StringInternerOptions,
+} from './string-interner.js';
 import type { ListerWatcher, ListOptions, WatchStream } from './types.js';
 import { decodeWatchStream } from './watch-stream.js';
 import { sendWithRetry, type RequestRetry } from './with-retry.js';
@@ -82,6 +87,17 @@ export interface ListWatchOptions {
    * Differs from client-go: each Go object holds its own copy of the field set bytes.
    */
   shareFieldsV1?: boolean | FieldsV1SharingOptions;
+  /**
+   * Make equal string values (of 11 to 512 characters) of the decoded objects share one copy:
+   * images, node and owner names, timestamps, mount paths, label values that many objects repeat
+   * (see `createStringInterner`). Strings are values, so this cannot be observed: objects are
+   * deep-equal to what the server sent and stay writable. Pass `false` to keep every string
+   * `JSON.parse` made, options for the table, or an interner to share one table between several
+   * ListWatches. Default: true (a table of at most 50,000 strings).
+   *
+   * Differs from client-go: each Go object holds its own copy of every string.
+   */
+  internStrings?: boolean | StringInternerOptions | StringInterner;
   /** Decoded watch events waiting for the consumer before the socket is paused. Default: 1000. */
   highWaterMark?: number;
   /** Clock for the idle timeouts. Default: the real clock. */
@@ -236,6 +252,7 @@ async function decodeListBody<T>(
     maxItemBytes: number;
     mapItem: ((item: T) => T) | undefined;
     fieldsV1Sharing: FieldsV1Sharing | undefined;
+    interner: StringInterner | undefined;
   },
 ): Promise<KubeList<T>> {
   const what = `list of ${o.path}`;
@@ -243,6 +260,7 @@ async function decodeListBody<T>(
     maxItemBytes: o.maxItemBytes,
     mapItem: o.mapItem,
     fieldsV1Sharing: o.fieldsV1Sharing,
+    interner: o.interner,
     description: what,
     statusCode: o.code,
   });
@@ -320,6 +338,13 @@ export function createListWatch<T>(
   const share = options.shareFieldsV1 ?? true;
   const fieldsV1Sharing =
     share === false ? undefined : createFieldsV1Sharing(share === true ? {} : share);
+  const intern = options.internStrings ?? true;
+  const interner =
+    intern === false
+      ? undefined
+      : typeof intern === 'function'
+        ? intern
+        : createStringInterner(intern === true ? {} : intern);
   const clock = options.clock ?? realClock;
   const transport = createTransport(kubeConfig, {
     idleTimeoutMs,
@@ -386,6 +411,7 @@ export function createListWatch<T>(
         maxItemBytes: maxLineBytes,
         mapItem: hooks?.mapItem,
         fieldsV1Sharing,
+        interner,
       });
     },
 
@@ -417,6 +443,7 @@ export function createListWatch<T>(
           highWaterMark,
           clock,
           fieldsV1Sharing,
+          interner,
         },
         signal,
       );

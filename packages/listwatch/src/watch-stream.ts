@@ -12,6 +12,7 @@ import {
 } from './errors.js';
 import { startIdleTimer } from './http.js';
 import type { FieldsV1Sharing } from './shared-fields.js';
+import type { StringInterner } from './string-interner.js';
 import type { WatchEvent, WatchStream } from './types.js';
 
 /** Options of {@link decodeWatchStream}. */
@@ -33,6 +34,11 @@ export interface WatchStreamOptions {
    * Default: none (each line is `JSON.parse`d whole).
    */
   fieldsV1Sharing?: FieldsV1Sharing | undefined;
+  /**
+   * Makes equal string values of the events' objects share one copy (see
+   * `createStringInterner`). Default: none.
+   */
+  interner?: StringInterner | undefined;
 }
 
 const eventTypes: ReadonlySet<string> = new Set([
@@ -60,6 +66,7 @@ export function decodeWatchStream<T = KubeObject>(
   const clock = options.clock ?? realClock;
   const highWaterMark = Math.max(1, options.highWaterMark);
   const sharing = options.fieldsV1Sharing;
+  const interner = options.interner;
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   let queue: (WatchEvent<T> | undefined)[] = [];
   let head = 0;
@@ -153,6 +160,7 @@ export function decodeWatchStream<T = KubeObject>(
     }
     const rv = (object as KubeObject).metadata?.resourceVersion;
     if (typeof rv === 'string' && rv !== '') lastRv = rv;
+    if (interner !== undefined && type !== 'BOOKMARK') interner(object);
     queue.push({ type: type as WatchEvent['type'], object: object as T });
   }
 

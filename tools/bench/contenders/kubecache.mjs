@@ -3,7 +3,8 @@
 // AtomicFIFO). BENCH_VARIANT: `default`, `list` (useWatchList: false — an RV=0 LIST, which the
 // watch-cache server answers as one unpaged body), `strip` (managedFields-stripping transform),
 // `compact` (managedFields stripped + equal strings shared: createStringInterner), `meta` (metadata-only: PartialObjectMetadata), `deltafifo` (the DeltaFIFO queue instead of RealFIFO),
-// `noshare` / `list-noshare` (default / list with createListWatch's shareFieldsV1: false).
+// `noshare` / `list-noshare` (default / list with createListWatch's shareFieldsV1: false and
+// internStrings: false: nothing shared), `nointern` / `list-nointern` (internStrings: false only).
 import { KubeConfig } from '@kubernetes/client-node';
 import {
   composeTransforms,
@@ -48,7 +49,8 @@ await runContender({
       version: 'v1',
       resource: 'pods',
       ...(variant === 'meta' ? { metadataOnly: true } : {}),
-      ...(variant.endsWith('noshare') ? { shareFieldsV1: false } : {}),
+      ...(variant.endsWith('noshare') ? { shareFieldsV1: false, internStrings: false } : {}),
+      ...(variant.endsWith('nointern') ? { internStrings: false } : {}),
     });
     informer = createSharedIndexInformer(lw, {
       indexers: { [namespaceIndex]: metaNamespaceIndexFunc },
@@ -59,7 +61,7 @@ await runContender({
       ...(variant === 'deltafifo' ? { queue: 'deltafifo' } : {}),
       reflector: {
         events,
-        ...(variant === 'list' || variant === 'list-noshare' ? { useWatchList: false } : {}),
+        ...(variant.startsWith('list') ? { useWatchList: false } : {}),
       },
     });
     informer.setWatchErrorHandler?.((_r, err) =>
