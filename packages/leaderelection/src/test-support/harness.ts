@@ -3,6 +3,7 @@ import { FakeClock } from '@kubecache/core';
 import type { LeaderElectorOptions } from '../config.js';
 import { Elector, type ElectorInternals } from '../leader-elector.js';
 import { createMemoryLeaseStore, createMemoryLock, type MemoryLeaseStore } from '../memory-lock.js';
+import { parseLeaseSpec } from '../record.js';
 import type { ResourceLock } from '../resource-lock.js';
 import {
   DriftClock,
@@ -157,4 +158,23 @@ export function startCluster(options: ClusterOptions = {}): Cluster {
       await Promise.all(processes.map((r) => r.done.catch(() => undefined)));
     },
   };
+}
+
+/** Advances in 50 ms steps until `pred()`; returns the time it took (ms). */
+export async function until(
+  clock: FakeClock,
+  pred: () => boolean,
+  maxMs = 60_000,
+): Promise<number> {
+  const start = clock.now();
+  while (!pred()) {
+    if (clock.now() - start > maxMs) throw new Error('condition not met');
+    await clock.advance(50);
+  }
+  return clock.now() - start;
+}
+
+/** The holder of a stored Lease spec (`''` when none, or invalid). */
+export function holderOf(spec: unknown): string {
+  return parseLeaseSpec(spec).record.holderIdentity;
 }
