@@ -34,7 +34,7 @@ import {
   type TransformFunc,
 } from '@kubecache/store';
 import type { ResourceEventHandler } from './handlers.js';
-import { informerTransform } from './frozen-objects.js';
+import { hintFor, informerTransform } from './frozen-objects.js';
 import { sameObjectVersion } from './object-version.js';
 
 /** Which queue sits between the Reflector and the cache. */
@@ -362,7 +362,13 @@ export function newIndexerInformer<T = KubeObject>(
     }
     try {
       logger.error(
-        { component: 'informer', resource: name, err, ...(key === undefined ? {} : { key }) },
+        {
+          component: 'informer',
+          resource: name,
+          err,
+          ...(key === undefined ? {} : { key }),
+          ...hintFor(err),
+        },
         'event handler failed',
       );
     } catch {

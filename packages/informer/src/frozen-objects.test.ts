@@ -3,7 +3,7 @@
 // a transform writing into a shared fieldsV1 failing with a SharedObjectWriteError, and the
 // freezeObjects development option.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KubeList, KubeObject } from '@kubecache/core';
+import { createDefaultLogger, type KubeList, type KubeObject } from '@kubecache/core';
 import {
   createListWatch,
   deepFreeze,
@@ -12,6 +12,7 @@ import {
 } from '@kubecache/listwatch';
 import { makePod, startApiServer, type ApiServer } from '@kubecache/testing';
 import {
+  frozenWriteHint,
   informerTransform,
   isSharedObjectWriteError,
   SharedObjectWriteError,
@@ -183,6 +184,48 @@ describe('objects handlers and listers see with shared fieldsV1 (the default)', 
       expect(Object.isFrozen(o.metadata!.labels)).toBe(true);
     }
     expect(handlerErrors[0]).toBeInstanceOf(TypeError);
+  });
+});
+
+describe('a handler writing into a frozen part of a cached object', () => {
+  it('is logged with a hint that names the shared field sets and the way out; other failures are not', async () => {
+    const s = await server();
+    const lines: string[] = [];
+    const { informer, seen } = await informerOn(s, {
+      logger: createDefaultLogger({ write: (l) => lines.push(l) }),
+    });
+    informer.addEventHandler({
+      onAdd: (obj) => {
+        const name = obj.metadata!.name!;
+        if (name === 'p-00')
+          (obj as unknown as Fields).metadata.managedFields[0]!.fieldsV1['f:x'] = {};
+        if (name === 'p-01') throw new TypeError('an ordinary bug');
+      },
+    });
+    await until(() => informer.hasSynced() && seen.length === 12 && lines.length >= 2);
+    const frozen = lines.find((l) => l.includes('key=ns/p-00'))!.split('\n')[0]!;
+    expect(frozen).toContain(
+      'event handler failed: Cannot add property f:x, object is not extensible',
+    );
+    expect(frozen).toContain(
+      'hint="the handler wrote into a frozen part of a cached object: cached objects are shared',
+    );
+    expect(frozen).toContain('copy the object first (structuredClone)');
+    const ordinary = lines.find((l) => l.includes('key=ns/p-01'))!.split('\n')[0]!;
+    expect(ordinary).not.toContain('hint=');
+  });
+
+  it('frozenWriteHint: only for TypeErrors of writes into frozen objects, total for hostile values', () => {
+    expect(
+      frozenWriteHint(new TypeError("Cannot assign to read only property 'a' of object")),
+    ).toMatch(/frozen part of a cached object/);
+    expect(frozenWriteHint(new TypeError("Cannot delete property 'a' of #<Object>"))).toBeDefined();
+    expect(frozenWriteHint(new TypeError('x is not a function'))).toBeUndefined();
+    expect(frozenWriteHint(new RangeError('object is not extensible'))).toBeUndefined();
+    const { proxy, revoke } = Proxy.revocable(new TypeError('object is not extensible'), {});
+    revoke();
+    expect(frozenWriteHint(proxy)).toBeUndefined();
+    expect(frozenWriteHint('object is not extensible')).toBeUndefined();
   });
 });
 

@@ -41,6 +41,27 @@ export function isSharedObjectWriteError(err: unknown): err is SharedObjectWrite
 const frozenWrite = /read only property|object is not extensible|Cannot delete property/;
 
 /**
+ * The `hint` the informer logs with a handler's failure when it is a write into a frozen object
+ * (JavaScript's TypeError), else undefined: handlers must not write into cached objects (client-go
+ * forbids it too), and the shared `managedFields[].fieldsV1` values are frozen.
+ */
+export function frozenWriteHint(err: unknown): string | undefined {
+  let message: unknown;
+  try {
+    message = err instanceof TypeError ? err.message : undefined;
+  } catch {
+    return undefined;
+  }
+  if (typeof message !== 'string' || !frozenWrite.test(message)) return undefined;
+  return (
+    'the handler wrote into a frozen part of a cached object: cached objects are shared with ' +
+    'the cache and other handlers (managedFields[].fieldsV1 values are deep-frozen by the ' +
+    'ListWatch, shareFieldsV1; everything is with freezeObjects); copy the object first ' +
+    '(structuredClone) and write into the copy'
+  );
+}
+
+/**
  * The transform the informer's queue applies: the user's `transform` (its TypeError for a write
  * into a frozen object rethrown as {@link SharedObjectWriteError}), then, with `freeze`, a deep
  * freeze of the result. Undefined when there is neither.
@@ -64,4 +85,10 @@ export function informerTransform<T = KubeObject>(
         };
   if (!freeze) return guarded;
   return guarded === undefined ? (obj) => deepFreeze(obj) : (obj) => deepFreeze(guarded(obj));
+}
+
+/** `{ hint }` for a log line about a handler's failure (see {@link frozenWriteHint}), or `{}`. */
+export function hintFor(err: unknown): { hint?: string } {
+  const hint = frozenWriteHint(err);
+  return hint === undefined ? {} : { hint };
 }

@@ -40,6 +40,7 @@ import {
   type QueueKind,
 } from './controller.js';
 import { InformerStoppedError } from './errors.js';
+import { hintFor } from './frozen-objects.js';
 import { SyncLatch, type ResourceEventHandler, type SyncWaiter } from './handlers.js';
 import {
   ProcessorListener,
@@ -561,6 +562,7 @@ class SharedIndexInformerImpl<T> implements SharedIndexInformer<T> {
           err,
           handler: handlerName,
           ...(key === undefined ? {} : { key }),
+          ...hintFor(err),
         },
         'event handler failed',
       );

@@ -59,7 +59,9 @@ export type StringInterner<T = KubeObject> = ListWatchStringInterner<T>;
  *
  * @example
  * ```ts
- * createSharedIndexInformer(lw, {
+ * // Objects from a ListerWatcher that does not intern (createListWatchFromFunctions, another
+ * // client's decoder); over createListWatch's defaults this would find nothing left to share.
+ * createSharedIndexInformer(customLw, {
  *   transform: composeTransforms(stripManagedFields, createStringInterner()),
  * });
  * ```

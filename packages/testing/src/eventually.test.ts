@@ -36,7 +36,7 @@ describe('eventually', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(45);
   });
 
-  it('keeps a thrown non-Error as the cause of its error', async () => {
+  it('keeps a thrown non-Error as the cause of its error and names it in the message', async () => {
     let calls = 0;
     const err: unknown = await eventually(
       () => {
@@ -46,8 +46,31 @@ describe('eventually', () => {
       { timeoutMs: 20, intervalMs: 1 },
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toBe('eventually: still failing after 20 ms');
+    expect((err as Error).message).toBe(
+      `eventually: still failing after 20 ms: "attempt ${calls}"`,
+    );
     expect((err as Error).cause).toBe(`attempt ${calls}`);
+  });
+
+  it('bounds the text of a thrown non-Error and survives one that cannot be printed', async () => {
+    const long = await eventually(
+      () => {
+        throw { toString: () => 'x'.repeat(1000) }; // eslint-disable-line @typescript-eslint/only-throw-error
+      },
+      { timeoutMs: 5, intervalMs: 1 },
+    ).catch((e: unknown) => e);
+    expect((long as Error).message).toBe(
+      `eventually: still failing after 5 ms: ${'x'.repeat(200)}…`,
+    );
+    const hostile = await eventually(
+      () => {
+        throw Object.create(null) as object; // eslint-disable-line @typescript-eslint/only-throw-error
+      },
+      { timeoutMs: 5, intervalMs: 1 },
+    ).catch((e: unknown) => e);
+    expect((hostile as Error).message).toBe(
+      'eventually: still failing after 5 ms: [object Object]',
+    );
   });
 });
 

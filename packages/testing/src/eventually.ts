@@ -2,8 +2,8 @@
 // garbage collection or an informer catching up happen a little later.
 
 /**
- * The default `timeoutMs` of {@link eventually}: 1 s under the 5 s default test timeout of vitest
- * (and Jest), so that a wait that never succeeds fails with eventually's error, which carries the
+ * The default `timeoutMs` of {@link eventually}: a second less than the 5 s default test timeout
+ * of vitest (and Jest), so that a wait that never succeeds fails with eventually's error, which carries the
  * last failure, rather than the runner's "Test timed out in 5000ms", which carries none.
  */
 const defaultTimeoutMs = 4000;
@@ -25,7 +25,8 @@ export interface EventuallyOptions {
  * Calls `fn` until it returns (or resolves) without throwing, and returns its result; after
  * `timeoutMs` (default 4000) rethrows the last error (e.g. the last failed `expect`), its message
  * prefixed `eventually: still failing after <timeoutMs> ms: `; a thrown non-Error becomes the
- * `cause` of an Error with that message. `fn` may be async.
+ * `cause` of an Error with that message followed by the value (as `String(value)`, at most 200
+ * characters), since runners print an Error's message but not always its cause. `fn` may be async.
  *
  * ```ts
  * await eventually(() => expect(server.get('pods', 'ns', 'p')).toBeUndefined(), { timeoutMs: 2000 });
@@ -47,9 +48,22 @@ export async function eventually<T>(
           err.message = `eventually: still failing after ${timeoutMs} ms: ${err.message}`;
           throw err;
         }
-        throw new Error(`eventually: still failing after ${timeoutMs} ms`, { cause: err });
+        throw new Error(`eventually: still failing after ${timeoutMs} ms: ${describe(err)}`, {
+          cause: err,
+        });
       }
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** A thrown non-Error as text for the message: `String(value)`, at most 200 characters. */
+function describe(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
