@@ -6,6 +6,7 @@
  */
 export type {
   ListHooks,
+  WatchHooks,
   ListOptions,
   ListerWatcher,
   WatchErrorEvent,

@@ -43,7 +43,8 @@ export interface ListDecoderOptions<T = KubeObject> {
   fieldsV1Sharing?: FieldsV1Sharing | undefined;
   /**
    * Makes equal string values of the items share one copy (see `createStringInterner`), applied
-   * to each item as it is parsed, before `mapItem`. Default: none.
+   * to each item as it is parsed, after `mapItem` and only when `mapItem` kept the item (an item
+   * swapped for another instance is garbage at once). Default: none.
    */
   interner?: StringInterner | undefined;
   /** Names the response in error messages. Default: `list`. */
@@ -347,7 +348,7 @@ export function createListDecoder<T = KubeObject>(
     } catch (err) {
       return fail(`${valueName()} is not valid JSON: ${String(err)}`, err);
     }
-    return interner !== undefined && target === Target.Item ? interner(value) : value;
+    return value;
   }
 
   /** A value ended at `end` (exclusive): parse it and move on. */
@@ -358,7 +359,10 @@ export function createListDecoder<T = KubeObject>(
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
         fail(`item ${String(items.length)} is not a JSON object`);
       }
-      items.push(mapItem !== undefined ? mapItem(value as T) : (value as T));
+      const item = mapItem !== undefined ? mapItem(value as T) : (value as T);
+      // An item mapItem swapped for an instance the caller holds is garbage now: not interned.
+      if (interner !== undefined && item === value) interner(item);
+      items.push(item);
       state = State.ItemsNext;
     } else if (target === Target.Key) {
       key = value as string;

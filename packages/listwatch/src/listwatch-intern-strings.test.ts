@@ -86,4 +86,75 @@ describe('createListWatch internStrings', () => {
     expect(list.items).toStrictEqual(pods);
     expect(events).toHaveLength(pods.length + 1);
   });
+
+  it('list hooks.mapItem: an item swapped for a held instance is not interned; a kept one is', async () => {
+    const s = await server();
+    const all = createStringInterner();
+    const lwAll = podsOn(s.kubeConfig, { internStrings: all });
+    cleanups.push(() => lwAll.close());
+    const held = new Map<string, unknown>();
+    // Every item swapped: nothing reaches the interner.
+    const swapped = await lwAll.list({}, undefined, {
+      mapItem: (item) => {
+        const copy = structuredClone(item);
+        held.set(item.metadata!.name!, copy);
+        return copy;
+      },
+    });
+    expect(swapped.items).toStrictEqual(pods);
+    expect(swapped.items[3]).toBe(held.get('p-3'));
+    expect(all.size).toBe(0);
+    expect(all.hits).toBe(0);
+    // Every item kept: interned as without a hook.
+    const kept = await lwAll.list({}, undefined, { mapItem: (item) => item });
+    expect(kept.items).toStrictEqual(pods);
+    expect(all.hits).toBeGreaterThan(pods.length * 5);
+  });
+
+  it('watch hooks.mapItem: ADDED and MODIFIED objects are mapped (and not interned) until the initial-events-end bookmark', async () => {
+    const initial = [
+      { type: 'ADDED', object: pods[0] },
+      { type: 'ADDED', object: pods[1] },
+      {
+        type: 'BOOKMARK',
+        object: {
+          kind: 'Pod',
+          apiVersion: 'v1',
+          metadata: { resourceVersion: '50', annotations: { 'k8s.io/initial-events-end': 'true' } },
+        },
+      },
+      { type: 'MODIFIED', object: pods[2] },
+    ];
+    const body = initial.map((e) => JSON.stringify(e) + '\n').join('');
+    const s = await startRawServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(body);
+    });
+    cleanups.push(() => s.close());
+    const interner = createStringInterner();
+    const lw = podsOn(s.kubeConfig, { internStrings: interner });
+    cleanups.push(() => lw.close());
+    expect(lw.supportsWatchHooks).toBe(true);
+    const cached = new Map(pods.map((p) => [p.metadata.name, structuredClone(p)]));
+    const mapped: string[] = [];
+    const { events, error } = await collect(
+      await lw.watch({ sendInitialEvents: true }, undefined, {
+        mapItem: (item) => {
+          mapped.push(item.metadata!.name!);
+          return cached.get(item.metadata!.name)!;
+        },
+      }),
+    );
+    expect(error).toBeUndefined();
+    expect(mapped).toEqual(['p-0', 'p-1']);
+    expect(events[0]!.object).toBe(cached.get('p-0'));
+    expect(events[1]!.object).toBe(cached.get('p-1'));
+    expect(events[3]!.object).not.toBe(cached.get('p-2'));
+    expect(events[3]!.object).toStrictEqual(pods[2]);
+    // Only the change after the bookmark (and the bookmark's few strings) reached the interner.
+    const alone = createStringInterner();
+    alone(structuredClone(pods[2]));
+    alone(structuredClone(initial[2]!.object));
+    expect(interner.size).toBe(alone.size);
+  });
 });

@@ -376,6 +376,7 @@ export function createListWatch<T>(
     supportsPaging: true,
     supportsWatchList: true,
     supportsListHooks: true,
+    supportsWatchHooks: true,
     ...(options.kind !== undefined ? { expectedKind: options.kind } : {}),
     ...(options.kindSource !== undefined ? { expectedKindSource: options.kindSource } : {}),
     close: () => {
@@ -415,7 +416,7 @@ export function createListWatch<T>(
       });
     },
 
-    async watch(o, signal): Promise<WatchStream<T>> {
+    async watch(o, signal, hooks): Promise<WatchStream<T>> {
       const res = await sendWithRetry(
         transport,
         {
@@ -444,6 +445,7 @@ export function createListWatch<T>(
           clock,
           fieldsV1Sharing,
           interner,
+          mapObject: hooks?.mapItem as ((obj: unknown) => unknown) | undefined,
         },
         signal,
       );

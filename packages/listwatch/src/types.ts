@@ -73,6 +73,19 @@ export interface ListHooks<T = KubeObject> {
   mapItem?(this: void, item: T): T;
 }
 
+/** Per-call hooks of {@link ListerWatcher.watch}, for watchers that decode events one by one. */
+export interface WatchHooks<T = KubeObject> {
+  /**
+   * Applied to the object of each ADDED and MODIFIED event as soon as it is decoded, until the
+   * bookmark that ends a WatchList's initial events (`k8s.io/initial-events-end`); the event
+   * carries the result instead. As for {@link ListHooks.mapItem}: lets a caller swap in an
+   * instance it already holds (a WatchList relist's unchanged objects), so the fresh copy is
+   * garbage at once and is not worked on further (not interned); it must not change anything the
+   * caller cannot drop.
+   */
+  mapItem?(this: void, item: T): T;
+}
+
 /**
  * Lists and watches one resource (client-go `ListerWatcher`).
  *
@@ -88,7 +101,11 @@ export interface ListerWatcher<T = KubeObject> {
    * declare `supportsListHooks`; others ignore it.
    */
   list(options: ListOptions, signal?: AbortSignal, hooks?: ListHooks<T>): Promise<KubeList<T>>;
-  watch(options: ListOptions, signal?: AbortSignal): Promise<WatchStream<T>>;
+  /**
+   * Watches. `hooks` is honoured only by watchers that declare `supportsWatchHooks`; others
+   * ignore it.
+   */
+  watch(options: ListOptions, signal?: AbortSignal, hooks?: WatchHooks<T>): Promise<WatchStream<T>>;
   /**
    * Whether list calls may be paged by the caller (client-go `ListWatch.DisableChunking` inverted).
    * Default true.
@@ -99,6 +116,12 @@ export interface ListerWatcher<T = KubeObject> {
    * must not map the items again). Default false.
    */
   readonly supportsListHooks?: boolean;
+  /**
+   * Whether `watch` applies `hooks.mapItem` to each ADDED and MODIFIED event's object (up to the
+   * end of a WatchList's initial events) while it decodes the stream (then callers need not map
+   * them again). Default false.
+   */
+  readonly supportsWatchHooks?: boolean;
   /** Whether `sendInitialEvents` watches may be attempted (WatchList). Default: true for API servers. */
   readonly supportsWatchList?: boolean;
   /** Human-readable description for logs, e.g. `pods.v1` or `/api/v1/namespaces/x/pods`. */

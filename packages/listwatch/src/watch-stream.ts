@@ -39,6 +39,12 @@ export interface WatchStreamOptions {
    * `createStringInterner`). Default: none.
    */
   interner?: StringInterner | undefined;
+  /**
+   * Applied to the object of each ADDED and MODIFIED event before the interner (see
+   * `WatchHooks.mapItem`) until a bookmark marks the end of a WatchList's initial events; an
+   * object it swaps for another instance is not interned. Default: none.
+   */
+  mapObject?: ((obj: unknown) => unknown) | undefined;
 }
 
 const eventTypes: ReadonlySet<string> = new Set([
@@ -67,6 +73,7 @@ export function decodeWatchStream<T = KubeObject>(
   const highWaterMark = Math.max(1, options.highWaterMark);
   const sharing = options.fieldsV1Sharing;
   const interner = options.interner;
+  let mapObject = options.mapObject;
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   let queue: (WatchEvent<T> | undefined)[] = [];
   let head = 0;
@@ -160,8 +167,13 @@ export function decodeWatchStream<T = KubeObject>(
     }
     const rv = (object as KubeObject).metadata?.resourceVersion;
     if (typeof rv === 'string' && rv !== '') lastRv = rv;
-    if (interner !== undefined && type !== 'BOOKMARK') interner(object);
-    queue.push({ type: type as WatchEvent['type'], object: object as T });
+    let obj: unknown = object;
+    if (mapObject !== undefined && (type === 'ADDED' || type === 'MODIFIED')) obj = mapObject(obj);
+    // A WatchList's initial events end here; what follows are changes, which mapping cannot help.
+    if (type === 'BOOKMARK' && isInitialEventsEnd(object)) mapObject = undefined;
+    // An object swapped for an instance the consumer holds is garbage now: not interned.
+    if (interner !== undefined && type !== 'BOOKMARK' && obj === object) interner(obj);
+    queue.push({ type: type as WatchEvent['type'], object: obj as T });
   }
 
   function tooLong(): WatchDecodeError {
@@ -329,4 +341,10 @@ export function decodeWatchStream<T = KubeObject>(
 /** A JSON.parse failure of a line the server cut short. */
 function isTruncation(err: unknown): boolean {
   return err instanceof WatchDecodeError && err.cause instanceof SyntaxError;
+}
+
+/** Whether a BOOKMARK's object carries the `k8s.io/initial-events-end: "true"` annotation. */
+function isInitialEventsEnd(object: object): boolean {
+  const annotations = (object as KubeObject).metadata?.annotations;
+  return annotations?.['k8s.io/initial-events-end'] === 'true';
 }

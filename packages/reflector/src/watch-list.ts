@@ -115,7 +115,10 @@ export async function watchListIntoStore<T>(
     };
     let stream: WatchStream<T>;
     try {
-      stream = await ctx.lw.watch(options, signal);
+      // The relist's unchanged objects are swapped for the cached instances as they are decoded
+      // when the watcher can (createListWatch: not interned then), else as they are stored.
+      const mapItem = ctx.opts.mapListItem;
+      stream = await ctx.lw.watch(options, signal, mapItem ? { mapItem } : undefined);
     } catch (err) {
       if (signal.aborted || isAbortError(err)) throw err;
       failed(err);
@@ -144,7 +147,8 @@ export async function watchListIntoStore<T>(
     }, ctx.opts.watchListTimeoutMs ?? defaultWatchListTimeoutMs);
     let ended;
     try {
-      ended = await consumeWatch(ctx, stream, mappedStore(temp, ctx.opts.mapListItem), signal, {
+      const store = ctx.lw.supportsWatchHooks ? temp : mappedStore(temp, ctx.opts.mapListItem);
+      ended = await consumeWatch(ctx, stream, store, signal, {
         kind: 'initial-events',
         startedFrom: rv,
       });
