@@ -135,13 +135,13 @@ describe('createListWatch internStrings', () => {
     const lw = podsOn(s.kubeConfig, { internStrings: interner });
     cleanups.push(() => lw.close());
     expect(lw.supportsWatchHooks).toBe(true);
-    const cached = new Map(pods.map((p) => [p.metadata.name, structuredClone(p)]));
+    const cached = new Map(pods.map((p) => [p.metadata!.name!, structuredClone(p)]));
     const mapped: string[] = [];
     const { events, error } = await collect(
       await lw.watch({ sendInitialEvents: true }, undefined, {
         mapItem: (item) => {
           mapped.push(item.metadata!.name!);
-          return cached.get(item.metadata!.name)!;
+          return cached.get(item.metadata!.name!)!;
         },
       }),
     );
