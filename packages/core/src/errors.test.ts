@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { maxErrorMessageLength } from './describe-error.js';
-import { toError } from './errors.js';
+import { isMarkedPermanent, permanentErrorBrand, toError } from './errors.js';
 import { hostileFactories, hostileValue } from './test-support/hostile.js';
 
 /** Reads what error handling reads; throws if any of it throws. */
@@ -50,5 +50,24 @@ describe('toError', () => {
     expect(e === hostile).toBe(false);
     expect(e.cause === hostile).toBe(true);
     expect(e.message).toBe('Error');
+  });
+});
+
+describe('permanentErrorBrand', () => {
+  it('isMarkedPermanent is true only for an error carrying the mark, and total for hostile values', () => {
+    class Marked extends Error {
+      readonly [permanentErrorBrand] = true;
+    }
+    expect(isMarkedPermanent(new Marked('x'))).toBe(true);
+    expect(isMarkedPermanent(Object.assign(new Error('x'), { [permanentErrorBrand]: 'yes' }))).toBe(
+      false,
+    );
+    expect(isMarkedPermanent(new Error('x'))).toBe(false);
+    expect(isMarkedPermanent('x')).toBe(false);
+    expect(isMarkedPermanent(null)).toBe(false);
+    const { proxy, revoke } = Proxy.revocable(new Marked('x'), {});
+    revoke();
+    expect(isMarkedPermanent(proxy)).toBe(false);
+    expect(permanentErrorBrand).toBe(Symbol.for('@kubecache/core/PermanentError'));
   });
 });

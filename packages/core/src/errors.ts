@@ -5,6 +5,20 @@
  */
 import { describeError } from './describe-error.js';
 
+/**
+ * The brand of an error that retrying cannot fix, set by the package that throws it (a
+ * transform's `SharedObjectWriteError`, for one): `err[permanentErrorBrand] === true`. The
+ * Reflector reports such an error as "will not fix itself" and, with `onPermanentError: 'stop'`,
+ * stops on it, as it does for a 404 or a 401. A `Symbol.for` key, so the mark works across
+ * duplicate package copies.
+ */
+export const permanentErrorBrand: unique symbol = Symbol.for('@kubecache/core/PermanentError');
+
+/** True for an error marked with {@link permanentErrorBrand}; false for anything else. */
+export function isMarkedPermanent(err: unknown): boolean {
+  return hasBrand(err, permanentErrorBrand);
+}
+
 /** Returns true when `value` is an object carrying the given global-symbol brand. */
 export function hasBrand(value: unknown, brand: symbol): boolean {
   if (typeof value !== 'object' || value === null) return false;

@@ -28,7 +28,15 @@ export {
 } from './resource.js';
 export { leasesResourceDef } from './lease-resource.js';
 export { asLease, type LeaseWithResourceVersion, type WireLease } from './lease-answer.js';
-export { AbortedError, hasBrand, isAbortError, throwIfAborted, toError } from './errors.js';
+export {
+  AbortedError,
+  hasBrand,
+  isAbortError,
+  isMarkedPermanent,
+  permanentErrorBrand,
+  throwIfAborted,
+  toError,
+} from './errors.js';
 export { inspectValue, uninspectable } from './inspect-value.js';
 export {
   FakeClock,

@@ -10,6 +10,7 @@ import {
   type ListWatch,
   type ListWatchOptions,
 } from '@kubecache/listwatch';
+import { isPermanentError } from '@kubecache/reflector';
 import { makePod, startApiServer, type ApiServer } from '@kubecache/testing';
 import {
   frozenWriteHint,
@@ -149,8 +150,17 @@ describe('objects handlers and listers see with shared fieldsV1 (the default)', 
       (p as unknown as Fields).metadata.managedFields[0]!.fieldsV1['f:added'] = {};
       return p;
     };
-    const shared = await informerOn(s, { transform: writeInto });
-    await until(() => shared.errors.length > 0);
+    const lines: string[] = [];
+    const shared = await informerOn(s, {
+      transform: writeInto,
+      logger: createDefaultLogger({ write: (l) => lines.push(l) }),
+    });
+    await until(() => shared.errors.length > 0 && lines.length > 0);
+    // Retrying cannot fix it: reported at error level as "will not fix itself".
+    expect(lines[0]!.split('\n')[0]).toMatch(
+      /^kubecache error reflector pods\.v1: list failed \(will not fix itself\): transform wrote into a frozen object \(Cannot add property f:added, object is not extensible\): .* retryInMs=\d+$/,
+    );
+    expect(isPermanentError(shared.errors.find(isSharedObjectWriteError))).toBe(true);
     const err = shared.errors.find(isSharedObjectWriteError) ?? shared.errors[0];
     expect(isSharedObjectWriteError(err)).toBe(true);
     expect(err).toBeInstanceOf(TypeError);

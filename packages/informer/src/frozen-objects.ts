@@ -3,7 +3,7 @@
 // (`shareFieldsV1`), and `freezeObjects` (a development option) freezes whole cached objects.
 // A transform or handler writing into one gets a TypeError from JavaScript (strict mode); a
 // transform's is rethrown here as a SharedObjectWriteError that says why and what to do.
-import { hasBrand, type KubeObject } from '@kubecache/core';
+import { hasBrand, permanentErrorBrand, type KubeObject } from '@kubecache/core';
 import { deepFreeze } from '@kubecache/listwatch';
 import type { TransformFunc } from '@kubecache/store';
 
@@ -13,7 +13,9 @@ const sharedObjectWriteBrand = Symbol.for('@kubecache/informer/SharedObjectWrite
  * A transform wrote into a frozen part of an object: a `managedFields[].fieldsV1` value the
  * ListWatch shares between objects (`shareFieldsV1`, on by default), or, with `freezeObjects`,
  * anything of an object the cache already holds. The list or watch event fails like any
- * transform failure (the Reflector reports it and retries). `cause` is JavaScript's TypeError.
+ * transform failure; the error is marked permanent (core's `permanentErrorBrand`), so the
+ * Reflector reports it as "will not fix itself" at error level and, with `onPermanentError:
+ * 'stop'`, stops. `cause` is JavaScript's TypeError.
  *
  * Differs from client-go, whose objects are never frozen (writing into a cached object there
  * corrupts the cache silently instead).
@@ -21,6 +23,8 @@ const sharedObjectWriteBrand = Symbol.for('@kubecache/informer/SharedObjectWrite
 export class SharedObjectWriteError extends TypeError {
   override readonly name = 'SharedObjectWriteError';
   readonly [sharedObjectWriteBrand] = true;
+  /** Retrying cannot fix it: the Reflector reports it as "will not fix itself". */
+  readonly [permanentErrorBrand] = true;
   constructor(cause: TypeError) {
     super(
       `transform wrote into a frozen object (${cause.message}): managedFields[].fieldsV1 values ` +

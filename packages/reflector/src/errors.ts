@@ -1,6 +1,6 @@
 // Errors the Reflector reports to its watchErrorHandler (it never throws them out of run(), unless
 // told to give up on errors retrying cannot fix: PermanentFailureError).
-import { describeError, hasBrand } from '@kubecache/core';
+import { describeError, hasBrand, isMarkedPermanent } from '@kubecache/core';
 import { isNonRetriable } from '@kubecache/listwatch';
 
 /** What a {@link ReflectorError} is about. */
@@ -46,14 +46,16 @@ export function isReflectorError(err: unknown): err is ReflectorError {
 /**
  * True for an error that retrying cannot fix: the server refused the request itself (400 bad
  * request such as an invalid selector, 401, 403, 404 unknown resource, 422 — listwatch's
- * `isNonRetriable`), or the objects are of another kind than configured (`kind-mismatch`).
+ * `isNonRetriable`), the objects are of another kind than configured (`kind-mismatch`), or an
+ * error its thrower marked permanent (core's `permanentErrorBrand`: a transform that writes into
+ * a shared, frozen field set).
  * The Reflector still retries them with backoff by default, as client-go does (credentials,
  * RBAC and CRDs can change while it waits), but marks them in every report, and gives up on
  * them with `onPermanentError: 'stop'`.
  */
 export function isPermanentError(err: unknown): boolean {
   if (isReflectorError(err)) return err.kind === 'kind-mismatch';
-  return isNonRetriable(err);
+  return isNonRetriable(err) || isMarkedPermanent(err);
 }
 
 const permanentBrand = Symbol.for('@kubecache/reflector/PermanentFailureError');
